@@ -1,0 +1,33 @@
+# Vivify: `make demo` sets up a fresh Debian 12 machine, builds, and runs the main job on sample data;
+# `make test` sets up, builds and runs every test. Both are idempotent and quiet when all is present.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+CONFIG ?= Release
+VIVIFY_TORCH_BACKEND ?= cpu
+# ffmpeg: media; python3-torch: interop tests and side-by-side benchmarks; patchelf + gcc: the TorchSharp
+# load-time fix (build/native-fix); libgtk-3-0: OpenCvSharp's native runtime; opencv-doc: sample media.
+APT_PACKAGES := ffmpeg python3-torch python3-yaml patchelf gcc libgtk-3-0 opencv-doc
+DOTNET := dotnet
+BUILD_FLAGS := -c $(CONFIG) -p:VivifyTorchBackend=$(VIVIFY_TORCH_BACKEND) -nologo -v q
+
+.PHONY: all setup build test demo bench clean
+all: build
+
+setup:
+	@bash build/setup.sh $(APT_PACKAGES)
+
+build: setup
+	@$(DOTNET) build Vivify.slnx $(BUILD_FLAGS) -clp:ErrorsOnly
+
+test: build
+	@bash build/test.sh $(CONFIG)
+
+demo: build
+	@bash build/demo.sh
+
+bench: build
+	@$(DOTNET) run -c Release --project bench/Vivify.Bench -- $(ARGS)
+
+clean:
+	@$(DOTNET) clean Vivify.slnx -c $(CONFIG) -nologo -v q
+	@rm -rf build/.cache out

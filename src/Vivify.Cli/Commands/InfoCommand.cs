@@ -1,0 +1,89 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Reflection;
+using TorchSharp;
+
+namespace Vivify.Cli.Commands;
+
+/// <summary>`vivify info`: versions, threads, devices and CPU matrix features.</summary>
+public static class InfoCommand
+{
+    public static Command Create()
+    {
+        var cmd = new Command("info", "Show versions of Vivify, TorchSharp, libtorch and ffmpeg, threads, devices and CPU features");
+        cmd.SetAction(parse =>
+        {
+            Cli.ApplyGlobals(parse);
+            var o = parse.InvocationConfiguration.Output;
+            foreach (var (k, v) in Collect()) o.WriteLine($"{k,-18} {v}");
+            return 0;
+        });
+        return cmd;
+    }
+
+    public static IReadOnlyList<(string Key, string Value)> Collect()
+    {
+        var rows = new List<(string, string)>
+        {
+            ("vivify", typeof(InfoCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "?"),
+            ("torchsharp", typeof(torch).Assembly.GetName().Version?.ToString(3) ?? "?"),
+            ("libtorch", torch.__version__),
+            ("ffmpeg", FfmpegVersion()),
+            (".net", Environment.Version.ToString()),
+            ("threads", $"{torch.get_num_threads()} (of {Environment.ProcessorCount} cores)"),
+        };
+        var devices = new List<string> { "cpu" };
+        if (torch.cuda.is_available())
+            for (int i = 0; i < torch.cuda.device_count(); i++) devices.Add($"cuda:{i}");
+        rows.Add(("devices", string.Join(", ", devices)));
+        var flags = CpuFlags();
+        rows.Add(("cpu", CpuModel()));
+        rows.Add(("bf16 matmul", Bf16Support(flags)));
+        return rows;
+    }
+
+    internal static string Bf16Support(IReadOnlySet<string> flags)
+    {
+        var have = new List<string>();
+        if (flags.Contains("amx_bf16")) have.Add("AMX-BF16");
+        if (flags.Contains("avx512_bf16")) have.Add("AVX512-BF16");
+        return have.Count > 0 ? "yes (" + string.Join(", ", have) + ")" : "no (bf16 runs, emulated: slower than fp32)";
+    }
+
+    internal static IReadOnlySet<string> CpuFlags()
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("flags"));
+            return line is null ? new HashSet<string>() : line.Split(':', 2)[1].Split(' ', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
+        }
+        catch (IOException) { return new HashSet<string>(); }
+    }
+
+    private static string CpuModel()
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name"));
+            return line?.Split(':', 2)[1].Trim() ?? "?";
+        }
+        catch (IOException) { return "?"; }
+    }
+
+    private static string FfmpegVersion()
+    {
+        var exe = Environment.GetEnvironmentVariable("VIVIFY_FFMPEG") is { Length: > 0 } v ? v : "ffmpeg";
+        try
+        {
+            using var p = Process.Start(new ProcessStartInfo(exe, "-version") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false })!;
+            var first = p.StandardOutput.ReadLine() ?? "";
+            p.WaitForExit();
+            var parts = first.Split(' ');
+            return parts.Length > 2 && parts[0] == "ffmpeg" ? parts[2] : first;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return "not found (install it with: sudo apt-get install ffmpeg)";
+        }
+    }
+}

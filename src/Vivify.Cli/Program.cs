@@ -1,0 +1,3 @@
+using Vivify.Cli;
+
+return Cli.Run(args);
