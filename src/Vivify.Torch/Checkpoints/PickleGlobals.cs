@@ -29,6 +29,7 @@ internal sealed class PickleGlobals
     {
         "collections.OrderedDict", "builtins.dict", "builtins.list", "builtins.tuple", "builtins.set",
         "builtins.frozenset", "builtins.object", "builtins.int", "builtins.float", "builtins.bool", "builtins.str",
+        "builtins.bytes", "builtins.bytearray",
         "torch.Size", "torch.device", "_codecs.encode", "copyreg._reconstructor",
         "torch._utils._rebuild_tensor", "torch._utils._rebuild_tensor_v2",
         "torch._utils._rebuild_parameter", "torch._utils._rebuild_parameter_with_state",
@@ -108,6 +109,11 @@ internal sealed class PickleGlobals
             case "torch._utils._rebuild_parameter_with_state":
                 if (args.Length != 4) throw new PickleFormatException("_rebuild_parameter_with_state takes 4 arguments");
                 return TensorFactory.Parameter(args[0], args[1]);
+            case "builtins.bytes":
+            case "builtins.bytearray":
+                if (args.Length == 0) return Array.Empty<byte>();
+                if (args is [string latin, string enc2]) return Call(new PyGlobal("_codecs", "encode"), [latin, enc2]);
+                return Iterate(Single(args, g)).Select(b => b is long v and >= 0 and <= 255 ? (byte)v : throw new PickleFormatException("bytes() of a non-byte")).ToArray();
             case "builtins.int" when args is [long or bool]: return Convert.ToInt64(args[0]);
             case "builtins.float" when args is [double]: return args[0];
             case "builtins.bool" when args is [bool]: return args[0];

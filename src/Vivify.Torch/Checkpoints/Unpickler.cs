@@ -243,7 +243,7 @@ internal sealed class Unpickler
     {
         if (b.Length == 0) return 0L;
         var v = new BigInteger(b, isUnsigned: false, isBigEndian: false);
-        return v >= long.MinValue && v <= long.MaxValue ? (long)v : v;
+        return v >= long.MinValue && v <= long.MaxValue ? (object)(long)v : v;
     }
 
     private static object ParseIntLine(string s)
@@ -259,7 +259,7 @@ internal sealed class Unpickler
         if (s.EndsWith('L')) s = s[..^1];
         if (s.Length is 0 or > 10000 || !BigInteger.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v))
             throw new PickleFormatException("invalid integer in pickle");
-        return v >= long.MinValue && v <= long.MaxValue ? (long)v : v;
+        return v >= long.MinValue && v <= long.MaxValue ? (object)(long)v : v;
     }
 
     private static double ParseFloat(string s) => s.Trim() switch
