@@ -60,10 +60,11 @@ public static class CheckpointTree
         }
     }
 
-    /// <summary>A dict key as Python's str() writes it (True/False for bools, integers in decimal).</summary>
+    /// <summary>A dict key as Python's str() writes it: True/False for bools, integers in decimal, tuples as "(2, 'b')".</summary>
     public static string KeyText(object key) => key switch
     {
         string s => s,
+        PyTuple t => "(" + string.Join(", ", t.Items.Select(i => i is string s ? "'" + s + "'" : i is null ? "None" : KeyText(i))) + (t.Count == 1 ? ",)" : ")"),
         bool b => b ? "True" : "False",
         long or int or BigInteger => Convert.ToString(key, System.Globalization.CultureInfo.InvariantCulture)!,
         double d => d.ToString("R", System.Globalization.CultureInfo.InvariantCulture),

@@ -6,16 +6,20 @@ namespace Vivify.Torch.Checkpoints;
 /// <summary>One storage of a checkpoint: a flat tensor of <see cref="Numel"/> elements of one dtype.</summary>
 internal sealed class StorageRef
 {
-    public StorageRef(string key, ScalarType dtype, long numel, Tensor data, StorageRef? root = null)
+    public StorageRef(string key, ScalarType dtype, long numel, Tensor data, StorageRef? root = null, long baseOffset = 0)
     {
-        Key = key; DType = dtype; Numel = numel; Data = data; Root = root;
+        Key = key; DType = dtype; Numel = numel; Data = data; Root = root; BaseOffset = baseOffset;
     }
 
     public string Key { get; }
     public ScalarType DType { get; }
     public long Numel { get; }
-    /// <summary>1-D, <see cref="Numel"/> elements; tensors rebuilt from this storage are views of it.</summary>
+    /// <summary>
+    /// 1-D and contiguous; tensors rebuilt from this storage are views of it. For a legacy storage view
+    /// it is the root's tensor and this storage's elements start at <see cref="BaseOffset"/>.
+    /// </summary>
     public Tensor Data { get; }
+    public long BaseOffset { get; }
     /// <summary>For a legacy storage view: the storage it is a slice of.</summary>
     public StorageRef? Root { get; }
     public bool Filled { get; set; }
@@ -71,7 +75,7 @@ internal sealed class TensorFactory
     {
         if (offset is not long o || size is not long n || o < 0 || n < 0 || o > root.Numel || n > root.Numel - o)
             throw new PickleFormatException($"storage view '{key}' lies outside storage '{root.Key}'");
-        return new StorageRef(key, root.DType, n, root.Data.narrow(0, o, n), root);
+        return new StorageRef(key, root.DType, n, root.Data, root, o);
     }
 
     /// <summary>torch._utils._rebuild_tensor(_v2): a strided view of a storage.</summary>
@@ -99,7 +103,7 @@ internal sealed class TensorFactory
             throw new PickleFormatException($"tensor of shape [{string.Join(",", shape)}] does not fit storage '{s.Key}' ({s.Numel} elements)");
         if (count > s.Numel && (!hasZeroStride || count > (1L << 31)))
             throw new PickleFormatException("tensor has more elements than its storage allows");
-        var t = s.Data.as_strided(shape, strides, off);
+        var t = s.Data.as_strided(shape, strides, s.BaseOffset + off); // as_strided's offset counts from the root
         if (requiresGrad is true && (torch.is_floating_point(t) || torch.is_complex(t))) t.requires_grad_(true);
         _results.Add(t);
         return t;

@@ -123,7 +123,7 @@ sys.stdout.write(pickle.dumps(obj, protocol=int(sys.argv[1])).hex())
         Assert.Equal("bool", keys[1L]); // Python: True == 1, so the later value replaced the first
         Assert.Equal("tuple", keys[new PyTuple(2L, "b")]);
         Assert.Equal(new[] { "ints.0", "ints.1" }, CheckpointTree.Flatten(d).Select(kv => kv.Key).Take(2));
-        Assert.Contains(CheckpointTree.Flatten(d), kv => kv.Key == "keys.(2, b)" && (string?)kv.Value == "tuple");
+        Assert.Contains(CheckpointTree.Flatten(d), kv => kv.Key == "keys.(2, 'b')" && (string?)kv.Value == "tuple");
     }
 
     internal static object? Unpickle(byte[] bytes, TorchLoadOptions? options = null)
@@ -131,5 +131,54 @@ sys.stdout.write(pickle.dumps(obj, protocol=int(sys.argv[1])).hex())
         using var ms = new MemoryStream(bytes);
         var globals = new PickleGlobals("test.pkl", options ?? TorchLoadOptions.Default, new TensorFactory(), bytes.Length);
         return new Unpickler(new PickleInput(ms), globals, null).Load();
+    }
+}
+
+/// <summary>Legacy-format features PyTorch 1.13 no longer writes: storage views and big-endian data.</summary>
+public class LegacyFeatureTests
+{
+    private const string Script = """
+import pickle, struct, sys, torch
+from collections import OrderedDict
+from torch._utils import _rebuild_tensor_v2
+class Storage:
+    def __init__(self, pid): self.pid = pid
+class Tensor:
+    def __init__(self, pid, offset, size, stride): self.args = (Storage(pid), offset, size, stride, False, OrderedDict())
+    def __reduce__(self): return (_rebuild_tensor_v2, self.args)
+class P(pickle.Pickler):
+    def persistent_id(self, o): return o.pid if isinstance(o, Storage) else None
+big = sys.argv[2] == 'big'
+root = lambda view: ('storage', torch.FloatStorage, 'root', 'cpu', 6, view)
+obj = {'whole': Tensor(root(None), 0, (2, 3), (3, 1)), 'view': Tensor(root(('v1', 2, 3)), 1, (2,), (1,)),
+       'ints': Tensor(('storage', torch.IntStorage, 'i', 'cuda:0', 2, None), 0, (2,), (1,))}
+with open(sys.argv[1], 'wb') as f:
+    pickle.dump(0x1950a86a20f9469cfc6c, f, protocol=2)
+    pickle.dump(1001, f, protocol=2)
+    pickle.dump({'protocol_version': 1001, 'little_endian': not big, 'type_sizes': {}}, f, protocol=2)
+    P(f, protocol=2).dump(obj)
+    pickle.dump(['root', 'i'], f, protocol=2)
+    e = '>' if big else '<'
+    f.write(struct.pack('<q', 6) + struct.pack(e + '6f', 0, 1, 2, 3, 4, 5))
+    f.write(struct.pack('<q', 2) + struct.pack(e + '2i', -7, 70000))
+""";
+
+    [Theory]
+    [InlineData("little")]
+    [InlineData("big")]
+    public void ReadsStorageViewsAndByteOrders(string order)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"vivify-legacy-{Guid.NewGuid():N}.pth");
+        try
+        {
+            Python.Run(Script, path, order);
+            using var scope = NewDisposeScope();
+            var d = Assert.IsType<PyDict>(TorchFile.Load(path));
+            Assert.Equal(new float[] { 0, 1, 2, 3, 4, 5 }, ((Tensor)d["whole"]!).flatten().data<float>().ToArray());
+            // The view is elements [2, 5) of the root storage; the tensor starts one into the view.
+            Assert.Equal(new float[] { 3, 4 }, ((Tensor)d["view"]!).data<float>().ToArray());
+            Assert.Equal(new[] { -7, 70000 }, ((Tensor)d["ints"]!).data<int>().ToArray());
+        }
+        finally { File.Delete(path); }
     }
 }
