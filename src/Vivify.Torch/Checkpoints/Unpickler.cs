@@ -14,6 +14,10 @@ internal sealed class Unpickler
 {
     public const int MaxTupleDepth = 100;
     public const long MaxTupleWeight = 1 << 20;
+    // Far above any real checkpoint (a 100k-tensor model needs about 10^6 memo entries and a few
+    // levels of MARK), low enough that hostile input cannot make the machine hoard memory.
+    public const int MaxStack = 5_000_000, MaxMarks = 100_000, MaxMemo = 5_000_000, MaxContainers = 2_000_000;
+    private int _containers;
 
     private readonly PickleInput _in;
     private readonly PickleGlobals _globals;
@@ -48,7 +52,11 @@ internal sealed class Unpickler
                     break;
                 case (byte)'.': // STOP
                     return Pop();
-                case (byte)'(': _marks.Push(_stack); _stack = new(); break; // MARK
+                case (byte)'(': // MARK
+                    if (_marks.Count >= MaxMarks) throw new PickleFormatException($"more than {MaxMarks} nested MARKs");
+                    _marks.Push(_stack);
+                    _stack = new();
+                    break;
                 case (byte)'0': // POP
                     if (_stack.Count > 0) Pop(); else PopMark();
                     break;
@@ -120,10 +128,10 @@ internal sealed class Unpickler
                 case (byte)'h': Push(MemoGet(_in.ReadByte())); break;
                 case (byte)'j': Push(MemoGet(_in.ReadUInt32())); break;
                 case (byte)'g': Push(MemoGet(ParseMemoIndex(_in.ReadLine()))); break;
-                case (byte)'q': _memo[_in.ReadByte()] = Peek(); break;
-                case (byte)'r': _memo[_in.ReadUInt32()] = Peek(); break;
-                case (byte)'p': _memo[ParseMemoIndex(_in.ReadLine())] = Peek(); break;
-                case 0x94: _memo[_memo.Count] = Peek(); break; // MEMOIZE
+                case (byte)'q': Memo(_in.ReadByte(), Peek()); break;
+                case (byte)'r': Memo(_in.ReadUInt32(), Peek()); break;
+                case (byte)'p': Memo(ParseMemoIndex(_in.ReadLine()), Peek()); break;
+                case 0x94: Memo(_memo.Count, Peek()); break; // MEMOIZE
 
                 // ---- globals and objects
                 case (byte)'c': { var module = _in.ReadLine(); var name = _in.ReadLine(); Push(_globals.Resolve(module, name)); break; }
@@ -168,7 +176,19 @@ internal sealed class Unpickler
         }
     }
 
-    private void Push(object? o) => _stack.Add(o);
+    private void Push(object? o)
+    {
+        if (_stack.Count >= MaxStack) throw new PickleFormatException($"pickle stack deeper than {MaxStack}");
+        if (o is PyDict or List<object?> or PyTuple or PyObject && ++_containers > MaxContainers)
+            throw new PickleFormatException($"more than {MaxContainers} containers");
+        _stack.Add(o);
+    }
+
+    private void Memo(long index, object? value)
+    {
+        if (_memo.Count >= MaxMemo && !_memo.ContainsKey(index)) throw new PickleFormatException($"more than {MaxMemo} memo entries");
+        _memo[index] = value;
+    }
 
     private object? Pop()
     {

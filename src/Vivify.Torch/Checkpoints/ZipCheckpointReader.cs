@@ -9,8 +9,21 @@ namespace Vivify.Torch.Checkpoints;
 /// </summary>
 internal static class ZipCheckpointReader
 {
-    /// <summary>Deflate cannot expand data more than about 1032 times.</summary>
-    private const long MaxInflation = 1100;
+    /// <summary>
+    /// PyTorch stores records uncompressed; a deflated record may expand at most this much (real data
+    /// compresses far less), so a small archive cannot claim gigabytes.
+    /// </summary>
+    private const long MaxInflation = 64;
+
+    /// <summary>The record's declared size when its header is plausible; otherwise the file is corrupt.</summary>
+    private static long CheckedLength(ZipArchiveEntry entry, long archiveLength)
+    {
+        var length = entry.Length;
+        var stored = entry.CompressedLength;
+        var plausible = length >= 0 && stored >= 0 && stored <= archiveLength &&
+            (length == stored || length <= stored * MaxInflation + (1 << 16)) && length <= Array.MaxLength;
+        return plausible ? length : throw new PickleFormatException($"zip record {entry.FullName} has an impossible size");
+    }
 
     public static object? Read(Stream stream, string file, TorchLoadOptions options, TensorFactory tensors)
     {
@@ -37,9 +50,7 @@ internal static class ZipCheckpointReader
             }
             if (!entries.TryGetValue(prefix + "data/" + key, out var entry))
                 throw new PickleFormatException($"storage record data/{key} is missing");
-            var length = entry.Length;
-            if (length < 0 || length > Math.Max(stream.Length, 1) * MaxInflation)
-                throw new PickleFormatException($"storage record data/{key} has an impossible size");
+            var length = CheckedLength(entry, stream.Length);
             var s = tensors.NewStorage(key, t[1], t[4], length);
             if (s.ByteCount != length)
                 throw new PickleFormatException($"storage record data/{key} holds {length} bytes, expected {s.ByteCount}");
@@ -56,9 +67,7 @@ internal static class ZipCheckpointReader
 
     private static byte[] ReadAll(ZipArchiveEntry entry, long archiveLength)
     {
-        var length = entry.Length;
-        if (length < 0 || length > Math.Max(archiveLength, 1) * MaxInflation || length > Array.MaxLength)
-            throw new PickleFormatException($"zip record {entry.FullName} has an impossible size");
+        var length = CheckedLength(entry, archiveLength);
         var buf = new byte[length];
         using var s = entry.Open();
         s.ReadExactly(buf);

@@ -129,6 +129,9 @@ sys.stdout.write(pickle.dumps({'model': Evil()}, protocol=2).hex())
         for (var i = 0; i < 30; i++) dag.Append("\u0032\u0086"); // DUP, TUPLE2
         dag.Append('.');
         Assert.Throws<PickleFormatException>(() => TorchSaveInteropTests.Unpickle(B(dag.ToString())));
+        // 200 000 MARKs: bounded, not hoarded.
+        var marks = Assert.Throws<PickleFormatException>(() => TorchSaveInteropTests.Unpickle(B("\u0080\u0002" + new string('(', 200_000))));
+        Assert.Contains("nested MARKs", marks.Message);
     }
 
     /// <summary>The bytes of the first three pickles (each ends at its STOP) of a legacy file.</summary>
