@@ -30,6 +30,7 @@ internal sealed class PickleGlobals
         "collections.OrderedDict", "builtins.dict", "builtins.list", "builtins.tuple", "builtins.set",
         "builtins.frozenset", "builtins.object", "builtins.int", "builtins.float", "builtins.bool", "builtins.str",
         "builtins.bytes", "builtins.bytearray",
+        "numpy.dtype", "numpy.core.multiarray.scalar", "numpy._core.multiarray.scalar",
         "torch.Size", "torch.device", "_codecs.encode", "copyreg._reconstructor",
         "torch._utils._rebuild_tensor", "torch._utils._rebuild_tensor_v2",
         "torch._utils._rebuild_parameter", "torch._utils._rebuild_parameter_with_state",
@@ -114,6 +115,12 @@ internal sealed class PickleGlobals
                 if (args.Length == 0) return Array.Empty<byte>();
                 if (args is [string latin, string enc2]) return Call(new PyGlobal("_codecs", "encode"), [latin, enc2]);
                 return Iterate(Single(args, g)).Select(b => b is long v and >= 0 and <= 255 ? (byte)v : throw new PickleFormatException("bytes() of a non-byte")).ToArray();
+            case "numpy.dtype" when args is [string, ..]: return new PyObject("numpy", "dtype", args);
+            case "numpy.core.multiarray.scalar":
+            case "numpy._core.multiarray.scalar":
+                return args is [PyObject { FullName: "numpy.dtype" } dtype, byte[] data]
+                    ? NumpyScalar.Decode(dtype, data)
+                    : throw new PickleFormatException("numpy scalar with unexpected arguments");
             case "builtins.int" when args is [long or bool]: return Convert.ToInt64(args[0]);
             case "builtins.float" when args is [double]: return args[0];
             case "builtins.bool" when args is [bool]: return args[0];

@@ -126,6 +126,26 @@ sys.stdout.write(pickle.dumps(obj, protocol=int(sys.argv[1])).hex())
         Assert.Contains(CheckpointTree.Flatten(d), kv => kv.Key == "keys.(2, 'b')" && (string?)kv.Value == "tuple");
     }
 
+    [Theory]
+    [InlineData(2)]
+    [InlineData(4)]
+    public void NumpyScalarsBecomeNumbers(int protocol)
+    {
+        var hex = Python.Run("""
+import pickle, sys, numpy as np
+obj = {'epoch': np.int64(42), 'loss': np.float32(0.25), 'mse': np.float64(1e-3), 'flag': np.bool_(True),
+       'small': np.int8(-3), 'typed': np.dtype('f8').type(2.5)}
+sys.stdout.write(pickle.dumps(obj, protocol=int(sys.argv[1])).hex())
+""", protocol.ToString());
+        var d = Assert.IsType<PyDict>(Unpickle(Convert.FromHexString(hex.Trim())));
+        Assert.Equal(42L, d["epoch"]);
+        Assert.Equal(0.25, d["loss"]);
+        Assert.Equal(1e-3, d["mse"]);
+        Assert.Equal(true, d["flag"]);
+        Assert.Equal(-3L, d["small"]);
+        Assert.Equal(2.5, d["typed"]);
+    }
+
     internal static object? Unpickle(byte[] bytes, TorchLoadOptions? options = null)
     {
         using var ms = new MemoryStream(bytes);
