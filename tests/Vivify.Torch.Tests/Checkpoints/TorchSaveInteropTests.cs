@@ -80,6 +80,41 @@ torch.save(obj, sys.argv[1], pickle_protocol=int(sys.argv[2]), _use_new_zipfile_
         finally { File.Delete(path); }
     }
 
+    private const string ModuleScript = """
+import sys, torch, torch.nn as nn
+torch.manual_seed(0)
+m = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.ReLU(), nn.Sequential(nn.Linear(2, 3), nn.Identity()))
+m.register_buffer('scratch', torch.ones(1), persistent=False)
+m[1].running_mean += 0.5
+m[3][0].bias = None
+torch.save(m, sys.argv[1], pickle_protocol=int(sys.argv[2]), _use_new_zipfile_serialization=sys.argv[3] == 'zip')
+""";
+
+    [Theory]
+    [InlineData(1, "zip")]
+    [InlineData(2, "zip")]
+    [InlineData(2, "legacy")]
+    public void PickledTorchModulesGiveTheirStateDict(int protocol, string layout)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"vivify-module-{Guid.NewGuid():N}.pt");
+        try
+        {
+            Python.Run(ModuleScript, path, protocol.ToString(), layout);
+            using var scope = NewDisposeScope();
+            var e = Assert.Throws<CheckpointGlobalRefusedException>(() => TorchFile.Load(path));
+            Assert.StartsWith("torch.nn.modules.", e.Global);
+            var model = Assert.IsType<PyObject>(TorchFile.Load(path, TorchLoadOptions.PickledModules()));
+            Assert.Equal("torch.nn.modules.container.Sequential", model.FullName);
+            var state = ModuleState.FromPickledModule(model);
+            var expected = FixtureCheckpointTests.PythonLeaves(path, "state_dict");
+            Assert.Equal(expected.Select(x => x.Key), state.Keys.Cast<string>());
+            foreach (var x in expected) FixtureCheckpointTests.AssertLeaf(x, x.Key, state[x.Key]);
+            Assert.DoesNotContain("scratch", state.Keys.Cast<string>());
+            Assert.DoesNotContain("3.0.bias", state.Keys.Cast<string>());
+        }
+        finally { File.Delete(path); }
+    }
+
     private const string PickleScript = """
 import sys, pickle, collections
 obj = {'ints': [0, 1, -1, 255, 256, 65535, 65536, -2**31, 2**31 - 1, 2**31, 2**63 - 1, -2**63, 2**100, -2**100],
