@@ -67,7 +67,12 @@ internal sealed class PickleGlobals
                 {
                     var d = new PyDict(g.FullName == "builtins.dict" ? null : g.FullName);
                     if (args.Length > 1) throw new PickleFormatException($"{g.FullName} takes at most one argument");
-                    if (args.Length == 1) foreach (var pair in Iterate(args[0])) SetItem(d, Pair(pair).Key, Pair(pair).Value);
+                    if (args is [PyDict source])
+                    {
+                        Charge(source.Count);
+                        foreach (var (k, v) in source) SetItem(d, k, v);
+                    }
+                    else if (args.Length == 1) foreach (var pair in Iterate(args[0])) SetItem(d, Pair(pair).Key, Pair(pair).Value);
                     return d;
                 }
             case "builtins.list": return args.Length == 0 ? new List<object?>() : new List<object?>(Iterate(Single(args, g)));
@@ -201,9 +206,14 @@ internal sealed class PickleGlobals
             PyDict d => d.Keys.ToList(),
             _ => throw new PickleFormatException($"cannot iterate a {Describe(o)}"),
         };
-        _copyBudget -= items.Count;
-        if (_copyBudget < 0) throw new PickleFormatException("containers copied too often");
+        Charge(items.Count);
         return items;
+    }
+
+    private void Charge(int copiedItems)
+    {
+        _copyBudget -= copiedItems;
+        if (_copyBudget < 0) throw new PickleFormatException("containers copied too often");
     }
 
     private static KeyValuePair<object?, object?> Pair(object? o) => o switch
