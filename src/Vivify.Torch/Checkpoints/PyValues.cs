@@ -9,7 +9,9 @@ namespace Vivify.Torch.Checkpoints;
 //   float -> double, str -> string, bytes -> byte[], list -> List<object?>, tuple -> PyTuple,
 //   dict / collections.OrderedDict -> PyDict (insertion order kept),
 //   torch tensors and parameters -> TorchSharp.torch.Tensor (parameters with requires_grad set),
-//   an allowlisted class instance (a pickled nn.Module, argparse.Namespace, ...) -> PyObject.
+//   an allowlisted class instance (a pickled nn.Module, argparse.Namespace, ...) -> PyObject,
+//   set / frozenset -> PyObject "builtins.set" / "builtins.frozenset" (elements in ListItems),
+//   an allowlisted class or dtype held as a value -> PyGlobal.
 
 /// <summary>A Python dict or OrderedDict: keys in insertion order.</summary>
 public sealed class PyDict : IEnumerable<KeyValuePair<object, object?>>
@@ -21,6 +23,9 @@ public sealed class PyDict : IEnumerable<KeyValuePair<object, object?>>
 
     /// <summary>Fully qualified Python type when it is not a plain dict, e.g. "collections.OrderedDict".</summary>
     public string? TypeName { get; set; }
+
+    /// <summary>Instance attributes pickled with the dict (BUILD state), e.g. a state dict's "_metadata"; null when none.</summary>
+    public PyDict? Attributes { get; set; }
 
     public int Count => _items.Count;
     public IEnumerable<object> Keys => _items.Select(kv => kv.Key);

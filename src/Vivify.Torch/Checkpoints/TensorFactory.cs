@@ -1,0 +1,144 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Vivify.Torch.Checkpoints;
+
+/// <summary>One storage of a checkpoint: a flat tensor of <see cref="Numel"/> elements of one dtype.</summary>
+internal sealed class StorageRef
+{
+    public StorageRef(string key, ScalarType dtype, long numel, Tensor data, StorageRef? root = null, long baseOffset = 0)
+    {
+        Key = key; DType = dtype; Numel = numel; Data = data; Root = root; BaseOffset = baseOffset;
+    }
+
+    public string Key { get; }
+    public ScalarType DType { get; }
+    public long Numel { get; }
+    /// <summary>
+    /// 1-D and contiguous; tensors rebuilt from this storage are views of it. For a legacy storage view
+    /// it is the root's tensor and this storage's elements start at <see cref="BaseOffset"/>.
+    /// </summary>
+    public Tensor Data { get; }
+    public long BaseOffset { get; }
+    /// <summary>For a legacy storage view: the storage it is a slice of.</summary>
+    public StorageRef? Root { get; }
+    public bool Filled { get; set; }
+    public long ByteCount => Numel * ElementSize(DType);
+
+    public static long ElementSize(ScalarType t) => TensorExtensionMethods.ElementSize(t);
+}
+
+/// <summary>
+/// Creates storages and the tensors that view them, validating every size, stride and offset against
+/// the storage before TorchSharp sees it.
+/// </summary>
+internal sealed class TensorFactory
+{
+    public const int MaxDims = 64;
+    private readonly List<Tensor> _results = new();
+
+    /// <summary>Tensors handed out (they outlive the load; storages do not need to).</summary>
+    public IReadOnlyList<Tensor> Results => _results;
+
+    private static readonly Dictionary<string, ScalarType> StorageTypes = new()
+    {
+        ["FloatStorage"] = ScalarType.Float32, ["DoubleStorage"] = ScalarType.Float64,
+        ["HalfStorage"] = ScalarType.Float16, ["BFloat16Storage"] = ScalarType.BFloat16,
+        ["LongStorage"] = ScalarType.Int64, ["IntStorage"] = ScalarType.Int32,
+        ["ShortStorage"] = ScalarType.Int16, ["CharStorage"] = ScalarType.Int8,
+        ["ByteStorage"] = ScalarType.Byte, ["BoolStorage"] = ScalarType.Bool,
+        ["ComplexFloatStorage"] = ScalarType.ComplexFloat32, ["ComplexDoubleStorage"] = ScalarType.ComplexFloat64,
+        ["UntypedStorage"] = ScalarType.Byte,
+    };
+
+    /// <summary>torch.FloatStorage, torch.cuda.FloatStorage (mapped to the CPU), torch.storage.UntypedStorage...</summary>
+    public static bool TryStorageType(string module, string name, out ScalarType dtype)
+    {
+        dtype = default;
+        return module is "torch" or "torch.cuda" or "torch.storage" && StorageTypes.TryGetValue(name, out dtype);
+    }
+
+    /// <summary>A new storage of <paramref name="numel"/> elements; its bytes must fit in <paramref name="availableBytes"/>.</summary>
+    public StorageRef NewStorage(string key, object? storageType, object? numel, long availableBytes)
+    {
+        if (storageType is not PyGlobal g || !TryStorageType(g.Module, g.Name, out var dtype))
+            throw new PickleFormatException($"storage '{key}' has no storage type");
+        if (numel is not long n || n < 0) throw new PickleFormatException($"storage '{key}' has an invalid size");
+        var elem = StorageRef.ElementSize(dtype);
+        if (n > availableBytes / elem) throw new PickleFormatException($"storage '{key}' claims {n} elements, more than the file holds");
+        if (n * elem > Array.MaxLength) throw new PickleFormatException($"storage '{key}' is larger than 2 GiB, which Vivify does not read");
+        return new StorageRef(key, dtype, n, empty(n, dtype));
+    }
+
+    /// <summary>A legacy view: elements [offset, offset+size) of <paramref name="root"/>.</summary>
+    public static StorageRef View(StorageRef root, string key, object? offset, object? size)
+    {
+        if (offset is not long o || size is not long n || o < 0 || n < 0 || o > root.Numel || n > root.Numel - o)
+            throw new PickleFormatException($"storage view '{key}' lies outside storage '{root.Key}'");
+        return new StorageRef(key, root.DType, n, root.Data, root, o);
+    }
+
+    /// <summary>torch._utils._rebuild_tensor(_v2): a strided view of a storage.</summary>
+    public Tensor Rebuild(object? storage, object? offset, object? size, object? stride, object? requiresGrad)
+    {
+        if (storage is not StorageRef s) throw new PickleFormatException("tensor without a storage");
+        if (offset is not long off || off < 0) throw new PickleFormatException("tensor storage offset is invalid");
+        var shape = Longs(size, "shape");
+        var strides = Longs(stride, "stride");
+        if (shape.Length != strides.Length) throw new PickleFormatException("tensor shape and stride differ in length");
+        long count = 1, maxIndex = off;
+        var hasZeroStride = false;
+        try
+        {
+            for (var i = 0; i < shape.Length; i++)
+            {
+                if (shape[i] < 0 || strides[i] < 0) throw new PickleFormatException("tensor has a negative size or stride");
+                count = checked(count * shape[i]);
+                if (shape[i] > 1 && strides[i] == 0) hasZeroStride = true;
+                if (shape[i] > 0) maxIndex = checked(maxIndex + (shape[i] - 1) * strides[i]);
+            }
+        }
+        catch (OverflowException) { throw new PickleFormatException("tensor shape overflows"); }
+        if (count == 0 ? off > s.Numel : maxIndex >= s.Numel)
+            throw new PickleFormatException($"tensor of shape [{string.Join(",", shape)}] does not fit storage '{s.Key}' ({s.Numel} elements)");
+        if (count > s.Numel && (!hasZeroStride || count > (1L << 31)))
+            throw new PickleFormatException("tensor has more elements than its storage allows");
+        var t = s.Data.as_strided(shape, strides, s.BaseOffset + off); // as_strided's offset counts from the root
+        if (requiresGrad is true && (torch.is_floating_point(t) || torch.is_complex(t))) t.requires_grad_(true);
+        _results.Add(t);
+        return t;
+    }
+
+    /// <summary>torch._utils._rebuild_parameter(data, requires_grad, hooks).</summary>
+    public static Tensor Parameter(object? data, object? requiresGrad)
+    {
+        if (data is not Tensor t) throw new PickleFormatException("parameter without tensor data");
+        if (requiresGrad is bool rg && (torch.is_floating_point(t) || torch.is_complex(t))) t.requires_grad_(rg);
+        return t;
+    }
+
+    /// <summary>Reads a storage's bytes (little-endian unless told otherwise).</summary>
+    public static void Fill(StorageRef s, Stream source, bool bigEndian)
+    {
+        var span = s.Data.bytes;
+        if (span.Length != s.ByteCount) throw new InvalidOperationException("storage tensor byte count mismatch");
+        source.ReadExactly(span);
+        if (bigEndian && StorageRef.ElementSize(s.DType) > 1)
+        {
+            var elem = (int)StorageRef.ElementSize(s.DType);
+            if (s.DType is ScalarType.ComplexFloat32 or ScalarType.ComplexFloat64) elem /= 2;
+            for (var i = 0; i + elem <= span.Length; i += elem) span.Slice(i, elem).Reverse();
+        }
+        s.Filled = true;
+    }
+
+    private static long[] Longs(object? o, string what)
+    {
+        if (o is not PyTuple t) throw new PickleFormatException($"tensor {what} is not a tuple");
+        if (t.Count > MaxDims) throw new PickleFormatException($"tensor {what} has more than {MaxDims} dimensions");
+        var r = new long[t.Count];
+        for (var i = 0; i < r.Length; i++)
+            r[i] = t[i] is long v ? v : throw new PickleFormatException($"tensor {what} holds a non-integer");
+        return r;
+    }
+}
