@@ -93,7 +93,9 @@ public static class StateDict
         var unexpected = givenOrder.Where(k => !modelKeys.Contains(k)).Select(k => new KeyMismatch(k, given[k].shape, null)).ToList();
 
         if (mismatched.Count > 0 || (strict && (missing.Count > 0 || unexpected.Count > 0)))
-            throw new StateDictMismatchException(source, missing, unexpected, mismatched);
+            throw strict
+                ? new StateDictMismatchException(source, missing, unexpected, mismatched)
+                : new StateDictMismatchException(source, [], [], mismatched);
 
         using (no_grad())
         {
