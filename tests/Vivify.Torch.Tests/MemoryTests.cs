@@ -9,7 +9,15 @@ using Adam = Vivify.Torch.Optim.Adam;
 
 namespace Vivify.Torch.Tests;
 
+/// <summary>Tests that measure the process (resident memory) run alone, after the parallel ones.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ProcessMeasurementCollection
+{
+    public const string Name = "process measurements";
+}
+
 /// <summary>A long training loop, each step under its own dispose scope, keeps resident memory flat.</summary>
+[Collection(ProcessMeasurementCollection.Name)]
 public class MemoryTests
 {
     private readonly ITestOutputHelper _output;
