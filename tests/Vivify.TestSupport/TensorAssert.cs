@@ -54,7 +54,7 @@ public static class TensorAssert
     {
         SameShape(expected, actual, what);
         Assert.True(expected.dtype == actual.dtype, $"{what}: dtype {actual.dtype} != expected {expected.dtype}");
-        Assert.True(expected.cpu().equal(actual.cpu()).item<bool>(), $"{what}: values differ");
+        Assert.True(expected.cpu().eq(actual.cpu()).all().item<bool>(), $"{what}: values differ");
     }
 
     public static void SameShape(Tensor expected, Tensor actual, string what)
