@@ -17,16 +17,19 @@ public static class Cli
         var root = new RootCommand("Vivify brings still images to life: motion transfer, talking heads, keyframe stylization.");
         foreach (var o in new Option[] { Threads, Device, Seed, Quiet, Verbose }) root.Options.Add(o);
         root.Subcommands.Add(InfoCommand.Create());
+        root.Subcommands.Add(MediaCommand.Create());
         return root;
     }
 
-    public static int Run(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
+    /// <summary>Parses and runs; <paramref name="cancel"/> (Ctrl-C in Program) stops the work cleanly with exit code 130.</summary>
+    public static int Run(string[] args, TextWriter? stdout = null, TextWriter? stderr = null, CancellationToken cancel = default)
     {
         var root = Build();
         var parse = root.Parse(args);
         var config = new InvocationConfiguration
         {
             EnableDefaultExceptionHandler = false,
+            ProcessTerminationTimeout = null, // Program's Interrupt owns SIGINT/SIGTERM
             Output = stdout ?? Console.Out,
             Error = stderr ?? Console.Error,
         };
@@ -39,7 +42,7 @@ public static class Cli
         }
         try
         {
-            return parse.Invoke(config);
+            return parse.InvokeAsync(config, cancel).GetAwaiter().GetResult();
         }
         catch (Exception ex)
         {

@@ -1,11 +1,14 @@
 namespace Vivify.Media;
 
 /// <summary>Checks an input path before ffmpeg sees it, so a missing or unreadable file gets a clear message.</summary>
-internal static class InputPath
+public static class InputPath
 {
     public static readonly string[] ImageExtensions = [".png", ".jpg", ".jpeg", ".bmp", ".webp", ".gif", ".tif", ".tiff"];
 
-    public static void RequireReadableFile(string path, string what)
+    /// <summary>A single picture by its extension (a gif counts as a video).</summary>
+    public static bool IsStill(string path) => IsImageFile(path) && !path.EndsWith(".gif", StringComparison.OrdinalIgnoreCase);
+
+    internal static void RequireReadableFile(string path, string what)
     {
         if (Directory.Exists(path))
             throw new VivifyException($"{path}: is a directory, not {what}; give a file");
@@ -27,7 +30,7 @@ internal static class InputPath
     }
 
     /// <summary>ffmpeg's name for a local file: the file: protocol keeps names with ':' or a leading '-' literal.</summary>
-    public static string ForFfmpeg(string path) => "file:" + Path.GetFullPath(path);
+    internal static string ForFfmpeg(string path) => "file:" + Path.GetFullPath(path);
 
     public static bool IsImageFile(string path) => ImageExtensions.Contains(Path.GetExtension(path).ToLowerInvariant());
 }

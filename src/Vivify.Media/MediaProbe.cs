@@ -27,8 +27,7 @@ public static class MediaProbe
         var duration = Dbl(video, "duration");
         if (duration <= 0 && doc.RootElement.TryGetProperty("format", out var fmt)) duration = Dbl(fmt, "duration");
         long frames = long.TryParse(Str(video, "nb_frames"), out var nf) ? nf : 0;
-        var single = InputPath.IsImageFile(path) && !path.EndsWith(".gif", StringComparison.OrdinalIgnoreCase);
-        if (single) frames = 1;
+        if (InputPath.IsStill(path)) frames = 1;
         else if (frames <= 0) frames = CountPackets(path);
         var audioInfo = audio.ValueKind == JsonValueKind.Object
             ? new AudioInfo(Str(audio, "codec_name") ?? "?", Int(audio, "sample_rate"), Int(audio, "channels"))

@@ -25,10 +25,9 @@ public sealed class MediaScratch : IDisposable
     public string TestClip(string name, int frames, int w, int h, int fps, bool audio = false)
     {
         var path = PathOf(name);
-        var args = new List<string> { "-f", "lavfi", "-i", $"testsrc=size={w}x{h}:rate={fps}" };
-        if (audio) args.AddRange(["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100"]);
-        args.AddRange(["-frames:v", frames.ToString()]);
-        if (audio) args.AddRange(["-c:a", "aac", "-shortest"]);
+        var seconds = (frames / (double)fps).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var args = new List<string> { "-f", "lavfi", "-i", $"testsrc=size={w}x{h}:rate={fps}:duration={seconds}" };
+        if (audio) args.AddRange(["-f", "lavfi", "-i", $"sine=frequency=440:sample_rate=44100:duration={seconds}", "-c:a", "aac"]);
         if (name.EndsWith(".mp4")) args.AddRange(["-c:v", "libx264", "-pix_fmt", "yuv420p"]);
         args.Add(path);
         Ffmpeg([.. args]);

@@ -116,8 +116,18 @@ public class VideoRoundTripTests
         var info = MediaProbe.Probe(s.PathOf("out.mp4"));
         Assert.NotNull(info.Audio);
         Assert.Equal("aac", info.Audio!.Codec);
+        Assert.InRange(AudioSeconds(s.PathOf("out.mp4")), 1.9, 2.1);
         Assert.Equal(20, info.FrameCount);
         Assert.InRange(info.DurationSeconds, 1.9, 2.1);
+    }
+
+    private static double AudioSeconds(string path)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo("ffprobe", ["-v", "error", "-select_streams", "a:0", "-show_entries", "stream=duration", "-of", "csv=p=0", path]) { RedirectStandardOutput = true };
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var text = p.StandardOutput.ReadToEnd().Trim();
+        p.WaitForExit();
+        return double.Parse(text, System.Globalization.CultureInfo.InvariantCulture);
     }
 
     [Fact]
