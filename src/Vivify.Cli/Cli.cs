@@ -48,16 +48,18 @@ public static class Cli
         {
             var verbose = parse.GetValue(Verbose);
             var inner = ex is System.Reflection.TargetInvocationException { InnerException: { } ie } ? ie : ex;
+            // Ctrl-C from a terminal also reaches the ffmpeg children, whose early exit may surface as an
+            // error a moment before our own signal handler has cancelled: give it that moment.
+            if (inner is OperationCanceledException || cancel.IsCancellationRequested || (cancel.CanBeCanceled && cancel.WaitHandle.WaitOne(200)))
+            {
+                err.WriteLine("vivify: interrupted; no partial output was kept.");
+                return 130;
+            }
             if (inner is VivifyException ve)
             {
                 err.WriteLine($"vivify: {ve.Message}");
                 if (verbose) err.WriteLine(ve);
                 return ve.ExitCode;
-            }
-            if (inner is OperationCanceledException)
-            {
-                err.WriteLine("vivify: interrupted; no partial output was kept.");
-                return 130;
             }
             err.WriteLine($"vivify: unexpected error: {inner.Message}");
             err.WriteLine(verbose ? inner.ToString() : "vivify: run again with --verbose for details, and report it if it persists.");

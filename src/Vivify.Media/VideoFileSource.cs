@@ -33,11 +33,15 @@ internal sealed class VideoFileSource : VideoSource
             var got = ImageIO.ReadFull(p.Stdout, data);
             if (got == 0) break;
             if (got != data.Length)
+            {
+                cancel.ThrowIfCancellationRequested();
                 throw new VivifyException($"{Info.Path}: the video is corrupt (frame {start + produced} is cut short: {p.LastError()}); re-encode it or pick another file");
+            }
             produced++;
             yield return new RgbFrame(w, h, data);
         }
         var code = p.Finish();
+        cancel.ThrowIfCancellationRequested();
         if (code != 0)
             throw new VivifyException($"{Info.Path}: the video is corrupt or unreadable after {produced} frames ({p.LastError()}); re-encode it or pick another file");
         if (produced == 0 && start == 0)
