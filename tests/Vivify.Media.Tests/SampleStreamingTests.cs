@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace Vivify.Media.Tests;
 
-public class SampleStreamingTests
+public class SampleStreamingTests(Xunit.Abstractions.ITestOutputHelper log)
 {
     [Fact]
     public void MegamindReadsFrameByFrameWithFlatMemory()
@@ -33,6 +33,7 @@ public class SampleStreamingTests
         }
         managedEnd = GC.GetTotalMemory(forceFullCollection: true);
         Assert.Equal(270, n);
+        log.WriteLine($"managed growth {(managedEnd - managedAt20) / 1e6:F2} MB, resident growth {(peakRss - rssAt20) / 1e6:F1} MB (rss at frame 20 {rssAt20 / 1e6:F0} MB); one float frame {frameBytes / 1e6:F1} MB");
         Assert.True(sum / n > 0.05, "frames have content");
         // The whole clip as float tensors would be 270 × 4.6 MB ≈ 1.2 GB; streaming keeps a few frames.
         Assert.True(managedEnd - managedAt20 < 8 * 1024 * 1024, $"managed memory grew by {(managedEnd - managedAt20) / 1e6:F1} MB");
