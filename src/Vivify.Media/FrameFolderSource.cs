@@ -36,17 +36,52 @@ internal sealed partial class FrameFolderSource : VideoSource
         return new MediaInfo(dir, first.Width, first.Height, Rational.Format(fps), files.Count, files.Count / fps, first.Codec, null);
     }
 
+    /// <summary>
+    /// One ffmpeg run over the pictures (its concat demuxer, each picture lasting one second so that
+    /// timestamps increase), not one per picture. A picture of another size is scaled to the first's.
+    /// </summary>
     public override IEnumerable<RgbFrame> Frames(long start = 0, long? count = null, CancellationToken cancel = default)
     {
         var end = count is long c ? Math.Min(_files.Count, start + c) : _files.Count;
-        for (var i = start; i < end; i++)
+        if (start >= end) yield break;
+        var list = Path.GetTempFileName();
+        try
         {
-            cancel.ThrowIfCancellationRequested();
-            var f = ImageIO.ReadFrame(_files[(int)i]);
-            if (f.Width != Info.Width || f.Height != Info.Height)
-                throw new VivifyException($"{_files[(int)i]}: is {f.Width}x{f.Height} but the first frame is {Info.Width}x{Info.Height}; all frames in {Info.Path} must share one size");
-            yield return f;
+            File.WriteAllLines(list, ["ffconcat version 1.0", .. _files.Skip((int)start).Take((int)(end - start)).SelectMany(f => new[] { $"file '{Path.GetFullPath(f).Replace("'", "'\\''")}'", "duration 1" })]);
+            using var p = FfmpegProcess.Start(FfmpegTools.Ffmpeg,
+                ["-nostdin", "-v", "error", "-xerror", "-f", "concat", "-safe", "0", "-i", InputPath.ForFfmpeg(list), "-map", "0:v:0",
+                 "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"], writeStdin: false);
+            int w = Info.Width, h = Info.Height;
+            for (var i = start; i < end; i++)
+            {
+                cancel.ThrowIfCancellationRequested();
+                var data = new byte[w * h * 3];
+                if (ImageIO.ReadFull(p.Stdout, data) != data.Length)
+                {
+                    p.Finish();
+                    cancel.ThrowIfCancellationRequested();
+                    throw BadPicture(i, end, p.LastError());
+                }
+                yield return new RgbFrame(w, h, data);
+            }
+            if (p.Finish() != 0)
+                throw new VivifyException($"{Info.Path}: a picture could not be read ({p.LastError()}); check the frames");
         }
+        finally
+        {
+            File.Delete(list);
+        }
+    }
+
+    /// <summary>ffmpeg (-xerror) stops at or a little before the bad picture (decoder latency): decode the pictures from there on, one by one, to name it.</summary>
+    private VivifyException BadPicture(long from, long end, string ffmpegError)
+    {
+        for (var i = from; i < end; i++)
+        {
+            try { ImageIO.ReadFrame(_files[(int)i]); }
+            catch (VivifyException e) { return new VivifyException($"{_files[(int)i]}: frame {i} of {Info.Path} cannot be read; replace or remove that picture", e); }
+        }
+        return new VivifyException($"{Info.Path}: a picture could not be read ({ffmpegError}); check the frames");
     }
 
     [GeneratedRegex(@"(\d+)$")]

@@ -62,6 +62,22 @@ public class MediaErrorTests
     }
 
     [Fact]
+    public void BadPictureInAFolderIsNamed()
+    {
+        using var s = new MediaScratch();
+        var dir = s.PathOf("it's frames");
+        Directory.CreateDirectory(dir);
+        using (var scope = NewDisposeScope())
+            for (int i = 0; i < 5; i++) ImageIO.Write(Path.Combine(dir, $"{i:D5}.png"), full(3, 8, 8, i / 5f));
+        File.WriteAllText(Path.Combine(dir, "00002.png"), "garbage");
+        var src = VideoSource.Open(dir);
+        var e = Assert.Throws<VivifyException>(() => src.Frames().Count());
+        OneLine(e, Path.Combine(dir, "00002.png"));
+        Assert.Equal(2, src.Frames(0, 2).Count());
+        Assert.Equal(2, src.Frames(3).Count());
+    }
+
+    [Fact]
     public void UnwritableOutput()
     {
         using var s = new MediaScratch();
