@@ -31,9 +31,6 @@ public sealed class VideoWriter : IDisposable
 
     public long FramesWritten { get; private set; }
 
-    /// <summary>True when the path names a video file this writer makes, false for a PNG directory; throws for other extensions.</summary>
-    public static bool IsVideoFile(string path) => KindOf(path) != Kind.PngSequence;
-
     private static Kind KindOf(string path)
     {
         var ext = Path.GetExtension(path.TrimEnd('/')).ToLowerInvariant();

@@ -51,6 +51,23 @@ public class VideoRoundTripTests
         Assert.Equal(n, count);
     }
 
+    [Theory]
+    [InlineData("c.mp4")]
+    [InlineData("c.avi")]
+    [InlineData("c.mov")]
+    [InlineData("c.mkv")]
+    [InlineData("c.webm")]
+    [InlineData("c.gif")]
+    public void ReadsEveryContainerAsAStream(string name)
+    {
+        using var s = new MediaScratch();
+        var clip = s.TestClip(name, 9, 48, 32, 20); // 20 fps: gif delays are whole centiseconds
+        var src = VideoSource.Open(clip);
+        Assert.Equal((48, 32, 9L), (src.Info.Width, src.Info.Height, src.Info.FrameCount));
+        Assert.Equal(20.0, src.Info.Fps, 3);
+        Assert.Equal(9, src.Frames().Count(f => f.Width == 48 && f.Height == 32));
+    }
+
     [Fact]
     public void PngSequenceRoundTripIsExact()
     {
