@@ -76,6 +76,25 @@ public class ErrorPolicyTests
     }
 
     [Fact]
+    public async Task MissingFfmpegSaysHowToInstallIt()
+    {
+        using var h = new CliHarness();
+        var face = h.Picture("face.png");
+        // A child process, so the variable cannot disturb tests running beside this one.
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "vivify.dll"), "media", "convert", face, "-o", h.PathOf("out.png") }) psi.ArgumentList.Add(a);
+        psi.Environment["VIVIFY_FFMPEG"] = "/nonexistent/bin/ffmpeg";
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var err = await p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        Assert.Equal(1, p.ExitCode);
+        Assert.Contains("/nonexistent/bin/ff", err);
+        Assert.Contains("install it with: sudo apt-get install ffmpeg", err);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.Equal(["face.png"], h.Entries());
+    }
+
+    [Fact]
     public void VerboseShowsTheStackTrace()
     {
         using var h = new CliHarness();
