@@ -17,16 +17,19 @@ public static class Cli
         var root = new RootCommand("Vivify brings still images to life: motion transfer, talking heads, keyframe stylization.");
         foreach (var o in new Option[] { Threads, Device, Seed, Quiet, Verbose }) root.Options.Add(o);
         root.Subcommands.Add(InfoCommand.Create());
+        root.Subcommands.Add(MediaCommand.Create());
         return root;
     }
 
-    public static int Run(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
+    /// <summary>Parses and runs; <paramref name="cancel"/> (Ctrl-C in Program) stops the work cleanly with exit code 130.</summary>
+    public static int Run(string[] args, TextWriter? stdout = null, TextWriter? stderr = null, CancellationToken cancel = default)
     {
         var root = Build();
         var parse = root.Parse(args);
         var config = new InvocationConfiguration
         {
             EnableDefaultExceptionHandler = false,
+            ProcessTerminationTimeout = null, // Program's Interrupt owns SIGINT/SIGTERM
             Output = stdout ?? Console.Out,
             Error = stderr ?? Console.Error,
         };
@@ -39,22 +42,24 @@ public static class Cli
         }
         try
         {
-            return parse.Invoke(config);
+            return parse.InvokeAsync(config, cancel).GetAwaiter().GetResult();
         }
         catch (Exception ex)
         {
             var verbose = parse.GetValue(Verbose);
             var inner = ex is System.Reflection.TargetInvocationException { InnerException: { } ie } ? ie : ex;
+            // Ctrl-C from a terminal also reaches the ffmpeg children, whose early exit may surface as an
+            // error a moment before our own signal handler has cancelled: give it that moment.
+            if (inner is OperationCanceledException || cancel.IsCancellationRequested || (cancel.CanBeCanceled && cancel.WaitHandle.WaitOne(200)))
+            {
+                err.WriteLine("vivify: interrupted; no partial output was kept.");
+                return 130;
+            }
             if (inner is VivifyException ve)
             {
                 err.WriteLine($"vivify: {ve.Message}");
                 if (verbose) err.WriteLine(ve);
                 return ve.ExitCode;
-            }
-            if (inner is OperationCanceledException)
-            {
-                err.WriteLine("vivify: interrupted; no partial output was kept.");
-                return 130;
             }
             err.WriteLine($"vivify: unexpected error: {inner.Message}");
             err.WriteLine(verbose ? inner.ToString() : "vivify: run again with --verbose for details, and report it if it persists.");

@@ -1,3 +1,4 @@
 using Vivify.Cli;
 
-return Cli.Run(args);
+using var interrupt = new Interrupt();
+return Cli.Run(args, cancel: interrupt.Token);

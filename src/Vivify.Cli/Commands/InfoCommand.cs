@@ -72,7 +72,9 @@ public static class InfoCommand
 
     private static string FfmpegVersion()
     {
-        var exe = Environment.GetEnvironmentVariable("VIVIFY_FFMPEG") is { Length: > 0 } v ? v : "ffmpeg";
+        string exe;
+        try { exe = Vivify.Media.FfmpegTools.Ffmpeg; }
+        catch (VivifyException e) { return "not found: " + e.Message; }
         try
         {
             using var p = Process.Start(new ProcessStartInfo(exe, "-version") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false })!;

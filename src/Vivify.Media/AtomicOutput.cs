@@ -1,0 +1,94 @@
+namespace Vivify.Media;
+
+/// <summary>
+/// Writes an output under a temporary name beside its target (same directory, so the final rename is
+/// atomic) and renames it at <see cref="Commit"/>; disposing without commit (failure, Ctrl-C) deletes
+/// it, so no partial output is ever left. For a directory (PNG sequence) the temporary is a directory.
+/// </summary>
+public sealed class AtomicOutput : IDisposable
+{
+    private bool _committed;
+
+    private AtomicOutput(string target, string temp, bool isDirectory)
+    {
+        Target = target; TempPath = temp; IsDirectory = isDirectory;
+    }
+
+    public string Target { get; }
+    public string TempPath { get; }
+    public bool IsDirectory { get; }
+
+    public static AtomicOutput ForFile(string target) => Create(target, false);
+    public static AtomicOutput ForDirectory(string target) => Create(target, true);
+
+    private static AtomicOutput Create(string target, bool isDirectory)
+    {
+        var full = Path.GetFullPath(target.TrimEnd('/', '\\') is { Length: > 0 } t ? t : target);
+        var parent = Path.GetDirectoryName(full) ?? "/";
+        if (!Directory.Exists(parent))
+            throw new VivifyException(File.Exists(parent)
+                ? $"{target}: cannot write there, {parent} is a file; choose another output path"
+                : $"{target}: cannot write there, the directory {parent} does not exist; create it or choose another output path");
+        if (isDirectory) RequireReplaceableDirectory(target, full);
+        else if (Directory.Exists(full)) throw new VivifyException($"{target}: is a directory; give a file name for the output");
+        var name = Path.GetFileName(full);
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        var temp = Path.Combine(parent, $".{Path.GetFileNameWithoutExtension(name)}.vivify-tmp-{tag}{Path.GetExtension(name)}");
+        try
+        {
+            if (isDirectory) Directory.CreateDirectory(temp);
+            else File.Create(temp).Dispose();
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            throw new VivifyException($"{target}: cannot write there ({e.Message}); choose a writable output path");
+        }
+        return new AtomicOutput(target, temp, isDirectory);
+    }
+
+    /// <summary>A PNG-sequence target may replace an empty directory or an earlier sequence, never other files.</summary>
+    private static void RequireReplaceableDirectory(string target, string full)
+    {
+        if (File.Exists(full)) throw new VivifyException($"{target}: is a file; give a directory name for the PNG frames");
+        if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any(e => !IsSequenceFrame(e)))
+            throw new VivifyException($"{target}: the directory holds other files; empty it or choose another output path");
+    }
+
+    private static bool IsSequenceFrame(string path) =>
+        File.Exists(path) && System.Text.RegularExpressions.Regex.IsMatch(Path.GetFileName(path), @"^\d{5,}\.png$");
+
+    /// <summary>Moves the finished output into place (replacing an earlier one).</summary>
+    public void Commit()
+    {
+        var full = Path.GetFullPath(Target.TrimEnd('/', '\\'));
+        try
+        {
+            if (IsDirectory)
+            {
+                if (Directory.Exists(full))
+                {
+                    RequireReplaceableDirectory(Target, full);
+                    Directory.Delete(full, recursive: true);
+                }
+                Directory.Move(TempPath, full);
+            }
+            else File.Move(TempPath, full, overwrite: true);
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            throw new VivifyException($"{Target}: cannot put the output in place ({e.Message}); choose a writable output path");
+        }
+        _committed = true;
+    }
+
+    public void Dispose()
+    {
+        if (_committed) return;
+        try
+        {
+            if (IsDirectory) { if (Directory.Exists(TempPath)) Directory.Delete(TempPath, recursive: true); }
+            else File.Delete(TempPath);
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException) { }
+    }
+}

@@ -1,0 +1,63 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Vivify.Media;
+
+/// <summary>ffprobe on one file: size (display orientation), frame rate, frame count, duration, audio.</summary>
+public static class MediaProbe
+{
+    public static MediaInfo Probe(string path)
+    {
+        InputPath.RequireReadableFile(path, "an image or video");
+        var json = FfmpegProcess.RunText(FfmpegTools.Ffprobe,
+            ["-v", "error", "-print_format", "json", "-show_streams", "-show_format", InputPath.ForFfmpeg(path)],
+            err => $"{path}: not an image or video ffmpeg can read ({err}); check the file or re-encode it");
+        using var doc = JsonDocument.Parse(json);
+        var streams = doc.RootElement.TryGetProperty("streams", out var s) ? s.EnumerateArray().ToList() : [];
+        var video = streams.FirstOrDefault(e => Str(e, "codec_type") == "video");
+        if (video.ValueKind != JsonValueKind.Object)
+            throw new VivifyException($"{path}: has no picture (no video stream); give an image or a video");
+        var audio = streams.FirstOrDefault(e => Str(e, "codec_type") == "audio");
+        int w = Int(video, "width"), h = Int(video, "height");
+        if (w <= 0 || h <= 0) throw new VivifyException($"{path}: the picture has no size; the file is corrupt, re-encode it");
+        if (Math.Abs(Rotation(video)) % 180 == 90) (w, h) = (h, w);
+        var rate = Str(video, "avg_frame_rate");
+        if (Rational.Parse(rate ?? "0") <= 0) rate = Str(video, "r_frame_rate");
+        if (Rational.Parse(rate ?? "0") <= 0) rate = "25/1";
+        var duration = Dbl(video, "duration");
+        if (duration <= 0 && doc.RootElement.TryGetProperty("format", out var fmt)) duration = Dbl(fmt, "duration");
+        long frames = long.TryParse(Str(video, "nb_frames"), out var nf) ? nf : 0;
+        if (InputPath.IsStill(path)) frames = 1;
+        else if (frames <= 0) frames = CountPackets(path);
+        var audioInfo = audio.ValueKind == JsonValueKind.Object
+            ? new AudioInfo(Str(audio, "codec_name") ?? "?", Int(audio, "sample_rate"), Int(audio, "channels"))
+            : null;
+        return new MediaInfo(path, w, h, rate!, frames, duration, Str(video, "codec_name") ?? "?", audioInfo);
+    }
+
+    /// <summary>Counts video packets (demuxing only, no decoding) where the container has no frame count (mkv, webm, gif).</summary>
+    private static long CountPackets(string path)
+    {
+        var text = FfmpegProcess.RunText(FfmpegTools.Ffprobe,
+            ["-v", "error", "-select_streams", "v:0", "-count_packets", "-show_entries", "stream=nb_read_packets", "-of", "csv=p=0", InputPath.ForFfmpeg(path)],
+            err => $"{path}: cannot count its frames ({err}); the video is corrupt, re-encode it");
+        return long.TryParse(text.Trim().Split('\n')[0].Trim(','), out var n) ? n : 0;
+    }
+
+    private static int Rotation(JsonElement video)
+    {
+        if (video.TryGetProperty("side_data_list", out var sd))
+            foreach (var e in sd.EnumerateArray())
+                if (e.TryGetProperty("rotation", out var r) && r.TryGetInt32(out var deg)) return deg;
+        if (video.TryGetProperty("tags", out var tags) && int.TryParse(Str(tags, "rotate"), out var rot)) return rot;
+        return 0;
+    }
+
+    private static string? Str(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var v) ? (v.ValueKind == JsonValueKind.String ? v.GetString() : v.ToString()) : null;
+
+    private static int Int(JsonElement e, string name) => int.TryParse(Str(e, name), out var v) ? v : 0;
+
+    private static double Dbl(JsonElement e, string name) =>
+        double.TryParse(Str(e, name), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : 0;
+}

@@ -1,0 +1,37 @@
+using static TorchSharp.torch;
+
+namespace Vivify.Media;
+
+/// <summary>One picture as ffmpeg's rgb24: Height rows of Width pixels, 3 bytes (R, G, B) each.</summary>
+public sealed class RgbFrame
+{
+    public RgbFrame(int width, int height, byte[] data)
+    {
+        if (width <= 0 || height <= 0) throw new ArgumentOutOfRangeException(nameof(width), $"frame size {width}x{height}");
+        if (data.Length != checked(width * height * 3)) throw new ArgumentException($"rgb24 {width}x{height} needs {width * height * 3} bytes, got {data.Length}", nameof(data));
+        Width = width; Height = height; Data = data;
+    }
+
+    public int Width { get; }
+    public int Height { get; }
+    public byte[] Data { get; }
+
+    /// <summary>float32 [3,H,W] in [0,1] on the CPU; the caller owns (disposes) it.</summary>
+    public Tensor ToTensor()
+    {
+        using var scope = NewDisposeScope();
+        var bytes = tensor(Data, new long[] { Height, Width, 3 }, dtype: ScalarType.Byte);
+        return bytes.permute(2, 0, 1).to(ScalarType.Float32).div_(255f).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>From a [3,H,W] (or [1,3,H,W]) tensor in [0,1], any device and float type: clamped and rounded.</summary>
+    public static RgbFrame FromTensor(Tensor image)
+    {
+        using var scope = NewDisposeScope();
+        var t = image.dim() == 4 && image.shape[0] == 1 ? image[0] : image;
+        if (t.dim() != 3 || t.shape[0] != 3)
+            throw new ArgumentException($"expected an image tensor [3,H,W], got [{string.Join(",", image.shape)}]", nameof(image));
+        var bytes = t.detach().to(ScalarType.Float32, CPU).clamp(0, 1).mul(255f).round().to(ScalarType.Byte).permute(1, 2, 0).contiguous();
+        return new RgbFrame((int)t.shape[2], (int)t.shape[1], bytes.data<byte>().ToArray());
+    }
+}

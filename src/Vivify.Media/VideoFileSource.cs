@@ -1,0 +1,50 @@
+using System.Globalization;
+
+namespace Vivify.Media;
+
+/// <summary>A video file decoded by one ffmpeg process per pass into rgb24 frames on a pipe.</summary>
+internal sealed class VideoFileSource : VideoSource
+{
+    public VideoFileSource(string path) : base(ProbeVideo(path)) { }
+
+    private static MediaInfo ProbeVideo(string path)
+    {
+        InputPath.RequireReadableFile(path, "a video");
+        return MediaProbe.Probe(path);
+    }
+
+    public override IEnumerable<RgbFrame> Frames(long start = 0, long? count = null, CancellationToken cancel = default)
+    {
+        if (start < 0) throw new ArgumentOutOfRangeException(nameof(start));
+        if (count is <= 0) yield break;
+        var args = new List<string> { "-nostdin", "-v", "error" };
+        // Seek half a frame early: ffmpeg's accurate input seek drops frames before that time, so frame `start` is the first kept.
+        if (start > 0) args.AddRange(["-ss", ((start - 0.5) / Info.Fps).ToString("0.######", CultureInfo.InvariantCulture)]);
+        args.AddRange(["-i", InputPath.ForFfmpeg(Info.Path), "-map", "0:v:0", "-an", "-sn", "-fps_mode", "passthrough"]);
+        if (count is long c) args.AddRange(["-frames:v", c.ToString(CultureInfo.InvariantCulture)]);
+        args.AddRange(["-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"]);
+        using var p = FfmpegProcess.Start(FfmpegTools.Ffmpeg, args, writeStdin: false);
+        int w = Info.Width, h = Info.Height;
+        long produced = 0;
+        while (true)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var data = new byte[w * h * 3];
+            var got = ImageIO.ReadFull(p.Stdout, data);
+            if (got == 0) break;
+            if (got != data.Length)
+            {
+                cancel.ThrowIfCancellationRequested();
+                throw new VivifyException($"{Info.Path}: the video is corrupt (frame {start + produced} is cut short: {p.LastError()}); re-encode it or pick another file");
+            }
+            produced++;
+            yield return new RgbFrame(w, h, data);
+        }
+        var code = p.Finish();
+        cancel.ThrowIfCancellationRequested();
+        if (code != 0)
+            throw new VivifyException($"{Info.Path}: the video is corrupt or unreadable after {produced} frames ({p.LastError()}); re-encode it or pick another file");
+        if (produced == 0 && start == 0)
+            throw new VivifyException($"{Info.Path}: no frame could be decoded; the video is corrupt, re-encode it or pick another file");
+    }
+}

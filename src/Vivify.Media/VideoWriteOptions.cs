@@ -1,0 +1,20 @@
+namespace Vivify.Media;
+
+/// <summary>How <see cref="VideoWriter"/> encodes.</summary>
+public sealed record VideoWriteOptions
+{
+    /// <summary>Frames per second (a number or ffmpeg rational text such as "30000/1001").</summary>
+    public string FrameRate { get; init; } = "25";
+
+    /// <summary>A file whose first audio track is muxed into mp4/mov/mkv output (e.g. the driving video); none when null or when it has no audio.</summary>
+    public string? AudioFrom { get; init; }
+
+    /// <summary>Where in <see cref="AudioFrom"/> the audio starts (when the video starts at a later frame).</summary>
+    public TimeSpan AudioOffset { get; init; }
+
+    /// <summary>libx264 constant rate factor (0 lossless … 51); 18 is visually lossless.</summary>
+    public int Crf { get; init; } = 18;
+
+    /// <summary>libx264 preset (ultrafast … veryslow).</summary>
+    public string Preset { get; init; } = "medium";
+}

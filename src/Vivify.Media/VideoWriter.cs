@@ -1,0 +1,121 @@
+using System.Globalization;
+using static TorchSharp.torch;
+
+namespace Vivify.Media;
+
+/// <summary>
+/// Writes frames, one at a time, to an H.264 mp4/mov/mkv (yuv420p, odd sizes padded to even, audio
+/// muxed from <see cref="VideoWriteOptions.AudioFrom"/>), a palette-generated gif, or a directory of
+/// PNGs (00000.png, 00001.png, …). Output appears only at <see cref="Complete"/>; disposing before it
+/// (an error, Ctrl-C) kills ffmpeg and removes the partial output.
+/// </summary>
+public sealed class VideoWriter : IDisposable
+{
+    private enum Kind { H264, Gif, PngSequence }
+
+    private readonly string _path;
+    private readonly Kind _kind;
+    private readonly VideoWriteOptions _options;
+    private AtomicOutput? _output;
+    private FfmpegProcess? _ffmpeg;
+    private int _width, _height;
+
+    public VideoWriter(string path, VideoWriteOptions? options = null)
+    {
+        _path = path;
+        _options = options ?? new VideoWriteOptions();
+        _kind = KindOf(path);
+        if (!(Rational.Parse(_options.FrameRate) > 0)) throw new UsageException($"frame rate '{_options.FrameRate}' must be a positive number");
+        _output = _kind == Kind.PngSequence ? AtomicOutput.ForDirectory(path) : AtomicOutput.ForFile(path);
+    }
+
+    public long FramesWritten { get; private set; }
+
+    private static Kind KindOf(string path)
+    {
+        var ext = Path.GetExtension(path.TrimEnd('/')).ToLowerInvariant();
+        if (path.EndsWith('/') || ext == "" || Directory.Exists(path)) return Kind.PngSequence;
+        return ext switch
+        {
+            ".mp4" or ".mov" or ".mkv" or ".m4v" => Kind.H264,
+            ".gif" => Kind.Gif,
+            _ => throw new UsageException($"{path}: cannot write '{ext}' video; use .mp4, .mov, .mkv, .gif, or a directory name for PNG frames"),
+        };
+    }
+
+    public void Write(Tensor image) => Write(RgbFrame.FromTensor(image));
+
+    public void Write(RgbFrame frame)
+    {
+        ObjectDisposedException.ThrowIf(_output is null, this);
+        if (_ffmpeg is null) Start(frame.Width, frame.Height);
+        else if (frame.Width != _width || frame.Height != _height)
+            throw new ArgumentException($"frame {FramesWritten} is {frame.Width}x{frame.Height}, the video is {_width}x{_height}");
+        try { _ffmpeg!.Stdin.Write(frame.Data); }
+        catch (IOException)
+        {
+            _ffmpeg!.Finish();
+            throw new VivifyException($"{_path}: ffmpeg stopped while writing ({_ffmpeg.LastError()}); check the output path and free disk space");
+        }
+        FramesWritten++;
+    }
+
+    /// <summary>Finishes encoding and moves the output into place.</summary>
+    public void Complete()
+    {
+        ObjectDisposedException.ThrowIf(_output is null, this);
+        if (_ffmpeg is null) throw new VivifyException($"{_path}: no frames to write; the input had none");
+        var code = _ffmpeg.Finish();
+        if (code != 0) throw new VivifyException($"{_path}: ffmpeg could not write it ({_ffmpeg.LastError()}); check the output path and free disk space");
+        _output.Commit();
+        Dispose();
+    }
+
+    private void Start(int w, int h)
+    {
+        _width = w; _height = h;
+        var args = new List<string> { "-nostdin", "-y", "-v", "error",
+            "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", $"{w}x{h}", "-framerate", _options.FrameRate, "-i", "pipe:0" };
+        switch (_kind)
+        {
+            case Kind.H264:
+                var audio = AudioSource();
+                if (audio is not null)
+                {
+                    if (_options.AudioOffset > TimeSpan.Zero) args.AddRange(["-ss", _options.AudioOffset.TotalSeconds.ToString("0.######", CultureInfo.InvariantCulture)]);
+                    args.AddRange(["-i", InputPath.ForFfmpeg(audio)]);
+                }
+                args.AddRange(["-map", "0:v:0"]);
+                if (audio is not null) args.AddRange(["-map", "1:a:0", "-c:a", "aac", "-b:a", "192k", "-shortest"]);
+                args.AddRange(["-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-c:v", "libx264", "-preset", _options.Preset,
+                    "-crf", _options.Crf.ToString(CultureInfo.InvariantCulture), "-pix_fmt", "yuv420p"]);
+                var fmt = Path.GetExtension(_path).ToLowerInvariant() switch { ".mkv" => "matroska", ".mov" => "mov", _ => "mp4" };
+                if (fmt != "matroska") args.AddRange(["-movflags", "+faststart"]);
+                args.AddRange(["-f", fmt, InputPath.ForFfmpeg(_output!.TempPath)]);
+                break;
+            case Kind.Gif:
+                args.AddRange(["-filter_complex", "[0:v]split[a][b];[a]palettegen=stats_mode=full[p];[b][p]paletteuse=dither=sierra2_4a",
+                    "-loop", "0", "-f", "gif", InputPath.ForFfmpeg(_output!.TempPath)]);
+                break;
+            case Kind.PngSequence:
+                args.AddRange(["-c:v", "png", "-start_number", "0", "-f", "image2", InputPath.ForFfmpeg(Path.Combine(_output!.TempPath, "%05d.png"))]);
+                break;
+        }
+        _ffmpeg = FfmpegProcess.Start(FfmpegTools.Ffmpeg, args, writeStdin: true);
+    }
+
+    private string? AudioSource()
+    {
+        if (_options.AudioFrom is not { } src) return null;
+        var info = MediaProbe.Probe(src);
+        return info.Audio is null ? null : src;
+    }
+
+    public void Dispose()
+    {
+        _ffmpeg?.Dispose();
+        _ffmpeg = null;
+        _output?.Dispose();
+        _output = null;
+    }
+}

@@ -1,0 +1,56 @@
+using System.Diagnostics;
+using Xunit;
+
+namespace Vivify.Cli.Tests;
+
+/// <summary>Ctrl-C stops cleanly: exit 130 and no output, not even a temporary.</summary>
+public class InterruptTests
+{
+    [Fact]
+    public async Task CancelledRunLeavesNoOutput()
+    {
+        using var h = new CliHarness();
+        var clip = h.ClipWithAudio("long.mp4", 400, 320, 240, 25);
+        using var cts = new CancellationTokenSource();
+        var run = Task.Run(() => h.Run(cts.Token, "media", "compose", clip, clip, "-o", h.PathOf("out.mp4")));
+        WaitForTemporary(h, run);
+        cts.Cancel();
+        var (code, _, e) = await run;
+        Assert.Equal(130, code);
+        Assert.Contains("interrupted", e);
+        Assert.Equal(["long.mp4"], h.Entries());
+    }
+
+    [Fact]
+    public async Task SigintToTheProcessExits130WithoutOutput()
+    {
+        using var h = new CliHarness();
+        var clip = h.ClipWithAudio("long.mp4", 400, 320, 240, 25);
+        var dll = Path.Combine(AppContext.BaseDirectory, "vivify.dll");
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in new[] { dll, "media", "convert", clip, "-o", h.PathOf("frames") }) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stderr = p.StandardError.ReadToEndAsync();
+        WaitForTemporary(h, p.WaitForExitAsync());
+        using (var kill = Process.Start("kill", ["-INT", p.Id.ToString()])) kill.WaitForExit();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await p.WaitForExitAsync(timeout.Token);
+        var err = await stderr;
+        Assert.True(p.ExitCode == 130, $"exit {p.ExitCode}: {err}");
+        Assert.Contains("interrupted", err);
+        Assert.Equal(["long.mp4"], h.Entries());
+    }
+
+    /// <summary>Waits until the writer's temporary exists beside the target, i.e. the work is under way.</summary>
+    private static void WaitForTemporary(CliHarness h, Task run)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!h.Entries().Any(n => n.Contains(".vivify-tmp-")))
+        {
+            Assert.False(run.IsCompleted, "the run ended before it could be interrupted");
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), "no temporary output appeared");
+            Thread.Sleep(20);
+        }
+        Thread.Sleep(300);
+    }
+}
