@@ -1,0 +1,31 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Vivify.Motion.Blocks;
+
+/// <summary>Encoder block: convolution, batch norm, ReLU, 2×2 average pooling.</summary>
+public sealed class DownBlock2d : nn.Module<Tensor, Tensor>
+{
+    internal readonly Conv2d conv;
+    internal readonly BatchNorm2d norm;
+    internal readonly AvgPool2d pool;
+
+    public DownBlock2d(long in_features, long out_features, long kernel_size = 3, long padding = 1, long groups = 1) : base(nameof(DownBlock2d))
+    {
+        conv = nn.Conv2d(in_features, out_features, kernel_size, padding: padding, groups: groups);
+        norm = nn.BatchNorm2d(out_features, affine: true);
+        pool = nn.AvgPool2d(2);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var @out = conv.forward(x);
+        @out = norm.forward(@out);
+        @out = nn.functional.relu(@out);
+        @out = pool.forward(@out);
+        return @out.MoveToOuterDisposeScope();
+    }
+}
