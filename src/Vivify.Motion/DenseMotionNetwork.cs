@@ -102,7 +102,12 @@ public sealed class DenseMotionNetwork : nn.Module
     {
         using var scope = NewDisposeScope();
         if (down is not null) source_image = down.forward(source_image);
-        long bs = source_image.shape[0], h = source_image.shape[2], w = source_image.shape[3];
+        // A single source against a batch of driving keypoints: downscale once, then expand.
+        var bs = kp_driving.value.shape[0];
+        if (source_image.shape[0] != bs) source_image = source_image.expand(bs, -1, -1, -1);
+        if (kp_source.value.shape[0] != bs)
+            kp_source = new Keypoints(kp_source.value.expand(bs, -1, -1), kp_source.jacobian?.expand(bs, -1, -1, -1));
+        long h = source_image.shape[2], w = source_image.shape[3];
 
         var heatmap_representation = create_heatmap_representations(source_image, kp_driving, kp_source);
         var sparse_motion = create_sparse_motions(source_image, kp_driving, kp_source);

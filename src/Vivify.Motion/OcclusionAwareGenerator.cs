@@ -133,11 +133,7 @@ public sealed class OcclusionAwareGenerator : nn.Module
     {
         using var scope = NewDisposeScope();
         var bs = kp_driving.value.shape[0];
-        if (source_image.shape[0] != bs) source_image = source_image.expand(bs, -1, -1, -1);
         if (encoded.shape[0] != bs) encoded = encoded.expand(bs, -1, -1, -1);
-        if (kp_source.value.shape[0] != bs)
-            kp_source = new Keypoints(kp_source.value.expand(bs, -1, -1),
-                kp_source.jacobian?.expand(bs, -1, -1, -1));
 
         var @out = encoded;
         Tensor? mask = null, sparse_deformed = null, occlusion_map = null, deformation = null, deformed = null;
@@ -157,7 +153,7 @@ public sealed class OcclusionAwareGenerator : nn.Module
                     occ = nn.functional.interpolate(occ, size: [@out.shape[2], @out.shape[3]], mode: InterpolationMode.Bilinear, align_corners: false);
                 @out = @out * occ;
             }
-            deformed = deform_input(source_image, deformation);
+            deformed = deform_input(source_image.shape[0] == bs ? source_image : source_image.expand(bs, -1, -1, -1), deformation);
         }
 
         @out = bottleneck.forward(@out);
