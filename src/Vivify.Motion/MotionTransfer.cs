@@ -40,10 +40,16 @@ public sealed class MotionTransfer
     private readonly KeypointDetector kp_detector;
     private readonly OcclusionAwareGenerator generator;
 
-    public MotionTransfer(KeypointDetector kp_detector, OcclusionAwareGenerator generator)
+    /// <param name="foldBatchNorm">Fold batch norms into the convolutions before them (<see cref="Blocks.BatchNormFolding"/>); do it after loading weights.</param>
+    public MotionTransfer(KeypointDetector kp_detector, OcclusionAwareGenerator generator, bool foldBatchNorm = false)
     {
         this.kp_detector = kp_detector;
         this.generator = generator;
+        if (foldBatchNorm)
+        {
+            Blocks.BatchNormFolding.Fold(kp_detector);
+            Blocks.BatchNormFolding.Fold(generator);
+        }
     }
 
     /// <summary>Keypoints and features of a source image [1, C, H, W]; the caller disposes the result.</summary>
