@@ -75,7 +75,7 @@ public sealed class DenseMotionNetwork : nn.Module
         var coordinate_grid = identity_grid - kp_driving.value.view(bs, num_kp, 1, 1, 2);
         if (kp_driving.jacobian is not null)
         {
-            var jacobian = matmul(kp_source.jacobian!, linalg.inv(kp_driving.jacobian));
+            var jacobian = matmul(kp_source.jacobian!, Inverse(kp_driving.jacobian));
             jacobian = jacobian.unsqueeze(-3).unsqueeze(-3);
             jacobian = jacobian.repeat(1, 1, h, w, 1, 1);
             coordinate_grid = matmul(jacobian, coordinate_grid.unsqueeze(-1));
@@ -86,6 +86,18 @@ public sealed class DenseMotionNetwork : nn.Module
         return cat([identity_grid, driving_to_source], dim: 1).MoveToOuterDisposeScope();
     }
 
+    /// <summary>torch.inverse; low-precision (bf16/fp16) matrices are inverted in float32, which linalg.inv requires.</summary>
+    internal static Tensor Inverse(Tensor m)
+    {
+        if (m.dtype is ScalarType.BFloat16 or ScalarType.Float16)
+        {
+            using var m32 = m.to(ScalarType.Float32);
+            using var inv = linalg.inv(m32);
+            return inv.to(m.dtype);
+        }
+        return linalg.inv(m);
+    }
+
     /// <summary>Eq. 7: the source warped by each sparse motion: [N, K+1, C, h, w].</summary>
     public Tensor create_deformed_source_image(Tensor source_image, Tensor sparse_motions)
     {
@@ -94,7 +106,7 @@ public sealed class DenseMotionNetwork : nn.Module
         var source_repeat = source_image.unsqueeze(1).unsqueeze(1).repeat(1, num_kp + 1, 1, 1, 1, 1);
         source_repeat = source_repeat.view(bs * (num_kp + 1), -1, h, w);
         var motions = sparse_motions.view(bs * (num_kp + 1), h, w, -1);
-        var sparse_deformed = nn.functional.grid_sample(source_repeat, motions, align_corners: align_corners);
+        var sparse_deformed = nn.functional.grid_sample(source_repeat, motions.to(source_repeat.dtype), align_corners: align_corners);
         return sparse_deformed.view(bs, num_kp + 1, -1, h, w).MoveToOuterDisposeScope();
     }
 
@@ -113,8 +125,9 @@ public sealed class DenseMotionNetwork : nn.Module
         var sparse_motion = create_sparse_motions(source_image, kp_driving, kp_source);
         var deformed_source = create_deformed_source_image(source_image, sparse_motion);
 
-        var input = cat([heatmap_representation, deformed_source], dim: 2);
-        input = input.view(bs, -1, h, w);
+        // Keypoint geometry is float32; the hourglass runs in the model's dtype (bf16 or float32).
+        var input = cat([heatmap_representation.to(deformed_source.dtype), deformed_source], dim: 2);
+        input = input.view(bs, -1, h, w).to(mask.weight!.dtype);
 
         var prediction = hourglass.forward(input);
 
@@ -123,7 +136,7 @@ public sealed class DenseMotionNetwork : nn.Module
         var mask_out = m;
         var mu = m.unsqueeze(2);
         var sm = sparse_motion.permute(0, 1, 4, 2, 3);
-        var deformation = (sm * mu).sum(1);
+        var deformation = (sm * mu.to(sm.dtype)).sum(1);
         deformation = deformation.permute(0, 2, 3, 1);
 
         Tensor? occlusion_map = occlusion is null ? null : sigmoid(occlusion.forward(prediction));

@@ -65,7 +65,8 @@ public sealed class KeypointDetector : nn.Module<Tensor, Keypoints>
         if (down is not null) x = down.forward(x);
 
         var feature_map = predictor.forward(x);
-        var prediction = kp.forward(feature_map);
+        // Heatmap softmax and keypoint/Jacobian sums run in float32 even for a bf16 model: they sum thousands of terms.
+        var prediction = Precision.Accumulating(kp.forward(feature_map));
 
         var final_shape = prediction.shape;
         var heatmap = prediction.view(final_shape[0], final_shape[1], -1);
@@ -76,7 +77,7 @@ public sealed class KeypointDetector : nn.Module<Tensor, Keypoints>
         Tensor? jac = null;
         if (jacobian is not null)
         {
-            var jacobian_map = jacobian.forward(feature_map);
+            var jacobian_map = Precision.Accumulating(jacobian.forward(feature_map));
             jacobian_map = jacobian_map.reshape(final_shape[0], num_jacobian_maps, 4, final_shape[2], final_shape[3]);
             var hm = heatmap.unsqueeze(2);
             var j = hm * jacobian_map;

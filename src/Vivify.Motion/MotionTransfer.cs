@@ -40,12 +40,28 @@ public sealed class MotionTransfer
     private readonly KeypointDetector kp_detector;
     private readonly OcclusionAwareGenerator generator;
 
+    private readonly ScalarType precision;
+
     /// <param name="foldBatchNorm">Fold batch norms into the convolutions before them (<see cref="Blocks.BatchNormFolding"/>); do it after loading weights.</param>
-    public MotionTransfer(KeypointDetector kp_detector, OcclusionAwareGenerator generator, bool foldBatchNorm = false)
+    /// <param name="precision">
+    /// Float32, or BFloat16: the models are converted to it and their batch norms are always folded (computed
+    /// in float32; unfolded bf16 batch norms measured 37 dB PSNR against fp32 on the tiny test model, folded
+    /// ones above 40 dB); heatmap reductions, keypoint geometry and 2×2 inverses stay float32. Predictions are float32.
+    /// </param>
+    public MotionTransfer(KeypointDetector kp_detector, OcclusionAwareGenerator generator, bool foldBatchNorm = false,
+        ScalarType precision = ScalarType.Float32)
     {
+        if (precision is not (ScalarType.Float32 or ScalarType.BFloat16))
+            throw new UsageException($"precision {precision} is not supported: use fp32 or bf16");
         this.kp_detector = kp_detector;
         this.generator = generator;
-        if (foldBatchNorm)
+        this.precision = precision;
+        if (precision != ScalarType.Float32)
+        {
+            kp_detector.to(precision);
+            generator.to(precision);
+        }
+        if (foldBatchNorm || precision != ScalarType.Float32)
         {
             Blocks.BatchNormFolding.Fold(kp_detector);
             Blocks.BatchNormFolding.Fold(generator);
@@ -57,6 +73,7 @@ public sealed class MotionTransfer
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
+        source = source.to(precision);
         var kp = kp_detector.forward(source);
         var encoded = generator.encode(source);
         return new PreparedSource(source.alias().MoveToOuterDisposeScope(), kp.MoveToOuterDisposeScope(), encoded.MoveToOuterDisposeScope());
@@ -66,7 +83,8 @@ public sealed class MotionTransfer
     public Keypoints DetectKeypoints(Tensor frames)
     {
         using var _ = no_grad();
-        return kp_detector.forward(frames);
+        using var scope = NewDisposeScope();
+        return kp_detector.forward(frames.to(precision)).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -77,10 +95,10 @@ public sealed class MotionTransfer
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        var kp_driving = kp_detector.forward(driving_frames);
+        var kp_driving = kp_detector.forward(driving_frames.to(precision));
         var kp_norm = NormalizeKp.normalize_kp(source.Keypoints, kp_driving, kp_driving_initial,
             adapt_movement_scale: options.AdaptScale, use_relative_movement: options.Relative, use_relative_jacobian: options.Relative);
         var output = generator.forward_encoded(source.Image, source.Encoded, kp_norm, source.Keypoints);
-        return output.prediction.MoveToOuterDisposeScope(); // the other outputs die with this scope
+        return output.prediction.to(ScalarType.Float32).MoveToOuterDisposeScope(); // the other outputs die with this scope
     }
 }

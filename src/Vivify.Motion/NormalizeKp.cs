@@ -35,7 +35,7 @@ public static class NormalizeKp
 
             if (use_relative_jacobian && jacobian is not null)
             {
-                var jacobian_diff = matmul(kp_driving.jacobian!, linalg.inv(kp_driving_initial.jacobian!));
+                var jacobian_diff = matmul(kp_driving.jacobian!, DenseMotionNetwork.Inverse(kp_driving_initial.jacobian!));
                 jacobian = matmul(jacobian_diff, kp_source.jacobian!).MoveToOuterDisposeScope();
             }
         }

@@ -106,7 +106,7 @@ public sealed class OcclusionAwareGenerator : nn.Module
             deformation = nn.functional.interpolate(deformation, size: [h, w], mode: InterpolationMode.Bilinear, align_corners: false);
             deformation = deformation.permute(0, 2, 3, 1);
         }
-        return nn.functional.grid_sample(inp, deformation, align_corners: _alignCorners).MoveToOuterDisposeScope();
+        return nn.functional.grid_sample(inp, deformation.to(inp.dtype), align_corners: _alignCorners).MoveToOuterDisposeScope();
     }
 
     /// <summary>The source's encoded features (first block and down blocks): the same for every driving frame.</summary>

@@ -76,3 +76,46 @@ public class MotionTransferTests
         kp.Dispose(); gen.Dispose();
     }
 }
+
+public class MotionTransferPrecisionTests
+{
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Bf16_predictions_stay_within_40_dB_psnr_of_fp32(bool fold)
+    {
+        var config = FommConfig.Load(Fixtures.Path("fomm", "tiny.yaml"));
+        KeypointDetector Kp() { random.manual_seed(4); var k = KeypointDetector.FromConfig(config.model_params); using (no_grad()) k.jacobian!.weight!.normal_(0, 0.05); k.eval(); return k; }
+        OcclusionAwareGenerator Gen() { random.manual_seed(5); var g = OcclusionAwareGenerator.FromConfig(config.model_params); g.eval(); return g; }
+        using var scope = NewDisposeScope();
+        var source = rand(1, 3, 64, 64, generator: new Generator(31));
+        var driving = rand(3, 3, 64, 64, generator: new Generator(32));
+
+        Tensor Run(ScalarType precision)
+        {
+            using var kp = Kp();
+            using var gen = Gen();
+            var transfer = new MotionTransfer(kp, gen, foldBatchNorm: fold, precision: precision);
+            using var prepared = transfer.Prepare(source);
+            var initial = transfer.DetectKeypoints(driving[TensorIndex.Slice(0, 1)]);
+            return transfer.Animate(prepared, driving, initial, new AnimationOptions(Relative: true));
+        }
+
+        var fp32 = Run(ScalarType.Float32);
+        var bf16 = Run(ScalarType.BFloat16);
+        Assert.Equal(ScalarType.Float32, bf16.dtype);
+        var mse = (bf16 - fp32).pow(2).mean().item<float>();
+        var psnr = 10 * Math.Log10(1.0 / mse);
+        Assert.True(psnr >= 40, $"PSNR {psnr:F1} dB < 40 dB");
+        Assert.True(mse > 0, "bf16 really ran in bf16");
+    }
+
+    [Fact]
+    public void Unsupported_precision_is_a_usage_error()
+    {
+        var config = FommConfig.Load(Fixtures.Path("fomm", "tiny.yaml"));
+        using var kp = KeypointDetector.FromConfig(config.model_params);
+        using var gen = OcclusionAwareGenerator.FromConfig(config.model_params);
+        Assert.Throws<UsageException>(() => new MotionTransfer(kp, gen, precision: ScalarType.Int32));
+    }
+}

@@ -28,7 +28,7 @@ public sealed class AntiAliasInterpolation2d : nn.Module<Tensor, Tensor>
                 kernel = kernel * exp(-(mgrid - mean).pow(2) / (2 * sigma * sigma));
             kernel = kernel / kernel.sum();
             kernel = kernel.view(1, 1, kernel_size, kernel_size).repeat(channels, 1, 1, 1);
-            register_buffer("weight", kernel.MoveToOuterDisposeScope());
+            weight = kernel.MoveToOuterDisposeScope();
         }
         groups = channels;
         this.scale = scale;
@@ -36,7 +36,8 @@ public sealed class AntiAliasInterpolation2d : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public Tensor weight => get_buffer("weight")!;
+    /// <summary>The depthwise Gaussian kernel [channels, 1, k, k]: a buffer (state-dict key <c>weight</c>).</summary>
+    internal Tensor weight;
 
     public override Tensor forward(Tensor input)
     {

@@ -31,10 +31,13 @@ internal sealed class FoldedConv : IDisposable
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        var scale = norm.weight! / (norm.running_var! + Eps).sqrt();
-        var w = conv.weight! * scale.view(-1, 1, 1, 1);
-        var b = ((conv.bias ?? zeros_like(scale)) - norm.running_mean!) * scale + norm.bias!;
-        return new FoldedConv(w.detach().MoveToOuterDisposeScope(), b.detach().MoveToOuterDisposeScope(), padding, groups).DetachAll();
+        // Computed in float32 (or float64) whatever the model's dtype, then stored in the model's dtype.
+        var dtype = conv.weight!.dtype;
+        var compute = dtype == ScalarType.Float64 ? ScalarType.Float64 : ScalarType.Float32;
+        var scale = norm.weight!.to(compute) / (norm.running_var!.to(compute) + Eps).sqrt();
+        var w = conv.weight!.to(compute) * scale.view(-1, 1, 1, 1);
+        var b = ((conv.bias?.to(compute) ?? zeros_like(scale)) - norm.running_mean!.to(compute)) * scale + norm.bias!.to(compute);
+        return new FoldedConv(w.to(dtype).detach().MoveToOuterDisposeScope(), b.to(dtype).detach().MoveToOuterDisposeScope(), padding, groups).DetachAll();
     }
 
     private FoldedConv DetachAll()
