@@ -25,8 +25,12 @@ public sealed class DiscriminatorDownBlock2d : nn.Module<Tensor, Tensor>
 
     internal static nn.Module<Tensor, Tensor> Conv(long in_features, long out_features, long kernel_size, bool sn)
     {
+#if VIVIFY_SPECTRAL_NORM
+        if (sn) return new Vivify.Torch.Modules.SpectralNormConv2d(in_features, out_features, kernel_size);
+#else
         if (sn)
-            throw new VivifyException("spectral-normalised discriminators (discriminator_params.sn: true) are not supported yet by this build; set sn: false to build without it");
+            throw new VivifyException("spectral-normalised discriminators (discriminator_params.sn: true) need Vivify.Torch's spectral norm, which this build lacks; set sn: false");
+#endif
         return nn.Conv2d(in_features, out_features, kernel_size);
     }
 

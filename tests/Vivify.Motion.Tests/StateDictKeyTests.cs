@@ -48,3 +48,45 @@ public class StateDictKeyTests
         Assert.Equal(expected.Count, actual.Count);
     }
 }
+
+public class SpectralNormDiscriminatorTests
+{
+#if VIVIFY_SPECTRAL_NORM
+    [Fact]
+    public void Tiny_discriminator_with_spectral_norm_has_the_published_keys()
+    {
+        var config = FommConfig.Load(Fixtures.Path("fomm", "tiny.yaml"));
+        using var d = MultiScaleDiscriminator.FromConfig(config.model_params);
+        var keys = d.state_dict().Keys.ToHashSet();
+        foreach (var k in new[] { "discs.1.down_blocks.0.conv.weight_orig", "discs.1.down_blocks.0.conv.weight_u", "discs.1.down_blocks.0.conv.weight_v",
+                     "discs.1.down_blocks.0.conv.bias", "discs.1.down_blocks.1.norm.weight", "discs.1.conv.weight_orig", "discs.1.conv.bias" })
+            Assert.Contains(k, keys);
+        Assert.DoesNotContain("discs.1.down_blocks.0.conv.weight", keys);
+        Assert.DoesNotContain("discs.1.down_blocks.1.norm.running_mean", keys);
+    }
+#else
+    [Fact]
+    public void Without_spectral_norm_in_this_build_sn_configs_fail_with_a_one_line_message()
+    {
+        var config = FommConfig.Load(Fixtures.Path("fomm", "tiny.yaml"));
+        var e = Assert.Throws<VivifyException>(() => MultiScaleDiscriminator.FromConfig(config.model_params));
+        Assert.Contains("sn", e.Message);
+    }
+#endif
+
+    [Fact]
+    public void Discriminator_returns_a_feature_map_per_block_and_a_prediction_map()
+    {
+        var c = FommConfig.Parse("model_params:\n  common_params: {num_kp: 4}\n  discriminator_params:\n    scales: [1]\n    block_expansion: 4\n    max_features: 16\n    num_blocks: 3\n    use_kp: true\n");
+        using var d = MultiScaleDiscriminator.FromConfig(c.model_params);
+        using var scope = NewDisposeScope();
+        var kp = new Keypoints(rand(2, 4, 2) * 2 - 1, null);
+        var outs = d.forward(new Dictionary<string, Tensor> { ["prediction_1"] = rand(2, 3, 64, 64) }, kp);
+        var (features, prediction) = outs["1"];
+        Assert.Equal(3, features.Count);
+        Assert.Equal([2L, 8, 30, 30], features[0].shape);   // 64 - 3 = 61 → pool → 30
+        Assert.Equal([2L, 16, 13, 13], features[1].shape);  // 30 - 3 = 27 → 13
+        Assert.Equal([2L, 16, 10, 10], features[2].shape);  // 13 - 3, no pool in the last block
+        Assert.Equal([2L, 1, 10, 10], prediction.shape);
+    }
+}
