@@ -1,0 +1,51 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Vivify.Motion.Blocks;
+
+/// <summary>
+/// Band-limited downsampling: a depthwise Gaussian blur (σ = (1/scale − 1)/2, buffer <c>weight</c>)
+/// followed by taking every (1/scale)-th pixel.
+/// </summary>
+public sealed class AntiAliasInterpolation2d : nn.Module<Tensor, Tensor>
+{
+    private readonly long ka, kb, groups, int_inv_scale;
+    private readonly double scale;
+
+    public AntiAliasInterpolation2d(long channels, double scale) : base(nameof(AntiAliasInterpolation2d))
+    {
+        var sigma = (1 / scale - 1) / 2;
+        var kernel_size = 2 * (long)Math.Round(sigma * 4, MidpointRounding.ToEven) + 1;
+        ka = kernel_size / 2;
+        kb = kernel_size % 2 == 0 ? ka - 1 : ka;
+
+        using (var scope = NewDisposeScope())
+        {
+            var grid = meshgrid([arange(kernel_size, dtype: float32), arange(kernel_size, dtype: float32)], indexing: "ij");
+            var mean = (kernel_size - 1) / 2.0;
+            Tensor kernel = ones(kernel_size, kernel_size, dtype: float32);
+            foreach (var mgrid in grid)
+                kernel = kernel * exp(-(mgrid - mean).pow(2) / (2 * sigma * sigma));
+            kernel = kernel / kernel.sum();
+            kernel = kernel.view(1, 1, kernel_size, kernel_size).repeat(channels, 1, 1, 1);
+            weight = kernel.MoveToOuterDisposeScope();
+        }
+        groups = channels;
+        this.scale = scale;
+        int_inv_scale = (long)(1 / scale);
+        RegisterComponents();
+    }
+
+    /// <summary>The depthwise Gaussian kernel [channels, 1, k, k]: a buffer (state-dict key <c>weight</c>).</summary>
+    internal Tensor weight;
+
+    public override Tensor forward(Tensor input)
+    {
+        if (scale == 1.0) return input.alias();
+        using var scope = NewDisposeScope();
+        var @out = nn.functional.pad(input, [ka, kb, ka, kb]);
+        @out = nn.functional.conv2d(@out, weight, groups: groups);
+        @out = @out[.., .., TensorIndex.Slice(null, null, int_inv_scale), TensorIndex.Slice(null, null, int_inv_scale)];
+        return @out.MoveToOuterDisposeScope();
+    }
+}

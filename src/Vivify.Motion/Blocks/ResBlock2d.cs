@@ -1,0 +1,45 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Vivify.Motion.Blocks;
+
+/// <summary>Residual block that keeps the spatial size: x + conv2(relu(norm2(conv1(relu(norm1(x)))))).</summary>
+public sealed class ResBlock2d : nn.Module<Tensor, Tensor>, IBatchNormFoldable
+{
+    internal readonly Conv2d conv1;
+    internal readonly Conv2d conv2;
+    internal readonly BatchNorm2d norm1;
+    internal readonly BatchNorm2d norm2;
+    private readonly long padding;
+    private FoldedConv? folded1;
+
+    public ResBlock2d(long in_features, long kernel_size, long padding) : base(nameof(ResBlock2d))
+    {
+        conv1 = nn.Conv2d(in_features, in_features, kernel_size, padding: padding);
+        conv2 = nn.Conv2d(in_features, in_features, kernel_size, padding: padding);
+        norm1 = nn.BatchNorm2d(in_features, affine: true);
+        norm2 = nn.BatchNorm2d(in_features, affine: true);
+        this.padding = padding;
+        RegisterComponents();
+    }
+
+    /// <summary>Folds norm2 into conv1 (norm1 precedes its convolution and stays).</summary>
+    public void FoldBatchNorm()
+    {
+        folded1?.Dispose();
+        folded1 = FoldedConv.From(conv1, norm2, padding, 1);
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var @out = norm1.forward(x);
+        @out = nn.functional.relu(@out);
+        @out = folded1 is not null && !training ? folded1.forward(@out) : norm2.forward(conv1.forward(@out));
+        @out = nn.functional.relu(@out);
+        @out = conv2.forward(@out);
+        @out = @out + x;
+        return @out.MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,37 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Vivify.Motion.Blocks;
+
+/// <summary>Convolution, batch norm, ReLU at the same spatial size.</summary>
+public sealed class SameBlock2d : nn.Module<Tensor, Tensor>, IBatchNormFoldable
+{
+    internal readonly Conv2d conv;
+    internal readonly BatchNorm2d norm;
+    private readonly long padding, groups;
+    private FoldedConv? folded;
+
+    public SameBlock2d(long in_features, long out_features, long groups = 1, long kernel_size = 3, long padding = 1) : base(nameof(SameBlock2d))
+    {
+        conv = nn.Conv2d(in_features, out_features, kernel_size, padding: padding, groups: groups);
+        norm = nn.BatchNorm2d(out_features, affine: true);
+        this.padding = padding;
+        this.groups = groups;
+        RegisterComponents();
+    }
+
+    public void FoldBatchNorm()
+    {
+        folded?.Dispose();
+        folded = FoldedConv.From(conv, norm, padding, groups);
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var @out = folded is not null && !training ? folded.forward(x) : norm.forward(conv.forward(x));
+        @out = nn.functional.relu(@out);
+        return @out.MoveToOuterDisposeScope();
+    }
+}

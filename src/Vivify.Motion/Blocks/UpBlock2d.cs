@@ -1,0 +1,38 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Vivify.Motion.Blocks;
+
+/// <summary>Decoder block: nearest 2× upsampling, convolution, batch norm, ReLU.</summary>
+public sealed class UpBlock2d : nn.Module<Tensor, Tensor>, IBatchNormFoldable
+{
+    internal readonly Conv2d conv;
+    internal readonly BatchNorm2d norm;
+    private readonly long padding, groups;
+    private FoldedConv? folded;
+
+    public UpBlock2d(long in_features, long out_features, long kernel_size = 3, long padding = 1, long groups = 1) : base(nameof(UpBlock2d))
+    {
+        conv = nn.Conv2d(in_features, out_features, kernel_size, padding: padding, groups: groups);
+        norm = nn.BatchNorm2d(out_features, affine: true);
+        this.padding = padding;
+        this.groups = groups;
+        RegisterComponents();
+    }
+
+    public void FoldBatchNorm()
+    {
+        folded?.Dispose();
+        folded = FoldedConv.From(conv, norm, padding, groups);
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var @out = nn.functional.interpolate(x, scale_factor: [2.0, 2.0]);
+        @out = folded is not null && !training ? folded.forward(@out) : norm.forward(conv.forward(@out));
+        @out = nn.functional.relu(@out);
+        return @out.MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,104 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Vivify.Motion;
+
+/// <summary>How driving keypoints are applied to the source (normalize_kp of the published demo).</summary>
+/// <param name="Relative">Relative movement and relative Jacobian against the initial driving frame (the published demo's --relative).</param>
+/// <param name="AdaptScale">Scale the movement by the keypoints' convex-hull areas (--adapt_scale).</param>
+public sealed record AnimationOptions(bool Relative = true, bool AdaptScale = false);
+
+/// <summary>A source image prepared once for every driving frame: its keypoints and encoded features.</summary>
+public sealed class PreparedSource : IDisposable
+{
+    internal PreparedSource(Tensor image, Keypoints keypoints, Tensor encoded)
+    {
+        Image = image;
+        Keypoints = keypoints;
+        Encoded = encoded;
+    }
+
+    public Tensor Image { get; }
+    public Keypoints Keypoints { get; }
+    public Tensor Encoded { get; }
+
+    public void Dispose()
+    {
+        Image.Dispose();
+        Keypoints.Dispose();
+        Encoded.Dispose();
+    }
+}
+
+/// <summary>
+/// Inference as the published demo's make_animation computes it, faster: the source's keypoints and
+/// encoder features are computed once, and driving frames go through the keypoint detector and the
+/// generator in batches. Models must be in eval mode.
+/// </summary>
+public sealed class MotionTransfer
+{
+    private readonly KeypointDetector kp_detector;
+    private readonly OcclusionAwareGenerator generator;
+
+    private readonly ScalarType precision;
+
+    /// <param name="foldBatchNorm">Fold batch norms into the convolutions before them (<see cref="Blocks.BatchNormFolding"/>); do it after loading weights.</param>
+    /// <param name="precision">
+    /// Float32, or BFloat16: the models are converted to it and their batch norms are always folded (the fold
+    /// is computed in float32, saving a bf16 rounding per layer); heatmap reductions, keypoint geometry and
+    /// 2×2 inverses stay float32. Predictions are float32.
+    /// </param>
+    public MotionTransfer(KeypointDetector kp_detector, OcclusionAwareGenerator generator, bool foldBatchNorm = false,
+        ScalarType precision = ScalarType.Float32)
+    {
+        if (precision is not (ScalarType.Float32 or ScalarType.BFloat16))
+            throw new UsageException($"precision {precision} is not supported: use fp32 or bf16");
+        this.kp_detector = kp_detector;
+        this.generator = generator;
+        this.precision = precision;
+        if (precision != ScalarType.Float32)
+        {
+            kp_detector.to(precision);
+            generator.to(precision);
+        }
+        if (foldBatchNorm || precision != ScalarType.Float32)
+        {
+            Blocks.BatchNormFolding.Fold(kp_detector);
+            Blocks.BatchNormFolding.Fold(generator);
+        }
+    }
+
+    /// <summary>Keypoints and features of a source image [1, C, H, W]; the caller disposes the result.</summary>
+    public PreparedSource Prepare(Tensor source)
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        source = source.to(precision);
+        var kp = kp_detector.forward(source);
+        var encoded = generator.encode(source);
+        return new PreparedSource(source.alias().MoveToOuterDisposeScope(), kp.MoveToOuterDisposeScope(), encoded.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>Keypoints of driving frames [N, C, H, W] (the initial frame's, for relative mode).</summary>
+    public Keypoints DetectKeypoints(Tensor frames)
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        return kp_detector.forward(frames.to(precision)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Predictions [N, C, H, W] for a batch of driving frames; <paramref name="kp_driving_initial"/> is the
+    /// keypoints of the frame treated as the initial one (batch 1), used in relative mode.
+    /// </summary>
+    public Tensor Animate(PreparedSource source, Tensor driving_frames, Keypoints kp_driving_initial, AnimationOptions options)
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var kp_driving = kp_detector.forward(driving_frames.to(precision));
+        var kp_norm = NormalizeKp.normalize_kp(source.Keypoints, kp_driving, kp_driving_initial,
+            adapt_movement_scale: options.AdaptScale, use_relative_movement: options.Relative, use_relative_jacobian: options.Relative);
+        var output = generator.forward_encoded(source.Image, source.Encoded, kp_norm, source.Keypoints);
+        return output.prediction.to(ScalarType.Float32).MoveToOuterDisposeScope(); // the other outputs die with this scope
+    }
+}

@@ -1,0 +1,188 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using Vivify.Motion.Blocks;
+using static TorchSharp.torch;
+
+namespace Vivify.Motion;
+
+/// <summary>What <see cref="OcclusionAwareGenerator"/> returns; disposing disposes every tensor.</summary>
+public sealed class GeneratorOutput : IDisposable
+{
+    public required Tensor prediction { get; init; }
+    public Tensor? mask { get; init; }
+    public Tensor? sparse_deformed { get; init; }
+    public Tensor? occlusion_map { get; init; }
+    public Tensor? deformation { get; init; }
+    public Tensor? deformed { get; init; }
+
+    public void Dispose()
+    {
+        prediction.Dispose();
+        mask?.Dispose();
+        sparse_deformed?.Dispose();
+        occlusion_map?.Dispose();
+        deformation?.Dispose();
+        deformed?.Dispose();
+    }
+}
+
+/// <summary>
+/// OcclusionAwareGenerator of the published generator.py: encodes the source, warps its features with
+/// the dense motion, masks them with the occlusion map, and decodes through a residual bottleneck.
+/// </summary>
+public sealed class OcclusionAwareGenerator : nn.Module
+{
+    internal readonly DenseMotionNetwork? dense_motion_network;
+    internal readonly SameBlock2d first;
+    internal readonly ModuleList<DownBlock2d> down_blocks;
+    internal readonly ModuleList<UpBlock2d> up_blocks;
+    internal readonly Sequential bottleneck;
+    internal readonly Conv2d final;
+    private bool _alignCorners;
+
+    public OcclusionAwareGenerator(long num_channels, long num_kp, long block_expansion, long max_features, int num_down_blocks,
+        int num_bottleneck_blocks, bool estimate_occlusion_map = false, DenseMotionParams? dense_motion_params = null,
+        bool estimate_jacobian = false) : base(nameof(OcclusionAwareGenerator))
+    {
+        if (dense_motion_params is not null)
+            dense_motion_network = new DenseMotionNetwork(dense_motion_params.block_expansion, dense_motion_params.num_blocks,
+                dense_motion_params.max_features, num_kp, num_channels, estimate_occlusion_map,
+                dense_motion_params.scale_factor, dense_motion_params.kp_variance);
+
+        first = new SameBlock2d(num_channels, block_expansion, kernel_size: 7, padding: 3);
+
+        down_blocks = new ModuleList<DownBlock2d>();
+        for (var i = 0; i < num_down_blocks; i++)
+        {
+            var in_features = Math.Min(max_features, block_expansion * (1L << i));
+            var out_features = Math.Min(max_features, block_expansion * (1L << (i + 1)));
+            down_blocks.Add(new DownBlock2d(in_features, out_features, kernel_size: 3, padding: 1));
+        }
+
+        up_blocks = new ModuleList<UpBlock2d>();
+        for (var i = 0; i < num_down_blocks; i++)
+        {
+            var in_features = Math.Min(max_features, block_expansion * (1L << (num_down_blocks - i)));
+            var out_features = Math.Min(max_features, block_expansion * (1L << (num_down_blocks - i - 1)));
+            up_blocks.Add(new UpBlock2d(in_features, out_features, kernel_size: 3, padding: 1));
+        }
+
+        var bottleneck_features = Math.Min(max_features, block_expansion * (1L << num_down_blocks));
+        bottleneck = nn.Sequential(Enumerable.Range(0, num_bottleneck_blocks)
+            .Select(i => ("r" + i, (nn.Module<Tensor, Tensor>)new ResBlock2d(bottleneck_features, kernel_size: 3, padding: 1))).ToArray());
+
+        final = nn.Conv2d(block_expansion, num_channels, (7, 7), padding: (3, 3));
+        RegisterComponents();
+    }
+
+    public static OcclusionAwareGenerator FromConfig(ModelParams p) => new(
+        p.common_params.num_channels, p.common_params.num_kp, p.generator_params.block_expansion,
+        p.generator_params.max_features, p.generator_params.num_down_blocks, p.generator_params.num_bottleneck_blocks,
+        p.generator_params.estimate_occlusion_map, p.generator_params.dense_motion_params, p.common_params.estimate_jacobian);
+
+    /// <summary>
+    /// grid_sample geometry of every warp: false (default) reproduces the published code under PyTorch ≥ 1.3;
+    /// true reproduces PyTorch 1.0, under which the published checkpoints were trained. Bilinear
+    /// interpolate is align_corners=false in both (its default changed already in PyTorch 0.4).
+    /// </summary>
+    public bool align_corners
+    {
+        get => _alignCorners;
+        set
+        {
+            _alignCorners = value;
+            if (dense_motion_network is not null) dense_motion_network.align_corners = value;
+        }
+    }
+
+    public Tensor deform_input(Tensor inp, Tensor deformation)
+    {
+        using var scope = NewDisposeScope();
+        long h_old = deformation.shape[1], w_old = deformation.shape[2];
+        long h = inp.shape[2], w = inp.shape[3];
+        if (h_old != h || w_old != w)
+        {
+            deformation = deformation.permute(0, 3, 1, 2);
+            deformation = nn.functional.interpolate(deformation, size: [h, w], mode: InterpolationMode.Bilinear, align_corners: false);
+            deformation = deformation.permute(0, 2, 3, 1);
+        }
+        return nn.functional.grid_sample(inp, deformation.to(inp.dtype), align_corners: _alignCorners).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The source's encoded features (first block and down blocks): the same for every driving frame.</summary>
+    public Tensor encode(Tensor source_image)
+    {
+        using var scope = NewDisposeScope();
+        var @out = first.forward(source_image);
+        foreach (var down_block in down_blocks) @out = down_block.forward(@out);
+        return @out.MoveToOuterDisposeScope();
+    }
+
+    public GeneratorOutput forward(Tensor source_image, Keypoints kp_driving, Keypoints kp_source)
+    {
+        using var scope = NewDisposeScope();
+        var features = encode(source_image);
+        return forward_encoded(source_image, features, kp_driving, kp_source).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The generator after the encoder, from features <paramref name="encoded"/> = <see cref="encode"/>(source_image).
+    /// Source, its features and kp_source may have batch 1 against a batch of driving keypoints: they are expanded.
+    /// </summary>
+    public GeneratorOutput forward_encoded(Tensor source_image, Tensor encoded, Keypoints kp_driving, Keypoints kp_source)
+    {
+        using var scope = NewDisposeScope();
+        var bs = kp_driving.value.shape[0];
+        if (encoded.shape[0] != bs) encoded = encoded.expand(bs, -1, -1, -1);
+
+        var @out = encoded;
+        Tensor? mask = null, sparse_deformed = null, occlusion_map = null, deformation = null, deformed = null;
+        if (dense_motion_network is not null)
+        {
+            var dense_motion = dense_motion_network.forward(source_image, kp_driving, kp_source);
+            mask = dense_motion.mask;
+            sparse_deformed = dense_motion.sparse_deformed;
+            occlusion_map = dense_motion.occlusion_map;
+            deformation = dense_motion.deformation;
+            @out = deform_input(@out, deformation);
+
+            if (occlusion_map is not null)
+            {
+                var occ = occlusion_map;
+                if (@out.shape[2] != occ.shape[2] || @out.shape[3] != occ.shape[3])
+                    occ = nn.functional.interpolate(occ, size: [@out.shape[2], @out.shape[3]], mode: InterpolationMode.Bilinear, align_corners: false);
+                @out = @out * occ;
+            }
+            deformed = deform_input(source_image.shape[0] == bs ? source_image : source_image.expand(bs, -1, -1, -1), deformation);
+        }
+
+        @out = bottleneck.forward(@out);
+        foreach (var up_block in up_blocks) @out = up_block.forward(@out);
+        @out = final.forward(@out);
+        @out = sigmoid(@out);
+
+        return new GeneratorOutput
+        {
+            prediction = @out.MoveToOuterDisposeScope(),
+            mask = mask?.MoveToOuterDisposeScope(),
+            sparse_deformed = sparse_deformed?.MoveToOuterDisposeScope(),
+            occlusion_map = occlusion_map?.MoveToOuterDisposeScope(),
+            deformation = deformation?.MoveToOuterDisposeScope(),
+            deformed = deformed?.MoveToOuterDisposeScope(),
+        };
+    }
+}
+
+internal static class GeneratorOutputExtensions
+{
+    public static GeneratorOutput MoveToOuterDisposeScope(this GeneratorOutput o)
+    {
+        o.prediction.MoveToOuterDisposeScope();
+        o.mask?.MoveToOuterDisposeScope();
+        o.sparse_deformed?.MoveToOuterDisposeScope();
+        o.occlusion_map?.MoveToOuterDisposeScope();
+        o.deformation?.MoveToOuterDisposeScope();
+        o.deformed?.MoveToOuterDisposeScope();
+        return o;
+    }
+}

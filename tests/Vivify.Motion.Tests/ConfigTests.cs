@@ -1,0 +1,73 @@
+using Vivify.TestSupport;
+using Xunit;
+
+namespace Vivify.Motion.Tests;
+
+public class ConfigTests
+{
+    [Fact]
+    public void Tiny_yaml_reads_every_model_value()
+    {
+        var c = FommConfig.Load(Fixtures.Path("fomm", "tiny.yaml"));
+        Assert.Equal([64, 64, 3], c.dataset_params.frame_shape);
+        var p = c.model_params;
+        Assert.Equal(10, p.common_params.num_kp);
+        Assert.Equal(3, p.common_params.num_channels);
+        Assert.True(p.common_params.estimate_jacobian);
+        Assert.Equal(0.1, p.kp_detector_params.temperature);
+        Assert.Equal(8, p.kp_detector_params.block_expansion);
+        Assert.Equal(64, p.kp_detector_params.max_features);
+        Assert.Equal(0.25, p.kp_detector_params.scale_factor);
+        Assert.Equal(3, p.kp_detector_params.num_blocks);
+        Assert.Equal(0, p.kp_detector_params.pad);
+        Assert.Equal(2, p.generator_params.num_down_blocks);
+        Assert.Equal(2, p.generator_params.num_bottleneck_blocks);
+        Assert.True(p.generator_params.estimate_occlusion_map);
+        Assert.NotNull(p.generator_params.dense_motion_params);
+        Assert.Equal(0.25, p.generator_params.dense_motion_params!.scale_factor);
+        Assert.Equal(0.01, p.generator_params.dense_motion_params.kp_variance);
+        Assert.Equal(["1"], p.discriminator_params.scales);
+        Assert.True(p.discriminator_params.sn);
+        Assert.False(p.discriminator_params.use_kp);
+        Assert.Equal([1.0, 0.5, 0.25], c.train_params!.scales);
+        Assert.Equal(5, c.train_params.transform_params!.points_tps);
+        Assert.Equal([10.0, 10, 10, 10, 10], c.train_params.loss_weights.perceptual);
+    }
+
+    [Fact]
+    public void A_misspelt_model_key_names_the_file_and_the_key()
+    {
+        var yaml = "model_params:\n  common_params:\n    num_kps: 10\n";
+        var e = Assert.Throws<VivifyException>(() => FommConfig.Parse(yaml, "my.yaml"));
+        Assert.StartsWith("my.yaml:", e.Message);
+        Assert.Contains("num_kps", e.Message);
+        Assert.DoesNotContain("\n", e.Message);
+    }
+
+    [Fact]
+    public void Unknown_keys_outside_model_params_are_ignored_as_the_published_code_does()
+    {
+        var yaml = "dataset_params:\n  frame_shape: [128, 96, 3]\n  something_new: 1\nmodel_params:\n  common_params:\n    num_kp: 5\nlogger_params: {a: 1}\n";
+        var c = FommConfig.Parse(yaml);
+        Assert.Equal(5, c.model_params.common_params.num_kp);
+        Assert.Equal([128, 96, 3], c.dataset_params.frame_shape);
+    }
+
+    [Fact]
+    public void A_config_without_model_params_or_a_missing_file_is_a_one_line_error()
+    {
+        Assert.Contains("model_params", Assert.Throws<VivifyException>(() => FommConfig.Parse("dataset_params: {}\n", "x.yaml")).Message);
+        Assert.Contains("--config", Assert.Throws<VivifyException>(() => FommConfig.Load("/nonexistent/c.yaml")).Message);
+        Assert.StartsWith("bad.yaml:", Assert.Throws<VivifyException>(() => FommConfig.Parse("model_params: [1, 2\n", "bad.yaml")).Message);
+    }
+
+    [Fact]
+    public void Discriminator_scales_name_the_modules_as_python_prints_them()
+    {
+        var c = FommConfig.Parse("model_params:\n  discriminator_params:\n    scales: [1, 0.5]\n    block_expansion: 4\n    max_features: 8\n    num_blocks: 2\n");
+        using var d = MultiScaleDiscriminator.FromConfig(c.model_params);
+        var keys = d.state_dict().Keys.ToList();
+        Assert.Contains("discs.1.conv.weight", keys);
+        Assert.Contains("discs.0-5.conv.weight", keys);
+    }
+}

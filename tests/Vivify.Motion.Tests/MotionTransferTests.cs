@@ -1,0 +1,124 @@
+using TorchSharp;
+using Vivify.TestSupport;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace Vivify.Motion.Tests;
+
+public class MotionTransferTests
+{
+    private static (KeypointDetector, OcclusionAwareGenerator) TinyModels(int seed)
+    {
+        random.manual_seed(seed);
+        var config = FommConfig.Load(Fixtures.Path("fomm", "tiny.yaml"));
+        var kp = KeypointDetector.FromConfig(config.model_params);
+        var gen = OcclusionAwareGenerator.FromConfig(config.model_params);
+        // Non-trivial keypoints and Jacobians: the untrained Jacobian head is all zeros.
+        using (no_grad())
+        {
+            kp.jacobian!.weight!.normal_(0, 0.05);
+            foreach (var (name, buffer) in gen.named_buffers().Concat(kp.named_buffers()))
+            {
+                if (name.EndsWith("running_mean")) buffer.uniform_(-0.1, 0.1);
+                if (name.EndsWith("running_var")) buffer.uniform_(0.5, 1.5);
+            }
+        }
+        kp.eval();
+        gen.eval();
+        return (kp, gen);
+    }
+
+    [Theory]
+    [InlineData(true, true)]
+    [InlineData(true, false)]
+    [InlineData(false, false)]
+    public void Batched_frames_with_the_source_encoded_once_equal_the_published_per_frame_loop(bool relative, bool adapt)
+    {
+        var (kp, gen) = TinyModels(3);
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var source = rand(1, 3, 64, 64, generator: new Generator(11));
+        var driving = rand(4, 3, 64, 64, generator: new Generator(12));
+        var options = new AnimationOptions(relative, adapt);
+
+        // The published make_animation: every frame alone through the whole generator.
+        var kp_source = kp.forward(source);
+        var kp_initial = kp.forward(driving[TensorIndex.Slice(0, 1)]);
+        var expected = new List<Tensor>();
+        for (var i = 0; i < 4; i++)
+        {
+            using var frameScope = NewDisposeScope();
+            var kp_driving = kp.forward(driving[TensorIndex.Slice(i, i + 1)]);
+            var kp_norm = NormalizeKp.normalize_kp(kp_source, kp_driving, kp_initial, adapt, relative, relative);
+            expected.Add(gen.forward(source, kp_norm, kp_source).prediction.MoveToOuterDisposeScope());
+        }
+
+        var transfer = new MotionTransfer(kp, gen);
+        using var prepared = transfer.Prepare(source);
+        var actual = transfer.Animate(prepared, driving, kp_initial, options);
+        TensorAssert.AllCloseAbs(cat(expected, 0), actual, 1e-5, "batched prediction");
+        kp.Dispose(); gen.Dispose();
+    }
+
+    [Fact]
+    public void Relative_mode_with_the_source_as_initial_frame_gives_the_model_output_for_the_source_itself()
+    {
+        var (kp, gen) = TinyModels(5);
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var source = rand(1, 3, 64, 64, generator: new Generator(21));
+        var transfer = new MotionTransfer(kp, gen);
+        using var prepared = transfer.Prepare(source);
+        var initial = transfer.DetectKeypoints(source);
+        var actual = transfer.Animate(prepared, source, initial, new AnimationOptions(Relative: true, AdaptScale: true));
+        var expected = gen.forward(source, prepared.Keypoints, prepared.Keypoints).prediction;
+        TensorAssert.AllCloseAbs(expected, actual, 1e-5, "first frame");
+        kp.Dispose(); gen.Dispose();
+    }
+}
+
+public class MotionTransferPrecisionTests(Xunit.Abstractions.ITestOutputHelper log)
+{
+    [Theory]
+    [InlineData(4)]
+    [InlineData(6)]
+    [InlineData(8)]
+    [InlineData(10)]
+    public void Bf16_predictions_stay_within_40_dB_psnr_of_fp32(int seed)
+    {
+        var config = FommConfig.Load(Fixtures.Path("fomm", "tiny.yaml"));
+        KeypointDetector Kp() { random.manual_seed(seed); var k = KeypointDetector.FromConfig(config.model_params); using (no_grad()) k.jacobian!.weight!.normal_(0, 0.05); k.eval(); return k; }
+        OcclusionAwareGenerator Gen() { random.manual_seed(seed + 1); var g = OcclusionAwareGenerator.FromConfig(config.model_params); g.eval(); return g; }
+        using var scope = NewDisposeScope();
+        var source = rand(1, 3, 64, 64, generator: new Generator(31));
+        var driving = rand(3, 3, 64, 64, generator: new Generator(32));
+
+        Tensor Run(ScalarType precision)
+        {
+            using var kp = Kp();
+            using var gen = Gen();
+            var transfer = new MotionTransfer(kp, gen, foldBatchNorm: true, precision: precision);
+            using var prepared = transfer.Prepare(source);
+            var initial = transfer.DetectKeypoints(driving[TensorIndex.Slice(0, 1)]);
+            return transfer.Animate(prepared, driving, initial, new AnimationOptions(Relative: true));
+        }
+
+        var fp32 = Run(ScalarType.Float32);
+        var bf16 = Run(ScalarType.BFloat16);
+        Assert.Equal(ScalarType.Float32, bf16.dtype);
+        var mse = (bf16 - fp32).pow(2).mean().item<float>();
+        var psnr = 10 * Math.Log10(1.0 / mse);
+        log.WriteLine($"bf16 vs fp32 PSNR {psnr:F1} dB (seed {seed})");
+        Assert.True(psnr >= 40, $"PSNR {psnr:F1} dB < 40 dB");
+        Assert.True(mse > 0, "bf16 really ran in bf16");
+    }
+
+    [Fact]
+    public void Unsupported_precision_is_a_usage_error()
+    {
+        var config = FommConfig.Load(Fixtures.Path("fomm", "tiny.yaml"));
+        using var kp = KeypointDetector.FromConfig(config.model_params);
+        using var gen = OcclusionAwareGenerator.FromConfig(config.model_params);
+        Assert.Throws<UsageException>(() => new MotionTransfer(kp, gen, precision: ScalarType.Int32));
+    }
+}
