@@ -31,6 +31,19 @@ public sealed class StylizeTrainingTests
     }
 
     [Fact]
+    public void SeveralKeyframesAreSampledInTurn()
+    {
+        var a = new Keyframe(full(3, 12, 12, 0.25f), full(3, 12, 12, 0.5f));
+        var b = new Keyframe(full(3, 12, 16, -0.25f), full(3, 12, 16, -0.5f));
+        var sampler = new PatchSampler([a, b], patchSize: 4, seed: 2);
+        var (pre, post, already) = sampler.Sample(6);
+        float[] expected = [0.25f, -0.25f, 0.25f, -0.25f, 0.25f, -0.25f];
+        Assert.Equal(expected, pre[.., 0, 1, 1].data<float>().ToArray());
+        Assert.Equal(expected.Select(v => v * 2), post[.., 0, 1, 1].data<float>().ToArray());
+        Assert.Equal(expected.Select(v => v * 2), already[.., 0, 1, 1].data<float>().ToArray());
+    }
+
+    [Fact]
     public void TrainingATinyModelReducesTheLossOnAToyKeyframe()
     {
         manual_seed(7);
