@@ -31,6 +31,21 @@ public sealed class StylizeTrainingTests
     }
 
     [Fact]
+    public void WithoutVggOrDiscriminatorThoseTermsAreZero()
+    {
+        manual_seed(3);
+        var config = StylizeConfig.Parse("generator: {type: GeneratorJ, args: {use_bias: true, tanh: true, resnet_blocks: 1, filters: [4, 4, 4, 4, 4, 4]}}\nperception_loss: {weight: 6.0}\n");
+        using var g = new GeneratorJ(config.Generator.Args);
+        using var trainer = new StylizeTrainer(g, null, null, config);
+        var sampler = new PatchSampler([ToyKeyframe(16, 16)], patchSize: 8);
+        var (pre, post, already) = sampler.Sample(4);
+        var l = trainer.Step(pre, post, already);
+        Assert.Equal((0.0, 0.0, 0.0), (l.Discriminator, l.Perception, l.Adversarial));
+        Assert.True(l.Image > 0);
+        Assert.Equal(4 * l.Image, l.GeneratorTotal, 5);
+    }
+
+    [Fact]
     public void SeveralKeyframesAreSampledInTurn()
     {
         var a = new Keyframe(full(3, 12, 12, 0.25f), full(3, 12, 12, 0.5f));
