@@ -1,0 +1,86 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using Adam = Vivify.Torch.Optim.Adam;
+using static TorchSharp.torch;
+
+namespace Vivify.Stylize;
+
+/// <summary>Losses of one training step (the values the published trainer logs).</summary>
+public readonly record struct StepLosses(double Discriminator, double Image, double Perception, double Adversarial, double GeneratorTotal);
+
+/// <summary>
+/// One step of the published Trainer.train loop on a batch of patches: the discriminator step (least-squares, generated
+/// patches vs. painted patches at random centres), then the generator step on
+/// reconstruction·L1 + perception·VGG + adversarial·LSGAN. Without a perception network the perceptual term is 0.
+/// Adam with the configuration's lr, betas and weight decay for both networks.
+/// </summary>
+public sealed class StylizeTrainer : IDisposable
+{
+    private readonly Adam _optG;
+    private readonly Adam? _optD;
+
+    public StylizeTrainer(GeneratorJ generator, DiscriminatorN_IN? discriminator, PerceptualVGG19? perception, StylizeConfig config)
+    {
+        Generator = generator;
+        Discriminator = discriminator;
+        Perception = perception;
+        Weights = new StylizeLosses.Weights(config);
+        UseImageLoss = config.Trainer.UseImageLoss;
+        _optG = MakeAdam(generator.parameters(), config.OptGenerator.Args);
+        if (discriminator is not null) _optD = MakeAdam(discriminator.parameters(), config.OptDiscriminator.Args);
+    }
+
+    public GeneratorJ Generator { get; }
+    public DiscriminatorN_IN? Discriminator { get; }
+    public PerceptualVGG19? Perception { get; }
+    public StylizeLosses.Weights Weights { get; }
+    public bool UseImageLoss { get; }
+    public long Steps { get; private set; }
+
+    /// <summary>One discriminator and one generator update on patches pre [B,C,s,s], post and already [B,3,s,s].</summary>
+    public StepLosses Step(Tensor pre, Tensor post, Tensor already)
+    {
+        using var scope = NewDisposeScope();
+        Generator.train();
+        Discriminator?.train();
+
+        double dValue = 0;
+        if (Discriminator is not null)
+        {
+            _optD!.zero_grad();
+            var generatedForD = Generator.forward(pre);
+            var dLoss = StylizeLosses.Discriminator(Discriminator, generatedForD, already);
+            dLoss.backward();
+            _optD.step();
+            dValue = dLoss.item<float>();
+        }
+
+        _optG.zero_grad();
+        var generated = Generator.forward(pre);
+        var zero = zeros(1, device: generated.device).sum();
+        var image = UseImageLoss ? StylizeLosses.Image(generated, post) : zero;
+        var perception = Perception is not null ? StylizeLosses.Perception(Perception, generated, post) : zero;
+        var adversarial = Discriminator is not null ? StylizeLosses.Adversarial(Discriminator, generated) : zero;
+        var total = Weights.GeneratorTotal(image, perception, adversarial);
+        total.backward();
+        _optG.step();
+        Steps++;
+        return new StepLosses(dValue, image.item<float>(), perception.item<float>(), adversarial.item<float>(), total.item<float>());
+    }
+
+    /// <summary>Vivify's Adam (torch.optim.Adam 1.13 arithmetic, state in PyTorch's layout).</summary>
+    private static Adam MakeAdam(IEnumerable<Parameter> parameters, OptimizerConfig args) =>
+        new(parameters, lr: args.Lr, betas: (args.Betas[0], args.Betas[1]), weight_decay: args.WeightDecay);
+
+    /// <summary>The generator's optimizer (for saving its state).</summary>
+    public Adam GeneratorOptimizer => _optG;
+
+    /// <summary>The discriminator's optimizer, when there is a discriminator.</summary>
+    public Adam? DiscriminatorOptimizer => _optD;
+
+    public void Dispose()
+    {
+        _optG.Dispose();
+        _optD?.Dispose();
+    }
+}

@@ -1,0 +1,44 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Vivify.Stylize;
+
+/// <summary>
+/// torchvision's vgg19 `features` (configuration "E", indices 0…36: 3×3 convolutions with ReLU, 2×2 max pooling),
+/// keys `features.N.weight` / `features.N.bias` as in torchvision's vgg19-dcbb9e9d.pth. The classifier is not built.
+/// </summary>
+public sealed class Vgg19Features : nn.Module<Tensor, Tensor>
+{
+    /// <summary>Output channels per convolution, 0 for max pooling (torchvision cfgs["E"]).</summary>
+    public static readonly int[] Layout = [64, 64, 0, 128, 128, 0, 256, 256, 256, 256, 0, 512, 512, 512, 512, 0, 512, 512, 512, 512, 0];
+
+    private readonly Sequential features;
+
+    public Vgg19Features() : base(nameof(Vgg19Features))
+    {
+        var layers = new List<(string, nn.Module<Tensor, Tensor>)>();
+        long inC = 3;
+        foreach (var v in Layout)
+        {
+            if (v == 0) { layers.Add((layers.Count.ToString(), nn.MaxPool2d(2, stride: 2))); continue; }
+            layers.Add((layers.Count.ToString(), nn.Conv2d(inC, v, 3, stride: 1, padding: 1)));
+            // torchvision's ReLU is in-place; callers that keep a feature clone it first (PerceptualVGG19 does),
+            // so an out-of-place ReLU gives the same values.
+            layers.Add((layers.Count.ToString(), nn.ReLU()));
+            inC = v;
+        }
+        features = nn.Sequential(layers);
+        RegisterComponents();
+    }
+
+    public int Count => (int)features.Count;
+
+    /// <summary>The layer at torchvision index <paramref name="index"/>.</summary>
+    public nn.Module<Tensor, Tensor> this[int index] => (nn.Module<Tensor, Tensor>)features[index];
+
+    /// <summary>The convolutions in order (j = 0…15), for loading or for the deterministic test weights.</summary>
+    public IEnumerable<Conv2d> Convolutions => features.children().OfType<Conv2d>();
+
+    public override Tensor forward(Tensor x) => features.forward(x);
+}
