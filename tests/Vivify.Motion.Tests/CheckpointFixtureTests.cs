@@ -14,17 +14,21 @@ public class CheckpointFixtureTests
     {
         var config = FommConfig.Load(Fixtures.Path("fomm", "tiny.yaml"));
         var states = new List<Dictionary<string, Tensor>>();
+        var modules = new List<nn.Module>(); // held until the comparison ends: a collected module frees its parameters
         foreach (var name in new[] { "checkpoint-legacy.pth.tar", "checkpoint-zip.pth.tar" })
         {
             var path = Fixtures.Path("fomm", name);
             var kp = KeypointDetector.FromConfig(config.model_params);
             var gen = OcclusionAwareGenerator.FromConfig(config.model_params);
+            modules.Add(kp);
+            modules.Add(gen);
             FommCheckpoint.LoadForInference(FixtureData.Checkpoint(path), kp, gen, path);
             states.Add(gen.state_dict().Concat(kp.state_dict().Select(kv => KeyValuePair.Create("kp." + kv.Key, kv.Value)))
                 .ToDictionary(kv => kv.Key, kv => kv.Value));
         }
         Assert.Equal(states[0].Count, states[1].Count);
         foreach (var (key, value) in states[0]) TensorAssert.AllCloseAbs(value, states[1][key], 0, key);
+        foreach (var m in modules) m.Dispose();
     }
 
     [Fact]
