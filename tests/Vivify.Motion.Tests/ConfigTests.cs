@@ -71,3 +71,25 @@ public class ConfigTests
         Assert.Contains("discs.0-5.conv.weight", keys);
     }
 }
+
+/// <summary>Every published configuration (Vivify's copies of their model values in configs/) builds its models.</summary>
+public class PublishedConfigTests
+{
+    public static TheoryData<string> Names() => new(["vox-256", "vox-adv-256", "taichi-256", "taichi-adv-256", "mgif-256", "fashion-256", "bair-256", "nemo-256"]);
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void Each_published_configuration_reads_and_builds_its_networks(string name)
+    {
+        var path = System.IO.Path.Combine(Fixtures.RepoRoot, "configs", name + ".yaml");
+        var config = FommConfig.Load(path);
+        Assert.Equal(256, config.dataset_params.frame_shape[0]);
+        using var kp = KeypointDetector.FromConfig(config.model_params);
+        using var gen = OcclusionAwareGenerator.FromConfig(config.model_params);
+        using var disc = MultiScaleDiscriminator.FromConfig(config.model_params);
+        var kpKeys = kp.state_dict().Keys.ToList();
+        Assert.Contains("predictor.encoder.down_blocks.0.conv.weight", kpKeys);
+        Assert.Equal(config.model_params.common_params.estimate_jacobian, kpKeys.Contains("jacobian.weight"));
+        Assert.Contains("dense_motion_network.hourglass.encoder.down_blocks.0.conv.weight", gen.state_dict().Keys);
+    }
+}

@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 
 namespace Vivify.Motion.Tests;
 
+[Trait("Category", "Parity")]
 public class StateDictKeyTests
 {
     private static readonly string VoxAdv = System.IO.Path.Combine(Fixtures.RepoRoot, "configs", "vox-adv-256.yaml");
@@ -52,6 +53,7 @@ public class StateDictKeyTests
 public class SpectralNormDiscriminatorTests
 {
     [Fact]
+    [Trait("Category", "Parity")]
     public void Tiny_discriminator_with_spectral_norm_has_the_published_keys()
     {
         var config = FommConfig.Load(Fixtures.Path("fomm", "tiny.yaml"));
