@@ -22,12 +22,10 @@ public static class AnimateCommand
         var config = new Option<string>("--config") { Description = "The checkpoint's YAML config (e.g. configs/vox-adv-256.yaml or the published config/vox-256.yaml)", Required = true };
         var output = new Option<string>("--output", "-o") { Description = "Output: .mp4/.mov/.mkv, .gif, or a directory (00000.png, 00001.png, …)", Required = true };
         var mode = new Option<string>("--mode") { Description = "relative: movement and Jacobians relative to the initial driving frame (the published --relative); absolute: driving keypoints as they are", DefaultValueFactory = _ => "relative" };
-        mode.AcceptOnlyFromAmong("relative", "absolute");
         var adapt = new Option<bool>("--adapt-scale") { Description = "Scale the movement by the ratio of the keypoints' convex-hull areas (source / initial driving frame); relative mode only" };
         var start = new Option<long>("--driving-start") { Description = "The driving frame treated as the initial one (whose pose is the source's); every frame is still animated, as the published --best_frame does" };
         var sideBySide = new Option<bool>("--side-by-side") { Description = "Write source | driving | result panels with labels instead of the result alone" };
         var precision = new Option<string>("--precision") { Description = "fp32, or bf16 (faster on CPUs with bf16 instructions; within 40 dB PSNR of fp32)", DefaultValueFactory = _ => "fp32" };
-        precision.AcceptOnlyFromAmong("fp32", "bf16");
         var batch = new Option<int>("--batch") { Description = "Driving frames per batch through the networks", DefaultValueFactory = _ => 4 };
         var fps = new Option<double>("--fps") { Description = "Frame rate of a driving directory of frames (videos keep theirs)", DefaultValueFactory = _ => 25 };
         var noAudio = new Option<bool>("--no-audio") { Description = "Leave out the driving video's audio" };
@@ -45,7 +43,7 @@ public static class AnimateCommand
                 Checkpoint = parse.GetValue(checkpoint)!,
                 Config = parse.GetValue(config)!,
                 Output = parse.GetValue(output)!,
-                Options = new AnimationOptions(Relative: parse.GetValue(mode) == "relative", AdaptScale: parse.GetValue(adapt)),
+                Options = new AnimationOptions(Relative: IsRelative(parse.GetValue(mode)!), AdaptScale: parse.GetValue(adapt)),
                 DrivingStart = parse.GetValue(start),
                 SideBySide = parse.GetValue(sideBySide),
                 Precision = AnimateModel.ParsePrecision(parse.GetValue(precision)!),
@@ -59,6 +57,13 @@ public static class AnimateCommand
         });
         return cmd;
     }
+
+    private static bool IsRelative(string mode) => mode switch
+    {
+        "relative" => true,
+        "absolute" => false,
+        _ => throw new UsageException($"--mode '{mode}' is not one of relative, absolute"),
+    };
 
     internal sealed record AnimateRequest
     {
