@@ -210,16 +210,26 @@ public class AnimateCommandTests(Xunit.Abstractions.ITestOutputHelper log)
     }
 
     [Fact]
-    public void A_cancelled_run_exits_130_without_output()
+    public async Task A_run_cancelled_between_frames_exits_130_without_output()
     {
         using var h = new CliHarness();
-        var clip = h.ClipWithAudio("drive.mp4", 3);
+        var clip = h.ClipWithAudio("drive.mp4", 300, 64, 64, 25);
         string[] model = Model(h);
         using var cts = new CancellationTokenSource();
+        var run = Task.Run(() => h.Run(cts.Token, ["animate", "-s", TinyMotionModel.Sample("sample1.jpg"), "-d", clip, .. model, "-o", h.PathOf("out.mp4"), "--batch", "1"]));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!h.Entries().Any(n => n.Contains(".vivify-tmp-"))) // the writer's temporary: frames are being animated
+        {
+            Assert.False(run.IsCompleted, "the run ended before it could be interrupted");
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), "no temporary output appeared");
+            Thread.Sleep(20);
+        }
+        Thread.Sleep(300);
         cts.Cancel();
-        var (code, _, e) = h.Run(cts.Token, ["animate", "-s", TinyMotionModel.Sample("sample1.jpg"), "-d", clip, .. model, "-o", h.PathOf("out.mp4")]);
+        var (code, _, e) = await run;
         Assert.Equal(130, code);
         Assert.Contains("interrupted", e);
+        Assert.DoesNotContain("animate: 300 frames", e);
         Assert.Equal(["drive.mp4", "tiny.pth.tar", "tiny.yaml"], h.Entries());
     }
 }
