@@ -2,6 +2,8 @@ using BenchmarkDotNet.Running;
 using Vivify.Bench;
 
 // dotnet run -c Release --project bench/Vivify.Bench -- ops [--quick]
-// Other suites (animate, stylize, train) are added beside OpsBench as their issues land.
+// dotnet run -c Release --project bench/Vivify.Bench -- animate [--quick] [--write-checkpoint FILE]
+// Other suites (stylize, train) are added beside these as their issues land.
 if (args.Length > 0 && args[0] == "ops") return OpsReport.Run(args.Skip(1).ToArray());
+if (args.Length > 0 && args[0] == "animate") return AnimateReport.Run(args.Skip(1).ToArray());
 return BenchmarkSwitcher.FromAssembly(typeof(OpsBench).Assembly).Run(args) is null ? 1 : 0;
