@@ -1,0 +1,14 @@
+using System.CommandLine;
+
+namespace Vivify.Cli.Commands;
+
+/// <summary>`vivify motion …`: the first-order motion model's datasets and training.</summary>
+public static class MotionCommand
+{
+    public static Command Create()
+    {
+        var cmd = new Command("motion", "First-order motion model: synthetic datasets and training");
+        cmd.Subcommands.Add(MotionSynthCommand.Create());
+        return cmd;
+    }
+}
