@@ -9,6 +9,7 @@ public static class MotionCommand
     {
         var cmd = new Command("motion", "First-order motion model: synthetic datasets and training");
         cmd.Subcommands.Add(MotionSynthCommand.Create());
+        cmd.Subcommands.Add(MotionTrainCommand.Create());
         return cmd;
     }
 }
