@@ -101,6 +101,28 @@ public class TrainingTests(SynthData data) : IClassFixture<SynthData>
         FommCheckpoint.LoadForInference(loaded, kp, gen, cpk);
     }
 
+    [Fact]
+    public void Reconstruction_reports_per_video_L1_and_the_first_frame_baseline_and_writes_the_side_by_side_video()
+    {
+        var config = FommConfig.Load(Fixtures.Path("fomm", "tiny.yaml"));
+        var path = Fixtures.Path("fomm", "checkpoint-legacy.pth.tar");
+        using var kp = KeypointDetector.FromConfig(config.model_params);
+        using var gen = OcclusionAwareGenerator.FromConfig(config.model_params);
+        FommCheckpoint.LoadForInference(FixtureData.Checkpoint(path), kp, gen, path);
+        kp.eval(); gen.eval();
+        var videos = Vivify.Motion.Evaluation.Reconstruction.Videos(data.Strips);
+        Assert.Equal("shapes0004.png", Path.GetFileName(Assert.Single(videos)));
+        using var video = SyntheticVideos.Generate(11, 4, 64, 6);
+        var mp4 = Path.Combine(data.Root, "rec.mp4");
+        var r = Vivify.Motion.Evaluation.Reconstruction.Run("shapes0004", video, kp, gen, mp4);
+        Assert.Equal(6, r.Frames);
+        using var baseline = (video - video[..1]).abs().mean();
+        Assert.Equal(baseline.item<float>(), r.FirstFrameL1, 5);
+        Assert.InRange(r.L1, 1e-4, 1);
+        var info = Vivify.Media.MediaProbe.Probe(mp4);
+        Assert.Equal((192, 64, 6L), (info.Width, info.Height, info.FrameCount));
+    }
+
     private TrainOptions Options(FommConfig config, string runDir, bool resume) => new()
     {
         Config = config, ConfigPath = "tiny.yaml", DataDir = data.Strips, RunDir = runDir, Resume = resume,

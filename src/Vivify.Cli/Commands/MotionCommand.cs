@@ -7,9 +7,10 @@ public static class MotionCommand
 {
     public static Command Create()
     {
-        var cmd = new Command("motion", "First-order motion model: synthetic datasets and training");
+        var cmd = new Command("motion", "First-order motion model: synthetic datasets, training and reconstruction evaluation");
         cmd.Subcommands.Add(MotionSynthCommand.Create());
         cmd.Subcommands.Add(MotionTrainCommand.Create());
+        cmd.Subcommands.Add(MotionReconstructCommand.Create());
         return cmd;
     }
 }
