@@ -75,7 +75,11 @@ public class TrainingTests(SynthData data) : IClassFixture<SynthData>
     {
         var whole = Path.Combine(data.Root, "whole");
         var split = Path.Combine(data.Root, "split");
-        Assert.Equal(4, new Trainer(Options(TinyConfig(2), whole, false), NoProgress.Instance, TextWriter.Null).Run());
+        Assert.Equal(4, new Trainer(Options(TinyConfig(2), whole, false) with { VisualizeEvery = 3 }, NoProgress.Instance, TextWriter.Null).Run());
+        // The visualiser's picture at steps 0 and 3: 2 rows (batch) by 6 columns of 64×64.
+        Assert.Equal(["00000000.png", "00000003.png"], Directory.GetFiles(Path.Combine(whole, "train-vis")).Select(Path.GetFileName).Order());
+        var vis = Vivify.Media.MediaProbe.Probe(Path.Combine(whole, "train-vis", "00000003.png"));
+        Assert.Equal((384, 128), (vis.Width, vis.Height));
         Assert.Equal(2, new Trainer(Options(TinyConfig(1), split, false), NoProgress.Instance, TextWriter.Null).Run());
         Assert.Equal(2, new Trainer(Options(TinyConfig(2), split, true), NoProgress.Instance, TextWriter.Null).Run());
 

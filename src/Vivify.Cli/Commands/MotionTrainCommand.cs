@@ -16,9 +16,10 @@ public static class MotionTrainCommand
         var vgg = new Option<string?>("--vgg19") { Description = "torchvision's VGG19 weights (vgg19-dcbb9e9d.pth) for the perceptual loss" };
         var noVgg = new Option<bool>("--no-pretrained-vgg") { Description = "Train with an untrained VGG19 in the perceptual loss (logged)" };
         var alignCorners = new Option<bool>("--align-corners") { Description = "grid_sample as PyTorch 1.0 (align_corners=True), under which the published checkpoints were trained" };
+        var visualize = new Option<int>("--visualize-every") { Description = "Every N steps, a PNG in RUN_DIR/train-vis as the published visualiser draws it (source, driving with keypoints, deformed, prediction, occlusion); 0 for none", DefaultValueFactory = _ => 100 };
         var cmd = new Command("train", "Train keypoint detector, generator and discriminator on a dataset; deterministic with --seed")
         {
-            config, data, output, resume, vgg, noVgg, alignCorners,
+            config, data, output, resume, vgg, noVgg, alignCorners, visualize,
         };
         cmd.SetAction((parse, cancel) =>
         {
@@ -37,6 +38,7 @@ public static class MotionTrainCommand
                 NoPretrainedVgg = parse.GetValue(noVgg),
                 Seed = parse.GetValue(Cli.Seed) ?? 0,
                 AlignCorners = parse.GetValue(alignCorners),
+                VisualizeEvery = Math.Max(0, parse.GetValue(visualize)),
             };
             var err = parse.InvocationConfiguration.Error;
             var quiet = parse.GetValue(Cli.Quiet);

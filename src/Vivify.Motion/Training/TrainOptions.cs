@@ -18,4 +18,6 @@ public sealed record TrainOptions
     public long Seed { get; init; }
     /// <summary>grid_sample geometry of the warps (false: the published code under PyTorch ≥ 1.3).</summary>
     public bool AlignCorners { get; init; }
+    /// <summary>Write the visualiser's picture every this many steps (0: never).</summary>
+    public int VisualizeEvery { get; init; }
 }

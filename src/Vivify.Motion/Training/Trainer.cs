@@ -64,6 +64,7 @@ public sealed class Trainer(TrainOptions options, IProgressReporter progress, Te
         using var discriminator_full = new DiscriminatorFullModel(m.discriminator, train, channels, discScales);
         using var csv = new TrainLog(options.RunDir, startEpoch);
 
+        var visualizer = new Visualizer(config.visualizer_params?.kp_size is > 0 and var size ? size : 5, config.visualizer_params?.draw_border ?? false);
         m.train();
         long steps = 0;
         var perEpoch = loader.BatchesPerEpoch;
@@ -79,7 +80,10 @@ public sealed class Trainer(TrainOptions options, IProgressReporter progress, Te
                 cancel.ThrowIfCancellationRequested();
                 using (batch)
                 {
-                    var losses = Step(batch, (long)epoch * perEpoch + k, generator_full, discriminator_full, m, train);
+                    var step = (long)epoch * perEpoch + k;
+                    var visualize = options.VisualizeEvery > 0 && step % options.VisualizeEvery == 0;
+                    var losses = Step(batch, step, generator_full, discriminator_full, m, train,
+                        visualize ? generated => Visualize(visualizer, batch, generated, step) : null);
                     csv.Write(epoch, (long)epoch * perEpoch + k, losses);
                     foreach (var (name, v) in losses) running[name] = running.TryGetValue(name, out var r) ? 0.9 * r + 0.1 * v : v;
                     task.Status(string.Join(" ", running.Select(kv => $"{kv.Key} {kv.Value.ToString("0.###", CultureInfo.InvariantCulture)}")));
@@ -113,7 +117,7 @@ public sealed class Trainer(TrainOptions options, IProgressReporter progress, Te
 
     /// <summary>One published training iteration; returns the losses (detached values).</summary>
     private Dictionary<string, double> Step(Batch x, long step, GeneratorFullModel generator_full, DiscriminatorFullModel discriminator_full,
-        TrainModels m, TrainParams train)
+        TrainModels m, TrainParams train, Action<Generated>? visualize)
     {
         using var scope = NewDisposeScope();
         using var transform = train.transform_params is { } tp
@@ -131,6 +135,7 @@ public sealed class Trainer(TrainOptions options, IProgressReporter progress, Te
             m.optimizer_kp_detector.zero_grad();
 
             var result = losses_generator.ToDictionary(kv => kv.Key, kv => Value(kv.Value));
+            visualize?.Invoke(generated);
             if (train.loss_weights.generator_gan != 0)
             {
                 m.optimizer_discriminator.zero_grad();
@@ -144,6 +149,15 @@ public sealed class Trainer(TrainOptions options, IProgressReporter progress, Te
             }
             return result;
         }
+    }
+
+    /// <summary>RUN_DIR/train-vis/SSSSSSSS.png: the published visualiser's picture of this step's batch.</summary>
+    private void Visualize(Visualizer visualizer, Batch batch, Generated generated, long step)
+    {
+        var dir = Path.Combine(options.RunDir, "train-vis");
+        Directory.CreateDirectory(dir);
+        using var picture = visualizer.visualize(batch.driving, batch.source, generated);
+        Vivify.Media.ImageIO.Write(Path.Combine(dir, $"{step:D8}.png"), picture);
     }
 
     /// <summary>The step's TPS transform, drawn from a generator seeded by (seed, step) alone.</summary>
