@@ -115,40 +115,13 @@ public sealed class Trainer(TrainOptions options, IProgressReporter progress, Te
         return new Vgg19();
     }
 
-    /// <summary>One published training iteration; returns the losses (detached values).</summary>
     private Dictionary<string, double> Step(Batch x, long step, GeneratorFullModel generator_full, DiscriminatorFullModel discriminator_full,
         TrainModels m, TrainParams train, Action<Generated>? visualize)
     {
-        using var scope = NewDisposeScope();
         using var transform = train.transform_params is { } tp
             ? RandomTransform(x.driving.shape[0], tp, step, m.generator.align_corners)
             : null;
-        var (losses_generator, generated) = generator_full.forward(x.source, x.driving, transform);
-        using (generated)
-        {
-            Tensor? loss = null;
-            foreach (var v in losses_generator.Values) loss = loss is null ? v.mean() : loss + v.mean();
-            loss!.backward();
-            m.optimizer_generator.step();
-            m.optimizer_generator.zero_grad();
-            m.optimizer_kp_detector.step();
-            m.optimizer_kp_detector.zero_grad();
-
-            var result = losses_generator.ToDictionary(kv => kv.Key, kv => Value(kv.Value));
-            visualize?.Invoke(generated);
-            if (train.loss_weights.generator_gan != 0)
-            {
-                m.optimizer_discriminator.zero_grad();
-                var losses_discriminator = discriminator_full.forward(x.driving, generated);
-                Tensor? dloss = null;
-                foreach (var v in losses_discriminator.Values) dloss = dloss is null ? v.mean() : dloss + v.mean();
-                dloss!.backward();
-                m.optimizer_discriminator.step();
-                m.optimizer_discriminator.zero_grad();
-                foreach (var (k, v) in losses_discriminator) result[k] = Value(v);
-            }
-            return result;
-        }
+        return TrainingStep.Run(x.source, x.driving, transform, generator_full, discriminator_full, m, train, visualize);
     }
 
     /// <summary>RUN_DIR/train-vis/SSSSSSSS.png: the published visualiser's picture of this step's batch.</summary>
@@ -166,11 +139,5 @@ public sealed class Trainer(TrainOptions options, IProgressReporter progress, Te
         using var g = new Generator();
         g.manual_seed(BatchLoader.Mix(options.Seed, step, -2));
         return Transform.Random(bs, tp, g, alignCorners);
-    }
-
-    private static double Value(Tensor t)
-    {
-        using var d = t.detach().to(ScalarType.Float64);
-        return d.item<double>();
     }
 }
