@@ -24,6 +24,8 @@ public static class MotionReconstructCommand
         cmd.SetAction((parse, cancel) =>
         {
             Cli.ApplyGlobals(parse);
+            if ((parse.GetValue(Cli.Device) ?? "cpu") != "cpu")
+                throw new UsageException("motion reconstruction runs on the CPU in this version; drop --device");
             var configPath = parse.GetValue(config)!;
             var cfg = FommConfig.Load(configPath);
             var cpkPath = parse.GetValue(checkpoint)!;
