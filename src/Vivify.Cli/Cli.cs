@@ -20,6 +20,7 @@ public static class Cli
         root.Subcommands.Add(MediaCommand.Create());
         root.Subcommands.Add(CheckpointCommand.Create());
         root.Subcommands.Add(AnimateCommand.Create());
+        root.Subcommands.Add(MotionCommand.Create());
         return root;
     }
 

@@ -30,13 +30,15 @@ public static class Progress
             var task = ctx.AddTask(Markup.Escape(description), autoStart: true, maxValue: Math.Max(1, total ?? 1));
             task.IsIndeterminate = total is null;
             units[task.Id] = unit;
-            return new SpectreTask(task, total);
+            return new SpectreTask(task, total, Markup.Escape(description));
         }
     }
 
-    private sealed class SpectreTask(ProgressTask task, long? total) : IProgressTask
+    private sealed class SpectreTask(ProgressTask task, long? total, string description) : IProgressTask
     {
         private long _done;
+
+        public void Status(string text) => task.Description = description + " " + Markup.Escape(text);
 
         public void Advance(long by = 1)
         {
@@ -78,6 +80,9 @@ public static class Progress
             private readonly Stopwatch _clock = Stopwatch.StartNew();
             private double _lastPrint;
             private long _done;
+            private string _status = "";
+
+            public void Status(string text) => _status = " " + text;
 
             public void Advance(long by = 1)
             {
@@ -87,8 +92,8 @@ public static class Progress
                 _lastPrint = now;
                 var rate = _done / Math.Max(now, 1e-9);
                 var line = total is long t
-                    ? $"{description}: {_done}/{t} {unit}, {rate:0.0} {unit}/s, ETA {TimeSpan.FromSeconds(Math.Max(0, (t - _done) / Math.Max(rate, 1e-9))):m\\:ss}"
-                    : $"{description}: {_done} {unit}, {rate:0.0} {unit}/s";
+                    ? $"{description}: {_done}/{t} {unit}, {rate:0.0} {unit}/s, ETA {TimeSpan.FromSeconds(Math.Max(0, (t - _done) / Math.Max(rate, 1e-9))):m\\:ss}{_status}"
+                    : $"{description}: {_done} {unit}, {rate:0.0} {unit}/s{_status}";
                 lock (err) err.WriteLine(line);
             }
 

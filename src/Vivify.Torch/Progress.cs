@@ -15,6 +15,9 @@ public interface IProgressReporter
 public interface IProgressTask : IDisposable
 {
     void Advance(long by = 1);
+
+    /// <summary>A short status shown with the loop's progress (e.g. running losses); ignored by default.</summary>
+    void Status(string text) { }
 }
 
 /// <summary>Reports nowhere.</summary>

@@ -1,0 +1,78 @@
+using System.CommandLine;
+using System.Globalization;
+using Vivify.Motion;
+using Vivify.Motion.Data;
+using Vivify.Motion.Evaluation;
+using static TorchSharp.torch;
+
+namespace Vivify.Cli.Commands;
+
+/// <summary>`vivify motion reconstruct`: the published reconstruction evaluation (mean L1 per video and overall) with side-by-side videos.</summary>
+public static class MotionReconstructCommand
+{
+    public static Command Create()
+    {
+        var checkpoint = new Option<string>("--checkpoint") { Description = "Checkpoint with generator and kp_detector (published layout)", Required = true };
+        var config = new Option<string>("--config") { Description = "The configuration the checkpoint was trained with", Required = true };
+        var data = new Option<string>("--data") { Description = "Test videos: DIR/test (or a dataset root holding train/ and test/)", Required = true };
+        var output = new Option<string>("--out", "-o") { Description = "Output directory: NAME.mp4 (frame | prediction | occlusion) per video and reconstruction.csv", Required = true };
+        var alignCorners = new Option<bool>("--align-corners") { Description = "grid_sample as PyTorch 1.0 (align_corners=True), for the published checkpoints" };
+        var cmd = new Command("reconstruct", "Reconstruct each test video from its first frame and report the mean L1 (pixels in [0,1]) per video and overall")
+        {
+            checkpoint, config, data, output, alignCorners,
+        };
+        cmd.SetAction((parse, cancel) =>
+        {
+            Cli.ApplyGlobals(parse);
+            if ((parse.GetValue(Cli.Device) ?? "cpu") != "cpu")
+                throw new UsageException("motion reconstruction runs on the CPU in this version; drop --device");
+            var configPath = parse.GetValue(config)!;
+            var cfg = FommConfig.Load(configPath);
+            var cpkPath = parse.GetValue(checkpoint)!;
+            if (!File.Exists(cpkPath)) throw new VivifyException($"{cpkPath}: checkpoint not found; give a file written by 'vivify motion train' or the published code");
+            using var kp = KeypointDetector.FromConfig(cfg.model_params);
+            using var gen = OcclusionAwareGenerator.FromConfig(cfg.model_params);
+            FommCheckpoint.LoadForInference(Vivify.Torch.Checkpoints.TorchFile.Load(cpkPath), kp, gen, cpkPath);
+            gen.align_corners = parse.GetValue(alignCorners);
+            kp.eval();
+            gen.eval();
+
+            var videos = Reconstruction.Videos(parse.GetValue(data)!);
+            var outDir = parse.GetValue(output)!;
+            Directory.CreateDirectory(outDir);
+            var shape = cfg.dataset_params.frame_shape;
+            using var reader = new VideoReader(shape[0], shape[1], cacheBytes: 0);
+            var results = Progress.Run(parse, p =>
+            {
+                using var task = p.Start("reconstruct", videos.Count, "videos");
+                var list = new List<VideoReconstruction>();
+                foreach (var path in videos)
+                {
+                    using var scope = NewDisposeScope();
+                    var name = Path.GetFileNameWithoutExtension(path.TrimEnd('/'));
+                    var video = reader.Read(path).permute(0, 3, 1, 2).to(ScalarType.Float32).div(255f);
+                    list.Add(Reconstruction.Run(name, video, kp, gen, Path.Combine(outDir, name + ".mp4"), cancel));
+                    task.Advance();
+                }
+                return list;
+            });
+
+            var inv = CultureInfo.InvariantCulture;
+            var frames = results.Sum(r => r.Frames);
+            var overall = results.Sum(r => r.L1 * r.Frames) / frames;
+            var baseline = results.Sum(r => r.FirstFrameL1 * r.Frames) / frames;
+            var csv = new List<string> { "video,frames,l1,first_frame_l1" };
+            csv.AddRange(results.Select(r => string.Create(inv, $"{r.Name},{r.Frames},{r.L1:R},{r.FirstFrameL1:R}")));
+            csv.Add(string.Create(inv, $"overall,{frames},{overall:R},{baseline:R}"));
+            File.WriteAllLines(Path.Combine(outDir, "reconstruction.csv"), csv);
+            var o = parse.InvocationConfiguration.Output;
+            if (!parse.GetValue(Cli.Quiet))
+            {
+                foreach (var r in results) o.WriteLine(string.Create(inv, $"{r.Name,-24} L1 {r.L1:0.00000}  (first frame repeated: {r.FirstFrameL1:0.00000})"));
+                o.WriteLine(string.Create(inv, $"Reconstruction loss: {overall:0.00000} over {frames} frames of {results.Count} videos (first frame repeated: {baseline:0.00000})"));
+            }
+            return Task.FromResult(0);
+        });
+        return cmd;
+    }
+}

@@ -1,0 +1,53 @@
+using Vivify.Media;
+using static TorchSharp.torch;
+
+namespace Vivify.Motion.Data;
+
+/// <summary>How <see cref="SyntheticDataset"/> stores each video.</summary>
+public enum VideoStorage
+{
+    /// <summary>One png per video, its frames side by side (the published loader's "image of concatenated frames").</summary>
+    Strip,
+    /// <summary>A folder of numbered png frames per video.</summary>
+    Frames,
+}
+
+/// <summary>
+/// Writes a <see cref="SyntheticVideos"/> dataset in the published layout: ROOT/train/NAME and ROOT/test/NAME, the
+/// last <c>ceil(videos·testFraction)</c> videos held out for testing. The directory appears whole or not at all.
+/// </summary>
+public static class SyntheticDataset
+{
+    public static (int Train, int Test) Write(string root, int videos, int size, int frames, long seed, VideoStorage storage,
+        double testFraction, IProgressReporter progress, CancellationToken cancel = default)
+    {
+        if (videos < 2) throw new UsageException($"--videos {videos}: give at least 2 (one to train on, one to test)");
+        if (testFraction is <= 0 or >= 1) throw new UsageException($"--test-fraction {testFraction} must be between 0 and 1");
+        var test = Math.Clamp((int)Math.Ceiling(videos * testFraction), 1, videos - 1);
+        using var output = AtomicOutput.ForDirectory(root);
+        Directory.CreateDirectory(Path.Combine(output.TempPath, "train"));
+        Directory.CreateDirectory(Path.Combine(output.TempPath, "test"));
+        using (var task = progress.Start("synth", videos, "videos"))
+        {
+            for (var i = 0; i < videos; i++)
+            {
+                cancel.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                var video = SyntheticVideos.Generate(seed, i, size, frames);
+                var split = i < videos - test ? "train" : "test";
+                var name = $"shapes{i:D4}";
+                if (storage == VideoStorage.Strip)
+                    ImageIO.Write(Path.Combine(output.TempPath, split, name + ".png"), cat(video.unbind(0), dim: 2));
+                else
+                {
+                    var dir = Path.Combine(output.TempPath, split, name);
+                    Directory.CreateDirectory(dir);
+                    for (var f = 0; f < frames; f++) ImageIO.Write(Path.Combine(dir, $"{f:D5}.png"), video[f]);
+                }
+                task.Advance();
+            }
+        }
+        output.Commit();
+        return (videos - test, test);
+    }
+}

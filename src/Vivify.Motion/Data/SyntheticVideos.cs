@@ -1,0 +1,113 @@
+using TorchSharp;
+using Vivify.Motion.Blocks;
+using static TorchSharp.torch;
+
+namespace Vivify.Motion.Data;
+
+/// <summary>
+/// Small synthetic motion videos for training on a CPU in minutes: two or three articulated figures (a deforming
+/// elliptical body with a striped texture and a limb swinging at a joint) moving over a static textured background.
+/// Everything follows from the seed: the same seed and index give the same video.
+/// </summary>
+public static class SyntheticVideos
+{
+    /// <summary>Video <paramref name="index"/> of the set drawn from <paramref name="seed"/>: float32 [frames, 3, size, size] in [0, 1].</summary>
+    public static Tensor Generate(long seed, int index, int size, int frames)
+    {
+        if (size < 16) throw new UsageException($"--size {size} is too small; use 64 or 128");
+        if (frames < 2) throw new UsageException($"--frames {frames}: a video needs at least 2 frames");
+        // Not HashCode.Combine: it is randomised per process. System.Random(int) is the same sequence in every .NET.
+        var rng = new Random(unchecked((int)(seed * 1_000_003L + index * 7_919L + 0x5EED)));
+        using var scope = NewDisposeScope();
+        var grid = CoordinateGrid.make_coordinate_grid(size, size);
+        var x = grid[.., .., 0];
+        var y = grid[.., .., 1];
+        var background = Background(rng, x, y);
+        var figures = Enumerable.Range(0, 2 + rng.Next(2)).Select(_ => Figure.Draw(rng)).ToList();
+        var soft = 1.5 / size;
+
+        var result = new List<Tensor>();
+        for (var f = 0; f < frames; f++)
+        {
+            using var frameScope = NewDisposeScope();
+            var t = (double)f / frames;
+            var image = background.clone();
+            foreach (var fig in figures) image = fig.Render(image, x, y, t, soft);
+            result.Add(image.clamp(0, 1).MoveToOuterDisposeScope());
+        }
+        return stack(result).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>A smooth colour texture: a base colour plus a few random plane waves, each with its own colour.</summary>
+    private static Tensor Background(Random rng, Tensor x, Tensor y)
+    {
+        var image = Colour(rng, 0.25, 0.75).view(3, 1, 1) * ones_like(x).unsqueeze(0);
+        for (var k = 0; k < 4; k++)
+        {
+            double fx = (rng.NextDouble() * 2 - 1) * 8, fy = (rng.NextDouble() * 2 - 1) * 8, phase = rng.NextDouble() * 2 * Math.PI;
+            var wave = sin(x * fx + y * fy + phase).unsqueeze(0);
+            image = image + 0.08 * wave * (Colour(rng, -1, 1).view(3, 1, 1));
+        }
+        return image;
+    }
+
+    private static Tensor Colour(Random rng, double lo, double hi) =>
+        tensor(Enumerable.Range(0, 3).Select(_ => (float)(lo + (hi - lo) * rng.NextDouble())).ToArray());
+
+    /// <summary>One articulated figure: body path, size and deformation, limb and joint motion.</summary>
+    private sealed record Figure(double Cx, double Cy, double Ax, double Ay, double Wx, double Wy, double Phase,
+        double Rx, double Ry, double Deform, double Spin, double Angle0, double LimbLength, double LimbWidth,
+        double Joint0, double Swing, double SwingFreq, float[] BodyColour, float[] LimbColour, double Stripes)
+    {
+        public static Figure Draw(Random rng)
+        {
+            float[] Bright() { var c = new float[3]; var k = rng.Next(3); for (var i = 0; i < 3; i++) c[i] = (float)(i == k ? 0.8 + 0.2 * rng.NextDouble() : 0.1 + 0.5 * rng.NextDouble()); return c; }
+            return new Figure(
+                Cx: rng.NextDouble() * 1.0 - 0.5, Cy: rng.NextDouble() * 1.0 - 0.5,
+                Ax: 0.15 + 0.2 * rng.NextDouble(), Ay: 0.15 + 0.2 * rng.NextDouble(),
+                Wx: 1 + rng.Next(2), Wy: 1 + rng.Next(2), Phase: rng.NextDouble() * 2 * Math.PI,
+                Rx: 0.15 + 0.1 * rng.NextDouble(), Ry: 0.08 + 0.08 * rng.NextDouble(), Deform: 0.1 + 0.15 * rng.NextDouble(),
+                Spin: (rng.NextDouble() * 2 - 1) * Math.PI, Angle0: rng.NextDouble() * 2 * Math.PI,
+                LimbLength: 0.2 + 0.15 * rng.NextDouble(), LimbWidth: 0.04 + 0.03 * rng.NextDouble(),
+                Joint0: rng.NextDouble() * 2 * Math.PI, Swing: 0.5 + 0.7 * rng.NextDouble(), SwingFreq: 1 + rng.Next(3),
+                BodyColour: Bright(), LimbColour: Bright(), Stripes: 6 + 10 * rng.NextDouble());
+        }
+
+        /// <summary>Paints the figure at time <paramref name="t"/> ∈ [0, 1) over <paramref name="image"/> [3, H, W].</summary>
+        public Tensor Render(Tensor image, Tensor x, Tensor y, double t, double soft)
+        {
+            var cx = Cx + Ax * Math.Sin(2 * Math.PI * Wx * t + Phase);
+            var cy = Cy + Ay * Math.Cos(2 * Math.PI * Wy * t + Phase);
+            var angle = Angle0 + Spin * t;
+            var rx = Rx * (1 + Deform * Math.Sin(4 * Math.PI * t + Phase));
+            var ry = Ry * (1 - Deform * Math.Sin(4 * Math.PI * t + Phase));
+            double ca = Math.Cos(angle), sa = Math.Sin(angle);
+
+            // Limb: a capsule from the body's edge along the joint angle, painted under the body.
+            var joint = angle + Joint0 + Swing * Math.Sin(2 * Math.PI * SwingFreq * t);
+            double px = cx + rx * 0.8 * ca, py = cy + rx * 0.8 * sa;
+            double qx = px + LimbLength * Math.Cos(joint), qy = py + LimbLength * Math.Sin(joint);
+            var limb = SegmentMask(x, y, px, py, qx, qy, LimbWidth, soft);
+            image = Over(image, limb, tensor(LimbColour).view(3, 1, 1));
+
+            // Body: a rotated, breathing ellipse with stripes across its long axis.
+            var u = (x - cx) * ca + (y - cy) * sa;
+            var v = -(x - cx) * sa + (y - cy) * ca;
+            var r = sqrt((u / rx).pow(2) + (v / ry).pow(2));
+            var body = sigmoid((1 - r) * Math.Min(rx, ry) / soft);
+            var stripes = 0.8 + 0.2 * sin(u / rx * Stripes).unsqueeze(0);
+            image = Over(image, body, tensor(BodyColour).view(3, 1, 1) * stripes);
+            return image;
+        }
+
+        private static Tensor SegmentMask(Tensor x, Tensor y, double px, double py, double qx, double qy, double width, double soft)
+        {
+            double dx = qx - px, dy = qy - py, len2 = dx * dx + dy * dy;
+            var s = (((x - px) * dx + (y - py) * dy) / len2).clamp(0, 1);
+            var d = sqrt((x - px - s * dx).pow(2) + (y - py - s * dy).pow(2));
+            return sigmoid((width - d) / soft);
+        }
+
+        private static Tensor Over(Tensor image, Tensor mask, Tensor colour) => image * (1 - mask) + colour * mask;
+    }
+}

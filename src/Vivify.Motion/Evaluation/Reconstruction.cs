@@ -1,0 +1,65 @@
+using Vivify.Media;
+using Vivify.Motion.Data;
+using static TorchSharp.torch;
+
+namespace Vivify.Motion.Evaluation;
+
+/// <summary>Reconstruction L1 of one test video: the model's, and the copy-the-first-frame baseline's.</summary>
+public sealed record VideoReconstruction(string Name, int Frames, double L1, double FirstFrameL1);
+
+/// <summary>
+/// The published reconstruction mode: each test video reconstructed from its first frame (keypoints of the first
+/// frame as source, of every frame as driving, models in eval mode); the L1 is the mean |prediction − frame| with
+/// pixels in [0, 1], per video and over all frames together (the published "Reconstruction loss"). Alongside, the L1 of
+/// simply repeating the first frame, the baseline a trained model must beat.
+/// </summary>
+public static class Reconstruction
+{
+    /// <summary>The videos of a test folder (or of ROOT/test when given a dataset root).</summary>
+    public static List<string> Videos(string dir)
+    {
+        if (!Directory.Exists(dir)) throw new VivifyException($"{dir}: directory not found; give the dataset's test folder (DIR/test)");
+        var test = Path.Combine(dir, "test");
+        if (Directory.Exists(test) && Directory.Exists(Path.Combine(dir, "train"))) dir = test;
+        var videos = Directory.EnumerateFileSystemEntries(dir)
+            .Where(p => !Path.GetFileName(p).StartsWith('.') && VideoReader.IsVideo(p))
+            .OrderBy(p => p, StringComparer.Ordinal).ToList();
+        if (videos.Count == 0) throw new VivifyException($"{dir}: no videos (folders of frames, png strips or video files); give the dataset's test folder");
+        return videos;
+    }
+
+    /// <summary>
+    /// Reconstructs one video [F, 3, H, W]; with <paramref name="sideBySide"/>, writes frame, prediction and the
+    /// occlusion map side by side as a video there.
+    /// </summary>
+    public static VideoReconstruction Run(string name, Tensor video, KeypointDetector kp_detector, OcclusionAwareGenerator generator,
+        string? sideBySide, CancellationToken cancel = default)
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var source = video[..1];
+        using var kp_source = kp_detector.forward(source);
+        double sum = 0, baseline = 0;
+        var frames = (int)video.shape[0];
+        using var writer = sideBySide is null ? null : new VideoWriter(sideBySide, new VideoWriteOptions { FrameRate = "10" });
+        for (var f = 0; f < frames; f++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            using var frameScope = NewDisposeScope();
+            var driving = video[f..(f + 1)];
+            using var kp_driving = kp_detector.forward(driving);
+            using var @out = generator.forward(source, kp_driving, kp_source);
+            sum += (@out.prediction - driving).abs().mean().to(ScalarType.Float64).item<double>();
+            baseline += (source - driving).abs().mean().to(ScalarType.Float64).item<double>();
+            if (writer is not null)
+            {
+                var panels = new List<Tensor> { driving[0], @out.prediction[0] };
+                if (@out.occlusion_map is { } occ)
+                    panels.Add(nn.functional.interpolate(occ, size: [driving.shape[2], driving.shape[3]], mode: InterpolationMode.Bilinear, align_corners: false)[0].expand(3, -1, -1));
+                writer.Write(cat(panels, dim: 2));
+            }
+        }
+        writer?.Complete();
+        return new VideoReconstruction(name, frames, sum / frames, baseline / frames);
+    }
+}

@@ -1,0 +1,43 @@
+using TorchSharp;
+using Vivify.Torch.Optim;
+
+namespace Vivify.Motion.Training;
+
+/// <summary>The three networks of a training run and their Adam optimizers (betas 0.5, 0.999 as published).</summary>
+public sealed class TrainModels : IDisposable
+{
+    public KeypointDetector kp_detector { get; }
+    public OcclusionAwareGenerator generator { get; }
+    public MultiScaleDiscriminator discriminator { get; }
+    public Adam optimizer_generator { get; }
+    public Adam optimizer_discriminator { get; }
+    public Adam optimizer_kp_detector { get; }
+
+    public TrainModels(FommConfig config)
+    {
+        var t = config.train_params ?? throw new VivifyException("config: no train_params; use a training configuration such as vox-256.yaml");
+        kp_detector = KeypointDetector.FromConfig(config.model_params);
+        generator = OcclusionAwareGenerator.FromConfig(config.model_params);
+        discriminator = MultiScaleDiscriminator.FromConfig(config.model_params);
+        optimizer_generator = new Adam(generator.parameters(), lr: t.lr_generator, betas: (0.5, 0.999));
+        optimizer_discriminator = new Adam(discriminator.parameters(), lr: t.lr_discriminator, betas: (0.5, 0.999));
+        optimizer_kp_detector = new Adam(kp_detector.parameters(), lr: t.lr_kp_detector, betas: (0.5, 0.999));
+    }
+
+    public void train()
+    {
+        kp_detector.train();
+        generator.train();
+        discriminator.train();
+    }
+
+    public void Dispose()
+    {
+        optimizer_generator.Dispose();
+        optimizer_discriminator.Dispose();
+        optimizer_kp_detector.Dispose();
+        kp_detector.Dispose();
+        generator.Dispose();
+        discriminator.Dispose();
+    }
+}

@@ -1,0 +1,23 @@
+namespace Vivify.Motion.Training;
+
+/// <summary>What `vivify motion train` was asked to do.</summary>
+public sealed record TrainOptions
+{
+    public required FommConfig Config { get; init; }
+    /// <summary>The configuration file, for messages.</summary>
+    public required string ConfigPath { get; init; }
+    /// <summary>Dataset root holding train/ and test/.</summary>
+    public required string DataDir { get; init; }
+    /// <summary>Run directory: checkpoints and log.csv.</summary>
+    public required string RunDir { get; init; }
+    /// <summary>Continue from the newest checkpoint in <see cref="RunDir"/>.</summary>
+    public bool Resume { get; init; }
+    /// <summary>torchvision's VGG19 weights; null with <see cref="NoPretrainedVgg"/> (an untrained VGG19, seeded).</summary>
+    public string? Vgg19Path { get; init; }
+    public bool NoPretrainedVgg { get; init; }
+    public long Seed { get; init; }
+    /// <summary>grid_sample geometry of the warps (false: the published code under PyTorch ≥ 1.3).</summary>
+    public bool AlignCorners { get; init; }
+    /// <summary>Write the visualiser's picture every this many steps (0: never).</summary>
+    public int VisualizeEvery { get; init; }
+}

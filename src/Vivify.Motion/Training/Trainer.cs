@@ -1,0 +1,143 @@
+using System.Globalization;
+using TorchSharp;
+using Vivify.Motion.Data;
+using Vivify.Torch.Optim;
+using static TorchSharp.torch;
+
+namespace Vivify.Motion.Training;
+
+/// <summary>
+/// The published train.py: Adam for generator, discriminator and keypoint detector, MultiStepLR at epoch_milestones,
+/// per batch one generator step (sum of the generator-side losses into generator and keypoint detector) and, with a
+/// GAN weight, one discriminator step; checkpoints every checkpoint_freq epochs and at the end. Deterministic with the
+/// seed: initial weights, batches (see <see cref="BatchLoader"/>) and each step's random transform derive from it, so
+/// a resumed run takes exactly the steps an uninterrupted one would.
+/// </summary>
+public sealed class Trainer(TrainOptions options, IProgressReporter progress, TextWriter log)
+{
+    /// <summary>Trains; returns the number of steps taken in this invocation.</summary>
+    public long Run(CancellationToken cancel = default)
+    {
+        var config = options.Config;
+        var train = config.train_params ?? throw new VivifyException($"{options.ConfigPath}: no train_params; use a training configuration");
+        if (train.transform_params is null && train.loss_weights.equivariance_value + train.loss_weights.equivariance_jacobian != 0)
+            throw new VivifyException($"{options.ConfigPath}: equivariance losses are weighted but train_params.transform_params is missing; add it");
+        Directory.CreateDirectory(options.RunDir);
+
+        manual_seed(options.Seed);
+        using var m = new TrainModels(config);
+        m.generator.align_corners = options.AlignCorners;
+        var startEpoch = 0;
+        if (options.Resume)
+        {
+            var latest = TrainCheckpoint.Latest(options.RunDir)
+                ?? throw new VivifyException($"{options.RunDir}: no checkpoint to resume from; run without --resume to start");
+            startEpoch = TrainCheckpoint.Load(latest, m) + 1;
+            log.WriteLine($"resuming from {latest} at epoch {startEpoch}");
+        }
+        else if (TrainCheckpoint.Latest(options.RunDir) is { } existing)
+            throw new VivifyException($"{options.RunDir}: already holds checkpoints ({Path.GetFileName(existing)}); pass --resume to continue or choose a new run directory");
+
+        using var vgg = Perceptual(train);
+        // The checkpoint's learning rates already include the decays up to startEpoch; PyTorch's scheduler, built with
+        // last_epoch = startEpoch − 1, would apply the milestone at startEpoch a second time: keep the loaded rates.
+        var loadedLrs = new[] { m.optimizer_generator, m.optimizer_discriminator, m.optimizer_kp_detector }
+            .Select(o => o.ParamGroups.Select(g => g.Lr).ToList()).ToList();
+        var ms = train.epoch_milestones;
+        var scheduler_generator = new MultiStepLR(m.optimizer_generator, ms, gamma: 0.1, last_epoch: startEpoch - 1);
+        var scheduler_discriminator = new MultiStepLR(m.optimizer_discriminator, ms, gamma: 0.1, last_epoch: startEpoch - 1);
+        var scheduler_kp_detector = new MultiStepLR(m.optimizer_kp_detector, ms, gamma: 0.1, last_epoch: train.lr_kp_detector != 0 ? startEpoch - 1 : -1);
+        if (startEpoch > 0)
+        {
+            var optimizers = new[] { m.optimizer_generator, m.optimizer_discriminator, m.optimizer_kp_detector };
+            for (var i = 0; i < optimizers.Length; i++)
+                for (var g = 0; g < optimizers[i].ParamGroups.Count; g++) optimizers[i].ParamGroups[g].Lr = loadedLrs[i][g];
+        }
+
+        var dataParams = config.dataset_params;
+        using var dataset = new FramesDataset(options.DataDir, dataParams.frame_shape, dataParams.id_sampling, is_train: true,
+            Augmentation.FromConfig(dataParams.augmentation_params, options.ConfigPath));
+        var loader = new BatchLoader(new DatasetRepeater(dataset, train.num_repeats), train.batch_size, options.Seed);
+        var channels = config.model_params.common_params.num_channels;
+        var discScales = config.model_params.discriminator_params.scales;
+        using var generator_full = new GeneratorFullModel(m.kp_detector, m.generator, m.discriminator, train, channels, discScales, vgg);
+        using var discriminator_full = new DiscriminatorFullModel(m.discriminator, train, channels, discScales);
+        using var csv = new TrainLog(options.RunDir, startEpoch);
+
+        var visualizer = new Visualizer(config.visualizer_params?.kp_size is > 0 and var size ? size : 5, config.visualizer_params?.draw_border ?? false);
+        m.train();
+        long steps = 0;
+        var perEpoch = loader.BatchesPerEpoch;
+        var freq = Math.Max(1, train.checkpoint_freq);
+        var savedEpoch = startEpoch - 1;
+        using var task = progress.Start("train", (long)Math.Max(0, train.num_epochs - startEpoch) * perEpoch, "steps");
+        for (var epoch = startEpoch; epoch < train.num_epochs; epoch++)
+        {
+            var running = new Dictionary<string, double>();
+            var k = 0;
+            foreach (var batch in loader.Epoch(epoch, cancel))
+            {
+                cancel.ThrowIfCancellationRequested();
+                using (batch)
+                {
+                    var step = (long)epoch * perEpoch + k;
+                    var visualize = options.VisualizeEvery > 0 && step % options.VisualizeEvery == 0;
+                    var losses = Step(batch, step, generator_full, discriminator_full, m, train,
+                        visualize ? generated => Visualize(visualizer, batch, generated, step) : null);
+                    csv.Write(epoch, (long)epoch * perEpoch + k, losses);
+                    foreach (var (name, v) in losses) running[name] = running.TryGetValue(name, out var r) ? 0.9 * r + 0.1 * v : v;
+                    task.Status(string.Join(" ", running.Select(kv => $"{kv.Key} {kv.Value.ToString("0.###", CultureInfo.InvariantCulture)}")));
+                    task.Advance();
+                }
+                k++;
+                steps++;
+            }
+            scheduler_generator.step();
+            scheduler_discriminator.step();
+            scheduler_kp_detector.step();
+            if ((epoch + 1) % freq == 0)
+            {
+                TrainCheckpoint.Save(options.RunDir, epoch, m);
+                savedEpoch = epoch;
+            }
+        }
+        if (savedEpoch < train.num_epochs - 1 && train.num_epochs > startEpoch) TrainCheckpoint.Save(options.RunDir, train.num_epochs - 1, m);
+        return steps;
+    }
+
+    private Vgg19? Perceptual(TrainParams train)
+    {
+        if (train.loss_weights.perceptual.Sum() == 0) return null;
+        if (options.Vgg19Path is { } path) return Vgg19.Load(path);
+        if (!options.NoPretrainedVgg)
+            throw new UsageException("the perceptual loss needs torchvision's pretrained VGG19: pass --vgg19 vgg19-dcbb9e9d.pth, or --no-pretrained-vgg to train with an untrained one");
+        log.WriteLine("warning: --no-pretrained-vgg: the perceptual loss uses an untrained (randomly initialised, seeded) VGG19");
+        return new Vgg19();
+    }
+
+    private Dictionary<string, double> Step(Batch x, long step, GeneratorFullModel generator_full, DiscriminatorFullModel discriminator_full,
+        TrainModels m, TrainParams train, Action<Generated>? visualize)
+    {
+        using var transform = train.transform_params is { } tp
+            ? RandomTransform(x.driving.shape[0], tp, step, m.generator.align_corners)
+            : null;
+        return TrainingStep.Run(x.source, x.driving, transform, generator_full, discriminator_full, m, train, visualize);
+    }
+
+    /// <summary>RUN_DIR/train-vis/SSSSSSSS.png: the published visualiser's picture of this step's batch.</summary>
+    private void Visualize(Visualizer visualizer, Batch batch, Generated generated, long step)
+    {
+        var dir = Path.Combine(options.RunDir, "train-vis");
+        Directory.CreateDirectory(dir);
+        using var picture = visualizer.visualize(batch.driving, batch.source, generated);
+        Vivify.Media.ImageIO.Write(Path.Combine(dir, $"{step:D8}.png"), picture);
+    }
+
+    /// <summary>The step's TPS transform, drawn from a generator seeded by (seed, step) alone.</summary>
+    private Transform RandomTransform(long bs, TransformParams tp, long step, bool alignCorners)
+    {
+        using var g = new Generator();
+        g.manual_seed(BatchLoader.Mix(options.Seed, step, -2));
+        return Transform.Random(bs, tp, g, alignCorners);
+    }
+}

@@ -1,0 +1,99 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using Vivify.Torch.Checkpoints;
+using Vivify.Torch.StateDicts;
+using static TorchSharp.torch;
+
+namespace Vivify.Motion.Training;
+
+/// <summary>
+/// Vgg19 of the published model.py (perceptual loss, Sec. 3.3): torchvision's VGG19 <c>features</c> 0…29 split in
+/// slices [0,2), [2,7), [7,12), [12,21), [21,30) (outputs at relu1_1 … relu5_1), inputs normalised with ImageNet
+/// mean/std. Keys <c>mean</c>, <c>std</c>, <c>slice1.0.weight</c>, … as published. Its parameters never train.
+/// </summary>
+public sealed class Vgg19 : nn.Module<Tensor, List<Tensor>>
+{
+    /// <summary>Output channels per convolution of features 0…29, 0 for max pooling (torchvision cfgs["E"], up to relu5_1).</summary>
+    private static readonly int[] Layout = [64, 64, 0, 128, 128, 0, 256, 256, 256, 256, 0, 512, 512, 512, 512, 0, 512];
+
+    /// <summary>First features index of each slice, and one past the last.</summary>
+    private static readonly int[] Bounds = [0, 2, 7, 12, 21, 30];
+
+    internal readonly Sequential slice1, slice2, slice3, slice4, slice5;
+    internal readonly Parameter mean;
+    internal readonly Parameter std;
+
+    public Vgg19() : base(nameof(Vgg19))
+    {
+        var layers = new List<(int Index, nn.Module<Tensor, Tensor> Layer)>();
+        long inC = 3;
+        foreach (var v in Layout)
+        {
+            if (v == 0) { layers.Add((layers.Count, nn.MaxPool2d(2, stride: 2))); continue; }
+            layers.Add((layers.Count, nn.Conv2d(inC, v, 3, stride: 1, padding: 1)));
+            // torchvision's ReLU is in place; every slice output is a fresh tensor here, so out-of-place gives the same values.
+            layers.Add((layers.Count, nn.ReLU()));
+            inC = v;
+        }
+        Sequential Slice(int s) => nn.Sequential(layers.Where(l => l.Index >= Bounds[s] && l.Index < Bounds[s + 1])
+            .Select(l => (l.Index.ToString(), l.Layer)));
+        slice1 = Slice(0);
+        slice2 = Slice(1);
+        slice3 = Slice(2);
+        slice4 = Slice(3);
+        slice5 = Slice(4);
+        mean = nn.Parameter(tensor(new float[] { 0.485f, 0.456f, 0.406f }).reshape(1, 3, 1, 1), requires_grad: false);
+        std = nn.Parameter(tensor(new float[] { 0.229f, 0.224f, 0.225f }).reshape(1, 3, 1, 1), requires_grad: false);
+        RegisterComponents();
+        foreach (var p in parameters()) p.requires_grad = false;
+    }
+
+    /// <summary>The convolutions in features order (j = 0…12 up to relu5_1) with their torchvision index.</summary>
+    public IEnumerable<(int Index, Conv2d Conv)> Convolutions =>
+        new[] { slice1, slice2, slice3, slice4, slice5 }
+            .SelectMany(s => s.named_children())
+            .Where(c => c.module is Conv2d)
+            .Select(c => (int.Parse(c.name), (Conv2d)c.module));
+
+    /// <summary>[h_relu1, …, h_relu5].</summary>
+    public override List<Tensor> forward(Tensor X)
+    {
+        using var scope = NewDisposeScope();
+        X = (X - mean) / std;
+        var h_relu1 = slice1.forward(X);
+        var h_relu2 = slice2.forward(h_relu1);
+        var h_relu3 = slice3.forward(h_relu2);
+        var h_relu4 = slice4.forward(h_relu3);
+        var h_relu5 = slice5.forward(h_relu4);
+        var @out = new List<Tensor> { h_relu1, h_relu2, h_relu3, h_relu4, h_relu5 };
+        foreach (var t in @out) t.MoveToOuterDisposeScope();
+        return @out;
+    }
+
+    /// <summary>
+    /// The pretrained network from torchvision's VGG19 state dict file (vgg19-dcbb9e9d.pth, zip or legacy format):
+    /// <c>features.N.*</c> for N &lt; 30 go to the slice holding N; the rest (classifier, deeper layers) is ignored.
+    /// </summary>
+    public static Vgg19 Load(string path)
+    {
+        if (!File.Exists(path)) throw new VivifyException($"{path}: VGG19 weights not found: give torchvision's vgg19-dcbb9e9d.pth (or --no-pretrained-vgg)");
+        if (TorchFile.Load(path) is not PyDict dict)
+            throw new VivifyException($"{path}: not a state dict: give torchvision's vgg19-dcbb9e9d.pth");
+        var vgg = new Vgg19();
+        var state = new Dictionary<string, Tensor>
+        {
+            ["mean"] = vgg.mean,
+            ["std"] = vgg.std,
+        };
+        foreach (var (key, value) in dict)
+        {
+            if (key is not string s || !s.StartsWith("features.", StringComparison.Ordinal) || value is not Tensor t) continue;
+            var parts = s.Split('.');
+            if (parts.Length != 3 || !int.TryParse(parts[1], out var index) || index >= Bounds[^1]) continue;
+            var slice = Array.FindLastIndex(Bounds, b => b <= index) + 1;
+            state[$"slice{slice}.{index}.{parts[2]}"] = t;
+        }
+        StateDict.Load(vgg, state, strict: true, source: path);
+        return vgg;
+    }
+}

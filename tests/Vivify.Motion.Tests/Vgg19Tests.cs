@@ -1,0 +1,45 @@
+using Vivify.Motion.Training;
+using Vivify.Torch.Checkpoints;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace Vivify.Motion.Tests;
+
+public class Vgg19Tests
+{
+    /// <summary>torchvision's vgg19 convolutions: features index → (out, in) channels.</summary>
+    private static readonly (int Index, int Out, int In)[] Convs =
+    [
+        (0, 64, 3), (2, 64, 64), (5, 128, 64), (7, 128, 128), (10, 256, 128), (12, 256, 256), (14, 256, 256), (16, 256, 256),
+        (19, 512, 256), (21, 512, 512), (23, 512, 512), (25, 512, 512), (28, 512, 512), (30, 512, 512), (32, 512, 512), (34, 512, 512),
+    ];
+
+    [Fact]
+    public void Torchvision_state_dict_goes_to_the_published_slices_and_the_rest_is_ignored()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"vgg19-{Guid.NewGuid():N}.pth");
+        var state = new PyDict("collections.OrderedDict");
+        foreach (var (i, o, c) in Convs)
+        {
+            state.Add($"features.{i}.weight", full(new long[] { o, c, 3, 3 }, (float)i));
+            state.Add($"features.{i}.bias", full(new long[] { o }, (float)-i));
+        }
+        state.Add("classifier.0.weight", zeros(4, 4));
+        TorchSave.Save(state, path);
+        try
+        {
+            using var vgg = Vgg19.Load(path);
+            var sd = vgg.state_dict();
+            Assert.Equal(13 * 2 + 2, sd.Count);
+            Assert.Equal(28f, sd["slice5.28.weight"].mean().item<float>());
+            Assert.Equal(-21f, sd["slice5.21.bias"].mean().item<float>());
+            Assert.Equal(2f, sd["slice2.2.weight"].mean().item<float>());
+            Assert.Equal(0.485f, sd["mean"][0, 0, 0, 0].item<float>());
+            Assert.All(vgg.parameters(), p => Assert.False(p.requires_grad));
+            using var scope = NewDisposeScope();
+            var features = vgg.forward(rand(1, 3, 32, 32));
+            Assert.Equal(new long[] { 1, 512, 2, 2 }, features[4].shape);
+        }
+        finally { File.Delete(path); }
+    }
+}
