@@ -18,6 +18,7 @@ public static class Cli
         foreach (var o in new Option[] { Threads, Device, Seed, Quiet, Verbose }) root.Options.Add(o);
         root.Subcommands.Add(InfoCommand.Create());
         root.Subcommands.Add(MediaCommand.Create());
+        root.Subcommands.Add(StylizeCommand.Create());
         return root;
     }
 

@@ -30,13 +30,15 @@ public static class Progress
             var task = ctx.AddTask(Markup.Escape(description), autoStart: true, maxValue: Math.Max(1, total ?? 1));
             task.IsIndeterminate = total is null;
             units[task.Id] = unit;
-            return new SpectreTask(task, total);
+            return new SpectreTask(task, total, Markup.Escape(description));
         }
     }
 
-    private sealed class SpectreTask(ProgressTask task, long? total) : IProgressTask
+    private sealed class SpectreTask(ProgressTask task, long? total, string description) : IProgressTask
     {
         private long _done;
+
+        public void Status(string text) => task.Description = $"{description} [grey]{Markup.Escape(text)}[/]";
 
         public void Advance(long by = 1)
         {
@@ -78,6 +80,9 @@ public static class Progress
             private readonly Stopwatch _clock = Stopwatch.StartNew();
             private double _lastPrint;
             private long _done;
+            private string _status = "";
+
+            public void Status(string text) => _status = text;
 
             public void Advance(long by = 1)
             {
@@ -89,13 +94,15 @@ public static class Progress
                 var line = total is long t
                     ? $"{description}: {_done}/{t} {unit}, {rate:0.0} {unit}/s, ETA {TimeSpan.FromSeconds(Math.Max(0, (t - _done) / Math.Max(rate, 1e-9))):m\\:ss}"
                     : $"{description}: {_done} {unit}, {rate:0.0} {unit}/s";
+                if (_status.Length > 0) line += $" ({_status})";
                 lock (err) err.WriteLine(line);
             }
 
             public void Dispose()
             {
                 var s = _clock.Elapsed.TotalSeconds;
-                lock (err) err.WriteLine($"{description}: {_done} {unit} in {s:0.0} s ({_done / Math.Max(s, 1e-9):0.0} {unit}/s)");
+                var status = _status.Length > 0 ? $"; {_status}" : "";
+                lock (err) err.WriteLine($"{description}: {_done} {unit} in {s:0.0} s ({_done / Math.Max(s, 1e-9):0.0} {unit}/s{status})");
             }
         }
     }

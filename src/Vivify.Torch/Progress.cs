@@ -15,6 +15,9 @@ public interface IProgressReporter
 public interface IProgressTask : IDisposable
 {
     void Advance(long by = 1);
+
+    /// <summary>A short running status shown beside the bar (e.g. the current losses); ignored where not shown.</summary>
+    void Status(string text) { }
 }
 
 /// <summary>Reports nowhere.</summary>
