@@ -20,6 +20,9 @@ public sealed class StylizeSession : IDisposable
     public StylizeSession(StylizeConfig config, int inputChannels, Vgg19Features? vgg, int seed = 0)
     {
         Config = config;
+        var least = 3 << config.Discriminator.Args.NLayers;
+        if (config.TrainingDataset.PatchSize < least)
+            throw new VivifyException($"patch_size {config.TrainingDataset.PatchSize} is too small for a discriminator of {config.Discriminator.Args.NLayers} layers: use at least {least} in the configuration");
         config.Generator.Args.InputChannels = inputChannels;
         Generator = new GeneratorJ(config.Generator.Args);
         Discriminator = new DiscriminatorN_IN(config.Discriminator.Args);

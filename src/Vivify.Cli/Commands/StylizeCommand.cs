@@ -36,13 +36,13 @@ public static class StylizeCommand
             var filter = o.Filter(parse);
             var err = parse.InvocationConfiguration.Error;
             var quiet = parse.GetValue(Cli.Quiet);
-            var vgg = StylizeInputs.Vgg(parse.GetValue(o.Vgg19), config, err, quiet);
             var (clip, info) = StylizeInputs.LoadClip(videoPath, cancel);
             using var _ = clip;
             var keys = StylizeInputs.Keys(parse.GetValue(o.Keys) ?? [], parse.GetValue(o.Masks) ?? [], clip, videoPath);
             var guide = parse.GetValue(o.Aux) ? StylizeInputs.Guide(clip, keys) : null;
             var prep = new FramePrep(clip, filter, guide);
             var keyframes = StylizeInputs.Keyframes(keys, prep);
+            var vgg = StylizeInputs.Vgg(parse.GetValue(o.Vgg19), config, err, quiet);
             using var session = new StylizeSession(config, prep.Channels, vgg, (int)(parse.GetValue(Cli.Seed) ?? 0));
             session.SetKeyframes(keyframes);
             session.Meta = StylizeOptions.Meta(filter, keys, guide, keyframes.Select(k => k.Mask).ToArray());
