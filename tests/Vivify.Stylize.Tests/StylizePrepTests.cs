@@ -110,6 +110,14 @@ public sealed class StylizePrepTests
     }
 
     [Fact]
+    public void GuideFolderOfThePublishedDiscoConfigurationIsRead()
+    {
+        var config = StylizeConfig.Parse("training_dataset: {type: DatasetPatches_M, patch_size: 32, dir_x1: input_gdisko_gauss_r10_s10}");
+        Assert.Equal("input_gdisko_gauss_r10_s10", config.TrainingDataset.DirX1);
+        Assert.Null(StylizeConfig.Parse("trainer: {batch_size: 4}").TrainingDataset.DirX1);
+    }
+
+    [Fact]
     public void ToonFilterGivesFewColours()
     {
         using var toon = ToonFilter.Apply(Textured(0));
