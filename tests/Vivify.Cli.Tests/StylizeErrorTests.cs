@@ -37,4 +37,22 @@ public sealed class StylizeErrorTests
         Fails(h, 2, "give at least one painted keyframe", Run("--video", clip));
         Fails(h, 1, "model file not found", "stylize", "apply", "--model", h.PathOf("none.pth"), "--input", clip, "-o", h.PathOf("o.mp4"));
     }
+
+    [Fact]
+    public async Task InterruptedTrainingLeavesNoOutput()
+    {
+        using var h = new CliHarness();
+        var clip = h.ClipWithAudio("clip.mp4", 6, 32, 24);
+        var good = h.Picture("good.png", 32, 24);
+        var before = h.Entries();
+        using var cts = new CancellationTokenSource();
+        var run = Task.Run(() => h.Run(cts.Token, "stylize", "--video", clip, "--key", $"0={good}", "--steps", "100000", "-o", h.PathOf("out.mp4"), "--model", h.PathOf("m.pth")));
+        await Task.Delay(TimeSpan.FromSeconds(8));
+        Assert.False(run.IsCompleted, "the run ended before it could be interrupted");
+        cts.Cancel();
+        var (code, _, e) = await run;
+        Assert.True(code == 130, e);
+        Assert.Contains("interrupted", e);
+        Assert.Equal(before, h.Entries());
+    }
 }

@@ -75,15 +75,17 @@ public static class StylizeWatchCommand
             void Preview()
             {
                 if (prep is null || session.Steps == 0) return;
+                session.Save(p.Model);
                 using var scope = NewDisposeScope();
                 Directory.CreateDirectory(p.PreviewDir);
                 foreach (var f in previewFrames)
                 {
                     if (!cache.TryGetValue(f, out var x)) { x = prep.Input(f); x.DetachFromDisposeScope(); cache[f] = x; }
                     var y = (session.Stylize(x.unsqueeze(0)) + 1) / 2;
-                    ImageIO.Write(Path.Combine(p.PreviewDir, $"{f:D5}.png"), y[0]);
+                    // Ctrl-C in a terminal also reaches a running ffmpeg; the preview is then written again on the way out.
+                    try { ImageIO.Write(Path.Combine(p.PreviewDir, $"{f:D5}.png"), y[0]); }
+                    catch (VivifyException) when (cancel.IsCancellationRequested) { }
                 }
-                session.Save(p.Model);
             }
 
             return Task.FromResult(Progress.Run(parse, progress =>
