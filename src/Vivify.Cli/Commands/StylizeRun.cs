@@ -72,6 +72,8 @@ internal static class StylizeRun
                     }
                 }
                 task.Advance(n);
+                // Frames are visited in order: flows the pre-filter's window has passed are not needed again.
+                prep.Clip.ReleaseFlowsBefore(first + n - TemporalBilateral.PublishedRange - 1);
             }
         }
         writer.Complete();

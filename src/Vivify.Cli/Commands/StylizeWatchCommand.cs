@@ -37,6 +37,7 @@ public static class StylizeWatchCommand
             var vgg = StylizeInputs.Vgg(parse.GetValue(o.Vgg19), config, err, quiet);
             var (clip, _) = StylizeInputs.LoadClip(p.Video, cancel);
             using var c = clip;
+            p.PreviewFrames(parse.GetValue(frames), [], clip.Count); // a bad --frames fails here, before training
             var aux = parse.GetValue(o.Aux);
             var seed = (int)(parse.GetValue(Cli.Seed) ?? 0);
             using var session = File.Exists(p.Model) && !parse.GetValue(fresh)

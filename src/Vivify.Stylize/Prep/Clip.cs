@@ -50,6 +50,17 @@ public sealed class Clip : IDisposable
         lock (_lock) return _toNext[f] ??= Detached(() => OpticalFlow.Compute(_frames[f], _frames[f + 1]));
     }
 
+    /// <summary>Frees the flows of frames before <paramref name="f"/> (for one pass through the clip in order); they are recomputed if asked for again.</summary>
+    public void ReleaseFlowsBefore(int f)
+    {
+        lock (_lock)
+            for (var i = 0; i < Math.Min(f, Count); i++)
+            {
+                _toPrevious[i]?.Dispose(); _toPrevious[i] = null;
+                _toNext[i]?.Dispose(); _toNext[i] = null;
+            }
+    }
+
     private static Tensor Detached(Func<Tensor> make)
     {
         var t = make();
