@@ -1,6 +1,7 @@
 using Vivify.Torch.Checkpoints;
 using Vivify.Torch.Optim;
 using Vivify.Torch.StateDicts;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Vivify.Stylize;
@@ -17,8 +18,9 @@ public sealed class StylizeSession : IDisposable
     private PatchSampler? _sampler;
     private readonly int _seed;
 
-    public StylizeSession(StylizeConfig config, int inputChannels, Vgg19Features? vgg, int seed = 0)
+    public StylizeSession(StylizeConfig config, int inputChannels, Vgg19Features? vgg, int seed = 0, Device? device = null)
     {
+        Device = device ?? CPU;
         Config = config;
         var least = 3 << config.Discriminator.Args.NLayers;
         if (config.TrainingDataset.PatchSize < least)
@@ -27,11 +29,19 @@ public sealed class StylizeSession : IDisposable
         Generator = new GeneratorJ(config.Generator.Args);
         Discriminator = new DiscriminatorN_IN(config.Discriminator.Args);
         Perception = vgg is null ? null : new PerceptualVGG19(vgg, config.PerceptionLoss.PerceptionModel.Args.FeatureLayers, config.PerceptionLoss.PerceptionModel.Args.UseNormalization);
+        if (Device.type != DeviceType.CPU)
+        {
+            Generator.to(Device);
+            Discriminator.to(Device);
+            Perception?.to(Device);
+        }
         _trainer = new StylizeTrainer(Generator, Discriminator, Perception, config);
         _seed = seed;
     }
 
     public StylizeConfig Config { get; }
+    /// <summary>Where the networks run (keyframes stay on the CPU; patches and frames are moved per step).</summary>
+    public Device Device { get; }
     public GeneratorJ Generator { get; }
     public DiscriminatorN_IN Discriminator { get; }
     public PerceptualVGG19? Perception { get; }
@@ -55,13 +65,17 @@ public sealed class StylizeSession : IDisposable
         if (_sampler is null) throw new InvalidOperationException("SetKeyframes first");
         using var scope = NewDisposeScope();
         var (pre, post, already) = _sampler.Sample(Config.Trainer.BatchSize);
-        var losses = _trainer.Step(pre, post, already);
+        var losses = _trainer.Step(pre.to(Device), post.to(Device), already.to(Device));
         Steps++;
         return losses;
     }
 
     /// <summary>Stylizes model-space inputs [N,C,H,W] → [N,3,H,W] in [-1,1] (eval mode; training mode comes back at the next step).</summary>
-    public Tensor Stylize(Tensor inputs) => FullFrame.Stylize(Generator, inputs);
+    public Tensor Stylize(Tensor inputs)
+    {
+        using var y = FullFrame.Stylize(Generator, inputs.to(Device));
+        return y.cpu();
+    }
 
     /// <summary>Writes the model file atomically.</summary>
     public void Save(string path)
@@ -79,14 +93,14 @@ public sealed class StylizeSession : IDisposable
     }
 
     /// <summary>Loads a model file written by <see cref="Save"/> to continue training it.</summary>
-    public static StylizeSession Resume(string path, StylizeConfig config, Vgg19Features? vgg, int seed = 0)
+    public static StylizeSession Resume(string path, StylizeConfig config, Vgg19Features? vgg, int seed = 0, Device? device = null)
     {
         if (!File.Exists(path)) throw new VivifyException($"{path}: model file not found: drop --resume to start a new model");
         if (TorchFile.Load(path) is not PyDict root || !root.ContainsKey("discriminator") || root["generator"] is not PyDict g)
             throw new VivifyException($"{path}: not a Vivify training file (a published model holds no discriminator or optimizer state): drop --resume");
         var inferred = StylizeCheckpoints.InferGeneratorConfig(g, path);
         config.Generator.Args = inferred;
-        var session = new StylizeSession(config, inferred.InputChannels, vgg, seed);
+        var session = new StylizeSession(config, inferred.InputChannels, vgg, seed, device);
         StateDict.Load(session.Generator, g, strict: true, source: path);
         StateDict.Load(session.Discriminator, (PyDict)root["discriminator"]!, strict: true, source: path);
         AdamStateDict.Load(session._trainer.GeneratorOptimizer, (PyDict)root["opt_generator"]!, path);

@@ -3,6 +3,7 @@ using Vivify.Media;
 using Vivify.Stylize;
 using Vivify.Stylize.Prep;
 using Vivify.Torch.Checkpoints;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Vivify.Cli.Commands;
@@ -35,7 +36,9 @@ public static class StylizeApplyCommand
             var meta = Meta(parse.GetValue(model)!);
             var filterText = parse.GetValue(prefilter) ?? (meta?.TryGetValue("prefilter", out var p) == true && p is string s ? s : "temporal");
             var filter = FramePrep.Parse(filterText);
-            Tensor Run(Tensor x) => FullFrame.Stylize(generator, x);
+            var device = StylizeInputs.Device(parse);
+            if (device.type != DeviceType.CPU) generator.to(device);
+            Tensor Run(Tensor x) => FullFrame.Stylize(generator, x.to(device)).cpu();
 
             if (Directory.Exists(inPath) && StylizePublishedLayout.IsGenFolder(inPath))
                 return Task.FromResult(Progress.Run(parse, progress =>

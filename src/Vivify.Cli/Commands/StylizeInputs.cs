@@ -2,6 +2,7 @@ using System.Reflection;
 using Vivify.Media;
 using Vivify.Stylize;
 using Vivify.Stylize.Prep;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Vivify.Cli.Commands;
@@ -9,6 +10,9 @@ namespace Vivify.Cli.Commands;
 /// <summary>Reading what the stylize commands take: the video, painted keyframes and masks, configuration and VGG19.</summary>
 internal static class StylizeInputs
 {
+    /// <summary>The --device to run the networks on (cpu default).</summary>
+    public static Device Device(System.CommandLine.ParseResult parse) => torch.device(parse.GetValue(Cli.Device) ?? "cpu");
+
     /// <summary>"N=FILE" (N a 0-based frame number) as given to --key and --mask.</summary>
     public static (int Frame, string Path) ParseFramePath(string text, string option)
     {
