@@ -111,4 +111,20 @@ public sealed class StylizeCommandTests
         Assert.True(p.Code == 0, p.Err);
         Assert.Equal(3, Directory.GetFiles(h.PathOf("res2"), "*.png").Length);
     }
+
+    [Fact]
+    public void WithVgg19ThePerceptualTermIsTrained()
+    {
+        using var h = new CliHarness();
+        var (clip, painted, config) = Setup(h);
+        // A VGG19 `features` state dict in torchvision's key layout (random weights: only the plumbing is tested here).
+        using (var vgg = new Vgg19Features())
+            Vivify.Torch.Checkpoints.TorchSave.Save(Vivify.Torch.StateDicts.StateDict.ToPyDict(vgg), h.PathOf("vgg19.pth"));
+        var (code, _, err) = h.Run("stylize", "--video", clip, "--key", $"3={painted}", "-o", h.PathOf("out.gif"), "--steps", "2",
+            "--config", config, "--vgg19", h.PathOf("vgg19.pth"), "--prefilter", "none");
+        Assert.True(code == 0, err);
+        Assert.DoesNotContain("without the perceptual", err);
+        Assert.Contains(" vgg ", err);
+        Assert.True(File.Exists(h.PathOf("out.gif")));
+    }
 }
