@@ -101,6 +101,6 @@ public static class StylizeApplyCommand
         {
             return TorchFile.Load(path, TorchLoadOptions.PickledModules(StylizeCheckpoints.PublishedClasses)) is PyDict d && d.TryGetValue("meta", out var m) ? m as PyDict : null;
         }
-        catch (Exception) { return null; }
+        catch (VivifyException) { return null; } // the generator loaded already; a file without Vivify's settings has none
     }
 }
