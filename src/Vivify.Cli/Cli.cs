@@ -21,6 +21,7 @@ public static class Cli
         root.Subcommands.Add(CheckpointCommand.Create());
         root.Subcommands.Add(AnimateCommand.Create());
         root.Subcommands.Add(MotionCommand.Create());
+        root.Subcommands.Add(StylizeCommand.Create());
         return root;
     }
 

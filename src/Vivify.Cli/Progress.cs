@@ -38,7 +38,7 @@ public static class Progress
     {
         private long _done;
 
-        public void Status(string text) => task.Description = description + " " + Markup.Escape(text);
+        public void Status(string text) => task.Description = $"{description} [grey]{Markup.Escape(text)}[/]";
 
         public void Advance(long by = 1)
         {
@@ -82,7 +82,7 @@ public static class Progress
             private long _done;
             private string _status = "";
 
-            public void Status(string text) => _status = " " + text;
+            public void Status(string text) => _status = text;
 
             public void Advance(long by = 1)
             {
@@ -92,15 +92,17 @@ public static class Progress
                 _lastPrint = now;
                 var rate = _done / Math.Max(now, 1e-9);
                 var line = total is long t
-                    ? $"{description}: {_done}/{t} {unit}, {rate:0.0} {unit}/s, ETA {TimeSpan.FromSeconds(Math.Max(0, (t - _done) / Math.Max(rate, 1e-9))):m\\:ss}{_status}"
-                    : $"{description}: {_done} {unit}, {rate:0.0} {unit}/s{_status}";
+                    ? $"{description}: {_done}/{t} {unit}, {rate:0.0} {unit}/s, ETA {TimeSpan.FromSeconds(Math.Max(0, (t - _done) / Math.Max(rate, 1e-9))):m\\:ss}"
+                    : $"{description}: {_done} {unit}, {rate:0.0} {unit}/s";
+                if (_status.Length > 0) line += $" ({_status})";
                 lock (err) err.WriteLine(line);
             }
 
             public void Dispose()
             {
                 var s = _clock.Elapsed.TotalSeconds;
-                lock (err) err.WriteLine($"{description}: {_done} {unit} in {s:0.0} s ({_done / Math.Max(s, 1e-9):0.0} {unit}/s)");
+                var status = _status.Length > 0 ? $"; {_status}" : "";
+                lock (err) err.WriteLine($"{description}: {_done} {unit} in {s:0.0} s ({_done / Math.Max(s, 1e-9):0.0} {unit}/s{status})");
             }
         }
     }

@@ -106,4 +106,6 @@ public sealed class TrainingDatasetConfig
     public string DirPost { get; set; } = "output";
     public string DirMask { get; set; } = "mask";
     public int PatchSize { get; set; } = 32;
+    /// <summary>The folder of the first auxiliary guide (published: input_gdisko_gauss_r10_s10), or null for none.</summary>
+    public string? DirX1 { get; set; }
 }

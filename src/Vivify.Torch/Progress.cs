@@ -16,7 +16,7 @@ public interface IProgressTask : IDisposable
 {
     void Advance(long by = 1);
 
-    /// <summary>A short status shown with the loop's progress (e.g. running losses); ignored by default.</summary>
+    /// <summary>A short running status shown beside the bar (e.g. the current losses); ignored where not shown.</summary>
     void Status(string text) { }
 }
 

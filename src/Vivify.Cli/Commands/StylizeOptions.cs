@@ -1,0 +1,54 @@
+using System.CommandLine;
+using Vivify.Stylize;
+using Vivify.Stylize.Prep;
+
+namespace Vivify.Cli.Commands;
+
+/// <summary>The training and input-preparation options shared by `stylize`, `stylize train` and `stylize watch`.</summary>
+internal sealed class StylizeOptions
+{
+    public readonly Option<string[]> Keys = new("--key") { Description = "A painted keyframe: FRAME=PAINTED.png (0-based frame number; repeat for more)", AllowMultipleArgumentsPerToken = false };
+    public readonly Option<string[]> Masks = new("--mask") { Description = "Where a keyframe is painted: FRAME=MASK.png (white = painted; default: the whole frame)" };
+    public readonly Option<long?> Steps = new("--steps") { Description = "Training steps (one discriminator and one generator update each)" };
+    public readonly Option<double?> Minutes = new("--minutes") { Description = "Training time in minutes (with --steps: whichever ends first)" };
+    public readonly Option<string?> Vgg19 = new("--vgg19") { Description = "torchvision's vgg19-dcbb9e9d.pth for the perceptual loss (without it that term is left out)" };
+    public readonly Option<string?> Config = new("--config") { Description = "Training configuration YAML (default: the published reference_P values, configs/stylize-reference_P.yaml)" };
+    public readonly Option<bool> Aux = new("--aux") { Description = "Add the auxiliary Gaussian-disk guide channels (flow-advected), for temporal coherence" };
+    public readonly Option<string> Prefilter = new("--prefilter") { Description = "Input pre-filter: temporal (published, along optical flow), spatial (per frame), none", DefaultValueFactory = _ => "temporal" };
+    public readonly Option<int?> Batch = new("--batch") { Description = "Patches per training step (default: the configuration's batch_size)" };
+
+    public const long DefaultSteps = 2000;
+
+    public void AddTo(Command cmd, bool keys = true)
+    {
+        if (keys) { cmd.Options.Add(Keys); cmd.Options.Add(Masks); }
+        foreach (var o in new Option[] { Steps, Minutes, Vgg19, Config, Aux, Prefilter, Batch }) cmd.Options.Add(o);
+    }
+
+    public StylizeConfig LoadConfig(ParseResult parse)
+    {
+        var config = StylizeInputs.Config(parse.GetValue(Config));
+        if (parse.GetValue(Batch) is int b)
+        {
+            if (b < 1) throw new UsageException("--batch must be at least 1");
+            config.Trainer.BatchSize = b;
+        }
+        return config;
+    }
+
+    public PreFilter Filter(ParseResult parse) => FramePrep.Parse(parse.GetValue(Prefilter) ?? "temporal");
+
+    public StylizeRun.Budget Budget(ParseResult parse) => StylizeRun.Budget.From(parse.GetValue(Steps), parse.GetValue(Minutes), DefaultSteps);
+
+    /// <summary>What the model file remembers of the input preparation, for `stylize apply`.</summary>
+    public static Vivify.Torch.Checkpoints.PyDict Meta(PreFilter filter, IReadOnlyList<KeySpec> keys, GaussDisks? guide, TorchSharp.torch.Tensor?[] masks)
+    {
+        var meta = new Vivify.Torch.Checkpoints.PyDict
+        {
+            ["prefilter"] = filter.ToString().ToLowerInvariant(),
+            ["keys"] = keys.Select(k => (object?)(long)k.Frame).ToList(),
+        };
+        if (guide is not null) meta["guide_masks"] = masks.Select(m => (object?)m).ToList();
+        return meta;
+    }
+}

@@ -1,0 +1,70 @@
+using System.CommandLine;
+using Vivify.Stylize;
+using Vivify.Stylize.Prep;
+
+namespace Vivify.Cli.Commands;
+
+/// <summary>
+/// `vivify stylize train --video IN --key N=PAINTED.png … --model OUT.pth` (or `--data NAME_train`, the published
+/// layout): trains a model; the file is written atomically every --checkpoint-every steps and at the end; --resume
+/// continues a model file written by Vivify (weights, optimizer state and step count).
+/// </summary>
+public static class StylizeTrainCommand
+{
+    public static Command Create()
+    {
+        var o = new StylizeOptions();
+        var video = new Option<string?>("--video") { Description = "The video (or folder of numbered frames) the keyframes belong to" };
+        var data = new Option<string?>("--data") { Description = "A published training folder NAME_train/{input_filtered,output,mask} instead of --video/--key" };
+        var model = new Option<string>("--model") { Description = "The model file to write (.pth)", Required = true };
+        var resume = new Option<bool>("--resume") { Description = "Continue training the model in --model" };
+        var every = new Option<long>("--checkpoint-every") { Description = "Write the model every N steps (0: only at the end)", DefaultValueFactory = _ => 500 };
+        var cmd = new Command("train", "Train a stylization model from painted keyframes") { video, data, model, resume, every };
+        o.AddTo(cmd);
+        cmd.SetAction((parse, cancel) =>
+        {
+            Cli.ApplyGlobals(parse);
+            var modelPath = parse.GetValue(model)!;
+            if (parse.GetValue(every) < 0) throw new UsageException("--checkpoint-every must be 0 or more");
+            var config = o.LoadConfig(parse);
+            var budget = o.Budget(parse);
+            var err = parse.InvocationConfiguration.Error;
+            var quiet = parse.GetValue(Cli.Quiet);
+            var seed = (int)(parse.GetValue(Cli.Seed) ?? 0);
+            List<Keyframe> keyframes;
+            Vivify.Torch.Checkpoints.PyDict meta;
+            if (parse.GetValue(data) is { } root)
+            {
+                if (parse.GetValue(video) is not null) throw new UsageException("give either --data or --video, not both");
+                keyframes = StylizePublishedLayout.TrainKeyframes(root, config, parse.GetValue(o.Aux));
+                meta = new Vivify.Torch.Checkpoints.PyDict { ["prefilter"] = "none" };
+            }
+            else
+            {
+                var videoPath = parse.GetValue(video) ?? throw new UsageException("stylize train needs --video IN with --key FRAME=PAINTED.png, or --data NAME_train");
+                var filter = o.Filter(parse);
+                var (clip, _) = StylizeInputs.LoadClip(videoPath, cancel);
+                using var c = clip;
+                var keys = StylizeInputs.Keys(parse.GetValue(o.Keys) ?? [], parse.GetValue(o.Masks) ?? [], clip, videoPath);
+                var guide = parse.GetValue(o.Aux) ? StylizeInputs.Guide(clip, keys) : null;
+                keyframes = StylizeInputs.Keyframes(keys, new FramePrep(clip, filter, guide));
+                meta = StylizeOptions.Meta(filter, keys, guide, keyframes.Select(k => k.Mask).ToArray());
+            }
+            var vgg = StylizeInputs.Vgg(parse.GetValue(o.Vgg19), config, err, quiet);
+            using var session = parse.GetValue(resume)
+                ? StylizeSession.Resume(modelPath, config, vgg, seed, StylizeInputs.Device(parse))
+                : new StylizeSession(config, (int)keyframes[0].Pre.shape[0], vgg, seed, StylizeInputs.Device(parse));
+            session.SetKeyframes(keyframes);
+            session.Meta = meta;
+            if (!quiet && parse.GetValue(resume)) err.WriteLine($"stylize train: resuming {modelPath} at step {session.Steps}");
+            return Task.FromResult(Progress.Run(parse, progress =>
+            {
+                StylizeRun.Train(session, budget, progress, cancel, parse.GetValue(every), () => session.Save(modelPath));
+                session.Save(modelPath);
+                if (!quiet) err.WriteLine($"stylize train: {session.Steps} steps; model written to {modelPath}");
+                return 0;
+            }));
+        });
+        return cmd;
+    }
+}

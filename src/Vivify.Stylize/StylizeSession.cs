@@ -1,0 +1,120 @@
+using Vivify.Torch.Checkpoints;
+using Vivify.Torch.Optim;
+using Vivify.Torch.StateDicts;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Vivify.Stylize;
+
+/// <summary>
+/// A training run: generator, discriminator, optional VGG19 perception network and their optimizers, the keyframes it
+/// learns from (replaceable between steps, for live editing), and its model file: a torch.save zip holding
+/// {"generator", "discriminator", "opt_generator", "opt_discriminator" (state dicts), "steps", "meta"} that
+/// <see cref="StylizeCheckpoints.LoadGenerator"/> and PyTorch read, and <see cref="Resume"/> continues.
+/// </summary>
+public sealed class StylizeSession : IDisposable
+{
+    private readonly StylizeTrainer _trainer;
+    private PatchSampler? _sampler;
+    private readonly int _seed;
+
+    public StylizeSession(StylizeConfig config, int inputChannels, Vgg19Features? vgg, int seed = 0, Device? device = null)
+    {
+        Device = device ?? CPU;
+        Config = config;
+        var least = 3 << config.Discriminator.Args.NLayers;
+        if (config.TrainingDataset.PatchSize < least)
+            throw new VivifyException($"patch_size {config.TrainingDataset.PatchSize} is too small for a discriminator of {config.Discriminator.Args.NLayers} layers: use at least {least} in the configuration");
+        config.Generator.Args.InputChannels = inputChannels;
+        Generator = new GeneratorJ(config.Generator.Args);
+        Discriminator = new DiscriminatorN_IN(config.Discriminator.Args);
+        Perception = vgg is null ? null : new PerceptualVGG19(vgg, config.PerceptionLoss.PerceptionModel.Args.FeatureLayers, config.PerceptionLoss.PerceptionModel.Args.UseNormalization);
+        if (Device.type != DeviceType.CPU)
+        {
+            Generator.to(Device);
+            Discriminator.to(Device);
+            Perception?.to(Device);
+        }
+        _trainer = new StylizeTrainer(Generator, Discriminator, Perception, config);
+        _seed = seed;
+    }
+
+    public StylizeConfig Config { get; }
+    /// <summary>Where the networks run (keyframes stay on the CPU; patches and frames are moved per step).</summary>
+    public Device Device { get; }
+    public GeneratorJ Generator { get; }
+    public DiscriminatorN_IN Discriminator { get; }
+    public PerceptualVGG19? Perception { get; }
+    public long Steps { get; private set; }
+
+    /// <summary>Extra values kept in the model file (e.g. how the inputs were prepared); strings, numbers and lists of them.</summary>
+    public PyDict Meta { get; set; } = new();
+
+    /// <summary>Sets (or replaces) the keyframes; patches are drawn from them from the next step on.</summary>
+    public void SetKeyframes(IReadOnlyList<Keyframe> keyframes)
+    {
+        foreach (var k in keyframes)
+            if (k.Pre.shape[0] != Generator.InputChannels)
+                throw new VivifyException($"keyframe inputs have {k.Pre.shape[0]} channels but the model takes {Generator.InputChannels}: train with the same --aux setting as the model");
+        _sampler = new PatchSampler(keyframes, Config.TrainingDataset.PatchSize, _seed + (int)Steps);
+    }
+
+    /// <summary>One discriminator and one generator step on a batch of patches.</summary>
+    public StepLosses Step()
+    {
+        if (_sampler is null) throw new InvalidOperationException("SetKeyframes first");
+        using var scope = NewDisposeScope();
+        var (pre, post, already) = _sampler.Sample(Config.Trainer.BatchSize);
+        var losses = _trainer.Step(pre.to(Device), post.to(Device), already.to(Device));
+        Steps++;
+        return losses;
+    }
+
+    /// <summary>Stylizes model-space inputs [N,C,H,W] → [N,3,H,W] in [-1,1] (eval mode; training mode comes back at the next step).</summary>
+    public Tensor Stylize(Tensor inputs)
+    {
+        using var y = FullFrame.Stylize(Generator, inputs.to(Device));
+        return y.cpu();
+    }
+
+    /// <summary>Writes the model file atomically.</summary>
+    public void Save(string path)
+    {
+        var root = new PyDict
+        {
+            ["generator"] = StateDict.ToPyDict(Generator),
+            ["discriminator"] = StateDict.ToPyDict(Discriminator),
+            ["opt_generator"] = AdamStateDict.Save(_trainer.GeneratorOptimizer),
+            ["opt_discriminator"] = AdamStateDict.Save(_trainer.DiscriminatorOptimizer!),
+            ["steps"] = Steps,
+            ["meta"] = Meta,
+        };
+        TorchSave.Save(root, path);
+    }
+
+    /// <summary>Loads a model file written by <see cref="Save"/> to continue training it.</summary>
+    public static StylizeSession Resume(string path, StylizeConfig config, Vgg19Features? vgg, int seed = 0, Device? device = null)
+    {
+        if (!File.Exists(path)) throw new VivifyException($"{path}: model file not found: drop --resume to start a new model");
+        if (TorchFile.Load(path) is not PyDict root || !root.ContainsKey("discriminator") || root["generator"] is not PyDict g)
+            throw new VivifyException($"{path}: not a Vivify training file (a published model holds no discriminator or optimizer state): drop --resume");
+        var inferred = StylizeCheckpoints.InferGeneratorConfig(g, path);
+        config.Generator.Args = inferred;
+        var session = new StylizeSession(config, inferred.InputChannels, vgg, seed, device);
+        StateDict.Load(session.Generator, g, strict: true, source: path);
+        StateDict.Load(session.Discriminator, (PyDict)root["discriminator"]!, strict: true, source: path);
+        AdamStateDict.Load(session._trainer.GeneratorOptimizer, (PyDict)root["opt_generator"]!, path);
+        AdamStateDict.Load(session._trainer.DiscriminatorOptimizer!, (PyDict)root["opt_discriminator"]!, path);
+        session.Steps = root.TryGetValue("steps", out var s) && s is long n ? n : 0;
+        if (root.TryGetValue("meta", out var m) && m is PyDict meta) session.Meta = meta;
+        return session;
+    }
+
+    public void Dispose()
+    {
+        _trainer.Dispose();
+        Generator.Dispose();
+        Discriminator.Dispose();
+        Perception?.Dispose();
+    }
+}
