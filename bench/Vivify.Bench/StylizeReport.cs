@@ -17,10 +17,10 @@ public static class StylizeReport
         public bool Quick;
         public string Clip = Path.Combine(OpsReport.RepoRoot(), "data", "samples", "Megamind.avi");
         public long Start = 60;
-        public int Frames = 40, Width = 360, Height = 264, FpsWidth = 640, FpsHeight = 480, FpsBatch = 4, FpsMinFrames = 8;
+        public int Frames = 30, Width = 328, Height = 240, FpsWidth = 640, FpsHeight = 480, FpsBatch = 4, FpsMinFrames = 8;
         public double FpsMinSeconds = 10;
-        public List<int> Keys = [20];
-        public List<double> Budgets = [15, 30, 60, 120, 240];
+        public List<int> Keys = [15];
+        public List<double> Budgets = [30, 60, 120, 240, 480];
         public int Threads = get_num_threads();
         public long Seed;
         public string? Vgg19 = Environment.GetEnvironmentVariable("VIVIFY_VGG19");

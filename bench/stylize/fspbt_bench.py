@@ -155,13 +155,13 @@ def train(args):
 
     budgets = [float(b) for b in args.budgets.split(',')]
     spent, steps = 0.0, 0
-    batches = iter(loader)
+    batches = None
     for k, budget in enumerate(budgets):
         t0 = time.perf_counter()
         while True:
             try:
-                batch = next(batches)
-            except StopIteration:
+                batch = next(batches)  # the first call starts the loader (and its worker) on the clock
+            except (StopIteration, TypeError):
                 batches = iter(loader)
                 batch = next(batches)
             # The body of Trainer.train, one batch.

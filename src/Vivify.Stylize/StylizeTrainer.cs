@@ -48,7 +48,10 @@ public sealed class StylizeTrainer : IDisposable
         if (Discriminator is not null)
         {
             _optD!.zero_grad();
-            var generatedForD = Generator.forward(pre);
+            // The discriminator sees this output detached, so it runs without recording a graph: same values and the
+            // same batch-norm statistic updates as the published step, less autograd work and memory.
+            Tensor generatedForD;
+            using (no_grad()) generatedForD = Generator.forward(pre);
             var dLoss = StylizeLosses.Discriminator(Discriminator, generatedForD, already);
             dLoss.backward();
             _optD.step();
