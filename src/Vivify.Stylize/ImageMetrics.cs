@@ -9,8 +9,9 @@ namespace Vivify.Stylize;
 /// SSIM is Wang et al. 2004 (and their reference MATLAB <c>ssim_index</c>): an 11×11 Gaussian window with σ = 1.5
 /// (normalised), K1 = 0.01, K2 = 0.03, local statistics over the "valid" region only (no padding), population
 /// (not sample) covariances; computed on each colour channel separately and averaged over channels and pixels of the
-/// map (for a batch: the mean over images). This equals scikit-image's
-/// <c>structural_similarity(gaussian_weights=True, sigma=1.5, use_sample_covariance=False, channel_axis=…)</c>.
+/// map (for a batch: the mean over images). By construction this is scikit-image's
+/// <c>structural_similarity(gaussian_weights=True, sigma=1.5, use_sample_covariance=False, data_range=…, channel_axis=…)</c>
+/// (its 11-tap window, border of 5 cropped); the tests check it against a numpy implementation, scikit-image not being installed here.
 /// </summary>
 public static class ImageMetrics
 {
