@@ -27,6 +27,7 @@ public static class StylizeReport
         public string? Published = Environment.GetEnvironmentVariable("FSPBT_PUBLISHED_DIR");
         public string Output = Path.Combine(OpsReport.RepoRoot(), "bench", "stylize", "results.md");
         public bool Keep;
+        public bool SinglePass;
     }
 
     public static int Run(string[] args)
@@ -47,7 +48,7 @@ public static class StylizeReport
             foreach (var (name, vgg) in variants)
             {
                 using var perception = vgg is null ? null : new PerceptualVGG19(StylizeCheckpoints.LoadVgg19(vgg), [0, 3, 5], use_normalization: false);
-                var ours = StylizeRuns.Vivify(frames, o.Budgets, perception, o.Seed);
+                var ours = StylizeRuns.Vivify(frames, o.Budgets, perception, o.Seed, o.SinglePass);
                 var theirs = publishedOk
                     ? StylizeRuns.Published(o.Published!, work, frames, o.Budgets, o.Threads, vgg, o.Seed, Path.Combine(work, "published-" + (vgg is null ? "plain" : "vgg")))
                     : null;
@@ -99,7 +100,9 @@ public static class StylizeReport
             $"scored on the other {frames.Count(f => !f.IsKey)} frames (mean per-frame PSNR, and SSIM per `ImageMetrics`: Gaussian 11×11 σ 1.5, per RGB channel).");
         md.AppendLine($"\"Painting\": {StylizeBenchData.FilterDescription}. The input frames scored against it unchanged: PSNR {F(identity.Psnr, "F2")} dB, SSIM {F(identity.Ssim, "F4")}.");
         md.AppendLine("Training: published reference_P (GeneratorJ 7 blocks, filters 32-64-128-128-128-64; DiscriminatorN_IN 12 filters, 2 layers; patch 32, batch 40; Adam lr 0.0004, weight decay 1e-5; " +
-            "weights 4·L1 + 0.5·LSGAN [+ 6·VGG]); the same seed on both sides; budgets are cumulative training wall time (patch sampling included, stylizing and scoring excluded).");
+            "weights 4·L1 + 0.5·LSGAN [+ 6·VGG]); the same seed on both sides; budgets are cumulative training wall time (patch sampling included, stylizing and scoring excluded). " +
+            (o.SinglePass ? "Vivify's trainer with `SingleGeneratorPass` (one generator forward per step instead of the published two; same parameters, running statistics equal to rounding)."
+                : "Vivify's trainer as published, two generator forward passes per step (`--single-pass` measures the one-pass step)."));
         md.AppendLine(o.Vgg19 is null
             ? "Perceptual term: **no VGG19 weights file here** (pass `--vgg19 FILE` or VIVIFY_VGG19; the published code's torchvision download is impossible), so both sides train without it, and Vivify with vs without it is not reported."
             : $"Perceptual term: both sides with and without it, weights `{o.Vgg19}`.");
@@ -168,6 +171,7 @@ public static class StylizeReport
             {
                 case "--quick": break;
                 case "--keep": o.Keep = true; break;
+                case "--single-pass": o.SinglePass = true; break;
                 case "--clip": o.Clip = Next(); break;
                 case "--start": o.Start = long.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--frames": o.Frames = Int(Next()); break;

@@ -18,7 +18,7 @@ public static class StylizeRuns
     /// Trains reference_P on the keyframes, cumulatively, up to each budget (seconds of training wall time; the clock
     /// stops while frames are stylized and scored), and scores all other frames after each.
     /// </summary>
-    public static List<BudgetScore> Vivify(IReadOnlyList<BenchFrame> frames, IReadOnlyList<double> budgets, PerceptualVGG19? perception, long seed)
+    public static List<BudgetScore> Vivify(IReadOnlyList<BenchFrame> frames, IReadOnlyList<double> budgets, PerceptualVGG19? perception, long seed, bool singlePass)
     {
         var config = StylizeConfig.Parse(TimedTraining.ReferencePYaml, "reference_P");
         var keys = frames.Where(f => f.IsKey)
@@ -27,7 +27,7 @@ public static class StylizeRuns
         var (g, d) = TimedTraining.BuildModels(config, 3);
         using var generator = g;
         using var discriminator = d;
-        using var trainer = new StylizeTrainer(generator, discriminator, perception, config);
+        using var trainer = new StylizeTrainer(generator, discriminator, perception, config) { SingleGeneratorPass = singlePass };
         var sampler = new PatchSampler(keys, config.TrainingDataset.PatchSize, seed: (int)seed);
         var scores = new List<BudgetScore>();
         double spent = 0;
