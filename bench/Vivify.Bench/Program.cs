@@ -1,12 +1,20 @@
 using BenchmarkDotNet.Running;
 using Vivify.Bench;
 
-// dotnet run -c Release --project bench/Vivify.Bench -- ops [--quick]
-// dotnet run -c Release --project bench/Vivify.Bench -- animate [--quick] [--write-checkpoint FILE]
-// Other suites (stylize, train) are added beside these as their issues land.
-if (args.Length > 0 && args[0] == "ops") return OpsReport.Run(args.Skip(1).ToArray());
-if (args.Length > 0 && args[0] == "animate") return AnimateReport.Run(args.Skip(1).ToArray());
-// dotnet run -c Release --project bench/Vivify.Bench -- ops|train [--quick]   (train: FOMM_CODE=published checkout for the comparison)
-// Other suites (animate, stylize, train) are added beside OpsBench as their issues land.
-if (args.Length > 0 && args[0] == "train") return TrainReport.Run(args.Skip(1).ToArray());
+// dotnet run -c Release --project bench/Vivify.Bench -- SUITE [--quick]   (or: make bench ARGS="SUITE [--quick]")
+//   ops      conv2d / matmul / tiny-op overhead, fp32 and bf16, beside Debian's python3-torch
+//   animate  vox-256 animation frames/s and peak memory, beside the published code (FOMM_PUBLISHED_DIR)
+//   train    FOMM training steps/s, beside the published code (FOMM_CODE)
+//   stylize  stylization quality against wall time and inference frames/s, beside the published code (FSPBT_PUBLISHED_DIR)
+if (args.Length > 0)
+{
+    var rest = args.Skip(1).ToArray();
+    switch (args[0])
+    {
+        case "ops": return OpsReport.Run(rest);
+        case "animate": return AnimateReport.Run(rest);
+        case "train": return TrainReport.Run(rest);
+        case "stylize": return StylizeReport.Run(rest);
+    }
+}
 return BenchmarkSwitcher.FromAssembly(typeof(OpsBench).Assembly).Run(args) is null ? 1 : 0;

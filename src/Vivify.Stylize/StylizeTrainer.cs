@@ -37,9 +37,20 @@ public sealed class StylizeTrainer : IDisposable
     public bool UseImageLoss { get; }
     public long Steps { get; private set; }
 
+    /// <summary>
+    /// Off by default. When set, one generator pass serves both updates: the published step runs the generator twice on
+    /// the same patches with the same weights (the discriminator's update cannot change it), so both passes give the same
+    /// output and gradients, and parameters stay bit for bit those of the published step (see StylizeSingleGeneratorPass).
+    /// The batch-norm running statistics, which the published second pass advances once more with the same batch
+    /// statistics, get the equivalent single update, momentum 1 − (1 − m)²; they agree with the published ones to float
+    /// rounding. Saves one of the step's two generator forward passes.
+    /// </summary>
+    public bool SingleGeneratorPass { get; set; }
+
     /// <summary>One discriminator and one generator update on patches pre [B,C,s,s], post and already [B,3,s,s].</summary>
     public StepLosses Step(Tensor pre, Tensor post, Tensor already)
     {
+        if (SingleGeneratorPass && StylizeSingleGeneratorPass.Applies(Generator)) return StylizeSingleGeneratorPass.Step(this, _optG, _optD, pre, post, already, () => Steps++);
         using var scope = NewDisposeScope();
         Generator.train();
         Discriminator?.train();
@@ -48,7 +59,10 @@ public sealed class StylizeTrainer : IDisposable
         if (Discriminator is not null)
         {
             _optD!.zero_grad();
-            var generatedForD = Generator.forward(pre);
+            // The discriminator sees this output detached, so it runs without recording a graph: same values and the
+            // same batch-norm statistic updates as the published step, less autograd work and memory.
+            Tensor generatedForD;
+            using (no_grad()) generatedForD = Generator.forward(pre);
             var dLoss = StylizeLosses.Discriminator(Discriminator, generatedForD, already);
             dLoss.backward();
             _optD.step();

@@ -25,6 +25,7 @@ public static class StylizeCommand
         cmd.Subcommands.Add(StylizeApplyCommand.Create());
         cmd.Subcommands.Add(StylizeWatchCommand.Create());
         cmd.Subcommands.Add(StylizeToonCommand.Create());
+        cmd.Subcommands.Add(StylizeSearchCommand.Create());
         cmd.SetAction((parse, cancel) =>
         {
             Cli.ApplyGlobals(parse);
