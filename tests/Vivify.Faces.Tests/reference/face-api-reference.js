@@ -1,0 +1,93 @@
+// Vivify's parity reference for the face networks: runs @vladmandic/face-api 1.7.15 (its dist/face-api.js with
+// the bundled TensorFlow.js, CPU backend) on raw RGB pictures and writes what the networks return as JSON.
+// usage: node face-api-reference.js PACKAGE_DIR MODEL_DIR REQUEST.json OUT.json
+// REQUEST.json: { "images": [ { "path": "a.rgb", "width": W, "height": H, "tasks": ["landmarks68", ...] } ] }
+// where a.rgb holds H*W*3 bytes (RGB, row-major). Tasks: landmarks68, landmarks68tiny (the picture is the face crop),
+// descriptor (the picture is the face crop), ssd, tiny (detections on the whole picture).
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const util = require('util');
+
+const [pkgDir, modelDir, requestPath, outPath] = process.argv.slice(2);
+if (!outPath) {
+  console.error('usage: node face-api-reference.js PACKAGE_DIR MODEL_DIR REQUEST.json OUT.json');
+  process.exit(2);
+}
+
+// dist/face-api.js is the browser build that bundles tfjs; loaded without Node's `process` it registers no
+// platform (the Node platform of that build lacks util), so a minimal Node platform is set here.
+const code = fs.readFileSync(path.join(pkgDir, 'dist', 'face-api.js'), 'utf8');
+const faceapi = new Function('require', 'process', `${code}\n;return faceapi;`)(require, { env: {}, versions: {} });
+const tf = faceapi.tf;
+tf.setPlatform('node', {
+  fetch: (u, o) => fetch(u, o),
+  now: () => performance.now(),
+  encode: (s) => new util.TextEncoder().encode(s),
+  decode: (b, e) => new util.TextDecoder(e).decode(b),
+  isTypedArray: (a) => util.types.isTypedArray(a),
+});
+// face-api's environment (no canvas here: every input is a tensor).
+class Unused {}
+faceapi.env.setEnv({
+  Canvas: Unused, CanvasRenderingContext2D: Unused, Image: Unused, ImageData: Unused, Video: Unused,
+  createCanvasElement: () => new Unused(), createImageElement: () => new Unused(), createVideoElement: () => new Unused(),
+  fetch: (u, o) => fetch(u, o), readFile: (f) => fs.promises.readFile(f),
+});
+
+function loadNet(net, name) {
+  const manifest = JSON.parse(fs.readFileSync(path.join(modelDir, `${name}-weights_manifest.json`), 'utf8'));
+  const map = {};
+  for (const group of manifest) {
+    const buffers = group.paths.map((p) => fs.readFileSync(path.join(modelDir, p)));
+    const all = Buffer.concat(buffers);
+    const ab = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength);
+    Object.assign(map, tf.io.decodeWeights(ab, group.weights));
+  }
+  net.loadFromWeightMap(map);
+  return net;
+}
+
+function box(b) { return { x: b.x, y: b.y, width: b.width, height: b.height }; }
+
+async function main() {
+  await tf.setBackend('cpu');
+  await tf.ready();
+  const nets = {
+    landmarks68: () => loadNet(faceapi.nets.faceLandmark68Net, 'face_landmark_68_model'),
+    landmarks68tiny: () => loadNet(faceapi.nets.faceLandmark68TinyNet, 'face_landmark_68_tiny_model'),
+    descriptor: () => loadNet(faceapi.nets.faceRecognitionNet, 'face_recognition_model'),
+    ssd: () => loadNet(faceapi.nets.ssdMobilenetv1, 'ssd_mobilenetv1_model'),
+    tiny: () => loadNet(faceapi.nets.tinyFaceDetector, 'tiny_face_detector_model'),
+  };
+  const loaded = {};
+  const net = (task) => { loaded[task] = loaded[task] || nets[task](); return loaded[task]; };
+  const request = JSON.parse(fs.readFileSync(requestPath, 'utf8'));
+  const results = [];
+  for (const img of request.images) {
+    const bytes = fs.readFileSync(path.isAbsolute(img.path) ? img.path : path.join(path.dirname(requestPath), img.path));
+    if (bytes.length !== img.width * img.height * 3) throw new Error(`${img.path}: ${bytes.length} bytes, expected ${img.width}x${img.height}x3`);
+    const input = tf.tensor3d(new Int32Array(bytes), [img.height, img.width, 3], 'int32');
+    const result = {};
+    for (const task of img.tasks) {
+      if (!nets[task]) throw new Error(`unknown task ${task}`);
+      if (task === 'landmarks68' || task === 'landmarks68tiny') {
+        const lm = await net(task).detectLandmarks(input);
+        result[task] = lm.positions.map((p) => [p.x, p.y]);
+      } else if (task === 'descriptor') {
+        result[task] = Array.from(await net(task).computeFaceDescriptor(input));
+      } else if (task === 'ssd') {
+        const dets = await net(task).locateFaces(input, new faceapi.SsdMobilenetv1Options({ minConfidence: 0.5, maxResults: 100 }));
+        result[task] = dets.map((d) => ({ score: d.score, box: box(d.box) }));
+      } else if (task === 'tiny') {
+        const dets = await net(task).locateFaces(input, new faceapi.TinyFaceDetectorOptions({ inputSize: 416, scoreThreshold: 0.5 }));
+        result[task] = dets.map((d) => ({ score: d.score, box: box(d.box) }));
+      }
+    }
+    input.dispose();
+    results.push(result);
+  }
+  fs.writeFileSync(outPath, JSON.stringify({ faceapi: faceapi.version, tfjs: tf.version_core, backend: tf.getBackend(), results }));
+}
+
+main().catch((e) => { console.error(`face-api-reference: ${e.message}`); process.exit(1); });
