@@ -15,17 +15,7 @@ public static class FaceLandmarks
     public static readonly float[] MeanRgb = [122.782f, 117.001f, 104.298f];
 
     /// <summary>The network's input for one crop: [1,3,112,112] float32. <paramref name="crop"/> is [3,H,W] RGB in [0,1].</summary>
-    public static Tensor Preprocess(Tensor crop)
-    {
-        if (crop.dim() != 3 || crop.shape[0] != 3 || crop.shape[1] < 1 || crop.shape[2] < 1)
-            throw new VivifyException($"face crop: expected an RGB picture [3,H,W], got [{string.Join(",", crop.shape)}]");
-        using var scope = NewDisposeScope();
-        var pixels = crop.to_type(ScalarType.Float32) * 255f;
-        var square = TfImage.PadToSquare(pixels, centred: true, out _);
-        var resized = square.shape[1] == InputSize ? square : TfImage.ResizeBilinear(square, InputSize, InputSize);
-        var mean = tensor(MeanRgb).view(3, 1, 1);
-        return ((resized - mean) / 255f).unsqueeze(0).MoveToOuterDisposeScope();
-    }
+    public static Tensor Preprocess(Tensor crop) => TfImage.NormalisedSquare(crop, InputSize, MeanRgb);
 
     /// <summary>The 68 points [68,2] (x, y) in the crop's pixels from the network's [136] output for a crop of width×height.</summary>
     public static Tensor Postprocess(Tensor output, long width, long height)

@@ -43,6 +43,23 @@ public static class TfImage
         return result.to_type(ScalarType.Float32).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// face-api's input for a face network: the crop ([3,H,W] RGB in [0,1]) as pixels 0–255, padded to a square (centred),
+    /// resized to <paramref name="size"/>×<paramref name="size"/>, minus <paramref name="meanRgb"/>, divided by 255:
+    /// [1,3,size,size] float32. The caller disposes it.
+    /// </summary>
+    public static Tensor NormalisedSquare(Tensor crop, long size, float[] meanRgb)
+    {
+        if (crop.dim() != 3 || crop.shape[0] != 3 || crop.shape[1] < 1 || crop.shape[2] < 1)
+            throw new VivifyException($"face crop: expected an RGB picture [3,H,W], got [{string.Join(",", crop.shape)}]");
+        using var scope = NewDisposeScope();
+        var pixels = crop.to_type(ScalarType.Float32) * 255f;
+        var square = PadToSquare(pixels, centred: true, out _);
+        var resized = square.shape[1] == size ? square : ResizeBilinear(square, size, size);
+        var mean = tensor(meanRgb).view(3, 1, 1);
+        return ((resized - mean) / 255f).unsqueeze(0).MoveToOuterDisposeScope();
+    }
+
     private static (Tensor Floor, Tensor Ceil, Tensor Frac) Sources(long inSize, long outSize)
     {
         var ratio = (double)inSize / outSize;
