@@ -19,6 +19,13 @@ public class DetectionParityTests(ITestOutputHelper output)
         Compare("ssd", image => net.LocateFaces(image, minConfidence: 0.5, maxResults: 100));
     }
 
+    [NodeFact]
+    public void TinyFaceDetectorMatchesFaceApi()
+    {
+        using var net = TinyFaceDetector.Load(FaceData.ModelDir);
+        Compare("tiny", image => net.LocateFaces(image, inputSize: 416, scoreThreshold: 0.5));
+    }
+
     private void Compare(string task, Func<TorchSharp.torch.Tensor, List<FaceDetection>> detect)
     {
         var pictures = Enumerable.Range(1, 6).Select(i => ImageIO.ReadFrame(FaceData.Sample(i))).ToList();
