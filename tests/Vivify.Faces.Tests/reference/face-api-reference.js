@@ -3,7 +3,8 @@
 // usage: node face-api-reference.js PACKAGE_DIR MODEL_DIR REQUEST.json OUT.json
 // REQUEST.json: { "images": [ { "path": "a.rgb", "width": W, "height": H, "tasks": ["landmarks68", ...] } ] }
 // where a.rgb holds H*W*3 bytes (RGB, row-major). Tasks: landmarks68, landmarks68tiny (the picture is the face crop),
-// descriptor (the picture is the face crop), ssd, tiny (detections on the whole picture).
+// descriptor (the picture is the face crop), ssd, tiny (detections on the whole picture), ssdLandmarks
+// (detectAllFaces with the SSD, then withFaceLandmarks: detections and landmarks in the whole picture).
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -58,10 +59,11 @@ async function main() {
     landmarks68tiny: () => loadNet(faceapi.nets.faceLandmark68TinyNet, 'face_landmark_68_tiny_model'),
     descriptor: () => loadNet(faceapi.nets.faceRecognitionNet, 'face_recognition_model'),
     ssd: () => loadNet(faceapi.nets.ssdMobilenetv1, 'ssd_mobilenetv1_model'),
+    ssdLandmarks: () => { net('ssd'); net('landmarks68'); return null; },
     tiny: () => loadNet(faceapi.nets.tinyFaceDetector, 'tiny_face_detector_model'),
   };
   const loaded = {};
-  const net = (task) => { loaded[task] = loaded[task] || nets[task](); return loaded[task]; };
+  const net = (task) => { if (!(task in loaded)) loaded[task] = nets[task](); return loaded[task]; };
   const request = JSON.parse(fs.readFileSync(requestPath, 'utf8'));
   const results = [];
   for (const img of request.images) {
@@ -79,6 +81,10 @@ async function main() {
       } else if (task === 'ssd') {
         const dets = await net(task).locateFaces(input, new faceapi.SsdMobilenetv1Options({ minConfidence: 0.5, maxResults: 100 }));
         result[task] = dets.map((d) => ({ score: d.score, box: box(d.box) }));
+      } else if (task === 'ssdLandmarks') {
+        net(task);
+        const faces = await faceapi.detectAllFaces(input, new faceapi.SsdMobilenetv1Options({ minConfidence: 0.5, maxResults: 100 })).withFaceLandmarks();
+        result[task] = faces.map((f) => ({ score: f.detection.score, box: box(f.detection.box), landmarks: f.landmarks.positions.map((p) => [p.x, p.y]) }));
       } else if (task === 'tiny') {
         const dets = await net(task).locateFaces(input, new faceapi.TinyFaceDetectorOptions({ inputSize: 416, scoreThreshold: 0.5 }));
         result[task] = dets.map((d) => ({ score: d.score, box: box(d.box) }));
