@@ -8,7 +8,7 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const util = require('util');
+const { loadFaceApi, loadNet: loadNetFrom } = require('./face-api-loader');
 
 const [pkgDir, modelDir, requestPath, outPath] = process.argv.slice(2);
 if (!outPath) {
@@ -16,44 +16,12 @@ if (!outPath) {
   process.exit(2);
 }
 
-// dist/face-api.js is the browser build that bundles tfjs; loaded without Node's `process` it registers no
-// platform (the Node platform of that build lacks util), so a minimal Node platform is set here.
-const code = fs.readFileSync(path.join(pkgDir, 'dist', 'face-api.js'), 'utf8');
-const faceapi = new Function('require', 'process', `${code}\n;return faceapi;`)(require, { env: {}, versions: {} });
-const tf = faceapi.tf;
-tf.setPlatform('node', {
-  fetch: (u, o) => fetch(u, o),
-  now: () => performance.now(),
-  encode: (s) => new util.TextEncoder().encode(s),
-  decode: (b, e) => new util.TextDecoder(e).decode(b),
-  isTypedArray: (a) => util.types.isTypedArray(a),
-});
-// face-api's environment (no canvas here: every input is a tensor).
-class Unused {}
-faceapi.env.setEnv({
-  Canvas: Unused, CanvasRenderingContext2D: Unused, Image: Unused, ImageData: Unused, Video: Unused,
-  createCanvasElement: () => new Unused(), createImageElement: () => new Unused(), createVideoElement: () => new Unused(),
-  fetch: (u, o) => fetch(u, o), readFile: (f) => fs.promises.readFile(f),
-});
-
-function loadNet(net, name) {
-  const manifest = JSON.parse(fs.readFileSync(path.join(modelDir, `${name}-weights_manifest.json`), 'utf8'));
-  const map = {};
-  for (const group of manifest) {
-    const buffers = group.paths.map((p) => fs.readFileSync(path.join(modelDir, p)));
-    const all = Buffer.concat(buffers);
-    const ab = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength);
-    Object.assign(map, tf.io.decodeWeights(ab, group.weights));
-  }
-  net.loadFromWeightMap(map);
-  return net;
-}
-
 function box(b) { return { x: b.x, y: b.y, width: b.width, height: b.height }; }
 
 async function main() {
-  await tf.setBackend('cpu');
-  await tf.ready();
+  const faceapi = await loadFaceApi(pkgDir);
+  const { tf } = faceapi;
+  const loadNet = (net, name) => loadNetFrom(faceapi, net, modelDir, name);
   const nets = {
     landmarks68: () => loadNet(faceapi.nets.faceLandmark68Net, 'face_landmark_68_model'),
     landmarks68tiny: () => loadNet(faceapi.nets.faceLandmark68TinyNet, 'face_landmark_68_tiny_model'),
