@@ -19,6 +19,7 @@ public static class Cli
         root.Subcommands.Add(InfoCommand.Create());
         root.Subcommands.Add(MediaCommand.Create());
         root.Subcommands.Add(CheckpointCommand.Create());
+        root.Subcommands.Add(FacesCommand.Create());
         return root;
     }
 

@@ -44,16 +44,45 @@ public static class LandmarkRaster
             throw new VivifyException($"landmark rasterisation: expected 68 points [68,2], got [{string.Join(",", points.shape)}]");
         if (width < 1 || height < 1)
             throw new VivifyException($"landmark rasterisation: the picture size {width}x{height} must be positive");
-        var lw = thickness ?? Math.Max(1, (int)Math.Round(2.0 * Math.Min(width, height) / 256));
-        var xy = points.to_type(ScalarType.Float64).contiguous().data<double>().ToArray();
         var bg = background ?? ((byte)0, (byte)0, (byte)0);
         using var mat = new Mat(height, width, MatType.CV_8UC3, new Scalar(bg.R, bg.G, bg.B));   // channels in RGB order
+        DrawOn(mat, points, thickness ?? DefaultThickness(width, height));
+        return ToTensor(mat);
+    }
+
+    /// <summary>2 px per 256 px of the shorter side, at least 1.</summary>
+    public static int DefaultThickness(int width, int height) => Math.Max(1, (int)Math.Round(2.0 * Math.Min(width, height) / 256));
+
+    /// <summary>Draws the parts of <paramref name="points"/> ([68,2]) onto an RGB 8-bit <paramref name="mat"/>.</summary>
+    internal static void DrawOn(Mat mat, Tensor points, int thickness)
+    {
+        if (points.dim() != 2 || points.shape[0] != 68 || points.shape[1] != 2)
+            throw new VivifyException($"landmark rasterisation: expected 68 points [68,2], got [{string.Join(",", points.shape)}]");
+        var xy = points.to_type(ScalarType.Float64).contiguous().data<double>().ToArray();
         foreach (var part in Parts)
         {
             var line = Enumerable.Range(part.First, part.Last - part.First + 1)
                 .Select(i => new Point(Fixed(xy[2 * i]), Fixed(xy[2 * i + 1]))).ToArray();
-            Cv2.Polylines(mat, [line], part.Closed, new Scalar(part.Color.R, part.Color.G, part.Color.B), lw, LineTypes.AntiAlias, Shift);
+            Cv2.Polylines(mat, [line], part.Closed, new Scalar(part.Color.R, part.Color.G, part.Color.B), thickness, LineTypes.AntiAlias, Shift);
         }
+    }
+
+    /// <summary>An RGB 8-bit picture [3,H,W] float32 in [0,1] as a Mat (CV_8UC3, RGB order), rounding to bytes.</summary>
+    internal static Mat ToMat(Tensor image)
+    {
+        long h = image.shape[1], w = image.shape[2];
+        using var bytes = image.mul(255f).round_().clamp_(0, 255).to_type(ScalarType.Byte).permute(1, 2, 0).contiguous();
+        var data = bytes.data<byte>().ToArray();
+        var mat = new Mat((int)h, (int)w, MatType.CV_8UC3);
+        for (var y = 0; y < h; y++)
+            System.Runtime.InteropServices.Marshal.Copy(data, (int)(y * w * 3), mat.Ptr(y), (int)(w * 3));
+        return mat;
+    }
+
+    /// <summary>A CV_8UC3 Mat (RGB order) as [3,H,W] float32 in [0,1].</summary>
+    internal static Tensor ToTensor(Mat mat)
+    {
+        int width = mat.Width, height = mat.Height;
         var bytes = new byte[width * height * 3];
         for (var y = 0; y < height; y++)
             System.Runtime.InteropServices.Marshal.Copy(mat.Ptr(y), bytes, y * width * 3, width * 3);
