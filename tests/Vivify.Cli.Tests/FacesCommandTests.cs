@@ -68,6 +68,31 @@ public class FacesCommandTests
     }
 
     [Fact]
+    public void CropCutsEachFaceSegmentToASquare()
+    {
+        using var h = new CliHarness();
+        using (var small = SmallSample())
+        using (var writer = new VideoWriter(h.PathOf("clip.mp4"), new VideoWriteOptions { FrameRate = "5" }))
+        {
+            for (var i = 0; i < 6; i++) writer.Write(small);
+            writer.Complete();
+        }
+        var (code, _, e) = h.Run("faces", "crop", "--video", h.PathOf("clip.mp4"), "-o", h.PathOf("crop.mp4"), "--size", "64", "--min-frames", "5", "--detector", "tiny");
+        Assert.True(code == 0, e);
+        var outputs = h.Entries().Where(n => n.StartsWith("crop")).ToList();
+        Assert.NotEmpty(outputs);
+        Assert.Equal(outputs.Count, e.Split('\n').Count(l => l.StartsWith("faces crop: wrote ")));
+        foreach (var o in outputs)
+        {
+            var info = MediaProbe.Probe(h.PathOf(o));
+            Assert.Equal((64, 64, 6L), (info.Width, info.Height, info.FrameCount));
+        }
+        (code, _, e) = h.Run("faces", "crop", "--video", h.PathOf("clip.mp4"), "-o", h.PathOf("none.mp4"), "--min-frames", "20", "--detector", "tiny");
+        Assert.Equal(1, code);
+        Assert.Contains("no face stays in view for 20 frames in a row", e);
+    }
+
+    [Fact]
     public void BadOptionsAreUsageErrors()
     {
         using var h = new CliHarness();

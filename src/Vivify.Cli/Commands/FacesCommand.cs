@@ -15,6 +15,7 @@ public static class FacesCommand
         var cmd = new Command("faces", "Find faces and their 68 landmarks (the networks of face-api, MIT)");
         cmd.Subcommands.Add(Sub("detect", "Detect faces: boxes and scores per frame, drawn over the input", landmarks: false));
         cmd.Subcommands.Add(Sub("landmarks", "Detect faces and their 68 landmarks per frame, drawn over the input", landmarks: true));
+        cmd.Subcommands.Add(FacesCropCommand.Create());
         return cmd;
     }
 
