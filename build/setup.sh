@@ -14,3 +14,4 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 command -v dotnet >/dev/null || { echo "setup: the .NET 10 SDK is missing: install it (https://learn.microsoft.com/dotnet/core/install/linux-debian), then run make again" >&2; exit 1; }
 bash build/samples.sh
+bash build/face-models.sh

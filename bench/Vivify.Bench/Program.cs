@@ -5,16 +5,26 @@ using Vivify.Bench;
 //   ops      conv2d / matmul / tiny-op overhead, fp32 and bf16, beside Debian's python3-torch
 //   animate  vox-256 animation frames/s and peak memory, beside the published code (FOMM_PUBLISHED_DIR)
 //   train    FOMM training steps/s, beside the published code (FOMM_CODE)
+//   faces    face detection + landmarks per 640x480 frame, beside face-api under Node
 //   stylize  stylization quality against wall time and inference frames/s, beside the published code (FSPBT_PUBLISHED_DIR)
 if (args.Length > 0)
 {
     var rest = args.Skip(1).ToArray();
-    switch (args[0])
+    try
     {
-        case "ops": return OpsReport.Run(rest);
-        case "animate": return AnimateReport.Run(rest);
-        case "train": return TrainReport.Run(rest);
-        case "stylize": return StylizeReport.Run(rest);
+        switch (args[0])
+        {
+            case "ops": return OpsReport.Run(rest);
+            case "animate": return AnimateReport.Run(rest);
+            case "train": return TrainReport.Run(rest);
+            case "faces": return FacesReport.Run(rest);
+            case "stylize": return StylizeReport.Run(rest);
+        }
+    }
+    catch (Vivify.VivifyException e)
+    {
+        Console.Error.WriteLine(e.Message);
+        return e.ExitCode;
     }
 }
 return BenchmarkSwitcher.FromAssembly(typeof(OpsBench).Assembly).Run(args) is null ? 1 : 0;

@@ -22,6 +22,7 @@ public static class Cli
         root.Subcommands.Add(AnimateCommand.Create());
         root.Subcommands.Add(MotionCommand.Create());
         root.Subcommands.Add(StylizeCommand.Create());
+        root.Subcommands.Add(FacesCommand.Create());
         return root;
     }
 

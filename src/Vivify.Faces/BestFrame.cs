@@ -1,0 +1,70 @@
+namespace Vivify.Faces;
+
+/// <summary>
+/// The published demo's <c>find_best_frame</c> (First Order Motion Model, <c>demo.py</c>): landmarks are normalised
+/// (centred on their mean, divided by the square root of their convex hull's area) and the driving frame whose
+/// normalised landmarks are closest to the source's (sum of squared differences) is the one to start relative motion from.
+/// </summary>
+public static class BestFrame
+{
+    /// <summary>The index of the driving frame closest to the source; frames without landmarks (null: no face) are
+    /// skipped. Throws <see cref="VivifyException"/> when no frame has a face.</summary>
+    public static int Find(float[,] source, IEnumerable<float[,]?> driving, string drivingName = "the driving video")
+    {
+        var src = Normalise(source);
+        var best = -1;
+        var norm = double.PositiveInfinity;
+        var i = 0;
+        foreach (var d in driving)
+        {
+            if (d is not null)
+            {
+                var kp = Normalise(d);
+                double sum = 0;
+                for (var k = 0; k < kp.Length; k++) sum += (src[k] - kp[k]) * (src[k] - kp[k]);
+                if (sum < norm) { norm = sum; best = i; }
+            }
+            i++;
+        }
+        if (best < 0) throw new VivifyException($"{drivingName}: no frame shows a face, so there is no best frame to start from; run without --find-best-frame");
+        return best;
+    }
+
+    /// <summary>The demo's <c>normalize_kp</c>: (x, y) minus their mean, divided by sqrt(convex hull area); flattened [x0, y0, x1, …].</summary>
+    public static double[] Normalise(float[,] points)
+    {
+        var n = points.GetLength(0);
+        double mx = 0, my = 0;
+        for (var i = 0; i < n; i++) { mx += points[i, 0]; my += points[i, 1]; }
+        mx /= n; my /= n;
+        var centred = Enumerable.Range(0, n).Select(i => (X: points[i, 0] - mx, Y: points[i, 1] - my)).ToList();
+        var scale = Math.Sqrt(HullArea(centred));
+        if (!(scale > 0)) throw new VivifyException("landmarks: all points on one line; the face is not usable for best-frame search");
+        var result = new double[2 * n];
+        for (var i = 0; i < n; i++) { result[2 * i] = centred[i].X / scale; result[2 * i + 1] = centred[i].Y / scale; }
+        return result;
+    }
+
+    /// <summary>Area of the convex hull (Andrew's monotone chain, shoelace), as scipy's ConvexHull(points).volume in 2D.</summary>
+    private static double HullArea(IReadOnlyList<(double X, double Y)> points)
+    {
+        var p = points.Distinct().OrderBy(q => q.X).ThenBy(q => q.Y).ToArray();
+        if (p.Length < 3) return 0;
+        var hull = new (double X, double Y)[2 * p.Length];
+        var k = 0;
+        static double Cross((double X, double Y) o, (double X, double Y) a, (double X, double Y) b) => (a.X - o.X) * (b.Y - o.Y) - (a.Y - o.Y) * (b.X - o.X);
+        for (var i = 0; i < p.Length; i++)
+        {
+            while (k >= 2 && Cross(hull[k - 2], hull[k - 1], p[i]) <= 0) k--;
+            hull[k++] = p[i];
+        }
+        for (int i = p.Length - 2, lower = k + 1; i >= 0; i--)
+        {
+            while (k >= lower && Cross(hull[k - 2], hull[k - 1], p[i]) <= 0) k--;
+            hull[k++] = p[i];
+        }
+        double twice = 0;
+        for (var i = 0; i < k - 1; i++) twice += hull[i].X * hull[i + 1].Y - hull[i + 1].X * hull[i].Y;
+        return Math.Abs(twice) / 2;
+    }
+}

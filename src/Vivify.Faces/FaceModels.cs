@@ -1,0 +1,27 @@
+namespace Vivify.Faces;
+
+/// <summary>Where the face-api networks are: <c>VIVIFY_FACE_MODELS</c>, else <c>data/face-api/model</c> of the checkout
+/// holding the running program (make setup puts them there).</summary>
+public static class FaceModels
+{
+    public static string DefaultDirectory()
+    {
+        var env = Environment.GetEnvironmentVariable("VIVIFY_FACE_MODELS");
+        if (!string.IsNullOrEmpty(env)) return env;
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "data", "face-api", "model");
+            if (Directory.Exists(candidate)) return candidate;
+        }
+        return Path.Combine(Directory.GetCurrentDirectory(), "data", "face-api", "model");
+    }
+
+    /// <summary>The directory, checked to hold the manifests; a one-line error saying how to get them otherwise.</summary>
+    public static string Require(string? dir)
+    {
+        var d = dir ?? DefaultDirectory();
+        if (!File.Exists(Path.Combine(d, SsdMobilenetv1.ModelName + "-weights_manifest.json")))
+            throw new VivifyException($"{d}: the face-api networks are not there; run make setup (build/face-models.sh), or give --models DIR / set VIVIFY_FACE_MODELS");
+        return d;
+    }
+}
