@@ -1,0 +1,30 @@
+using static TorchSharp.torch;
+
+namespace Vivify.Heads;
+
+/// <summary>
+/// Adaptive instance normalisation (Huang and Belongie 2017) as the generator uses it: each channel of each
+/// sample normalised over its pixels (biased variance, ε = 1e-5 as nn.InstanceNorm2d), then scaled and shifted
+/// by person-specific coefficients taken from ψ̂ = P ê (Zakharov et al. Sec. 3.2).
+/// </summary>
+public static class AdaIN
+{
+    public const double Eps = 1e-5;
+
+    /// <summary><paramref name="x"/> [B,C,H,W]; <paramref name="scale"/> and <paramref name="bias"/> [B,C].</summary>
+    public static Tensor Apply(Tensor x, Tensor scale, Tensor bias, double eps = Eps)
+    {
+        using var scope = NewDisposeScope();
+        var mean = x.mean([2, 3], keepdim: true);
+        var var = x.var([2, 3], unbiased: false, keepdim: true);
+        var normalized = (x - mean) / (var + eps).sqrt();
+        var result = normalized * scale.unsqueeze(-1).unsqueeze(-1) + bias.unsqueeze(-1).unsqueeze(-1);
+        return result.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Splits a slice of ψ̂ [B, 2C] into the scale (first C) and the bias (last C) of one AdaIN layer with C channels.
+    /// </summary>
+    public static (Tensor Scale, Tensor Bias) Split(Tensor psi, long channels) =>
+        (psi.narrow(1, 0, channels), psi.narrow(1, channels, channels));
+}
