@@ -128,6 +128,7 @@ public class StateDictTests
         }
         Assert.Same(weight, target.first.weight);
         Assert.True(weight.requires_grad);
+        GC.KeepAlive(source); // a collected module frees its parameters, which the comparison above reads
         Assert.True(weight.is_leaf);
         Assert.Contains(optimizer.ParamGroups[0].Params, p => ReferenceEquals(p, weight));
     }
