@@ -57,7 +57,7 @@ public static class Cli
             // error a moment before our own signal handler has cancelled: give it that moment.
             if (inner is OperationCanceledException || cancel.IsCancellationRequested || (cancel.CanBeCanceled && cancel.WaitHandle.WaitOne(200)))
             {
-                err.WriteLine("vivify: interrupted; no partial output was kept.");
+                err.WriteLine("vivify: interrupted; unfinished outputs were removed (checkpoints already saved are kept: continue with --resume).");
                 return 130;
             }
             if (inner is VivifyException ve)

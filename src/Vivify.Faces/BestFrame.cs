@@ -38,33 +38,10 @@ public static class BestFrame
         for (var i = 0; i < n; i++) { mx += points[i, 0]; my += points[i, 1]; }
         mx /= n; my /= n;
         var centred = Enumerable.Range(0, n).Select(i => (X: points[i, 0] - mx, Y: points[i, 1] - my)).ToList();
-        var scale = Math.Sqrt(HullArea(centred));
+        var scale = Math.Sqrt(ConvexHull.Area(centred));
         if (!(scale > 0)) throw new VivifyException("landmarks: all points on one line; the face is not usable for best-frame search");
         var result = new double[2 * n];
         for (var i = 0; i < n; i++) { result[2 * i] = centred[i].X / scale; result[2 * i + 1] = centred[i].Y / scale; }
         return result;
-    }
-
-    /// <summary>Area of the convex hull (Andrew's monotone chain, shoelace), as scipy's ConvexHull(points).volume in 2D.</summary>
-    private static double HullArea(IReadOnlyList<(double X, double Y)> points)
-    {
-        var p = points.Distinct().OrderBy(q => q.X).ThenBy(q => q.Y).ToArray();
-        if (p.Length < 3) return 0;
-        var hull = new (double X, double Y)[2 * p.Length];
-        var k = 0;
-        static double Cross((double X, double Y) o, (double X, double Y) a, (double X, double Y) b) => (a.X - o.X) * (b.Y - o.Y) - (a.Y - o.Y) * (b.X - o.X);
-        for (var i = 0; i < p.Length; i++)
-        {
-            while (k >= 2 && Cross(hull[k - 2], hull[k - 1], p[i]) <= 0) k--;
-            hull[k++] = p[i];
-        }
-        for (int i = p.Length - 2, lower = k + 1; i >= 0; i--)
-        {
-            while (k >= lower && Cross(hull[k - 2], hull[k - 1], p[i]) <= 0) k--;
-            hull[k++] = p[i];
-        }
-        double twice = 0;
-        for (var i = 0; i < k - 1; i++) twice += hull[i].X * hull[i + 1].Y - hull[i + 1].X * hull[i].Y;
-        return Math.Abs(twice) / 2;
     }
 }

@@ -16,6 +16,7 @@ public sealed class StylizeSession : IDisposable
 {
     private readonly StylizeTrainer _trainer;
     private PatchSampler? _sampler;
+    private IReadOnlyList<Keyframe> _keyframes = [];
     private readonly int _seed;
 
     public StylizeSession(StylizeConfig config, int inputChannels, Vgg19Features? vgg, int seed = 0, Device? device = null)
@@ -57,7 +58,20 @@ public sealed class StylizeSession : IDisposable
             if (k.Pre.shape[0] != Generator.InputChannels)
                 throw new VivifyException($"keyframe inputs have {k.Pre.shape[0]} channels but the model takes {Generator.InputChannels}: train with the same --aux setting as the model");
         _sampler = new PatchSampler(keyframes, Config.TrainingDataset.PatchSize, _seed + (int)Steps);
+        // The session owns its keyframes: those it is handed replace (and free) the previous ones.
+        var previous = _keyframes;
+        _keyframes = keyframes;
+        DisposeKeyframes(previous, keep: keyframes);
     }
+
+    private static void DisposeKeyframes(IReadOnlyList<Keyframe> keyframes, IReadOnlyList<Keyframe> keep)
+    {
+        var kept = new HashSet<Tensor>(keep.SelectMany(Tensors), ReferenceEqualityComparer.Instance);
+        foreach (var t in keyframes.SelectMany(Tensors))
+            if (!kept.Contains(t)) t.Dispose();
+    }
+
+    private static IEnumerable<Tensor> Tensors(Keyframe k) => k.Mask is null ? [k.Pre, k.Post] : [k.Pre, k.Post, k.Mask];
 
     /// <summary>One discriminator and one generator step on a batch of patches.</summary>
     public StepLosses Step()
@@ -113,6 +127,8 @@ public sealed class StylizeSession : IDisposable
     public void Dispose()
     {
         _trainer.Dispose();
+        DisposeKeyframes(_keyframes, keep: []);
+        _keyframes = [];
         Generator.Dispose();
         Discriminator.Dispose();
         Perception?.Dispose();

@@ -33,8 +33,8 @@ public sealed class StylizeWatchTests
             var clock = Stopwatch.StartNew();
             while (!condition())
             {
-                Assert.False(run.IsCompleted, $"watch ended early: {err}");
-                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(90), $"timed out waiting for {what}: {err}");
+                Assert.False(run.IsCompleted, $"watch ended early: {Log()}");
+                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(90), $"timed out waiting for {what}: {Log()}");
                 Thread.Sleep(100);
             }
         }

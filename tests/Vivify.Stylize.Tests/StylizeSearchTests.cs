@@ -67,7 +67,8 @@ public sealed class StylizeSearchTests
         Assert.Equal(grid.Settings(), started);
         foreach (var r in results)
         {
-            Assert.True(r.Seconds >= 1.0 && r.Seconds < 10, $"{r.Setting}: {r.Seconds:F2} s");
+            // At least the budget; the end is only bounded loosely (one step past the budget may be slow on a busy machine).
+            Assert.True(r.Seconds >= 1.0 && r.Seconds < 60, $"{r.Setting}: {r.Seconds:F2} s");
             Assert.True(r.Steps >= 2, $"{r.Setting}: {r.Steps} steps");
             Assert.InRange(r.Ssim, -1, 1);
             // Training must do clearly better than the same network untrained (same seed, no steps); how much

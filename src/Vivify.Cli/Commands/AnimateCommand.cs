@@ -29,9 +29,12 @@ public static class AnimateCommand
         var batch = new Option<int>("--batch") { Description = "Driving frames per batch through the networks", DefaultValueFactory = _ => 4 };
         var fps = new Option<double>("--fps") { Description = "Frame rate of a driving directory of frames (videos keep theirs)", DefaultValueFactory = _ => 25 };
         var noAudio = new Option<bool>("--no-audio") { Description = "Leave out the driving video's audio" };
+        var findBest = new Option<bool>("--find-best-frame") { Description = "Start relative motion from the driving frame whose face landmarks are closest to the source's (the published --find_best_frame; needs the face-api networks of make setup)" };
+        var face = new Option<int?>("--face") { Description = "With --find-best-frame: which face of the source (0-based, left to right; default the largest)" };
+        var models = new Option<string?>("--models") { Description = "With --find-best-frame: directory of the face-api networks (default: data/face-api/model, or VIVIFY_FACE_MODELS)" };
         var cmd = new Command("animate", "Animate a picture with the motion of a driving video (First Order Motion Model)")
         {
-            source, driving, checkpoint, config, output, mode, adapt, start, sideBySide, precision, batch, fps, noAudio,
+            source, driving, checkpoint, config, output, mode, adapt, start, sideBySide, precision, batch, fps, noAudio, findBest, face, models,
         };
         cmd.SetAction((parse, cancel) =>
         {
@@ -51,7 +54,13 @@ public static class AnimateCommand
                 FolderFps = parse.GetValue(fps),
                 Audio = !parse.GetValue(noAudio),
                 Device = parse.GetValue(Cli.Device) ?? "cpu",
+                FindBestFrame = parse.GetValue(findBest),
+                Face = parse.GetValue(face),
+                FaceModels = parse.GetValue(models),
+                Log = parse.GetValue(Cli.Quiet) ? TextWriter.Null : parse.InvocationConfiguration.Error,
             };
+            if (request.FindBestFrame && parse.GetResult(start) is not null)
+                throw new UsageException("--find-best-frame chooses the initial frame itself; give it or --driving-start, not both");
             request.Validate();
             return Task.FromResult(Progress.Run(parse, progress => Run(request, progress, cancel)));
         });
@@ -80,12 +89,18 @@ public static class AnimateCommand
         public double FolderFps { get; init; } = 25;
         public bool Audio { get; init; } = true;
         public string Device { get; init; } = "cpu";
+        public bool FindBestFrame { get; init; }
+        public int? Face { get; init; }
+        public string? FaceModels { get; init; }
+        public TextWriter Log { get; init; } = TextWriter.Null;
 
         public void Validate()
         {
             if (Batch < 1 || Batch > 1024) throw new UsageException($"--batch {Batch} must be between 1 and 1024");
             if (DrivingStart < 0) throw new UsageException("--driving-start must be 0 or more");
             if (Options.AdaptScale && !Options.Relative) throw new UsageException("--adapt-scale scales relative movement; use it with --mode relative");
+            if (FindBestFrame && !Options.Relative) throw new UsageException("--find-best-frame chooses the initial frame of relative motion; use it with --mode relative");
+            if (Face is not null && !FindBestFrame) throw new UsageException("--face chooses the source's face for --find-best-frame; add --find-best-frame");
             if (!(FolderFps > 0)) throw new UsageException($"--fps {FolderFps} must be a positive number");
             if (!Directory.Exists(Output) && InputPath.IsStill(Output))
                 throw new UsageException($"{Output}: animate writes a video; use .mp4, .mov, .mkv, .gif, or a directory name for PNG frames");
@@ -105,7 +120,10 @@ public static class AnimateCommand
 
         using var sourceImage = ResizeOwned(sourceFrame.ToTensor(), height, width);
         using var prepared = model.Transfer.Prepare(sourceImage.unsqueeze(0).to(model.Device));
-        using var initial = InitialKeypoints(model, video, r.DrivingStart, height, width);
+        var drivingStart = r.FindBestFrame
+            ? AnimateBestFrame.Find(r.Source, sourceImage, video, r.Driving, r.Face, r.FaceModels, progress, r.Log, cancel)
+            : r.DrivingStart;
+        using var initial = InitialKeypoints(model, video, drivingStart, height, width);
 
         var options = new VideoWriteOptions
         {

@@ -68,6 +68,9 @@ public static class FacesCropCommand
             if (segments.Count == 0)
                 throw new VivifyException($"{inPath}: no face stays in view for {parse.GetValue(minFrames)} frames in a row; nothing to crop (lower --min-frames for short clips)");
             var written = new List<string>();
+            var completed = new List<string>();
+            try
+            {
             for (var i = 0; i < segments.Count; i++)
             {
                 var s = segments[i];
@@ -91,7 +94,15 @@ public static class FacesCropCommand
                     writer.Complete();
                     return 0;
                 });
+                completed.Add(target);
                 written.Add($"{target} (frames {s.Start}–{s.End - 1}, region {s.Width}x{s.Height} at {s.Left},{s.Top})");
+            }
+            }
+            catch
+            {
+                // One job, one result: segments already written go too when a later one fails or is interrupted.
+                foreach (var done in completed) File.Delete(done);
+                throw;
             }
             if (!parse.GetValue(Cli.Quiet))
                 foreach (var w in written) parse.InvocationConfiguration.Error.WriteLine($"faces crop: wrote {w}");

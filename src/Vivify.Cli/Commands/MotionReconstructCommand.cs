@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Vivify.Media;
 using Vivify.Motion;
 using Vivify.Motion.Data;
 using Vivify.Motion.Evaluation;
@@ -42,20 +43,33 @@ public static class MotionReconstructCommand
             Directory.CreateDirectory(outDir);
             var shape = cfg.dataset_params.frame_shape;
             using var reader = new VideoReader(shape[0], shape[1], cacheBytes: 0);
-            var results = Progress.Run(parse, p =>
+            var written = new List<string>();
+            List<VideoReconstruction> results;
+            try
             {
-                using var task = p.Start("reconstruct", videos.Count, "videos");
-                var list = new List<VideoReconstruction>();
-                foreach (var path in videos)
+                results = Progress.Run(parse, p =>
                 {
-                    using var scope = NewDisposeScope();
-                    var name = Path.GetFileNameWithoutExtension(path.TrimEnd('/'));
-                    var video = reader.Read(path).permute(0, 3, 1, 2).to(ScalarType.Float32).div(255f);
-                    list.Add(Reconstruction.Run(name, video, kp, gen, Path.Combine(outDir, name + ".mp4"), cancel));
-                    task.Advance();
-                }
-                return list;
-            });
+                    using var task = p.Start("reconstruct", videos.Count, "videos");
+                    var list = new List<VideoReconstruction>();
+                    foreach (var path in videos)
+                    {
+                        using var scope = NewDisposeScope();
+                        var name = Path.GetFileNameWithoutExtension(path.TrimEnd('/'));
+                        var video = reader.Read(path).permute(0, 3, 1, 2).to(ScalarType.Float32).div(255f);
+                        var target = Path.Combine(outDir, name + ".mp4");
+                        list.Add(Reconstruction.Run(name, video, kp, gen, target, cancel));
+                        written.Add(target);
+                        task.Advance();
+                    }
+                    return list;
+                });
+            }
+            catch
+            {
+                // One job, one result: the videos of an unfinished evaluation go, as its table would be missing.
+                foreach (var done in written) File.Delete(done);
+                throw;
+            }
 
             var inv = CultureInfo.InvariantCulture;
             var frames = results.Sum(r => r.Frames);
@@ -64,7 +78,11 @@ public static class MotionReconstructCommand
             var csv = new List<string> { "video,frames,l1,first_frame_l1" };
             csv.AddRange(results.Select(r => string.Create(inv, $"{r.Name},{r.Frames},{r.L1:R},{r.FirstFrameL1:R}")));
             csv.Add(string.Create(inv, $"overall,{frames},{overall:R},{baseline:R}"));
-            File.WriteAllLines(Path.Combine(outDir, "reconstruction.csv"), csv);
+            using (var table = AtomicOutput.ForFile(Path.Combine(outDir, "reconstruction.csv")))
+            {
+                File.WriteAllLines(table.TempPath, csv);
+                table.Commit();
+            }
             var o = parse.InvocationConfiguration.Output;
             if (!parse.GetValue(Cli.Quiet))
             {

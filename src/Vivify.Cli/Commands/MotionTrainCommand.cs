@@ -40,7 +40,8 @@ public static class MotionTrainCommand
                 NoPretrainedVgg = parse.GetValue(noVgg),
                 Seed = parse.GetValue(Cli.Seed) ?? 0,
                 AlignCorners = parse.GetValue(alignCorners),
-                VisualizeEvery = Math.Max(0, parse.GetValue(visualize)),
+                VisualizeEvery = parse.GetValue(visualize) >= 0 ? parse.GetValue(visualize)
+                    : throw new UsageException($"--visualize-every {parse.GetValue(visualize)}: give 0 (never) or a positive number of steps"),
             };
             var err = parse.InvocationConfiguration.Error;
             var quiet = parse.GetValue(Cli.Quiet);

@@ -32,6 +32,10 @@ public static class StylizeCommand
             var videoPath = parse.GetValue(video) ?? throw new UsageException("stylize needs --video IN (or a subcommand: train, apply, watch)");
             var outPath = parse.GetValue(output) ?? throw new UsageException("stylize needs -o OUT.mp4 or -o DIR");
             if (parse.GetValue(render) < 1) throw new UsageException("--render-batch must be at least 1");
+            // Output paths are checked before minutes of training, not after.
+            StylizeInputs.CheckOutput(outPath, "-o", video: true);
+            if (parse.GetValue(preview) is { } pv) StylizeInputs.CheckOutput(pv, "--preview", video: true);
+            if (parse.GetValue(model) is { } mp) StylizeInputs.CheckOutput(mp, "--model", video: false);
             var config = o.LoadConfig(parse);
             var budget = o.Budget(parse);
             var filter = o.Filter(parse);

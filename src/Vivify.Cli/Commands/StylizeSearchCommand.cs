@@ -58,7 +58,11 @@ public static class StylizeSearchCommand
                 var (frame, painted) = ReadPair(src, k, "--key");
                 return new Keyframe(frame * 2 - 1, painted * 2 - 1);
             }).ToList();
-            var (holdFrame, holdPainted) = ReadPair(src, parse.GetValue(holdout)!, "--holdout");
+            var holdoutSpec = parse.GetValue(holdout)!;
+            var keyFrames = parse.GetValue(key)!.Select(k => k.Split('=')[0].TrimStart('0')).ToHashSet();
+            if (keyFrames.Contains(holdoutSpec.Split('=')[0].TrimStart('0')))
+                throw new UsageException($"--holdout {holdoutSpec}: that frame is also a --key, so it would not be held out; score on a frame the network does not train on");
+            var (holdFrame, holdPainted) = ReadPair(src, holdoutSpec, "--holdout");
             using var perception = vggPath is null ? null
                 : new PerceptualVGG19(StylizeCheckpoints.LoadVgg19(vggPath), baseConfig.PerceptionLoss.PerceptionModel.Args.FeatureLayers,
                     baseConfig.PerceptionLoss.PerceptionModel.Args.UseNormalization);

@@ -117,7 +117,13 @@ public static class StylizeWatchCommand
                         cache.Clear();
                     }
                 }
-                if (session.Steps > 0) { Preview(); Log($"stopped after {session.Steps} steps; model kept at {p.Model}, previews in {p.PreviewDir}"); }
+                if (session.Steps > 0)
+                {
+                    Preview();
+                    foreach (var x in cache.Values) x.Dispose();
+                    cache.Clear();
+                    Log($"stopped after {session.Steps} steps; model kept at {p.Model}, previews in {p.PreviewDir}");
+                }
                 else Log("stopped before any training step; nothing written");
                 return 0;
             }));

@@ -22,6 +22,7 @@ public static class SyntheticDataset
         double testFraction, IProgressReporter progress, CancellationToken cancel = default)
     {
         if (videos < 2) throw new UsageException($"--videos {videos}: give at least 2 (one to train on, one to test)");
+        if (frames is < 2 or > 10_000) throw new UsageException($"--frames {frames}: give 2 to 10000 frames per video");
         if (testFraction is <= 0 or >= 1) throw new UsageException($"--test-fraction {testFraction} must be between 0 and 1");
         var test = Math.Clamp((int)Math.Ceiling(videos * testFraction), 1, videos - 1);
         using var output = AtomicOutput.ForDirectory(root);
