@@ -72,6 +72,13 @@ public static class Cli
         }
     }
 
+    /// <summary>For commands that compute on the CPU only: a --device other than cpu is refused rather than ignored.</summary>
+    public static void RequireCpu(ParseResult parse, string command)
+    {
+        var device = parse.GetValue(Device) ?? "cpu";
+        if (device != "cpu") throw new UsageException($"{command} runs on the CPU in this version; drop --device {device}");
+    }
+
     /// <summary>Applies --threads, --seed and --device to TorchSharp before a command's work.</summary>
     public static void ApplyGlobals(ParseResult parse)
     {

@@ -102,4 +102,15 @@ public class ErrorPolicyTests
         Assert.Equal(1, code);
         Assert.Contains("   at ", e);
     }
+
+    [Theory]
+    [InlineData("cuda")]
+    [InlineData("cuda:1")]
+    public void Cpu_only_commands_refuse_another_device_instead_of_ignoring_it(string device)
+    {
+        var parse = Cli.Build().Parse(["faces", "detect", "in.png", "-o", "out.png", "--device", device]);
+        var e = Assert.Throws<UsageException>(() => Cli.RequireCpu(parse, "faces"));
+        Assert.Equal($"faces runs on the CPU in this version; drop --device {device}", e.Message);
+        Cli.RequireCpu(Cli.Build().Parse(["faces", "detect", "in.png", "-o", "out.png"]), "faces");
+    }
 }

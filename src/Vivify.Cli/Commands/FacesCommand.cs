@@ -35,6 +35,7 @@ public static class FacesCommand
         cmd.SetAction((parse, cancel) =>
         {
             Cli.ApplyGlobals(parse);
+            Cli.RequireCpu(parse, "faces");
             var inPath = parse.GetValue(input)!;
             var outPath = parse.GetValue(output)!;
             var kind = parse.GetValue(detector) switch

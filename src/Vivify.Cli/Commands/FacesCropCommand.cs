@@ -28,6 +28,7 @@ public static class FacesCropCommand
         cmd.SetAction((parse, cancel) =>
         {
             Cli.ApplyGlobals(parse);
+            Cli.RequireCpu(parse, "faces crop");
             var inPath = parse.GetValue(video)!;
             var outPath = parse.GetValue(output)!;
             var side = parse.GetValue(size);

@@ -25,8 +25,7 @@ public static class MotionReconstructCommand
         cmd.SetAction((parse, cancel) =>
         {
             Cli.ApplyGlobals(parse);
-            if ((parse.GetValue(Cli.Device) ?? "cpu") != "cpu")
-                throw new UsageException("motion reconstruction runs on the CPU in this version; drop --device");
+            Cli.RequireCpu(parse, "motion reconstruction");
             var configPath = parse.GetValue(config)!;
             var cfg = FommConfig.Load(configPath);
             var cpkPath = parse.GetValue(checkpoint)!;

@@ -24,8 +24,7 @@ public static class MotionTrainCommand
         cmd.SetAction((parse, cancel) =>
         {
             Cli.ApplyGlobals(parse);
-            if ((parse.GetValue(Cli.Device) ?? "cpu") != "cpu")
-                throw new UsageException("motion training runs on the CPU in this version; drop --device");
+            Cli.RequireCpu(parse, "motion training");
             if (parse.GetValue(vgg) is not null && parse.GetValue(noVgg))
                 throw new UsageException("give either --vgg19 FILE or --no-pretrained-vgg, not both");
             var configPath = parse.GetValue(config)!;

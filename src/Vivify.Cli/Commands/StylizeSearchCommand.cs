@@ -37,6 +37,7 @@ public static class StylizeSearchCommand
         cmd.SetAction((parse, cancel) =>
         {
             Cli.ApplyGlobals(parse);
+            Cli.RequireCpu(parse, "stylize search");
             var searchGrid = new SearchGrid
             {
                 PatchSizes = ParseList(parse.GetValue(patch)!, "--patch-sizes", s => int.Parse(s, CultureInfo.InvariantCulture)),
