@@ -2,6 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using Vivify.Torch.Checkpoints;
 using Vivify.Torch.StateDicts;
+using Vivify.Torch.Modules;
 using static TorchSharp.torch;
 
 namespace Vivify.Heads;
@@ -21,16 +22,7 @@ public sealed class VggFaceFeatures : nn.Module<Tensor, Tensor>
 
     public VggFaceFeatures() : base(nameof(VggFaceFeatures))
     {
-        var layers = new List<(string, nn.Module<Tensor, Tensor>)>();
-        long inC = 3;
-        foreach (var v in Layout)
-        {
-            if (v == 0) { layers.Add((layers.Count.ToString(), nn.MaxPool2d(2, stride: 2))); continue; }
-            layers.Add((layers.Count.ToString(), nn.Conv2d(inC, v, 3, stride: 1, padding: 1)));
-            layers.Add((layers.Count.ToString(), nn.ReLU()));
-            inC = v;
-        }
-        features = nn.Sequential(layers);
+        features = nn.Sequential(TorchvisionVgg.MakeLayers(Layout).Select((layer, i) => (i.ToString(), layer)));
         RegisterComponents();
     }
 

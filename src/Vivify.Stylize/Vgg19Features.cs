@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using Vivify.Torch.Modules;
 using static TorchSharp.torch;
 
 namespace Vivify.Stylize;
@@ -17,18 +18,8 @@ public sealed class Vgg19Features : nn.Module<Tensor, Tensor>
 
     public Vgg19Features() : base(nameof(Vgg19Features))
     {
-        var layers = new List<(string, nn.Module<Tensor, Tensor>)>();
-        long inC = 3;
-        foreach (var v in Layout)
-        {
-            if (v == 0) { layers.Add((layers.Count.ToString(), nn.MaxPool2d(2, stride: 2))); continue; }
-            layers.Add((layers.Count.ToString(), nn.Conv2d(inC, v, 3, stride: 1, padding: 1)));
-            // torchvision's ReLU is in-place; callers that keep a feature clone it first (PerceptualVGG19 does),
-            // so an out-of-place ReLU gives the same values.
-            layers.Add((layers.Count.ToString(), nn.ReLU()));
-            inC = v;
-        }
-        features = nn.Sequential(layers);
+        // PerceptualVGG19 clones the features it keeps, so the out-of-place ReLU gives torchvision's values.
+        features = nn.Sequential(TorchvisionVgg.MakeLayers(Layout).Select((layer, i) => (i.ToString(), layer)));
         RegisterComponents();
     }
 

@@ -2,6 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using Vivify.Torch.Checkpoints;
 using Vivify.Torch.StateDicts;
+using Vivify.Torch.Modules;
 using static TorchSharp.torch;
 
 namespace Vivify.Motion.Training;
@@ -25,16 +26,8 @@ public sealed class Vgg19 : nn.Module<Tensor, List<Tensor>>
 
     public Vgg19() : base(nameof(Vgg19))
     {
-        var layers = new List<(int Index, nn.Module<Tensor, Tensor> Layer)>();
-        long inC = 3;
-        foreach (var v in Layout)
-        {
-            if (v == 0) { layers.Add((layers.Count, nn.MaxPool2d(2, stride: 2))); continue; }
-            layers.Add((layers.Count, nn.Conv2d(inC, v, 3, stride: 1, padding: 1)));
-            // torchvision's ReLU is in place; every slice output is a fresh tensor here, so out-of-place gives the same values.
-            layers.Add((layers.Count, nn.ReLU()));
-            inC = v;
-        }
+        // Every slice output is a fresh tensor, so the out-of-place ReLU gives torchvision's values.
+        var layers = TorchvisionVgg.MakeLayers(Layout).Select((layer, i) => (Index: i, Layer: layer)).ToList();
         Sequential Slice(int s) => nn.Sequential(layers.Where(l => l.Index >= Bounds[s] && l.Index < Bounds[s + 1])
             .Select(l => (l.Index.ToString(), l.Layer)));
         slice1 = Slice(0);
