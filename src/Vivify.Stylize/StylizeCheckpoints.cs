@@ -1,4 +1,5 @@
 using Vivify.Torch.Checkpoints;
+using Vivify.Torch.Modules;
 using Vivify.Torch.StateDicts;
 using static TorchSharp.torch;
 
@@ -71,14 +72,10 @@ public static class StylizeCheckpoints
     /// <summary>torchvision's VGG19 `features` from its state dict file (the classifier is ignored).</summary>
     public static Vgg19Features LoadVgg19(string path)
     {
-        if (!File.Exists(path)) throw new VivifyException($"{path}: VGG19 weights not found: give torchvision's vgg19-dcbb9e9d.pth");
-        if (TorchFile.Load(path) is not PyDict dict)
-            throw new VivifyException($"{path}: not a state dict: give torchvision's vgg19-dcbb9e9d.pth");
-        var features = new PyDict("collections.OrderedDict");
-        foreach (var (key, value) in dict)
-            if (key is string s && s.StartsWith("features.", StringComparison.Ordinal)) features[s] = value;
         var vgg = new Vgg19Features();
-        StateDict.Load(vgg, features, strict: true, source: path);
+        var state = TorchvisionVgg.ReadFeatures(path, int.MaxValue, "give torchvision's vgg19-dcbb9e9d.pth")
+            .Select(f => new KeyValuePair<string, Tensor>($"features.{f.Index}.{f.Name}", f.Value));
+        StateDict.Load(vgg, state, strict: true, source: path);
         return vgg;
     }
 }

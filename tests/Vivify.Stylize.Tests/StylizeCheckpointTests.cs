@@ -87,4 +87,21 @@ torch.save(sd, sys.argv[1])
         }
         finally { Directory.Delete(dir, true); }
     }
+
+    [Fact]
+    public void Vgg19FileWithoutFeaturesIsRefusedInOneLine()
+    {
+        var dir = Directory.CreateTempSubdirectory("vivify-vgg").FullName;
+        try
+        {
+            var path = System.IO.Path.Combine(dir, "not-vgg.pth");
+            Vivify.Torch.Checkpoints.TorchSave.Save(new Vivify.Torch.Checkpoints.PyDict { { "classifier.0.weight", TorchSharp.torch.zeros(2, 2) } }, path);
+            var e = Assert.Throws<VivifyException>(() => StylizeCheckpoints.LoadVgg19(path));
+            Assert.Contains("no VGG 'features.N' weights", e.Message);
+            Assert.Contains("vgg19-dcbb9e9d.pth", e.Message);
+            var missing = Assert.Throws<VivifyException>(() => StylizeCheckpoints.LoadVgg19(System.IO.Path.Combine(dir, "none.pth")));
+            Assert.Contains("VGG19 weights not found", missing.Message);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
 }

@@ -69,23 +69,15 @@ public sealed class Vgg19 : nn.Module<Tensor, List<Tensor>>
     /// </summary>
     public static Vgg19 Load(string path)
     {
-        if (!File.Exists(path)) throw new VivifyException($"{path}: VGG19 weights not found: give torchvision's vgg19-dcbb9e9d.pth (or --no-pretrained-vgg)");
-        if (TorchFile.Load(path) is not PyDict dict)
-            throw new VivifyException($"{path}: not a state dict: give torchvision's vgg19-dcbb9e9d.pth");
+        var features = TorchvisionVgg.ReadFeatures(path, Bounds[^1], "give torchvision's vgg19-dcbb9e9d.pth (or --no-pretrained-vgg)");
         var vgg = new Vgg19();
         var state = new Dictionary<string, Tensor>
         {
             ["mean"] = vgg.mean,
             ["std"] = vgg.std,
         };
-        foreach (var (key, value) in dict)
-        {
-            if (key is not string s || !s.StartsWith("features.", StringComparison.Ordinal) || value is not Tensor t) continue;
-            var parts = s.Split('.');
-            if (parts.Length != 3 || !int.TryParse(parts[1], out var index) || index >= Bounds[^1]) continue;
-            var slice = Array.FindLastIndex(Bounds, b => b <= index) + 1;
-            state[$"slice{slice}.{index}.{parts[2]}"] = t;
-        }
+        foreach (var (index, name, t) in features)
+            state[$"slice{Array.FindLastIndex(Bounds, b => b <= index) + 1}.{index}.{name}"] = t;
         StateDict.Load(vgg, state, strict: true, source: path);
         return vgg;
     }

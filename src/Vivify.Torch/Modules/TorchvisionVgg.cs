@@ -1,3 +1,4 @@
+using Vivify.Torch.Checkpoints;
 using static TorchSharp.torch;
 
 namespace Vivify.Torch.Modules;
@@ -23,5 +24,26 @@ public static class TorchvisionVgg
             inC = v;
         }
         return layers;
+    }
+
+    /// <summary>
+    /// The <c>features.N.weight</c> / <c>features.N.bias</c> tensors of torchvision's VGG state-dict file (such as
+    /// vgg19-dcbb9e9d.pth, zip or legacy format) with N &lt; <paramref name="maxIndex"/>, in file order; the classifier
+    /// and deeper layers are left out. A missing file, a file that is not a state dict or one without VGG features
+    /// fails in one line ending with <paramref name="fix"/>.
+    /// </summary>
+    public static List<(int Index, string Name, Tensor Value)> ReadFeatures(string path, int maxIndex, string fix)
+    {
+        if (!File.Exists(path)) throw new VivifyException($"{path}: VGG19 weights not found: {fix}");
+        if (TorchFile.Load(path) is not PyDict dict) throw new VivifyException($"{path}: not a state dict: {fix}");
+        var features = new List<(int, string, Tensor)>();
+        foreach (var (key, value) in dict)
+        {
+            if (key is not string s || !s.StartsWith("features.", StringComparison.Ordinal) || value is not Tensor t) continue;
+            var parts = s.Split('.');
+            if (parts.Length == 3 && int.TryParse(parts[1], out var index) && index < maxIndex) features.Add((index, parts[2], t));
+        }
+        if (features.Count == 0) throw new VivifyException($"{path}: holds no VGG 'features.N' weights: {fix}");
+        return features;
     }
 }
