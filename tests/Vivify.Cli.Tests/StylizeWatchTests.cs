@@ -6,8 +6,10 @@ namespace Vivify.Cli.Tests;
 /// <summary>`vivify stylize watch`: keeps training, picks up edited keyframes without restarting, previews, stops cleanly.</summary>
 public sealed class StylizeWatchTests
 {
-    [Fact]
-    public async Task WatchPicksUpAChangedKeyframeAndKeepsTheModelOnStop()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // with the auxiliary guide, rebuilt (flows recomputed) when a keyframe changes
+    public async Task WatchPicksUpAChangedKeyframeAndKeepsTheModelOnStop(bool aux)
     {
         using var h = new CliHarness();
         var project = Directory.CreateDirectory(h.PathOf("proj")).FullName;
@@ -26,8 +28,8 @@ public sealed class StylizeWatchTests
         var err = TextWriter.Synchronized(sw);
         string Log() { lock (err) return sw.ToString(); }
         using var cts = new CancellationTokenSource();
-        var run = Task.Run(() => Cli.Run(["stylize", "watch", "--project", project, "--config", h.PathOf("tiny.yaml"), "--preview-every", "1", "--frames", "3,5"],
-            TextWriter.Null, err, cts.Token));
+        string[] args = ["stylize", "watch", "--project", project, "--config", h.PathOf("tiny.yaml"), "--preview-every", "1", "--frames", "3,5", .. (aux ? new[] { "--aux" } : [])];
+        var run = Task.Run(() => Cli.Run(args, TextWriter.Null, err, cts.Token));
         void WaitFor(Func<bool> condition, string what)
         {
             var clock = Stopwatch.StartNew();
@@ -54,7 +56,7 @@ public sealed class StylizeWatchTests
         Assert.True(code == 0, Log());
         Assert.Contains("stopped after", Log());
         using var g = Vivify.Stylize.StylizeCheckpoints.LoadGenerator(Path.Combine(project, "model.pth"));
-        Assert.Equal(3, g.InputChannels);
+        Assert.Equal(aux ? 6 : 3, g.InputChannels);
         Assert.DoesNotContain(Directory.GetFileSystemEntries(project, "*", SearchOption.AllDirectories), n => n.Contains(".vivify-tmp-"));
     }
 }

@@ -61,6 +61,9 @@ public static class StylizeWatchCommand
                     var keys = p.Keys(clip);
                     if (keys.Count == 0) { Log($"no keyframes in {p.KeysDir} yet; waiting"); return true; }
                     var guide = aux ? StylizeInputs.Guide(clip, keys) : null;
+                    // The guide keeps only its points; the flows of the whole clip (16 bytes a pixel a frame) are not
+                    // kept while watching, and the previews recompute the few they need.
+                    if (guide is not null) clip.ReleaseFlowsBefore(clip.Count);
                     var newPrep = new FramePrep(clip, filter, guide);
                     if (guide is not null || prep is null) { foreach (var t in cache.Values) t.Dispose(); cache.Clear(); }
                     prep = newPrep;
