@@ -46,11 +46,22 @@ public sealed class StylizeErrorTests
         var good = h.Picture("good.png", 32, 24);
         var before = h.Entries();
         using var cts = new CancellationTokenSource();
-        var run = Task.Run(() => h.Run(cts.Token, "stylize", "--video", clip, "--key", $"0={good}", "--steps", "100000", "-o", h.PathOf("out.mp4"), "--model", h.PathOf("m.pth")));
-        await Task.Delay(TimeSpan.FromSeconds(8));
-        Assert.False(run.IsCompleted, "the run ended before it could be interrupted");
+        var sw = new StringWriter();
+        var err = TextWriter.Synchronized(sw);
+        string Log() { lock (err) return sw.ToString(); }
+        var run = Task.Run(() => Cli.Run(["stylize", "--video", clip, "--key", $"0={good}", "--steps", "100000", "-o", h.PathOf("out.mp4"), "--model", h.PathOf("m.pth")],
+            TextWriter.Null, err, cts.Token));
+        // Interrupt once training is under way: the plain-text progress prints its first "train:" line after 5 s of steps.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!Log().Contains("train: "))
+        {
+            Assert.False(run.IsCompleted, $"the run ended before it could be interrupted: {Log()}");
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(120), $"training did not start: {Log()}");
+            await Task.Delay(100);
+        }
         cts.Cancel();
-        var (code, _, e) = await run;
+        var code = await run;
+        var e = Log();
         Assert.True(code == 130, e);
         Assert.Contains("interrupted", e);
         Assert.Equal(before, h.Entries());
