@@ -28,6 +28,7 @@ public static class StylizeReport
         public string Output = Path.Combine(OpsReport.RepoRoot(), "bench", "stylize", "results.md");
         public bool Keep;
         public bool SinglePass;
+        public bool Average;
     }
 
     public static int Run(string[] args)
@@ -48,7 +49,7 @@ public static class StylizeReport
             foreach (var (name, vgg) in variants)
             {
                 using var perception = vgg is null ? null : new PerceptualVGG19(StylizeCheckpoints.LoadVgg19(vgg), [0, 3, 5], use_normalization: false);
-                var ours = StylizeRuns.Vivify(frames, o.Budgets, perception, o.Seed, o.SinglePass);
+                var ours = StylizeRuns.Vivify(frames, o.Budgets, perception, o.Seed, o.SinglePass, o.Average);
                 var theirs = publishedOk
                     ? StylizeRuns.Published(o.Published!, work, frames, o.Budgets, o.Threads, vgg, o.Seed, Path.Combine(work, "published-" + (vgg is null ? "plain" : "vgg")))
                     : null;
@@ -172,6 +173,7 @@ public static class StylizeReport
                 case "--quick": break;
                 case "--keep": o.Keep = true; break;
                 case "--single-pass": o.SinglePass = true; break;
+                case "--average": o.Average = true; break;
                 case "--clip": o.Clip = Next(); break;
                 case "--start": o.Start = long.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--frames": o.Frames = Int(Next()); break;

@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 namespace Vivify.Bench;
 
 /// <summary>Quality of one side after one training budget: steps so far, training seconds so far, mean PSNR/SSIM.</summary>
-public sealed record BudgetScore(double Budget, long Steps, double TrainSeconds, double Psnr, double Ssim);
+public sealed record BudgetScore(double Budget, long Steps, double TrainSeconds, double Psnr, double Ssim, double AveragePsnr = double.NaN, double AverageSsim = double.NaN);
 
 /// <summary>The two sides of bench/stylize: Vivify in process, the published code through bench/stylize/fspbt_bench.py.</summary>
 public static class StylizeRuns
@@ -18,7 +18,8 @@ public static class StylizeRuns
     /// Trains reference_P on the keyframes, cumulatively, up to each budget (seconds of training wall time; the clock
     /// stops while frames are stylized and scored), and scores all other frames after each.
     /// </summary>
-    public static List<BudgetScore> Vivify(IReadOnlyList<BenchFrame> frames, IReadOnlyList<double> budgets, PerceptualVGG19? perception, long seed, bool singlePass)
+    public static List<BudgetScore> Vivify(IReadOnlyList<BenchFrame> frames, IReadOnlyList<double> budgets, PerceptualVGG19? perception, long seed, bool singlePass,
+        bool average = false)
     {
         var config = StylizeConfig.Parse(TimedTraining.ReferencePYaml, "reference_P");
         var keys = frames.Where(f => f.IsKey)
@@ -27,6 +28,7 @@ public static class StylizeRuns
         var (g, d) = TimedTraining.BuildModels(config, 3);
         using var generator = g;
         using var discriminator = d;
+        using var ema = average ? new GeneratorAverage(generator, new GeneratorJ(config.Generator.Args)) : null;
         using var trainer = new StylizeTrainer(generator, discriminator, perception, config) { SingleGeneratorPass = singlePass };
         var sampler = new PatchSampler(keys, config.TrainingDataset.PatchSize, seed: (int)seed);
         var scores = new List<BudgetScore>();
@@ -34,16 +36,19 @@ public static class StylizeRuns
         long steps = 0;
         foreach (var budget in budgets)
         {
-            var (s, t) = TimedTraining.Train(trainer, sampler, config.Trainer.BatchSize, budget - spent);
+            var (s, t) = TimedTraining.Train(trainer, sampler, config.Trainer.BatchSize, budget - spent, afterStep: ema is null ? null : ema.Update);
             steps += s;
             spent += t;
-            var (psnr, ssim) = StylizeBenchData.Score(frames, f =>
+            (double, double) Score(GeneratorJ model) => StylizeBenchData.Score(frames, f =>
             {
                 var pre = ImageIO.Read(f.FramePath) * 2 - 1;
-                return Keyframe.ToImageSpace(FullFrame.Stylize(generator, pre.unsqueeze(0))[0]).to(float32) / 255;
+                return Keyframe.ToImageSpace(FullFrame.Stylize(model, pre.unsqueeze(0))[0]).to(float32) / 255;
             });
-            scores.Add(new BudgetScore(budget, steps, spent, psnr, ssim));
-            Console.WriteLine($"stylize bench: Vivify{(perception is null ? "" : " +VGG")} {budget} s: {steps} steps, PSNR {psnr:F2} dB, SSIM {ssim:F4}");
+            var (psnr, ssim) = Score(generator);
+            var (avgPsnr, avgSsim) = ema is null ? (double.NaN, double.NaN) : Score(ema.Model);
+            scores.Add(new BudgetScore(budget, steps, spent, psnr, ssim, avgPsnr, avgSsim));
+            Console.WriteLine($"stylize bench: Vivify{(perception is null ? "" : " +VGG")} {budget} s: {steps} steps, PSNR {psnr:F2} dB, SSIM {ssim:F4}" +
+                (ema is null ? "" : $"; averaged generator PSNR {avgPsnr:F2} dB, SSIM {avgSsim:F4}"));
         }
         return scores;
     }

@@ -80,16 +80,19 @@ public static class StylizeSearch
 
     /// <summary>Trains one setting for <paramref name="seconds"/> and scores it on the held-out frame.</summary>
     public static SearchResult Evaluate(StylizeConfig config, SearchSetting setting, IReadOnlyList<Keyframe> keyframes, Tensor holdoutPre,
-        Tensor holdoutPainted, double seconds, PerceptualVGG19? perception = null, long seed = 0, CancellationToken cancel = default)
+        Tensor holdoutPainted, double seconds, PerceptualVGG19? perception = null, long seed = 0, CancellationToken cancel = default,
+        bool average = true)
     {
         manual_seed(seed);
         var (g, d) = TimedTraining.BuildModels(config, (int)keyframes[0].Pre.shape[0]);
         using var generator = g;
         using var discriminator = d;
+        // Scored as the stylization commands render: with the weight average unless average is false.
+        using var mean = average ? new GeneratorAverage(generator, new GeneratorJ(config.Generator.Args)) : null;
         using var trainer = new StylizeTrainer(generator, discriminator, perception, config);
         var sampler = new PatchSampler(keyframes, setting.PatchSize, seed: (int)seed);
-        var (steps, spent) = TimedTraining.Train(trainer, sampler, setting.BatchSize, seconds, cancel);
-        var (psnr, ssim) = TimedTraining.Score(generator, holdoutPre, holdoutPainted);
+        var (steps, spent) = TimedTraining.Train(trainer, sampler, setting.BatchSize, seconds, cancel, mean is null ? null : mean.Update);
+        var (psnr, ssim) = TimedTraining.Score(mean?.Model ?? generator, holdoutPre, holdoutPainted);
         return new SearchResult(setting, steps, spent, psnr, ssim);
     }
 

@@ -8,8 +8,10 @@ namespace Vivify.Stylize;
 
 /// <summary>
 /// A training run: generator, discriminator, optional VGG19 perception network and their optimizers, the keyframes it
-/// learns from (replaceable between steps, for live editing), and its model file: a torch.save zip holding
-/// {"generator", "discriminator", "opt_generator", "opt_discriminator" (state dicts), "steps", "meta"} that
+/// learns from (replaceable between steps, for live editing), by default a <see cref="GeneratorAverage"/> that
+/// inference uses, and its model file: a torch.save zip holding {"generator" (the weights inference uses: the average
+/// when there is one), "discriminator", "opt_generator", "opt_discriminator" (state dicts), "steps", "meta", and with
+/// an average "generator_trained" (the trained weights) and "average_updates"} that
 /// <see cref="StylizeCheckpoints.LoadGenerator"/> and PyTorch read, and <see cref="Resume"/> continues.
 /// </summary>
 public sealed class StylizeSession : IDisposable
@@ -19,7 +21,8 @@ public sealed class StylizeSession : IDisposable
     private IReadOnlyList<Keyframe> _keyframes = [];
     private readonly int _seed;
 
-    public StylizeSession(StylizeConfig config, int inputChannels, Vgg19Features? vgg, int seed = 0, Device? device = null)
+    /// <param name="average">Keep an average of the generator's weights for inference (<see cref="GeneratorAverage"/>); false is the published tool's behaviour.</param>
+    public StylizeSession(StylizeConfig config, int inputChannels, Vgg19Features? vgg, int seed = 0, Device? device = null, bool average = true)
     {
         Device = device ?? CPU;
         Config = config;
@@ -38,6 +41,12 @@ public sealed class StylizeSession : IDisposable
         }
         _trainer = new StylizeTrainer(Generator, Discriminator, Perception, config);
         _seed = seed;
+        if (average)
+        {
+            var copy = new GeneratorJ(config.Generator.Args);
+            if (Device.type != DeviceType.CPU) copy.to(Device);
+            Average = new GeneratorAverage(Generator, copy);
+        }
     }
 
     public StylizeConfig Config { get; }
@@ -47,6 +56,12 @@ public sealed class StylizeSession : IDisposable
     public DiscriminatorN_IN Discriminator { get; }
     public PerceptualVGG19? Perception { get; }
     public long Steps { get; private set; }
+
+    /// <summary>The averaged generator, or null when the session trains as the published tool does.</summary>
+    public GeneratorAverage? Average { get; }
+
+    /// <summary>The generator inference uses: the average when there is one, else the trained generator.</summary>
+    public GeneratorJ InferenceGenerator => Average?.Model ?? Generator;
 
     /// <summary>Extra values kept in the model file (e.g. how the inputs were prepared); strings, numbers and lists of them.</summary>
     public PyDict Meta { get; set; } = new();
@@ -80,6 +95,7 @@ public sealed class StylizeSession : IDisposable
         using var scope = NewDisposeScope();
         var (pre, post, already) = _sampler.Sample(Config.Trainer.BatchSize);
         var losses = _trainer.Step(pre.to(Device), post.to(Device), already.to(Device));
+        Average?.Update();
         Steps++;
         return losses;
     }
@@ -87,7 +103,7 @@ public sealed class StylizeSession : IDisposable
     /// <summary>Stylizes model-space inputs [N,C,H,W] → [N,3,H,W] in [-1,1] (eval mode; training mode comes back at the next step).</summary>
     public Tensor Stylize(Tensor inputs)
     {
-        using var y = FullFrame.Stylize(Generator, inputs.to(Device));
+        using var y = FullFrame.Stylize(InferenceGenerator, inputs.to(Device));
         return y.cpu();
     }
 
@@ -96,30 +112,39 @@ public sealed class StylizeSession : IDisposable
     {
         var root = new PyDict
         {
-            ["generator"] = StateDict.ToPyDict(Generator),
+            ["generator"] = StateDict.ToPyDict(InferenceGenerator),
             ["discriminator"] = StateDict.ToPyDict(Discriminator),
             ["opt_generator"] = AdamStateDict.Save(_trainer.GeneratorOptimizer),
             ["opt_discriminator"] = AdamStateDict.Save(_trainer.DiscriminatorOptimizer!),
             ["steps"] = Steps,
             ["meta"] = Meta,
         };
+        if (Average is not null)
+        {
+            root["generator_trained"] = StateDict.ToPyDict(Generator);
+            root["average_updates"] = Average.Updates;
+        }
         TorchSave.Save(root, path);
     }
 
     /// <summary>Loads a model file written by <see cref="Save"/> to continue training it.</summary>
-    public static StylizeSession Resume(string path, StylizeConfig config, Vgg19Features? vgg, int seed = 0, Device? device = null)
+    public static StylizeSession Resume(string path, StylizeConfig config, Vgg19Features? vgg, int seed = 0, Device? device = null, bool average = true)
     {
         if (!File.Exists(path)) throw new VivifyException($"{path}: model file not found: drop --resume to start a new model");
         if (TorchFile.Load(path) is not PyDict root || !root.ContainsKey("discriminator") || root["generator"] is not PyDict g)
             throw new VivifyException($"{path}: not a Vivify training file (a published model holds no discriminator or optimizer state): drop --resume");
         var inferred = StylizeCheckpoints.InferGeneratorConfig(g, path);
         config.Generator.Args = inferred;
-        var session = new StylizeSession(config, inferred.InputChannels, vgg, seed, device);
-        StateDict.Load(session.Generator, g, strict: true, source: path);
+        var session = new StylizeSession(config, inferred.InputChannels, vgg, seed, device, average);
+        // "generator" holds the average when the file has one; the trained weights are then under "generator_trained".
+        var trained = root.TryGetValue("generator_trained", out var t) && t is PyDict raw ? raw : g;
+        StateDict.Load(session.Generator, trained, strict: true, source: path);
         StateDict.Load(session.Discriminator, (PyDict)root["discriminator"]!, strict: true, source: path);
         AdamStateDict.Load(session._trainer.GeneratorOptimizer, (PyDict)root["opt_generator"]!, path);
         AdamStateDict.Load(session._trainer.DiscriminatorOptimizer!, (PyDict)root["opt_discriminator"]!, path);
         session.Steps = root.TryGetValue("steps", out var s) && s is long n ? n : 0;
+        if (session.Average is not null)
+            session.Average.Restore(g, root.TryGetValue("average_updates", out var u) && u is long updates && !ReferenceEquals(trained, g) ? updates : 0, path);
         if (root.TryGetValue("meta", out var m) && m is PyDict meta) session.Meta = meta;
         return session;
     }
@@ -129,6 +154,7 @@ public sealed class StylizeSession : IDisposable
         _trainer.Dispose();
         DisposeKeyframes(_keyframes, keep: []);
         _keyframes = [];
+        Average?.Dispose();
         Generator.Dispose();
         Discriminator.Dispose();
         Perception?.Dispose();

@@ -29,10 +29,10 @@ public static class TimedTraining
     /// <summary>
     /// Runs trainer steps on batches from <paramref name="sampler"/> until <paramref name="seconds"/> of wall time have
     /// passed (patch sampling counted, as the published loop counts its data loader). At least one step runs.
-    /// Returns the number of steps and the seconds actually spent.
+    /// <paramref name="afterStep"/> runs after each step, inside the budget. Returns the number of steps and the seconds actually spent.
     /// </summary>
     public static (long Steps, double Seconds) Train(StylizeTrainer trainer, PatchSampler sampler, int batchSize, double seconds,
-        CancellationToken cancel = default)
+        CancellationToken cancel = default, Action? afterStep = null)
     {
         if (batchSize < 1) throw new UsageException($"batch size {batchSize} is too small: use at least 1");
         var clock = Stopwatch.StartNew();
@@ -43,6 +43,7 @@ public static class TimedTraining
             using var scope = NewDisposeScope();
             var (pre, post, already) = sampler.Sample(batchSize);
             trainer.Step(pre, post, already);
+            afterStep?.Invoke();
             steps++;
         }
         while (clock.Elapsed.TotalSeconds < seconds);

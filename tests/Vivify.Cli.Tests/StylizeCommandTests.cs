@@ -75,6 +75,11 @@ public sealed class StylizeCommandTests
         Assert.Contains("resuming", again.Err);
         Assert.Contains("at step 2", again.Err);
         Assert.Contains("4 steps; model written", again.Err);
+        static bool HasTrainedCopy(string model) => ((Vivify.Torch.Checkpoints.PyDict)Vivify.Torch.Checkpoints.TorchFile.Load(model)!).ContainsKey("generator_trained");
+        Assert.True(HasTrainedCopy(h.PathOf("m.pth"))); // "generator" is the weight average, the trained weights beside it
+        var plain = h.Run("stylize", "train", "--video", clip, "--key", $"3={painted}", "--model", h.PathOf("plain.pth"), "--steps", "1", "--config", config, "--no-average");
+        Assert.True(plain.Code == 0, plain.Err);
+        Assert.False(HasTrainedCopy(h.PathOf("plain.pth")));
 
         var pic = h.Run("stylize", "apply", "-o", h.PathOf("one.png"), "--input", painted, "--model", h.PathOf("m.pth"));
         Assert.True(pic.Code == 0, pic.Err);

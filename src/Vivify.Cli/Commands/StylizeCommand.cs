@@ -48,7 +48,7 @@ public static class StylizeCommand
             var prep = new FramePrep(clip, filter, guide);
             var keyframes = StylizeInputs.Keyframes(keys, prep);
             var vgg = StylizeInputs.Vgg(parse.GetValue(o.Vgg19), config, err, quiet);
-            using var session = new StylizeSession(config, prep.Channels, vgg, (int)(parse.GetValue(Cli.Seed) ?? 0), StylizeInputs.Device(parse));
+            using var session = new StylizeSession(config, prep.Channels, vgg, (int)(parse.GetValue(Cli.Seed) ?? 0), StylizeInputs.Device(parse), o.Average(parse));
             session.SetKeyframes(keyframes);
             session.Meta = StylizeOptions.Meta(filter, keys, guide, keyframes.Select(k => k.Mask).ToArray());
             if (!quiet) err.WriteLine($"stylize: {clip.Count} frames {clip.Width}×{clip.Height}, {keys.Count} keyframe(s), pre-filter {filter.ToString().ToLowerInvariant()}{(guide is null ? "" : ", auxiliary guide channels")}");

@@ -15,6 +15,7 @@ internal sealed class StylizeOptions
     public readonly Option<string?> Config = new("--config") { Description = "Training configuration YAML (default: the published reference_P values, configs/stylize-reference_P.yaml)" };
     public readonly Option<bool> Aux = new("--aux") { Description = "Add the auxiliary Gaussian-disk guide channels (flow-advected), for temporal coherence" };
     public readonly Option<string> Prefilter = new("--prefilter") { Description = "Input pre-filter: temporal (published, along optical flow), spatial (per frame), none", DefaultValueFactory = _ => "temporal" };
+    public readonly Option<bool> NoAverage = new("--no-average") { Description = "Stylize with the last trained weights, as the published tool does, instead of their running average" };
     public readonly Option<int?> Batch = new("--batch") { Description = "Patches per training step (default: the configuration's batch_size)" };
 
     public const long DefaultSteps = 2000;
@@ -22,7 +23,7 @@ internal sealed class StylizeOptions
     public void AddTo(Command cmd, bool keys = true)
     {
         if (keys) { cmd.Options.Add(Keys); cmd.Options.Add(Masks); }
-        foreach (var o in new Option[] { Steps, Minutes, Vgg19, Config, Aux, Prefilter, Batch }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { Steps, Minutes, Vgg19, Config, Aux, Prefilter, Batch, NoAverage }) cmd.Options.Add(o);
     }
 
     public StylizeConfig LoadConfig(ParseResult parse)
@@ -35,6 +36,9 @@ internal sealed class StylizeOptions
         }
         return config;
     }
+
+    /// <summary>Whether the session keeps the weight average for inference (not with --no-average).</summary>
+    public bool Average(ParseResult parse) => !parse.GetValue(NoAverage);
 
     public PreFilter Filter(ParseResult parse) => FramePrep.Parse(parse.GetValue(Prefilter) ?? "temporal");
 

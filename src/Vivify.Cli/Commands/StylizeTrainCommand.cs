@@ -52,8 +52,8 @@ public static class StylizeTrainCommand
             }
             var vgg = StylizeInputs.Vgg(parse.GetValue(o.Vgg19), config, err, quiet);
             using var session = parse.GetValue(resume)
-                ? StylizeSession.Resume(modelPath, config, vgg, seed, StylizeInputs.Device(parse))
-                : new StylizeSession(config, (int)keyframes[0].Pre.shape[0], vgg, seed, StylizeInputs.Device(parse));
+                ? StylizeSession.Resume(modelPath, config, vgg, seed, StylizeInputs.Device(parse), o.Average(parse))
+                : new StylizeSession(config, (int)keyframes[0].Pre.shape[0], vgg, seed, StylizeInputs.Device(parse), o.Average(parse));
             session.SetKeyframes(keyframes);
             session.Meta = meta;
             if (!quiet && parse.GetValue(resume)) err.WriteLine($"stylize train: resuming {modelPath} at step {session.Steps}");

@@ -41,8 +41,8 @@ public static class StylizeWatchCommand
             var aux = parse.GetValue(o.Aux);
             var seed = (int)(parse.GetValue(Cli.Seed) ?? 0);
             using var session = File.Exists(p.Model) && !parse.GetValue(fresh)
-                ? StylizeSession.Resume(p.Model, config, vgg, seed, StylizeInputs.Device(parse))
-                : new StylizeSession(config, aux ? 6 : 3, vgg, seed, StylizeInputs.Device(parse));
+                ? StylizeSession.Resume(p.Model, config, vgg, seed, StylizeInputs.Device(parse), o.Average(parse))
+                : new StylizeSession(config, aux ? 6 : 3, vgg, seed, StylizeInputs.Device(parse), o.Average(parse));
             if (session.Generator.InputChannels != (aux ? 6 : 3))
                 throw new VivifyException($"{p.Model}: the model was trained {(aux ? "without" : "with")} --aux; use the same setting, or --fresh");
             if (File.Exists(p.Model) && !parse.GetValue(fresh)) Log($"continuing {p.Model} at step {session.Steps}");
