@@ -18,9 +18,10 @@ public static class MotionReconstructCommand
         var data = new Option<string>("--data") { Description = "Test videos: DIR/test (or a dataset root holding train/ and test/)", Required = true };
         var output = new Option<string>("--out", "-o") { Description = "Output directory: NAME.mp4 (frame | prediction | occlusion) per video and reconstruction.csv", Required = true };
         var alignCorners = new Option<bool>("--align-corners") { Description = "grid_sample as PyTorch 1.0 (align_corners=True), for the published checkpoints" };
+        var heldOut = new Option<bool>("--held-out") { Description = "--data is a dataset root without train/ and test/: evaluate the videos its random split holds out (as training split it)" };
         var cmd = new Command("reconstruct", "Reconstruct each test video from its first frame and report the mean L1 (pixels in [0,1]) per video and overall")
         {
-            checkpoint, config, data, output, alignCorners,
+            checkpoint, config, data, output, alignCorners, heldOut,
         };
         cmd.SetAction((parse, cancel) =>
         {
@@ -37,7 +38,7 @@ public static class MotionReconstructCommand
             kp.eval();
             gen.eval();
 
-            var videos = Reconstruction.Videos(parse.GetValue(data)!);
+            var videos = Reconstruction.Videos(parse.GetValue(data)!, parse.GetValue(heldOut));
             var outDir = parse.GetValue(output)!;
             Directory.CreateDirectory(outDir);
             var shape = cfg.dataset_params.frame_shape;

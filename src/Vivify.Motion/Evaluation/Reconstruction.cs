@@ -15,15 +15,17 @@ public sealed record VideoReconstruction(string Name, int Frames, double L1, dou
 /// </summary>
 public static class Reconstruction
 {
-    /// <summary>The videos of a test folder (or of ROOT/test when given a dataset root).</summary>
-    public static List<string> Videos(string dir)
+    /// <summary>
+    /// The videos of a test folder (or of ROOT/test when given a dataset root); with <paramref name="heldOut"/>, the
+    /// test part of the random split of a root without train/ and test/ (<see cref="DatasetSplit"/>), as training used.
+    /// </summary>
+    public static List<string> Videos(string dir, bool heldOut = false)
     {
         if (!Directory.Exists(dir)) throw new VivifyException($"{dir}: directory not found; give the dataset's test folder (DIR/test)");
-        var test = Path.Combine(dir, "test");
-        if (Directory.Exists(test) && Directory.Exists(Path.Combine(dir, "train"))) dir = test;
-        var videos = Directory.EnumerateFileSystemEntries(dir)
-            .Where(p => !Path.GetFileName(p).StartsWith('.') && VideoReader.IsVideo(p))
-            .OrderBy(p => p, StringComparer.Ordinal).ToList();
+        List<string> videos;
+        if (DatasetSplit.HasPredefinedSplit(dir)) videos = DatasetSplit.VideosIn(Path.Combine(dir, "test"));
+        else if (heldOut) return DatasetSplit.RandomSplit(dir).Test;
+        else videos = DatasetSplit.VideosIn(dir);
         if (videos.Count == 0) throw new VivifyException($"{dir}: no videos (folders of frames, png strips or video files); give the dataset's test folder");
         return videos;
     }
