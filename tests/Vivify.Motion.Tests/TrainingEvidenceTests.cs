@@ -52,8 +52,8 @@ public class TrainingEvidenceTests(ITestOutputHelper output)
             var after = HeldOut(kp, gen, data, config, tracks);
             output.WriteLine($"held-out L1: untrained {before.L1:0.0000}, after 63 steps {after.L1:0.0000}, first frame repeated {after.Baseline:0.0000}; " +
                 $"keypoint-figure correlation: untrained {before.Follow:0.000}, trained {after.Follow:0.000}");
-            Assert.True(after.L1 < 0.9 * before.L1, $"L1 after training {after.L1} is not clearly below the untrained {before.L1}");
-            Assert.True(after.Follow > before.Follow + 0.05, $"keypoints do not follow the figures better after training: {before.Follow} -> {after.Follow}");
+            Assert.True(after.L1 < 0.8 * before.L1, $"L1 after training {after.L1} is not clearly below the untrained {before.L1}");
+            Assert.True(after.Follow > before.Follow + 0.1, $"keypoints do not follow the figures better after training: {before.Follow} -> {after.Follow}");
         }
         finally
         {
