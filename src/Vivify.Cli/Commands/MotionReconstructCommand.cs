@@ -112,7 +112,10 @@ public static class MotionReconstructCommand
         }
         if (parse.GetValue(Cli.Quiet)) return;
         var strong = follows.Where(k => k.Correlation >= 0.8).ToList();
+        // Keypoints may gather on one figure: count the figures that at least one keypoint follows.
+        var figures = results.Where(r => tracks.ContainsKey(r.Name)).Sum(r => tracks[r.Name].GetLength(1));
+        var followed = strong.Select(k => (k.Video, k.Figure)).Distinct().Count();
         parse.InvocationConfiguration.Output.WriteLine(string.Create(inv,
-            $"Keypoints following a figure: mean correlation {follows.Average(k => k.Correlation):0.000}; {strong.Count} of {follows.Count} with r >= 0.8 (their mean gain {(strong.Count > 0 ? strong.Average(k => k.Gain) : 0):0.00})"));
+            $"Keypoints following a figure: mean correlation {follows.Average(k => k.Correlation):0.000}; {strong.Count} of {follows.Count} with r >= 0.8 (their mean gain {(strong.Count > 0 ? strong.Average(k => k.Gain) : 0):0.00}); {followed} of {figures} figures followed by at least one"));
     }
 }
