@@ -52,5 +52,18 @@ public sealed class MotionCommandTests : IDisposable
         Assert.Matches(@"Reconstruction loss: 0\.\d{5} over 4 frames of 1 videos", output);
         Assert.True(File.Exists(Path.Combine(_cli.PathOf("rec"), "shapes0002.mp4")));
         Assert.Equal(3, File.ReadAllLines(Path.Combine(_cli.PathOf("rec"), "reconstruction.csv")).Length);
+
+        // With the synthetic set's tracks: how the keypoints follow the figures, and the random split's held-out part of a flat root.
+        var flat = _cli.PathOf("flat");
+        Directory.CreateDirectory(flat);
+        foreach (var f in Directory.GetFiles(Path.Combine(_cli.PathOf("data"), "train")).Concat(Directory.GetFiles(Path.Combine(_cli.PathOf("data"), "test"))))
+            File.Copy(f, Path.Combine(flat, Path.GetFileName(f)));
+        (code, output, err) = _cli.Run("motion", "reconstruct", "--checkpoint", Fixtures.Path("fomm", "checkpoint-zip.pth.tar"),
+            "--config", Fixtures.Path("fomm", "tiny.yaml"), "--data", flat, "--held-out", "-o", _cli.PathOf("rec2"),
+            "--tracks", Path.Combine(_cli.PathOf("data"), "tracks.csv"));
+        Assert.True(code == 0, err);
+        Assert.Matches(@"over 4 frames of 1 videos", output);
+        Assert.Matches(@"Keypoints following a figure: mean correlation -?\d\.\d{3}; \d+ of 10 with r >= 0\.8 .*; \d of 2 figures followed by at least one", output);
+        Assert.Equal(11, File.ReadAllLines(Path.Combine(_cli.PathOf("rec2"), "keypoint-tracking.csv")).Length);
     }
 }

@@ -18,9 +18,11 @@ public static class MotionReconstructCommand
         var data = new Option<string>("--data") { Description = "Test videos: DIR/test (or a dataset root holding train/ and test/)", Required = true };
         var output = new Option<string>("--out", "-o") { Description = "Output directory: NAME.mp4 (frame | prediction | occlusion) per video and reconstruction.csv", Required = true };
         var alignCorners = new Option<bool>("--align-corners") { Description = "grid_sample as PyTorch 1.0 (align_corners=True), for the published checkpoints" };
+        var heldOut = new Option<bool>("--held-out") { Description = "--data is a dataset root without train/ and test/: evaluate the videos its random split holds out (as training split it)" };
+        var tracks = new Option<string?>("--tracks") { Description = "tracks.csv of 'vivify motion synth' (figure centres per frame): also report how well the keypoints follow the figures" };
         var cmd = new Command("reconstruct", "Reconstruct each test video from its first frame and report the mean L1 (pixels in [0,1]) per video and overall")
         {
-            checkpoint, config, data, output, alignCorners,
+            checkpoint, config, data, output, alignCorners, heldOut, tracks,
         };
         cmd.SetAction((parse, cancel) =>
         {
@@ -37,7 +39,8 @@ public static class MotionReconstructCommand
             kp.eval();
             gen.eval();
 
-            var videos = Reconstruction.Videos(parse.GetValue(data)!);
+            var trackSet = parse.GetValue(tracks) is { } tracksPath ? KeypointTracking.LoadTracks(tracksPath) : null;
+            var videos = Reconstruction.Videos(parse.GetValue(data)!, parse.GetValue(heldOut));
             var outDir = parse.GetValue(output)!;
             Directory.CreateDirectory(outDir);
             var shape = cfg.dataset_params.frame_shape;
@@ -88,8 +91,31 @@ public static class MotionReconstructCommand
                 foreach (var r in results) o.WriteLine(string.Create(inv, $"{r.Name,-24} L1 {r.L1:0.00000}  (first frame repeated: {r.FirstFrameL1:0.00000})"));
                 o.WriteLine(string.Create(inv, $"Reconstruction loss: {overall:0.00000} over {frames} frames of {results.Count} videos (first frame repeated: {baseline:0.00000})"));
             }
+            if (trackSet is not null) ReportTracking(results, trackSet, outDir, parse);
             return Task.FromResult(0);
         });
         return cmd;
+    }
+
+    /// <summary>OUT/keypoint-tracking.csv and a summary: how well each keypoint follows the figure it follows best.</summary>
+    private static void ReportTracking(List<VideoReconstruction> results, Dictionary<string, float[,,]> tracks, string outDir, ParseResult parse)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var follows = KeypointTracking.Score(results, tracks);
+        if (follows.Count == 0) throw new VivifyException("--tracks: none of the test videos is in the tracks file; give the tracks.csv of this dataset");
+        var csv = new List<string> { "video,keypoint,figure,correlation,gain" };
+        csv.AddRange(follows.Select(k => string.Create(inv, $"{k.Video},{k.Keypoint},{k.Figure},{k.Correlation:R},{k.Gain:R}")));
+        using (var table = AtomicOutput.ForFile(Path.Combine(outDir, "keypoint-tracking.csv")))
+        {
+            File.WriteAllLines(table.TempPath, csv);
+            table.Commit();
+        }
+        if (parse.GetValue(Cli.Quiet)) return;
+        var strong = follows.Where(k => k.Correlation >= 0.8).ToList();
+        // Keypoints may gather on one figure: count the figures that at least one keypoint follows.
+        var figures = results.Where(r => tracks.ContainsKey(r.Name)).Sum(r => tracks[r.Name].GetLength(1));
+        var followed = strong.Select(k => (k.Video, k.Figure)).Distinct().Count();
+        parse.InvocationConfiguration.Output.WriteLine(string.Create(inv,
+            $"Keypoints following a figure: mean correlation {follows.Average(k => k.Correlation):0.000}; {strong.Count} of {follows.Count} with r >= 0.8 (their mean gain {(strong.Count > 0 ? strong.Average(k => k.Gain) : 0):0.00}); {followed} of {figures} figures followed by at least one"));
     }
 }

@@ -10,7 +10,7 @@ public static class MotionTrainCommand
     public static Command Create()
     {
         var config = new Option<string>("--config") { Description = "Training configuration (published YAML layout, e.g. vox-256.yaml)", Required = true };
-        var data = new Option<string>("--data") { Description = "Dataset root holding train/ and test/", Required = true };
+        var data = new Option<string>("--data") { Description = "Dataset root holding train/ and test/ (without them, a random 80/20 split of its videos)", Required = true };
         var output = new Option<string>("--out", "-o") { Description = "Run directory: checkpoints (EEEEEEEE-checkpoint.pth.tar) and log.csv", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue from the newest checkpoint in the run directory" };
         var vgg = new Option<string?>("--vgg19") { Description = "torchvision's VGG19 weights (vgg19-dcbb9e9d.pth) for the perceptual loss" };

@@ -13,8 +13,8 @@ public sealed record FramePair(Tensor source, Tensor driving, string name) : IDi
 }
 
 /// <summary>
-/// FramesDataset of the published frames_dataset.py over ROOT/train and ROOT/test: each entry a folder of frames, a
-/// video file or a png strip. For training an item is two frames drawn with replacement and sorted, then augmented;
+/// FramesDataset of the published frames_dataset.py over ROOT/train and ROOT/test (or, without them, a random split of
+/// the videos in ROOT: <see cref="DatasetSplit"/>): each entry a folder of frames, a video file or a png strip. For training an item is two frames drawn with replacement and sorted, then augmented;
 /// with id_sampling the items are the ids (names up to '#') and each draw picks one of that id's .mp4 videos, as
 /// published. Randomness comes from the caller's <see cref="Random"/>, so items are reproducible on any thread.
 /// </summary>
@@ -27,18 +27,20 @@ public sealed class FramesDataset : IDisposable
     public FramesDataset(string root_dir, IReadOnlyList<int> frame_shape, bool id_sampling, bool is_train, Augmentation? augmentation)
     {
         if (!Directory.Exists(root_dir)) throw new VivifyException($"{root_dir}: dataset directory not found; give a directory holding train/ and test/");
-        if (!Directory.Exists(Path.Combine(root_dir, "train")) || !Directory.Exists(Path.Combine(root_dir, "test")))
-            throw new VivifyException($"{root_dir}: expected the published layout, train/ and test/ folders of videos; create them (vivify motion synth makes an example)");
         if (frame_shape.Count < 2) throw new VivifyException("config: dataset_params.frame_shape must be [height, width, 3]");
-        this.root_dir = Path.Combine(root_dir, is_train ? "train" : "test");
+        var predefined = DatasetSplit.HasPredefinedSplit(root_dir);
+        if (!predefined && (Directory.Exists(Path.Combine(root_dir, "train")) || Directory.Exists(Path.Combine(root_dir, "test"))))
+            throw new VivifyException($"{root_dir}: has only one of train/ and test/; add the other, or move the videos to the root for a random split");
+        this.root_dir = predefined ? Path.Combine(root_dir, is_train ? "train" : "test") : root_dir;
         this.is_train = is_train;
         this.id_sampling = id_sampling && is_train;
         _reader = new VideoReader(frame_shape[0], frame_shape[1]);
         _augmentation = is_train ? augmentation ?? Augmentation.None : Augmentation.None;
 
-        var entries = Directory.EnumerateFileSystemEntries(this.root_dir)
-            .Where(p => !Path.GetFileName(p).StartsWith('.') && VideoReader.IsVideo(p))
-            .OrderBy(p => p, StringComparer.Ordinal).ToList();
+        // Without train/ and test/, the published loader's random split (train_test_split, test_size 0.2); see DatasetSplit.
+        var entries = predefined
+            ? DatasetSplit.VideosIn(this.root_dir)
+            : is_train ? DatasetSplit.RandomSplit(root_dir).Train : DatasetSplit.RandomSplit(root_dir).Test;
         if (this.id_sampling)
         {
             foreach (var p in entries.Where(p => p.EndsWith(".mp4", StringComparison.OrdinalIgnoreCase)))

@@ -1,4 +1,6 @@
+using System.Globalization;
 using Vivify.Media;
+using Vivify.Motion.Evaluation;
 using static TorchSharp.torch;
 
 namespace Vivify.Motion.Data;
@@ -14,7 +16,8 @@ public enum VideoStorage
 
 /// <summary>
 /// Writes a <see cref="SyntheticVideos"/> dataset in the published layout: ROOT/train/NAME and ROOT/test/NAME, the
-/// last <c>ceil(videos·testFraction)</c> videos held out for testing. The directory appears whole or not at all.
+/// last <c>ceil(videos·testFraction)</c> videos held out for testing, and ROOT/tracks.csv with every figure's body
+/// centre per frame (for <see cref="KeypointTracking"/>). The directory appears whole or not at all.
 /// </summary>
 public static class SyntheticDataset
 {
@@ -28,15 +31,19 @@ public static class SyntheticDataset
         using var output = AtomicOutput.ForDirectory(root);
         Directory.CreateDirectory(Path.Combine(output.TempPath, "train"));
         Directory.CreateDirectory(Path.Combine(output.TempPath, "test"));
+        var tracks = new List<string> { "video,frame,figure,x,y" };
         using (var task = progress.Start("synth", videos, "videos"))
         {
             for (var i = 0; i < videos; i++)
             {
                 cancel.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
-                var video = SyntheticVideos.Generate(seed, i, size, frames);
+                var video = SyntheticVideos.Generate(seed, i, size, frames, out var centres);
                 var split = i < videos - test ? "train" : "test";
                 var name = $"shapes{i:D4}";
+                for (var f = 0; f < frames; f++)
+                    for (var k = 0; k < centres.GetLength(1); k++)
+                        tracks.Add(string.Create(CultureInfo.InvariantCulture, $"{name},{f},{k},{centres[f, k, 0]:R},{centres[f, k, 1]:R}"));
                 if (storage == VideoStorage.Strip)
                     ImageIO.Write(Path.Combine(output.TempPath, split, name + ".png"), cat(video.unbind(0), dim: 2));
                 else
@@ -48,6 +55,7 @@ public static class SyntheticDataset
                 task.Advance();
             }
         }
+        File.WriteAllLines(Path.Combine(output.TempPath, KeypointTracking.TracksFile), tracks);
         output.Commit();
         return (videos - test, test);
     }

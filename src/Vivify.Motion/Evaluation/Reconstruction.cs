@@ -4,8 +4,8 @@ using static TorchSharp.torch;
 
 namespace Vivify.Motion.Evaluation;
 
-/// <summary>Reconstruction L1 of one test video: the model's, and the copy-the-first-frame baseline's.</summary>
-public sealed record VideoReconstruction(string Name, int Frames, double L1, double FirstFrameL1);
+/// <summary>Reconstruction L1 of one test video: the model's, and the copy-the-first-frame baseline's; the driving keypoints per frame [frames, num_kp, 2].</summary>
+public sealed record VideoReconstruction(string Name, int Frames, double L1, double FirstFrameL1, float[,,] Keypoints);
 
 /// <summary>
 /// The published reconstruction mode: each test video reconstructed from its first frame (keypoints of the first
@@ -15,15 +15,17 @@ public sealed record VideoReconstruction(string Name, int Frames, double L1, dou
 /// </summary>
 public static class Reconstruction
 {
-    /// <summary>The videos of a test folder (or of ROOT/test when given a dataset root).</summary>
-    public static List<string> Videos(string dir)
+    /// <summary>
+    /// The videos of a test folder (or of ROOT/test when given a dataset root); with <paramref name="heldOut"/>, the
+    /// test part of the random split of a root without train/ and test/ (<see cref="DatasetSplit"/>), as training used.
+    /// </summary>
+    public static List<string> Videos(string dir, bool heldOut = false)
     {
         if (!Directory.Exists(dir)) throw new VivifyException($"{dir}: directory not found; give the dataset's test folder (DIR/test)");
-        var test = Path.Combine(dir, "test");
-        if (Directory.Exists(test) && Directory.Exists(Path.Combine(dir, "train"))) dir = test;
-        var videos = Directory.EnumerateFileSystemEntries(dir)
-            .Where(p => !Path.GetFileName(p).StartsWith('.') && VideoReader.IsVideo(p))
-            .OrderBy(p => p, StringComparer.Ordinal).ToList();
+        List<string> videos;
+        if (DatasetSplit.HasPredefinedSplit(dir)) videos = DatasetSplit.VideosIn(Path.Combine(dir, "test"));
+        else if (heldOut) return DatasetSplit.RandomSplit(dir).Test;
+        else videos = DatasetSplit.VideosIn(dir);
         if (videos.Count == 0) throw new VivifyException($"{dir}: no videos (folders of frames, png strips or video files); give the dataset's test folder");
         return videos;
     }
@@ -41,6 +43,7 @@ public static class Reconstruction
         using var kp_source = kp_detector.forward(source);
         double sum = 0, baseline = 0;
         var frames = (int)video.shape[0];
+        var keypoints = new float[frames, kp_source.value.shape[1], 2];
         using var writer = sideBySide is null ? null : new VideoWriter(sideBySide, new VideoWriteOptions { FrameRate = "10" });
         for (var f = 0; f < frames; f++)
         {
@@ -48,6 +51,9 @@ public static class Reconstruction
             using var frameScope = NewDisposeScope();
             var driving = video[f..(f + 1)];
             using var kp_driving = kp_detector.forward(driving);
+            var values = kp_driving.value[0].to(ScalarType.Float32).data<float>().ToArray();
+            for (var k = 0; k < keypoints.GetLength(1); k++)
+                for (var c = 0; c < 2; c++) keypoints[f, k, c] = values[k * 2 + c];
             using var @out = generator.forward(source, kp_driving, kp_source);
             sum += (@out.prediction - driving).abs().mean().to(ScalarType.Float64).item<double>();
             baseline += (source - driving).abs().mean().to(ScalarType.Float64).item<double>();
@@ -60,6 +66,6 @@ public static class Reconstruction
             }
         }
         writer?.Complete();
-        return new VideoReconstruction(name, frames, sum / frames, baseline / frames);
+        return new VideoReconstruction(name, frames, sum / frames, baseline / frames, keypoints);
     }
 }

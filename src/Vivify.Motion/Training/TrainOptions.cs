@@ -6,7 +6,7 @@ public sealed record TrainOptions
     public required FommConfig Config { get; init; }
     /// <summary>The configuration file, for messages.</summary>
     public required string ConfigPath { get; init; }
-    /// <summary>Dataset root holding train/ and test/.</summary>
+    /// <summary>Dataset root holding train/ and test/ (or videos to split at random: <see cref="Data.DatasetSplit"/>).</summary>
     public required string DataDir { get; init; }
     /// <summary>Run directory: checkpoints and log.csv.</summary>
     public required string RunDir { get; init; }
