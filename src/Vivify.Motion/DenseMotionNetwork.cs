@@ -76,10 +76,10 @@ public sealed class DenseMotionNetwork : nn.Module
         if (kp_driving.jacobian is not null)
         {
             var jacobian = matmul(kp_source.jacobian!, Inverse(kp_driving.jacobian));
-            jacobian = jacobian.unsqueeze(-3).unsqueeze(-3);
-            jacobian = jacobian.repeat(1, 1, h, w, 1, 1);
-            coordinate_grid = matmul(jacobian, coordinate_grid.unsqueeze(-1));
-            coordinate_grid = coordinate_grid.squeeze(-1);
+            // The published code repeats the 2×2 Jacobian to every pixel and multiplies h·w column vectors;
+            // the same products as one [h·w, 2] × Jᵀ per keypoint.
+            coordinate_grid = matmul(coordinate_grid.reshape(bs, num_kp, h * w, 2), jacobian.transpose(-1, -2));
+            coordinate_grid = coordinate_grid.view(bs, num_kp, h, w, 2);
         }
         var driving_to_source = coordinate_grid + kp_source.value.view(bs, num_kp, 1, 1, 2);
         identity_grid = identity_grid.repeat(bs, 1, 1, 1, 1);

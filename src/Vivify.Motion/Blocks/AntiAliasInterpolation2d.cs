@@ -5,7 +5,7 @@ namespace Vivify.Motion.Blocks;
 
 /// <summary>
 /// Band-limited downsampling: a depthwise Gaussian blur (σ = (1/scale − 1)/2, buffer <c>weight</c>)
-/// followed by taking every (1/scale)-th pixel.
+/// followed by taking every (1/scale)-th pixel (computed as a strided convolution).
 /// </summary>
 public sealed class AntiAliasInterpolation2d : nn.Module<Tensor, Tensor>
 {
@@ -44,8 +44,9 @@ public sealed class AntiAliasInterpolation2d : nn.Module<Tensor, Tensor>
         if (scale == 1.0) return input.alias();
         using var scope = NewDisposeScope();
         var @out = nn.functional.pad(input, [ka, kb, ka, kb]);
-        @out = nn.functional.conv2d(@out, weight, groups: groups);
-        @out = @out[.., .., TensorIndex.Slice(null, null, int_inv_scale), TensorIndex.Slice(null, null, int_inv_scale)];
+        // The published code convolves at every pixel and keeps every int_inv_scale-th (out[:, :, ::s, ::s]);
+        // a convolution with that stride computes only the pixels kept: the same values, 1/s² of the work.
+        @out = nn.functional.conv2d(@out, weight, strides: [int_inv_scale, int_inv_scale], groups: groups);
         return @out.MoveToOuterDisposeScope();
     }
 }

@@ -31,13 +31,22 @@ internal sealed class FoldedConv : IDisposable
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        // Computed in float32 (or float64) whatever the model's dtype, then stored in the model's dtype.
         var dtype = conv.weight!.dtype;
-        var compute = dtype == ScalarType.Float64 ? ScalarType.Float64 : ScalarType.Float32;
+        var (w, b) = Fold(conv, norm);
+        return new FoldedConv(w.to(dtype).detach().MoveToOuterDisposeScope(), b.to(dtype).detach().MoveToOuterDisposeScope(), padding, groups).DetachAll();
+    }
+
+    /// <summary>
+    /// The folded weight and bias, computed in float32 (float64 for a float64 model) whatever the model's dtype;
+    /// callers store them in the model's dtype. Call under no_grad, inside a dispose scope.
+    /// </summary>
+    internal static (Tensor weight, Tensor bias) Fold(Conv2d conv, BatchNorm2d norm)
+    {
+        var compute = conv.weight!.dtype == ScalarType.Float64 ? ScalarType.Float64 : ScalarType.Float32;
         var scale = norm.weight!.to(compute) / (norm.running_var!.to(compute) + Eps).sqrt();
         var w = conv.weight!.to(compute) * scale.view(-1, 1, 1, 1);
         var b = ((conv.bias?.to(compute) ?? zeros_like(scale)) - norm.running_mean!.to(compute)) * scale + norm.bias!.to(compute);
-        return new FoldedConv(w.to(dtype).detach().MoveToOuterDisposeScope(), b.to(dtype).detach().MoveToOuterDisposeScope(), padding, groups).DetachAll();
+        return (w, b);
     }
 
     private FoldedConv DetachAll()

@@ -11,6 +11,7 @@ public sealed class UpBlock2d : nn.Module<Tensor, Tensor>, IBatchNormFoldable
     internal readonly BatchNorm2d norm;
     private readonly long padding, groups;
     private FoldedConv? folded;
+    private UpsampledConv? upsampled;
 
     public UpBlock2d(long in_features, long out_features, long kernel_size = 3, long padding = 1, long groups = 1) : base(nameof(UpBlock2d))
     {
@@ -25,13 +26,21 @@ public sealed class UpBlock2d : nn.Module<Tensor, Tensor>, IBatchNormFoldable
     {
         folded?.Dispose();
         folded = FoldedConv.From(conv, norm, padding, groups);
+        upsampled?.Dispose();
+        upsampled = UpsampledConv.From(conv, norm, padding, groups);
     }
 
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var @out = nn.functional.interpolate(x, scale_factor: [2.0, 2.0]);
-        @out = folded is not null && !training ? folded.forward(@out) : norm.forward(conv.forward(@out));
+        Tensor @out;
+        if (upsampled is not null && !training && UpsampledConv.Pays(x))
+            @out = upsampled.forward(x); // the same upsampling and convolution, computed at the input's resolution
+        else
+        {
+            @out = nn.functional.interpolate(x, scale_factor: [2.0, 2.0]);
+            @out = folded is not null && !training ? folded.forward(@out) : norm.forward(conv.forward(@out));
+        }
         @out = nn.functional.relu(@out);
         return @out.MoveToOuterDisposeScope();
     }

@@ -1,0 +1,56 @@
+using TorchSharp;
+using Vivify.Motion.Blocks;
+using Vivify.TestSupport;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace Vivify.Motion.Tests;
+
+/// <summary>Inference-only rewrites of blocks give what the published formulation gives.</summary>
+public class InferenceBlockTests
+{
+    private static void RandomNorm(nn.Module m)
+    {
+        using var _ = no_grad();
+        foreach (var (name, t) in m.named_buffers())
+        {
+            if (name.EndsWith("running_mean")) t.uniform_(-0.2, 0.2);
+            if (name.EndsWith("running_var")) t.uniform_(0.3, 2.0);
+        }
+        foreach (var (name, t) in m.named_parameters())
+            if (name.Contains("norm")) t.uniform_(0.5, 1.5);
+    }
+
+    [Theory]
+    [InlineData(1, 16, 16)] // 256 positions: the low-resolution path
+    [InlineData(2, 12, 20)] // non-square
+    [InlineData(1, 4, 4)]   // too few positions: upsample, then convolve
+    public void Up_block_computed_at_the_input_resolution_equals_upsample_then_convolve(long n, long h, long w)
+    {
+        random.manual_seed(17);
+        using var block = new UpBlock2d(12, 8, kernel_size: 3, padding: 1);
+        RandomNorm(block);
+        block.eval();
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var x = randn(n, 12, h, w, generator: new Generator(3));
+        var expected = block.forward(x);
+        block.FoldBatchNorm();
+        Assert.Equal(n * h * w >= UpsampledConv.MinPositions, UpsampledConv.Pays(x));
+        var actual = block.forward(x);
+        Assert.Equal([n, 8, 2 * h, 2 * w], actual.shape);
+        TensorAssert.AllCloseAbs(expected, actual, 1e-5, "up block output");
+        Assert.True(expected.abs().max().item<float>() > 0.5f, "non-trivial output");
+    }
+
+    [Fact]
+    public void Upsampled_conv_exists_only_for_3x3_convolutions_with_padding_1()
+    {
+        using var conv = nn.Conv2d(4, 4, 5, padding: 2);
+        using var norm = nn.BatchNorm2d(4);
+        Assert.Null(UpsampledConv.From(conv, norm, padding: 2, groups: 1));
+        using var conv3 = nn.Conv2d(4, 4, 3, padding: 1);
+        using var up = UpsampledConv.From(conv3, norm, padding: 1, groups: 1);
+        Assert.NotNull(up);
+    }
+}
