@@ -68,6 +68,8 @@ public sealed class HeadsClip
         {
             using var bgr = Cv2.ImRead(_files[frame], ImreadModes.Color);
             if (bgr.Empty()) throw new VivifyException($"{_files[frame]}: not a picture OpenCV can read; replace or remove it");
+            if (bgr.Width < _crop.Right || bgr.Height < _crop.Bottom)
+                throw new VivifyException($"{_files[frame]}: is {bgr.Width}x{bgr.Height}, smaller than the clip's first frame; give every frame of a clip the same size");
             rgb = CropResize(bgr, size);
         }
         else
