@@ -68,6 +68,7 @@ public sealed class HeadsDatasetTests : IDisposable
         var (b, lb) = fromFrames.Videos[0].Clips[0].Read(3, 32);
         Assert.True((a - b).abs().mean().item<float>() < 0.03, "video frame differs from the PNG frame");
         Assert.Equal(0, (la - lb).abs().max().item<float>());
+        Assert.Equal([3L, 24, 24], data.Videos[0].Clips[0].Read(1, 24).Frame.shape); // decoded again at another size
     }
 
     [Fact]

@@ -19,7 +19,8 @@ public sealed class HeadsClip
     private readonly IReadOnlyList<string>? _files;
     private readonly Dictionary<int, float[,]> _landmarks;
     private readonly Rect _crop;
-    private byte[][]? _decoded;   // a video file's frames, cropped and resized, decoded once on first use
+    private byte[][]? _decoded;   // a video file's frames, cropped and resized to _decodedSize, decoded once on first use
+    private int _decodedSize;
 
     private HeadsClip(string path, IReadOnlyList<string>? files, Dictionary<int, float[,]> landmarks, int width, int height)
     {
@@ -74,7 +75,7 @@ public sealed class HeadsClip
         }
         else
         {
-            _decoded ??= DecodeVideo(size);
+            if (_decoded is null || _decodedSize != size) (_decoded, _decodedSize) = (DecodeVideo(size), size);
             rgb = _decoded[frame];
         }
         using var scope = NewDisposeScope();
