@@ -1,0 +1,142 @@
+using System.Globalization;
+using Vivify.Heads.Data;
+using Vivify.Stylize;
+using Vivify.Torch.Checkpoints;
+using static TorchSharp.torch;
+
+namespace Vivify.Heads;
+
+/// <summary>
+/// `vivify heads meta-train`: the meta-learning stage (Zakharov et al. Sec. 3.2) over a dataset, one
+/// <see cref="MetaLearner.Step"/> per step on B episodes of K + 1 frames drawn by <see cref="EpisodeSampler"/>.
+/// Deterministic with the seed: the initial weights come from it, the episodes from (seed, step), and nothing else
+/// is random, so a run resumed from RUN_DIR/checkpoint.pth (weights, spectral-norm vectors, both Adam states, step,
+/// W's video ids) takes exactly the steps an uninterrupted one would. Writes RUN_DIR/checkpoint.pth (atomically,
+/// every N steps, at the end and on interruption), RUN_DIR/log.csv and RUN_DIR/preview/*.png.
+/// </summary>
+public sealed class MetaTrainer(MetaTrainOptions options, IProgressReporter progress, TextWriter log)
+{
+    /// <summary>The file (RUN_DIR/checkpoint.pth) the run keeps its state in.</summary>
+    public string CheckpointPath => Path.Combine(options.RunDir, HeadsCheckpoint.FileName);
+
+    /// <summary>Trains; returns the model's step count at the end.</summary>
+    public long Run(CancellationToken cancel = default)
+    {
+        options.Validate();
+        options.Config.Validate(options.ConfigSource ?? "config");
+        if (File.Exists(options.RunDir)) throw new VivifyException($"{options.RunDir}: is a file; give a directory for the run");
+        if (options.Resume && !File.Exists(CheckpointPath))
+            throw new VivifyException($"{options.RunDir}: no {HeadsCheckpoint.FileName} to resume from; run without --resume to start");
+        if (!options.Resume && File.Exists(CheckpointPath))
+            throw new VivifyException($"{options.RunDir}: already holds {HeadsCheckpoint.FileName}; pass --resume to continue or choose a new run directory");
+
+        var data = HeadsDataset.Open(options.DataDir, options.FaceModels, log.WriteLine, cancel);
+        Directory.CreateDirectory(options.RunDir);
+        using var model = options.Resume ? Resume(data, out var raw) : Start(data, out raw);
+        var config = model.Config;
+        log.WriteLine($"meta-train: {data.Videos.Count} videos of {data.Videos.Select(v => v.Person).Distinct().Count()} persons, " +
+                      $"{config.ImageSize}x{config.ImageSize}, K = {config.KShot}, B = {options.Batch}, from step {model.Step}");
+
+        using var content = Content(config);
+        using var learner = new MetaLearner(config, model.Embedder, model.Generator, model.Discriminator, content);
+        if (raw is not null && !HeadsCheckpoint.LoadOptimizers(raw, learner, CheckpointPath))
+            log.WriteLine($"{CheckpointPath}: holds no optimizer state; Adam starts afresh");
+        var sampler = new EpisodeSampler(data, options.Batch, config.KShot, config.ImageSize, options.Seed);
+        using var csv = new MetaTrainLog(options.RunDir, model.Step);
+
+        var first = model.Step;
+        var saved = model.Step;
+        using var task = progress.Start("meta-train", options.Steps, "steps");
+        try
+        {
+            for (var s = first; s < first + options.Steps; s++)
+            {
+                cancel.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                var episode = sampler.Sample(s);
+                var losses = learner.Step(episode);
+                model.Step = s + 1;
+                csv.Write(model.Step, losses);
+                task.Status(Status(losses));
+                if (options.PreviewEvery > 0 && model.Step % options.PreviewEvery == 0)
+                {
+                    var dir = Path.Combine(options.RunDir, "preview");
+                    Directory.CreateDirectory(dir);
+                    MetaTrainPreview.Write(Path.Combine(dir, $"{model.Step:D8}.png"), model, episode);
+                }
+                if (model.Step % options.CheckpointEvery == 0)
+                {
+                    HeadsCheckpoint.Save(CheckpointPath, model, learner);
+                    saved = model.Step;
+                }
+                task.Advance();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            if (model.Step > saved) HeadsCheckpoint.Save(CheckpointPath, model, learner); // the steps completed so far
+            throw;
+        }
+        if (model.Step > saved) HeadsCheckpoint.Save(CheckpointPath, model, learner);
+        return model.Step;
+    }
+
+    private HeadsModel Start(HeadsDataset data, out PyDict? raw)
+    {
+        raw = null;
+        manual_seed(options.Seed);
+        return new HeadsModel(options.Config, data.Videos.Count, data.VideoIds);
+    }
+
+    private HeadsModel Resume(HeadsDataset data, out PyDict? raw)
+    {
+        var model = HeadsCheckpoint.Load(CheckpointPath, out var dict);
+        raw = dict;
+        try
+        {
+            if (options.ConfigSource is not null && model.Config != options.Config)
+                throw new VivifyException($"{options.ConfigSource}: differs from the configuration of {CheckpointPath}; resume without --config (the checkpoint keeps its own) or start a new run");
+            var ids = data.VideoIds;
+            if (!model.VideoIds.SequenceEqual(ids))
+            {
+                var missing = model.VideoIds.Except(ids).Concat(ids.Except(model.VideoIds)).FirstOrDefault() ?? "(their order)";
+                throw new VivifyException($"{options.DataDir}: its videos are not the {model.NumVideos} the checkpoint was trained on (first difference: {missing}); resume on the same dataset");
+            }
+            log.WriteLine($"resuming from {CheckpointPath} at step {model.Step}");
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>L_CNT: VGG19 from --vgg19, else an untrained VGG19 seeded from the run's seed (the same on resume), said so in the log.</summary>
+    private ContentLoss Content(HeadsConfig config)
+    {
+        Vgg19Features vgg19;
+        if (options.Vgg19Path is { } path) vgg19 = StylizeCheckpoints.LoadVgg19(path);
+        else
+        {
+            log.WriteLine("content loss: no --vgg19 given, so L_CNT's VGG19 term uses an untrained VGG19 (random weights seeded by --seed): " +
+                          "a random-feature perceptual loss, not the paper's; give torchvision's vgg19-dcbb9e9d.pth with --vgg19 FILE");
+            manual_seed(Seeds.Mix(options.Seed, 19));
+            vgg19 = new Vgg19Features();
+        }
+        VggFaceFeatures? face = null;
+        try
+        {
+            if (options.VggFacePath is { } facePath) face = VggFaceFeatures.Load(facePath);
+        }
+        catch
+        {
+            vgg19.Dispose();
+            throw;
+        }
+        return new ContentLoss(config, vgg19, face, log.WriteLine);
+    }
+
+    private static string Status(MetaStepLosses l) => string.Create(CultureInfo.InvariantCulture,
+        $"G {l.Generator:0.###} (cnt {l.Content:0.###} adv {l.Adversarial:0.###} fm {l.FeatureMatching:0.###} mch {l.Match:0.###}) D {l.Discriminator:0.###}");
+}

@@ -1,0 +1,85 @@
+using Xunit;
+using static TorchSharp.torch;
+
+namespace Vivify.Cli.Tests;
+
+/// <summary>`vivify heads synth|meta-train` end to end on a tiny synthetic set, and their errors.</summary>
+public sealed class HeadsCommandTests : IDisposable
+{
+    private readonly CliHarness _cli = new();
+    private readonly int _threads = get_num_threads();
+
+    /// <summary>The tiny configuration at 32×32, the smallest frames the content loss's VGG19 takes.</summary>
+    private const string Micro = "image_size: 32\nbase_width: 8\nmax_width: 32\nembedding_dim: 32\ngenerator_down_blocks: 2\n" +
+                                 "generator_res_blocks: 1\nattention_down_resolution: 8\nattention_up_resolution: 16\nk_shot: 2\n";
+
+    public void Dispose()
+    {
+        set_num_threads(_threads); // --threads 1 below sets it for the whole process
+        _cli.Dispose();
+    }
+
+    [Fact]
+    public void SynthWritesAVoxCelebLayoutDeterministicallyAndRefusesBadSizes()
+    {
+        var (code, output, err) = _cli.Run("heads", "synth", "--out", _cli.PathOf("a"), "--persons", "2", "--videos-per-person", "2", "--frames", "3", "--size", "48", "--seed", "4");
+        Assert.True(code == 0, err);
+        Assert.Contains("2 persons × 2 videos × 3 frames, 48x48 (seed 4)", output);
+        Assert.Equal(0, _cli.Run("heads", "synth", "-o", _cli.PathOf("b"), "--persons", "2", "--videos-per-person", "2", "--frames", "3", "--size", "48", "--seed", "4", "-q").Code);
+        var frame = Path.Combine("id00001", "video01", "clip00", "00002.png");
+        Assert.Equal(File.ReadAllBytes(Path.Combine(_cli.PathOf("a"), frame)), File.ReadAllBytes(Path.Combine(_cli.PathOf("b"), frame)));
+        Assert.True(File.Exists(Path.Combine(_cli.PathOf("a"), "id00001", "video01", "clip00", "landmarks.csv")));
+
+        var bad = _cli.Run("heads", "synth", "--out", _cli.PathOf("c"), "--size", "20");
+        Assert.Equal(2, bad.Code);
+        Assert.Contains("--size 20", bad.Err);
+        Assert.False(Directory.Exists(_cli.PathOf("c")));
+        var exists = _cli.Run("heads", "synth", "--out", _cli.PathOf("a"), "--persons", "1");
+        Assert.NotEqual(0, exists.Code);
+        Assert.Contains("not empty", exists.Err);
+    }
+
+    [Fact]
+    public void MetaTrainRunsResumesAndWritesCheckpointLogAndPreviews()
+    {
+        Assert.Equal(0, _cli.Run("heads", "synth", "--out", _cli.PathOf("data"), "--persons", "2", "--videos-per-person", "1", "--frames", "3", "--size", "48", "-q").Code);
+        File.WriteAllText(_cli.PathOf("micro.yaml"), Micro);
+        var run = _cli.PathOf("run");
+        var (code, output, err) = _cli.Run("heads", "meta-train", "--data", _cli.PathOf("data"), "--out", run, "--config", _cli.PathOf("micro.yaml"),
+            "--steps", "2", "--batch", "2", "--preview-every", "1", "--threads", "1");
+        Assert.True(code == 0, err);
+        Assert.Contains("meta-trained to step 2", output);
+        Assert.Contains("untrained VGG19", err);
+        Assert.Contains("meta-train: 2 steps in", err); // the progress's last line (stderr is not a terminal here)
+        Assert.True(File.Exists(Path.Combine(run, "checkpoint.pth")));
+        Assert.Equal(3, File.ReadAllLines(Path.Combine(run, "log.csv")).Length);
+        Assert.Equal(["00000001.png", "00000002.png"], Directory.GetFiles(Path.Combine(run, "preview")).Select(Path.GetFileName).Order());
+
+        var resumed = _cli.Run("heads", "meta-train", "--data", _cli.PathOf("data"), "--out", run, "--resume", "--steps", "1", "--preview-every", "0", "--threads", "1", "-q");
+        Assert.True(resumed.Code == 0, resumed.Err);
+        Assert.Equal("", resumed.Out);
+        Assert.Equal(4, File.ReadAllLines(Path.Combine(run, "log.csv")).Length);
+
+        var again = _cli.Run("heads", "meta-train", "--data", _cli.PathOf("data"), "--out", run, "--tiny", "--steps", "1");
+        Assert.Equal(1, again.Code);
+        Assert.Contains("pass --resume", again.Err);
+    }
+
+    [Fact]
+    public void AMissingDataDirectoryIsOneClearLine()
+    {
+        var (code, _, err) = _cli.Run("heads", "meta-train", "--data", _cli.PathOf("nowhere"), "--out", _cli.PathOf("run"), "--tiny");
+        Assert.Equal(1, code);
+        var line = Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"vivify: {_cli.PathOf("nowhere")}: no such dataset directory", line);
+        Assert.Contains("vivify heads synth", line);
+        Assert.False(Directory.Exists(_cli.PathOf("run")));
+
+        var both = _cli.Run("heads", "meta-train", "--data", _cli.PathOf("nowhere"), "--out", _cli.PathOf("run"), "--tiny", "--config", "x.yaml");
+        Assert.Equal(2, both.Code);
+        Assert.Contains("not both", both.Err);
+        var steps = _cli.Run("heads", "meta-train", "--data", _cli.PathOf("nowhere"), "--out", _cli.PathOf("run"), "--steps", "0");
+        Assert.Equal(2, steps.Code);
+        Assert.Contains("--steps 0", steps.Err);
+    }
+}
