@@ -23,6 +23,7 @@ public static class Cli
         root.Subcommands.Add(MotionCommand.Create());
         root.Subcommands.Add(StylizeCommand.Create());
         root.Subcommands.Add(FacesCommand.Create());
+        root.Subcommands.Add(HeadsCommand.Create());
         return root;
     }
 
