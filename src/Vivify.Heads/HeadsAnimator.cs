@@ -1,0 +1,109 @@
+using Vivify.Faces;
+using Vivify.Media;
+using static TorchSharp.torch;
+
+namespace Vivify.Heads;
+
+/// <summary>What <see cref="HeadsAnimator.Run"/> was asked to do.</summary>
+public sealed record HeadsAnimateOptions
+{
+    /// <summary>true / false: retarget or not; null: decide by comparing face descriptors (see <see cref="HeadsAnimator"/>).</summary>
+    public bool? Retarget { get; init; }
+    public bool SideBySide { get; init; }
+    public bool Audio { get; init; } = true;
+    public bool Smooth { get; init; } = true;
+}
+
+/// <summary>What a run did: frames written, whether it retargeted (and why), frames without a face.</summary>
+public sealed record HeadsAnimateResult(long Frames, bool Retargeted, string RetargetReason, long FramesWithoutFace, long ReferenceFrame);
+
+/// <summary>
+/// Puppeteering a fine-tuned person with a driving video: the first driving frame with a face is the reference
+/// (its face box fixes the crop of the driving video, its landmarks d₀ anchor <see cref="Retarget"/>); then, frame by
+/// frame, the largest face's 68 landmarks (face-api), smoothed over time (One Euro filter), are either retargeted
+/// onto the person's mean landmarks or taken as they are in the reference crop's pixels, rasterised at the model's
+/// size and rendered by the person's generator. A frame without a face reuses the last landmarks.
+/// </summary>
+public sealed class HeadsAnimator(HeadsPerson person, FaceAnalyzer analyzer, FaceRecognitionNet? recognition = null)
+{
+    private static readonly string[] PanelLabels = ["driving", "landmarks", "result"];
+
+    public HeadsAnimateResult Run(VideoSource video, string drivingPath, string output, HeadsAnimateOptions options,
+        IProgressReporter progress, CancellationToken cancel, TextWriter? log = null)
+    {
+        log ??= TextWriter.Null;
+        int size = person.Config.ImageSize;
+        var (refIndex, refFace, refLandmarks, refDescriptor) = FindReference(video, drivingPath, cancel);
+        using (refDescriptor)
+        {
+            var (retarget, reason) = Decide(options.Retarget, refDescriptor);
+            log.WriteLine($"heads animate: reference frame {refIndex}; retargeting {(retarget ? "on" : "off")} ({reason})");
+            var box = FaceCrop.Box(refFace);
+            var mapper = retarget ? new Retarget(refLandmarks, FaceCrop.FromTensor(person.MeanLandmarks)) : null;
+            var smoother = options.Smooth ? new LandmarkSmoother(video.Info.Fps) : null;
+            var writeOptions = new VideoWriteOptions
+            {
+                FrameRate = video.Info.FrameRate,
+                AudioFrom = options.Audio && File.Exists(drivingPath) ? drivingPath : null,
+            };
+            using var writer = new VideoWriter(output, writeOptions);
+            float[,] last = refLandmarks;
+            long missing = 0;
+            using (var task = progress.Start("heads animate", video.Info.FrameCount > 0 ? video.Info.FrameCount : null))
+            {
+                foreach (var frame in video.Frames(0, null, cancel))
+                {
+                    cancel.ThrowIfCancellationRequested();
+                    using var scope = NewDisposeScope();
+                    var image = frame.ToTensor();
+                    var face = Largest(analyzer.DetectWithLandmarks(image));
+                    if (face is null) missing++;
+                    else last = smoother?.Smooth(face.Landmarks) ?? face.Landmarks;
+                    var points = mapper?.Map(last) ?? box.ToCrop(last, size);
+                    var y = LandmarkRaster.Draw(FaceCrop.ToTensor(points), size, size);
+                    var result = person.Render(y.unsqueeze(0))[0];
+                    writer.Write(options.SideBySide ? SideBySide.Compose([FaceCrop.Cut(image, box, size), y, result], size, PanelLabels) : result);
+                    task.Advance();
+                }
+            }
+            if (writer.FramesWritten == 0) throw new VivifyException($"{drivingPath}: no frame could be read; check the video");
+            cancel.ThrowIfCancellationRequested();
+            writer.Complete();
+            return new HeadsAnimateResult(writer.FramesWritten, retarget, reason, missing, refIndex);
+        }
+    }
+
+    /// <summary>Retargeting is asked for, or: on unless the driving face matches the person's face descriptor
+    /// (face-api's Euclidean distance below 0.6); on when either descriptor is unavailable.</summary>
+    private (bool, string) Decide(bool? asked, Tensor? drivingDescriptor)
+    {
+        if (asked is bool b) return (b, b ? "--retarget" : "--no-retarget");
+        if (person.FaceDescriptor is null) return (true, "the person file has no face descriptor to compare with");
+        if (drivingDescriptor is null) return (true, "no face recognition network to compare faces with");
+        var d = FaceRecognitionNet.Distance(person.FaceDescriptor, drivingDescriptor);
+        return d < FaceRecognitionNet.MatchThreshold
+            ? (false, $"the driving face is the fine-tuned person: descriptor distance {d:F2} < {FaceRecognitionNet.MatchThreshold}")
+            : (true, $"the driving face is another person: descriptor distance {d:F2} ≥ {FaceRecognitionNet.MatchThreshold}");
+    }
+
+    private (long, FaceDetection, float[,], Tensor?) FindReference(VideoSource video, string drivingPath, CancellationToken cancel)
+    {
+        long index = 0;
+        foreach (var frame in video.Frames(0, null, cancel))
+        {
+            using var scope = NewDisposeScope();
+            var image = frame.ToTensor();
+            var face = Largest(analyzer.DetectWithLandmarks(image));
+            if (face is not null)
+            {
+                var descriptor = recognition is null ? null : FineTuneShots.Descriptor(recognition, image, face.Detection).MoveToOuterDisposeScope();
+                return (index, face.Detection, face.Landmarks, descriptor);
+            }
+            index++;
+        }
+        throw new VivifyException($"{drivingPath}: no face found in any frame; the driving video must show a face");
+    }
+
+    private static FaceResult? Largest(List<FaceResult> faces) =>
+        faces.OrderByDescending(f => f.Detection.Width * f.Detection.Height).FirstOrDefault();
+}
