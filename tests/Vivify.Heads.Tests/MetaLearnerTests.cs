@@ -50,9 +50,9 @@ public class MetaLearnerTests
     [Fact]
     public void StepsLeaveNoTensorBehind()
     {
-        // 40 steps (1 to 4 s each on 2 shared cores): every tensor a step makes is gone when it returns,
+        // 15 steps (1 to 4 s each on 2 shared cores): every tensor a step makes is gone when it returns,
         // so the count after step 5 (Adam state created) equals the count at the end.
-        const int Steps = 40, Baseline = 5;
+        const int Steps = 15, Baseline = 5;
         using var scope = NewDisposeScope();
         random.manual_seed(12);
         var config = Micro with { KShot = 1 };
