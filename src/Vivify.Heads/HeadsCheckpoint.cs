@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Reflection;
 using System.Text;
+using TorchSharp;
 using Vivify.Torch.Checkpoints;
+using Vivify.Torch.Modules;
 using Vivify.Torch.Optim;
 using Vivify.Torch.StateDicts;
 using YamlDotNet.Serialization.NamingConventions;
@@ -9,7 +11,10 @@ using static TorchSharp.torch;
 
 namespace Vivify.Heads;
 
-/// <summary>The three networks of a talking-head model with the configuration that sized them.</summary>
+/// <summary>
+/// The three networks of a talking-head model with the configuration that sized them; a new model's spectral-norm
+/// vectors are settled (<see cref="SpectralNorm.Settle"/>) so that it draws sensible frames in eval mode from the start.
+/// </summary>
 public sealed class HeadsModel : IDisposable
 {
     public HeadsModel(HeadsConfig config, long numVideos, IReadOnlyList<string>? videoIds = null)
@@ -22,6 +27,7 @@ public sealed class HeadsModel : IDisposable
         Embedder = new Embedder(config);
         Generator = new Generator(config);
         Discriminator = new Discriminator(config, numVideos);
+        foreach (var network in new nn.Module[] { Embedder, Generator, Discriminator }) SpectralNorm.Settle(network);
         VideoIds = videoIds ?? [];
     }
 

@@ -82,4 +82,32 @@ public sealed class HeadsCommandTests : IDisposable
         Assert.Equal(2, steps.Code);
         Assert.Contains("--steps 0", steps.Err);
     }
+
+    [Fact]
+    public void EvaluateFineTunesMetaLearnedAndFreshNetworksOnUnseenPersonsAndReportsHeldOutError()
+    {
+        Assert.Equal(0, _cli.Run("heads", "synth", "--out", _cli.PathOf("data"), "--persons", "2", "--videos-per-person", "1", "--frames", "3", "--size", "48", "-q").Code);
+        Assert.Equal(0, _cli.Run("heads", "synth", "--out", _cli.PathOf("unseen"), "--persons", "1", "--videos-per-person", "1", "--frames", "5", "--size", "48", "--seed", "9", "-q").Code);
+        File.WriteAllText(_cli.PathOf("micro.yaml"), Micro);
+        var run = _cli.PathOf("run");
+        Assert.Equal(0, _cli.Run("heads", "meta-train", "--data", _cli.PathOf("data"), "--out", run, "--config", _cli.PathOf("micro.yaml"), "--steps", "1", "--threads", "1", "-q").Code);
+
+        var (code, output, err) = _cli.Run("heads", "evaluate", "--model", run, "--data", _cli.PathOf("unseen"), "--shots", "1", "2", "--steps", "2", "--held-out", "2",
+            "--preview", _cli.PathOf("preview"), "--csv", _cli.PathOf("figures.csv"), "--threads", "1");
+        Assert.True(code == 0, err);
+        Assert.Contains("meta-learned", output);
+        Assert.Contains("from scratch", output);
+        Assert.Contains("mean absolute pixel difference", err);
+        var rows = File.ReadAllLines(_cli.PathOf("figures.csv"));
+        Assert.Equal("video,start,shots,steps,seconds,l1_before,l1,ssim", rows[0]);
+        Assert.Equal(["meta,1", "scratch,1", "meta,2", "scratch,2"], rows.Skip(1).Select(r => string.Join(',', r.Split(',')[1..3])));
+        Assert.All(rows.Skip(1), r => Assert.StartsWith("id00000/video00,", r));
+        Assert.True(File.Exists(Path.Combine(_cli.PathOf("preview"), "id00000_video00.png")));
+
+        var tooMany = _cli.Run("heads", "evaluate", "--model", run, "--data", _cli.PathOf("unseen"), "--shots", "4", "--held-out", "2", "-q");
+        Assert.Equal(1, tooMany.Code);
+        Assert.Contains("5 frames, fewer than 4 shots + 2 held-out frames", tooMany.Err);
+        var badShots = _cli.Run("heads", "evaluate", "--model", run, "--data", _cli.PathOf("unseen"), "--shots", "0");
+        Assert.Equal(2, badShots.Code);
+    }
 }

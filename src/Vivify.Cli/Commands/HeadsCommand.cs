@@ -10,6 +10,7 @@ public static class HeadsCommand
         var cmd = new Command("heads", "Few-shot talking heads: synthetic data, meta-training, fine-tuning on a few photos, animation by landmarks");
         cmd.Subcommands.Add(HeadsSynthCommand.Create());
         cmd.Subcommands.Add(HeadsMetaTrainCommand.Create());
+        cmd.Subcommands.Add(HeadsEvaluateCommand.Create());
         HeadsFineTuneCommand.AddTo(cmd);
         HeadsAnimateCommand.AddTo(cmd);
         return cmd;

@@ -77,4 +77,25 @@ public static class SpectralNorm
         var sigma = dot(u, mv(mat, v));
         return (weightOrig / sigma).MoveToOuterDisposeScope();
     }
+
+    /// <summary>
+    /// Runs <paramref name="iterations"/> power iterations on the u and v of every spectral-norm layer inside
+    /// <paramref name="module"/> (its weights untouched), as <c>torch.nn.utils.parametrizations.spectral_norm</c>
+    /// does (15) when it is registered. Freshly drawn u and v give σ = uᵀ W v far below W's largest singular value,
+    /// so a new network in eval mode would divide its weights by almost nothing.
+    /// </summary>
+    public static void Settle(nn.Module module, int iterations = 15)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        foreach (var (_, m) in module.named_modules())
+        {
+            switch (m)
+            {
+                case SpectralNormConv2d c: ComputeWeight(c.weight_orig, c.weight_u, c.weight_v, 0, true, iterations); break;
+                case SpectralNormLinear l: ComputeWeight(l.weight_orig, l.weight_u, l.weight_v, 0, true, iterations); break;
+                case SpectralNormEmbedding e: ComputeWeight(e.weight_orig, e.weight_u, e.weight_v, 0, true, iterations); break;
+            }
+        }
+    }
 }

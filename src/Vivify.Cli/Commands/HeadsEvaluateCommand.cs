@@ -1,0 +1,144 @@
+using System.CommandLine;
+using System.Globalization;
+using Spectre.Console;
+using Vivify.Heads;
+using Vivify.Heads.Data;
+using Vivify.Media;
+using static TorchSharp.torch;
+
+namespace Vivify.Cli.Commands;
+
+/// <summary>
+/// `vivify heads evaluate --model RUN_DIR --data DIR`: the few-shot experiment on videos of persons the model has
+/// not seen — fine-tune the meta-learned model and, at equal steps, the same networks from scratch on K shots of
+/// each video, then measure L1 and SSIM of the held-out frames drawn from their landmarks.
+/// </summary>
+public static class HeadsEvaluateCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model", "-m") { Description = "A meta-trained model: the RUN_DIR of `vivify heads meta-train`, or its checkpoint.pth", Required = true };
+        var data = new Option<string>("--data") { Description = "Videos of persons the model has not seen, in a layout `heads meta-train` reads (e.g. `vivify heads synth --seed` another seed)", Required = true };
+        var shots = new Option<int[]>("--shots") { Description = "Shot counts to test", DefaultValueFactory = _ => [1, 8], AllowMultipleArgumentsPerToken = true };
+        var steps = new Option<int>("--steps") { Description = "Fine-tuning steps per run (the same for every start and shot count)", DefaultValueFactory = _ => 100 };
+        var heldOut = new Option<int>("--held-out") { Description = "Held-out frames per video (its last ones)", DefaultValueFactory = _ => 8 };
+        var videos = new Option<int?>("--videos") { Description = "Test only the first N videos (default: all)" };
+        var batch = new Option<int>("--batch") { Description = "Shots per fine-tuning step", DefaultValueFactory = _ => 8 };
+        var noScratch = new Option<bool>("--no-scratch") { Description = "Skip the from-scratch baseline" };
+        var vgg19 = new Option<string?>("--vgg19") { Description = "torchvision's vgg19-dcbb9e9d.pth for the content loss (without it, the mean absolute pixel difference stands in)" };
+        var preview = new Option<string?>("--preview") { Description = "Directory for one PNG per video: landmarks | real | each run's drawing of the first held-out frame" };
+        var csv = new Option<string?>("--csv") { Description = "Write every run's figures to this CSV file" };
+        var cmd = new Command("evaluate", "Few-shot test on unseen persons: meta-learned vs from-scratch fine-tuning, L1 and SSIM on held-out frames")
+        {
+            model, data, shots, steps, heldOut, videos, batch, noScratch, vgg19, preview, csv,
+        };
+        cmd.SetAction((parse, cancel) =>
+        {
+            Cli.ApplyGlobals(parse);
+            Cli.RequireCpu(parse, "heads evaluate");
+            var shotCounts = parse.GetValue(shots)!.Distinct().Order().ToArray();
+            if (shotCounts.Length == 0 || shotCounts.Any(k => k is < 1 or > 32)) throw new UsageException("--shots: give shot counts from 1 to 32");
+            int stepCount = parse.GetValue(steps), held = parse.GetValue(heldOut), batchSize = parse.GetValue(batch);
+            if (stepCount < 1) throw new UsageException("--steps must be at least 1");
+            if (held < 1) throw new UsageException("--held-out must be at least 1");
+            if (batchSize < 1) throw new UsageException("--batch must be at least 1");
+            var seed = (int)(parse.GetValue(Cli.Seed) ?? 0);
+            var quiet = parse.GetValue(Cli.Quiet);
+            var log = quiet ? TextWriter.Null : parse.InvocationConfiguration.Error;
+            var checkpoint = HeadsFineTuneCommand.ModelPath(parse.GetValue(model)!);
+            HeadsConfig config;
+            using (var probe = HeadsCheckpoint.Load(checkpoint)) config = probe.Config;
+            var dataset = HeadsDataset.Open(parse.GetValue(data)!, log: m => log.WriteLine("heads evaluate: " + m), cancel: cancel);
+            var tested = dataset.Videos.Take(parse.GetValue(videos) ?? int.MaxValue).ToList();
+            var starts = parse.GetValue(noScratch) ? new[] { FewShotStart.MetaLearned } : [FewShotStart.MetaLearned, FewShotStart.Scratch];
+            using var content = parse.GetValue(vgg19) is { } vgg ? new ContentLoss(config, Stylize.StylizeCheckpoints.LoadVgg19(vgg), null) : null;
+            if (content is null) log.WriteLine("heads evaluate: no --vgg19 given: fine-tuning's content loss is the mean absolute pixel difference");
+
+            var results = new List<FewShotResult>();
+            Progress.Run(parse, progress =>
+            {
+                using var task = progress.Start("evaluate", (long)tested.Count * shotCounts.Length * starts.Length * stepCount, "steps");
+                foreach (var video in tested)
+                {
+                    var panels = new List<Tensor>();
+                    var labels = new List<string>();
+                    try
+                    {
+                        foreach (var k in shotCounts)
+                        {
+                            using var split = FewShotSplit.Of(video, k, held, (int)config.ImageSize);
+                            if (panels.Count == 0)
+                            {
+                                panels.AddRange([split.TestLandmarks[0].clone(), split.TestFrames[0].clone()]);
+                                labels.AddRange(["landmarks", "real"]);
+                            }
+                            foreach (var start in starts)
+                            {
+                                using var heads = Fresh(checkpoint, config, start, seed);
+                                var r = FewShotEvaluation.Run(heads, start, split, stepCount, content, out var drawn, batchSize, seed, _ => task.Advance(), cancel);
+                                results.Add(r);
+                                using (drawn) panels.Add(drawn[0].clone());
+                                labels.Add($"{(start == FewShotStart.MetaLearned ? "meta" : "scratch")} K={k}");
+                                log.WriteLine($"heads evaluate: {video.Id} {Name(start)} K={k}: held-out L1 {r.L1Before:F4} -> {r.L1:F4}, SSIM {r.Ssim:F4} ({r.Seconds:F1} s)");
+                            }
+                        }
+                        if (parse.GetValue(preview) is { } dir)
+                        {
+                            Directory.CreateDirectory(dir);
+                            using var grid = SideBySide.Compose(panels, Math.Max(128, (int)config.ImageSize), labels);
+                            ImageIO.Write(Path.Combine(dir, video.Id.Replace('/', '_') + ".png"), grid);
+                        }
+                    }
+                    finally
+                    {
+                        foreach (var p in panels) p.Dispose();
+                    }
+                }
+                return 0;
+            });
+            WriteTable(parse.InvocationConfiguration.Output, results);
+            if (parse.GetValue(csv) is { } csvPath) WriteCsv(csvPath, results);
+            return Task.FromResult(0);
+        });
+        return cmd;
+    }
+
+    /// <summary>The meta-learned model as saved, or the same configuration freshly initialised (seeded).</summary>
+    private static HeadsModel Fresh(string checkpoint, HeadsConfig config, FewShotStart start, int seed)
+    {
+        if (start == FewShotStart.MetaLearned) return HeadsCheckpoint.Load(checkpoint);
+        random.manual_seed(seed);
+        return new HeadsModel(config, numVideos: 1);
+    }
+
+    private static string Name(FewShotStart start) => start == FewShotStart.MetaLearned ? "meta-learned" : "from scratch";
+
+    private static void WriteTable(TextWriter o, IReadOnlyList<FewShotResult> results)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(o),
+            Ansi = o == Console.Out ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = o == Console.Out ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+        });
+        console.Profile.Width = Math.Max(console.Profile.Width, 100);
+        var table = new Table().AddColumns("start", "shots", "videos", "steps", "seconds", "L1 before", "L1", "SSIM");
+        foreach (var g in results.GroupBy(r => (r.Start, r.Shots)).OrderBy(g => g.Key.Shots).ThenBy(g => g.Key.Start))
+            table.AddRow(Name(g.Key.Start), F(g.Key.Shots), F(g.Count()), F(g.First().Steps), g.Sum(r => r.Seconds).ToString("F1", CultureInfo.InvariantCulture),
+                g.Average(r => r.L1Before).ToString("F4", CultureInfo.InvariantCulture), g.Average(r => r.L1).ToString("F4", CultureInfo.InvariantCulture),
+                g.Average(r => r.Ssim).ToString("F4", CultureInfo.InvariantCulture));
+        console.Write(table);
+    }
+
+    private static string F(int v) => v.ToString(CultureInfo.InvariantCulture);
+
+    private static void WriteCsv(string path, IReadOnlyList<FewShotResult> results)
+    {
+        using var output = AtomicOutput.ForFile(path);
+        var lines = results.Select(r => string.Join(',', r.Video, r.Start == FewShotStart.MetaLearned ? "meta" : "scratch", F(r.Shots), F(r.Steps),
+            r.Seconds.ToString("F2", CultureInfo.InvariantCulture), r.L1Before.ToString("F5", CultureInfo.InvariantCulture),
+            r.L1.ToString("F5", CultureInfo.InvariantCulture), r.Ssim.ToString("F5", CultureInfo.InvariantCulture)));
+        File.WriteAllLines(output.TempPath, lines.Prepend("video,start,shots,steps,seconds,l1_before,l1,ssim"));
+        output.Commit();
+    }
+}
