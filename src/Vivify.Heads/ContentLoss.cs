@@ -10,6 +10,8 @@ namespace Vivify.Heads;
 /// 1.5·10⁻¹, plus at VGG-Face's Conv1, 6, 11, 18, 25 (relu1_1 … relu5_1 of its VGG16 layout), weighted
 /// 2.5·10⁻² — the second only when VGG-Face weights are given. Frames are in [0,1]. VGG19 sees them normalised
 /// with ImageNet's mean and std (torchvision's convention); VGG-Face sees 0…255 minus its mean face colour.
+/// Without VGG19 weights (<see cref="Pixel"/>) the mean absolute pixel difference weighted
+/// <see cref="HeadsConfig.PixelWeight"/> stands in for it.
 /// </summary>
 public sealed class ContentLoss : IDisposable
 {
@@ -19,7 +21,8 @@ public sealed class ContentLoss : IDisposable
     /// <summary>VGG-Face's training mean (RGB, 0…255) of the published conversion.</summary>
     public static readonly float[] VggFaceMean = [129.186279f, 104.762383f, 93.593964f];
 
-    private readonly Vgg19Features _vgg19;
+    private readonly Vgg19Features? _vgg19;
+    private readonly double _pixelWeight;
     private readonly VggFaceFeatures? _vggFace;
     private readonly double _vgg19Weight, _vggFaceWeight;
 
@@ -43,11 +46,20 @@ public sealed class ContentLoss : IDisposable
     public ContentLoss(HeadsConfig config, Vgg19Features vgg19, VggFaceFeatures? vggFace, Action<string>? log = null)
         : this(vgg19, vggFace, config.Vgg19Weight, config.VggFaceWeight, log) { }
 
+    private ContentLoss(double pixelWeight) => _pixelWeight = pixelWeight;
+
+    /// <summary>The stand-in without VGG weights: <see cref="HeadsConfig.PixelWeight"/> · mean |x − x̂|.</summary>
+    public static ContentLoss Pixel(HeadsConfig config) => new(config.PixelWeight);
+
+    /// <summary>False for the <see cref="Pixel"/> stand-in.</summary>
+    public bool IsPerceptual => _vgg19 is not null;
+
     public bool HasVggFace => _vggFace is not null;
 
     /// <summary>Weighted L_CNT for real frames <paramref name="x"/> and generated <paramref name="xHat"/> [B,3,H,W] in [0,1].</summary>
     public Tensor forward(Tensor x, Tensor xHat)
     {
+        if (_vgg19 is null) return _pixelWeight * nn.functional.l1_loss(xHat, x.detach());
         using var scope = NewDisposeScope();
         var loss = _vgg19Weight * Distance(i => _vgg19[i], Vgg19Layers, Vgg19Input(x), Vgg19Input(xHat));
         if (_vggFace is not null)
@@ -88,7 +100,7 @@ public sealed class ContentLoss : IDisposable
 
     public void Dispose()
     {
-        _vgg19.Dispose();
+        _vgg19?.Dispose();
         _vggFace?.Dispose();
     }
 }

@@ -33,7 +33,7 @@ public sealed class FineTuner : IDisposable
 
     /// <param name="frames">The person's frames [T,3,H,W] in [0,1] (T = 1…32).</param>
     /// <param name="landmarks">Their landmark images [T,3,H,W].</param>
-    /// <param name="content">L_CNT; null: the mean absolute pixel difference stands in for it (no VGG19 weights).</param>
+    /// <param name="content">L_CNT; null: <see cref="ContentLoss.Pixel"/> stands in for it (no VGG19 weights).</param>
     /// <param name="batchSize">Shots per step (all of them when T is smaller).</param>
     public FineTuner(HeadsModel model, Tensor frames, Tensor landmarks, ContentLoss? content, int batchSize = 8, int seed = 0)
     {
@@ -166,7 +166,7 @@ public sealed class FineTuner : IDisposable
     }
 
     private Tensor Content(Tensor x, Tensor xHat) =>
-        _content is not null ? _content.forward(x, xHat) : nn.functional.l1_loss(xHat, x.detach());
+        _content is not null ? _content.forward(x, xHat) : _config.PixelWeight * nn.functional.l1_loss(xHat, x.detach());
 
     private long[] PickBatch()
     {

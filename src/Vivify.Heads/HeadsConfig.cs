@@ -48,6 +48,13 @@ public sealed record HeadsConfig
     public double FeatureMatchingWeight { get; init; } = 10;
     public double MatchWeight { get; init; } = 80;
 
+    /// <summary>
+    /// Weight of the pixel L1 that stands in for L_CNT when no VGG19 weights are given (not in the paper; an
+    /// untrained VGG19's deep activations are too small to steer G, and its first layer amounts to a pixel loss
+    /// weighted 0.15, drowned by feature matching's 10).
+    /// </summary>
+    public double PixelWeight { get; init; } = 10;
+
     /// <summary>A 64×64 model with narrow layers for tests and CPU demonstrations.</summary>
     public static HeadsConfig Tiny { get; } = new()
     {
@@ -92,7 +99,7 @@ public sealed record HeadsConfig
         if (Beta2 is < 0 or >= 1) Fail("beta2", $"must be in [0, 1), not {Beta2}");
         if (DiscriminatorSteps < 1) Fail("discriminator_steps", $"must be at least 1, not {DiscriminatorSteps}");
         foreach (var (key, w) in new[] { ("vgg19_weight", Vgg19Weight), ("vgg_face_weight", VggFaceWeight),
-                     ("feature_matching_weight", FeatureMatchingWeight), ("match_weight", MatchWeight) })
+                     ("feature_matching_weight", FeatureMatchingWeight), ("match_weight", MatchWeight), ("pixel_weight", PixelWeight) })
             if (!(w >= 0)) Fail(key, $"must be 0 or more, not {w}");
     }
 

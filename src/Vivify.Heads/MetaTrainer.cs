@@ -112,18 +112,17 @@ public sealed class MetaTrainer(MetaTrainOptions options, IProgressReporter prog
         }
     }
 
-    /// <summary>L_CNT: VGG19 from --vgg19, else an untrained VGG19 seeded from the run's seed (the same on resume), said so in the log.</summary>
+    /// <summary>L_CNT: VGG19 from --vgg19, else the pixel L1 stand-in (<see cref="ContentLoss.Pixel"/>), said so in the log.</summary>
     private ContentLoss Content(HeadsConfig config)
     {
-        Vgg19Features vgg19;
-        if (options.Vgg19Path is { } path) vgg19 = StylizeCheckpoints.LoadVgg19(path);
-        else
+        if (options.Vgg19Path is not { } path)
         {
-            log.WriteLine("content loss: no --vgg19 given, so L_CNT's VGG19 term uses an untrained VGG19 (random weights seeded by --seed): " +
-                          "a random-feature perceptual loss, not the paper's; give torchvision's vgg19-dcbb9e9d.pth with --vgg19 FILE");
-            manual_seed(Seeds.Mix(options.Seed, 19));
-            vgg19 = new Vgg19Features();
+            if (options.VggFacePath is not null) throw new VivifyException("--vggface adds to the VGG19 content loss; give --vgg19 too");
+            log.WriteLine($"content loss: no --vgg19 given, so the mean absolute pixel difference (weight {config.PixelWeight}) stands in for L_CNT's " +
+                          "VGG19/VGG-Face distances, not the paper's loss; give torchvision's vgg19-dcbb9e9d.pth with --vgg19 FILE");
+            return ContentLoss.Pixel(config);
         }
+        var vgg19 = StylizeCheckpoints.LoadVgg19(path);
         VggFaceFeatures? face = null;
         try
         {

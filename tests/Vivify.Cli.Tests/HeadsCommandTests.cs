@@ -49,7 +49,7 @@ public sealed class HeadsCommandTests : IDisposable
             "--steps", "2", "--batch", "2", "--preview-every", "1", "--threads", "1");
         Assert.True(code == 0, err);
         Assert.Contains("meta-trained to step 2", output);
-        Assert.Contains("untrained VGG19", err);
+        Assert.Contains("mean absolute pixel difference", err);
         Assert.Contains("meta-train: 2 steps in", err); // the progress's last line (stderr is not a terminal here)
         Assert.True(File.Exists(Path.Combine(run, "checkpoint.pth")));
         Assert.Equal(3, File.ReadAllLines(Path.Combine(run, "log.csv")).Length);

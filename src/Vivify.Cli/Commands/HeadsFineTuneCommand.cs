@@ -115,7 +115,7 @@ public static class HeadsFineTuneCommand
     {
         if (vgg19 is null)
         {
-            log.WriteLine("heads fine-tune: no --vgg19 given: the content loss is the mean absolute pixel difference instead of the VGG19/VGG-Face distances");
+            log.WriteLine($"heads fine-tune: no --vgg19 given: the content loss is the mean absolute pixel difference (weight {config.PixelWeight}) instead of the VGG19/VGG-Face distances");
             return null;
         }
         return new ContentLoss(config, StylizeCheckpoints.LoadVgg19(vgg19), vggFace is null ? null : VggFaceFeatures.Load(vggFace), m => log.WriteLine("heads fine-tune: " + m));

@@ -15,7 +15,7 @@ public static class HeadsMetaTrainCommand
         var steps = new Option<long>("--steps") { Description = "Steps to take (with --resume: more steps after the checkpoint's)", DefaultValueFactory = _ => 1000 };
         var batch = new Option<int>("--batch") { Description = "Episodes (videos) per step", DefaultValueFactory = _ => 2 };
         var resume = new Option<bool>("--resume") { Description = "Continue from RUN_DIR/checkpoint.pth (weights, Adam states, step), exactly as if never stopped" };
-        var vgg19 = new Option<string?>("--vgg19") { Description = "torchvision's VGG19 weights (vgg19-dcbb9e9d.pth) for the content loss; without it an untrained VGG19 is used (logged)" };
+        var vgg19 = new Option<string?>("--vgg19") { Description = "torchvision's VGG19 weights (vgg19-dcbb9e9d.pth) for the content loss; without it a pixel L1 stands in (logged)" };
         var vggFace = new Option<string?>("--vggface") { Description = "VGG-Face weights for the content loss's second term; without it the term is left out (logged)" };
         var preview = new Option<int>("--preview-every") { Description = "Every N steps a preview PNG in RUN_DIR/preview (landmarks | target | generated); 0 for none", DefaultValueFactory = _ => 100 };
         var checkpoint = new Option<int>("--checkpoint-every") { Description = "Write RUN_DIR/checkpoint.pth every N steps (and at the end)", DefaultValueFactory = _ => 100 };
