@@ -29,7 +29,7 @@ public sealed class Discriminator : nn.Module<Tensor, Tensor, Tensor, Discrimina
     public ModuleList<ResBlockDown> down;
     public SelfAttention? attention;
     public ResBlock res;
-    public SpectralNormEmbedding W;
+    public Embedding W;
     public Parameter w0;
     public Parameter b;
 
@@ -41,7 +41,7 @@ public sealed class Discriminator : nn.Module<Tensor, Tensor, Tensor, Discrimina
         if (num_videos < 1) throw new ArgumentException($"discriminator: num_videos must be at least 1, got {num_videos}");
         (down, attention, _attentionAfter) = Embedder.Build(config);
         res = new ResBlock(config.EmbeddingDim);
-        W = new SpectralNormEmbedding(num_videos, config.EmbeddingDim);
+        W = nn.Embedding(num_videos, config.EmbeddingDim); // N(0, 1) rows, not spectrally normalised (see README)
         // Paper silent: w0 and b start at zero, so that the score starts as φᵀWᵢ.
         w0 = nn.Parameter(zeros(config.EmbeddingDim));
         b = nn.Parameter(zeros(1));

@@ -55,7 +55,8 @@ public sealed class Generator : nn.Module<Tensor, Tensor, Tensor>
         _outChannels = inC;
         conv_out = new SpectralNormConv2d(inC, 3, 3, padding: 1);
         PsiLength = res.Sum(b => b.PsiLength) + up.Sum(b => b.PsiLength) + 2 * _outChannels;
-        P = nn.Parameter(empty(PsiLength, config.EmbeddingDim).normal_(0, 0.02));
+        var bound = 1 / Math.Sqrt(config.EmbeddingDim); // nn.Linear(N, PsiLength)'s default: kaiming_uniform(a = √5)
+        P = nn.Parameter(empty(PsiLength, config.EmbeddingDim).uniform_(-bound, bound));
         RegisterComponents();
     }
 

@@ -79,7 +79,7 @@ public static class HeadsPersonFile
         };
         if (person.Discriminator is not null && person.WPrime is not null)
         {
-            dict.Add("num_videos", person.Discriminator.W.weight_orig.shape[0]);
+            dict.Add("num_videos", person.Discriminator.W.weight!.shape[0]);
             dict.Add("discriminator", StateDict.ToPyDict(person.Discriminator));
             dict.Add("w_prime", person.WPrime.detach().cpu());
         }

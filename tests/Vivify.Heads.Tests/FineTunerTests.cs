@@ -73,7 +73,7 @@ public class FineTunerTests
         using var model = new HeadsModel(Micro, numVideos: 2);
         var (x, y) = Shots(2, Micro.ImageSize);
         var p = model.Generator.P.detach().clone();
-        var w = model.Discriminator.W.weight_orig.detach().clone();
+        var w = model.Discriminator.W.weight!.detach().clone();
         var w0 = model.Discriminator.w0.detach().clone();
         var embedder = model.Embedder.parameters().Select(t => t.detach().clone()).ToList();
         using var tuner = new FineTuner(model, x, y, content: null);   // pixel L1 as L_CNT: the cheapest step
@@ -89,7 +89,7 @@ public class FineTunerTests
         // of a fresh model more than 6 steps at the paper's learning rates move the weights; eval mode is what animate uses.)
         Assert.True((psi0 - tuner.PsiPrime).abs().max().item<float>() > 0, "ψ' is trained");
         TensorAssert.Equal(p, model.Generator.P, "P is not used");
-        TensorAssert.Equal(w, model.Discriminator.W.weight_orig, "W is not used");
+        TensorAssert.Equal(w, model.Discriminator.W.weight!, "W is not used");
         TensorAssert.Equal(w0, model.Discriminator.w0, "w0 is replaced by w'");
         foreach (var (a, b) in embedder.Zip(model.Embedder.parameters())) TensorAssert.Equal(a, b, "embedder");
     }

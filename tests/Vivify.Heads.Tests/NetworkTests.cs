@@ -67,7 +67,7 @@ public class NetworkTests
         Assert.Equal([2L], output.Score.shape);
         Assert.Equal(Tiny.EncoderDownBlocks + 1, output.Features.Count);
         Assert.Equal([2L, Tiny.EmbeddingDim, 4, 4], output.Features[^1].shape);
-        var w = d.W.ComputeWeight(false).index_select(0, i) + d.w0;
+        var w = d.W.weight!.index_select(0, i) + d.w0;
         var expected = (output.Phi * w).sum(1) + 0.25;
         TensorAssert.AllCloseAbs(expected, output.Score, 1e-5, "r = φᵀ(Wᵢ + w₀) + b");
     }
@@ -95,8 +95,8 @@ public class NetworkTests
         Assert.Contains("conv_out.weight_orig", gKeys);
         Assert.Contains("P", gKeys);
         Assert.Contains("res.conv1.weight_orig", dKeys);
-        Assert.Contains("W.weight_orig", dKeys);
-        Assert.Contains("W.weight_u", dKeys);
+        Assert.Contains("W.weight", dKeys);
+        Assert.DoesNotContain("W.weight_u", dKeys);
         Assert.Contains("w0", dKeys);
         Assert.Contains("b", dKeys);
         Assert.All(eKeys.Concat(gKeys).Concat(dKeys), k => Assert.DoesNotContain("..", k));
@@ -172,7 +172,7 @@ public class NetworkTests
         using var e = new Embedder(c);
         using var g = new Generator(c);
         using var d = new Discriminator(c, 1);
-        long ne = Count(e), ng = Count(g), nd = Count(d) - d.W.weight_orig.numel() - d.w0.numel() - 1;
+        long ne = Count(e), ng = Count(g), nd = Count(d) - d.W.weight!.numel() - d.w0.numel() - 1;
         _output.WriteLine($"E {ne / 1e6:F1} M, G {ng / 1e6:F1} M (P {g.P.numel() / 1e6:F1} M), V {nd / 1e6:F1} M parameters");
         Assert.InRange(ne / 1e6, 15 * 0.6, 15 * 1.4);
         Assert.InRange(ng / 1e6, 38 * 0.6, 38 * 1.4);
