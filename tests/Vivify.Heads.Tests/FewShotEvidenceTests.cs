@@ -48,6 +48,12 @@ public sealed class FewShotEvidenceTests : IDisposable
             PreviewEvery = 0, CheckpointEvery = MetaSteps, Seed = 1,
         }, NoProgress.Instance, TextWriter.Null).Run();
         var metaSeconds = clock.Elapsed.TotalSeconds;
+        // log.csv: step,content,adversarial,feature_matching,match,discriminator,generator — the last 100 steps' means
+        var tail = File.ReadAllLines(Path.Combine(run, "log.csv")).Skip(1).TakeLast(100)
+            .Select(l => l.Split(',').Skip(1).Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray()).ToList();
+        _output.WriteLine("last 100 steps: " + string.Join(", ", new[] { "content", "adversarial", "feature matching", "match", "discriminator" }
+            .Select((name, k) => $"{name} {tail.Average(r => r[k]):F3}")));
+        Assert.True(tail.Average(r => r[4]) is > 0.05 and < 1.95, "the discriminator neither died (hinge loss 2) nor won outright (0)");
 
         var video = HeadsDataset.Open(unseen, faceModels: Path.Combine(_dir, "no-models")).Videos[0];
         var l1 = new Dictionary<(FewShotStart, int), double>();
