@@ -41,7 +41,8 @@ public sealed class Discriminator : nn.Module<Tensor, Tensor, Tensor, Discrimina
         if (num_videos < 1) throw new ArgumentException($"discriminator: num_videos must be at least 1, got {num_videos}");
         (down, attention, _attentionAfter) = Embedder.Build(config);
         res = new ResBlock(config.EmbeddingDim);
-        W = nn.Embedding(num_videos, config.EmbeddingDim); // N(0, 1) rows, not spectrally normalised (see README)
+        W = nn.Embedding(num_videos, config.EmbeddingDim); // not spectrally normalised (see README)
+        using (no_grad()) W.weight!.normal_(0, 1 / Math.Sqrt(config.EmbeddingDim)); // rows of unit expected norm
         // Paper silent: w0 and b start at zero, so that the score starts as φᵀWᵢ.
         w0 = nn.Parameter(zeros(config.EmbeddingDim));
         b = nn.Parameter(zeros(1));

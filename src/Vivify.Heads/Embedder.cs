@@ -62,7 +62,8 @@ public sealed class Embedder : nn.Module<Tensor, Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var h = RunDown(down, attention, _attentionAfter, cat([x, y], 1));
-        return SumPoolRelu(h).MoveToOuterDisposeScope();
+        // Sum pooling without the paper's final ReLU (see README: with it L_MCH drove every entry of ê to zero).
+        return h.sum([2, 3]).MoveToOuterDisposeScope();
     }
 
     /// <summary>ê: frames <paramref name="x"/> and landmark images <paramref name="y"/> [B,K,3,H,W] → [B,N], the mean over K.</summary>
