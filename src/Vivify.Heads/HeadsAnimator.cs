@@ -62,7 +62,7 @@ public sealed class HeadsAnimator(HeadsPerson person, FaceAnalyzer analyzer, Fac
                     var points = mapper?.Map(last) ?? box.ToCrop(last, size);
                     var y = LandmarkRaster.Draw(FaceCrop.ToTensor(points), size, size);
                     var result = person.Render(y.unsqueeze(0))[0];
-                    writer.Write(options.SideBySide ? SideBySide.Compose([FaceCrop.Cut(image, box, size), y, result], size, PanelLabels) : result);
+                    writer.Write(options.SideBySide ? SideBySide.Compose([FaceCrop.Cut(image, box, size), y, result], Math.Max(size, 256), PanelLabels) : result); // panels at least 256 px high
                     task.Advance();
                 }
             }

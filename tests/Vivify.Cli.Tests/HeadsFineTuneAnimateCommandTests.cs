@@ -85,7 +85,7 @@ public class HeadsFineTuneAnimateCommandTests
         var frames = Directory.GetFiles(panels, "*.png").Order().ToArray();
         Assert.Equal(input.FrameCount, frames.Length);
         var first = ImageIO.ReadFrame(frames[0]);
-        Assert.Equal(3 * 64 + 2 * SideBySide.Gap, first.Width);
+        Assert.Equal(3 * 256 + 2 * SideBySide.Gap, first.Width); // panels drawn at least 256 px high
         Assert.DoesNotContain(h.Entries(), n => n.StartsWith('.') || n.Contains(".tmp"));
     }
 
