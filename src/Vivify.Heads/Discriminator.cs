@@ -21,8 +21,8 @@ public sealed record DiscriminatorOutput(Tensor Score, Tensor Phi, IReadOnlyList
 /// The projection discriminator D(x, y, i; θ, W, w₀, b) (Zakharov et al. Sec. 3.2, 4; Miyato and Koyama 2018):
 /// V(x, y; θ) is the embedder's layout (residual downsampling blocks, self-attention) with an additional
 /// residual block at 4×4, global sum pooling and ReLU; the realism score is r = φᵀ(Wᵢ + w₀) + b with Wᵢ the
-/// row of the per-video embedding matrix W [videos, N] (spectrally normalised like every fully connected
-/// layer), w₀ [N] and b [1] shared.
+/// row of the per-video embedding matrix W [videos, N] (a plain table, not spectrally normalised, see README),
+/// w₀ [N] and b [1] shared.
 /// </summary>
 public sealed class Discriminator : nn.Module<Tensor, Tensor, Tensor, DiscriminatorOutput>
 {

@@ -7,8 +7,8 @@ namespace Vivify.Heads;
 /// <summary>
 /// The embedder E(x, y; φ) (Zakharov et al. Sec. 3.2, 4): a frame concatenated with its rasterised landmark
 /// image (6 channels) through residual downsampling blocks without normalisation down to 4×4, a self-attention
-/// block after the block that reaches <see cref="HeadsConfig.AttentionDownResolution"/>, global sum pooling and
-/// ReLU: an N-dimensional vector per frame. <see cref="forward"/> averages it over the K frames of each video.
+/// block after the block that reaches <see cref="HeadsConfig.AttentionDownResolution"/>, and global sum pooling
+/// (the paper's ReLU after it is left out, see README): an N-dimensional vector per frame. <see cref="forward"/> averages it over the K frames of each video.
 /// </summary>
 public sealed class Embedder : nn.Module<Tensor, Tensor, Tensor>
 {
