@@ -19,15 +19,7 @@ public sealed class CliHarness : IDisposable
         return (code, o.ToString(), e.ToString());
     }
 
-    public static void Ffmpeg(params string[] args)
-    {
-        var psi = new ProcessStartInfo("ffmpeg") { RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "-nostdin", "-y", "-v", "error" }.Concat(args)) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var err = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        if (p.ExitCode != 0) throw new InvalidOperationException("ffmpeg failed: " + err);
-    }
+    public static void Ffmpeg(params string[] args) => Vivify.TestSupport.FfmpegRunner.Run(args);
 
     /// <summary>testsrc video with a 440 Hz sine track (aac in mp4).</summary>
     public string ClipWithAudio(string name, int frames, int w = 64, int h = 48, int fps = 10)

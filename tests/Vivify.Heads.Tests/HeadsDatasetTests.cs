@@ -145,13 +145,5 @@ public sealed class HeadsDatasetTests : IDisposable
     private static string Describe(IReadOnlyList<(int Video, (int Clip, int Frame)[] Frames)> c) =>
         string.Join(";", c.Select(e => e.Video + ":" + string.Join(",", e.Frames.Select(f => f.Frame))));
 
-    private static void Ffmpeg(params string[] args)
-    {
-        var psi = new ProcessStartInfo("ffmpeg") { RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "-nostdin", "-y", "-v", "error" }.Concat(args)) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var err = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        if (p.ExitCode != 0) throw new InvalidOperationException("ffmpeg failed: " + err);
-    }
+    private static void Ffmpeg(params string[] args) => FfmpegRunner.Run(args);
 }

@@ -11,15 +11,7 @@ public sealed class MediaScratch : IDisposable
     public string PathOf(string name) => Path.Combine(Dir, name);
 
     /// <summary>Runs ffmpeg with arguments; throws with its stderr when it fails.</summary>
-    public static void Ffmpeg(params string[] args)
-    {
-        var psi = new ProcessStartInfo("ffmpeg") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var a in new[] { "-nostdin", "-y", "-v", "error" }.Concat(args)) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var err = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        if (p.ExitCode != 0) throw new InvalidOperationException("ffmpeg failed: " + err);
-    }
+    public static void Ffmpeg(params string[] args) => Vivify.TestSupport.FfmpegRunner.Run(args);
 
     /// <summary>A testsrc clip: <paramref name="frames"/> frames of w×h at <paramref name="fps"/>, with a sine audio track when asked.</summary>
     public string TestClip(string name, int frames, int w, int h, int fps, bool audio = false)

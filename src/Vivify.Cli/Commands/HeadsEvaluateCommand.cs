@@ -115,13 +115,7 @@ public static class HeadsEvaluateCommand
 
     private static void WriteTable(TextWriter o, IReadOnlyList<FewShotResult> results)
     {
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Out = new AnsiConsoleOutput(o),
-            Ansi = o == Console.Out ? AnsiSupport.Detect : AnsiSupport.No,
-            ColorSystem = o == Console.Out ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
-        });
-        console.Profile.Width = Math.Max(console.Profile.Width, 100);
+        var console = TableConsole.For(o);
         var table = new Table().AddColumns("start", "shots", "videos", "steps", "seconds", "L1 before", "L1", "SSIM");
         foreach (var g in results.GroupBy(r => (r.Start, r.Shots)).OrderBy(g => g.Key.Shots).ThenBy(g => g.Key.Start))
             table.AddRow(Name(g.Key.Start), F(g.Key.Shots), F(g.Count()), F(g.First().Steps), g.Sum(r => r.Seconds).ToString("F1", CultureInfo.InvariantCulture),

@@ -94,12 +94,7 @@ public static class StylizeSearchCommand
 
     private static void WriteTable(TextWriter o, IReadOnlyList<SearchResult> results, SearchResult best)
     {
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Out = new AnsiConsoleOutput(o),
-            Ansi = o == Console.Out ? AnsiSupport.Detect : AnsiSupport.No,
-            ColorSystem = o == Console.Out ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
-        });
+        var console = TableConsole.For(o);
         var table = new Table().AddColumns("patch", "batch", "lr", "blocks", "steps", "seconds", "PSNR dB", "SSIM");
         foreach (var r in results.OrderByDescending(r => r.Psnr).ThenByDescending(r => r.Ssim))
         {
