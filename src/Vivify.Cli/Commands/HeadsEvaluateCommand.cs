@@ -69,7 +69,8 @@ public static class HeadsEvaluateCommand
                             using var split = FewShotSplit.Of(video, k, held, (int)config.ImageSize);
                             if (panels.Count == 0)
                             {
-                                panels.AddRange([split.TestLandmarks[0].clone(), split.TestFrames[0].clone()]);
+                                using (var landmarks = split.TestLandmarks[0]) panels.Add(landmarks.clone());
+                                using (var real = split.TestFrames[0]) panels.Add(real.clone());
                                 labels.AddRange(["landmarks", "real"]);
                             }
                             foreach (var start in starts)
@@ -77,7 +78,8 @@ public static class HeadsEvaluateCommand
                                 using var heads = Fresh(checkpoint, config, start, seed);
                                 var r = FewShotEvaluation.Run(heads, start, split, stepCount, content, out var drawn, batchSize, seed, _ => task.Advance(), cancel);
                                 results.Add(r);
-                                using (drawn) panels.Add(drawn[0].clone());
+                                using (drawn)
+                                using (var first = drawn[0]) panels.Add(first.clone());
                                 labels.Add($"{(start == FewShotStart.MetaLearned ? "meta" : "scratch")} K={k}");
                                 log.WriteLine($"heads evaluate: {video.Id} {Name(start)} K={k}: held-out L1 {r.L1Before:F4} -> {r.L1:F4}, SSIM {r.Ssim:F4} ({r.Seconds:F1} s)");
                             }
