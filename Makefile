@@ -4,9 +4,9 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 CONFIG ?= Release
 VIVIFY_TORCH_BACKEND ?= cpu
-# ffmpeg: media; python3-torch: interop tests and side-by-side benchmarks; patchelf + gcc: the TorchSharp
+# ffmpeg: media; python3-torch (+ python3-pil for the published stylization code): interop tests and side-by-side benchmarks; patchelf + gcc: the TorchSharp
 # load-time fix (build/native-fix); libgtk-3-0: OpenCvSharp's native runtime; opencv-doc: sample media.
-APT_PACKAGES := ffmpeg python3-torch python3-yaml patchelf gcc libgtk-3-0 opencv-doc
+APT_PACKAGES := ffmpeg python3-torch python3-yaml python3-pil patchelf gcc libgtk-3-0 opencv-doc
 DOTNET := dotnet
 BUILD_FLAGS := -c $(CONFIG) -p:VivifyTorchBackend=$(VIVIFY_TORCH_BACKEND) -nologo -v q
 

@@ -27,7 +27,7 @@ public static class StylizeReport
         public string? Published = Environment.GetEnvironmentVariable("FSPBT_PUBLISHED_DIR");
         public string Output = Path.Combine(OpsReport.RepoRoot(), "bench", "stylize", "results.md");
         public bool Keep;
-        public bool SinglePass;
+        public bool SinglePass = true;
         public bool Average = true;
     }
 
@@ -102,8 +102,8 @@ public static class StylizeReport
         md.AppendLine($"\"Painting\": {StylizeBenchData.FilterDescription}. The input frames scored against it unchanged: PSNR {F(identity.Psnr, "F2")} dB, SSIM {F(identity.Ssim, "F4")}.");
         md.AppendLine("Training: published reference_P (GeneratorJ 7 blocks, filters 32-64-128-128-128-64; DiscriminatorN_IN 12 filters, 2 layers; patch 32, batch 40; Adam lr 0.0004, weight decay 1e-5; " +
             "weights 4·L1 + 0.5·LSGAN [+ 6·VGG]); the same seed on both sides; budgets are cumulative training wall time (patch sampling included, stylizing and scoring excluded). " +
-            (o.SinglePass ? "Vivify's trainer with `SingleGeneratorPass` (one generator forward per step instead of the published two; same parameters, running statistics equal to rounding)."
-                : "Vivify's trainer as published, two generator forward passes per step (`--single-pass` measures the one-pass step).") +
+            (o.SinglePass ? "Vivify's trainer as its commands run it, with `SingleGeneratorPass` (one generator forward pass per step where the published step makes two with the same weights; same parameters, batch-norm running statistics equal to rounding; `--two-pass` measures the step written out as published)."
+                : "Vivify's trainer with the published step written out literally, two generator forward passes per step (`--two-pass`; its commands make one).") +
             (o.Average ? " Vivify renders with the running average of the generator's weights (`GeneratorAverage`, its default; `--no-average` leaves it out); the PSNR of its last trained weights is shown beside it." : ""));
         md.AppendLine(o.Vgg19 is null
             ? "Perceptual term: **no VGG19 weights file here** (pass `--vgg19 FILE` or VIVIFY_VGG19; the published code's torchvision download is impossible), so both sides train without it, and Vivify with vs without it is not reported."
@@ -180,7 +180,7 @@ public static class StylizeReport
             {
                 case "--quick": break;
                 case "--keep": o.Keep = true; break;
-                case "--single-pass": o.SinglePass = true; break;
+                case "--two-pass": o.SinglePass = false; break;
                 case "--no-average": o.Average = false; break;
                 case "--clip": o.Clip = Next(); break;
                 case "--start": o.Start = long.Parse(Next(), CultureInfo.InvariantCulture); break;

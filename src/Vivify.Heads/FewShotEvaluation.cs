@@ -63,8 +63,12 @@ public sealed class FewShotSplit : IDisposable
 /// <summary>Where fine-tuning starts: the meta-learned networks, or the same networks freshly initialised.</summary>
 public enum FewShotStart { MetaLearned, Scratch }
 
-/// <summary>The held-out error of one fine-tuning run: mean L1 and SSIM over the held-out frames, before and after.</summary>
-public sealed record FewShotResult(string Video, FewShotStart Start, int Shots, int Steps, double Seconds, double L1Before, double L1, double Ssim);
+/// <summary>
+/// The held-out error of one fine-tuning run: mean L1 and SSIM over the held-out frames, before and after; the landmark
+/// error and CSIM (<see cref="FewShotFaceMetrics"/>) when face-api's networks were given, NaN otherwise.
+/// </summary>
+public sealed record FewShotResult(string Video, FewShotStart Start, int Shots, int Steps, double Seconds, double L1Before, double L1, double Ssim,
+    double LandmarkError = double.NaN, double Csim = double.NaN);
 
 /// <summary>
 /// The few-shot experiment of Zakharov et al. Sec. 4 on one split: fine-tune (<see cref="FineTuner"/>: ψ' = P ê,
@@ -79,8 +83,9 @@ public static class FewShotEvaluation
     /// <param name="content">L_CNT; null: mean absolute pixel difference (no VGG19 weights).</param>
     /// <param name="drawn">The held-out frames as the fine-tuned G draws them [T,3,S,S].</param>
     /// <param name="onStep">Called after every fine-tuning step.</param>
+    /// <param name="faces">When given, the landmark error and CSIM of the drawn frames are measured too.</param>
     public static FewShotResult Run(HeadsModel model, FewShotStart start, FewShotSplit split, int steps, ContentLoss? content, out Tensor drawn,
-        int batchSize = 8, int seed = 0, Action<FineTuneLosses>? onStep = null, CancellationToken cancel = default)
+        int batchSize = 8, int seed = 0, Action<FineTuneLosses>? onStep = null, CancellationToken cancel = default, FewShotFaceMetrics? faces = null)
     {
         if (steps < 0) throw new ArgumentOutOfRangeException(nameof(steps));
         using var tuner = new FineTuner(model, split.ShotFrames, split.ShotLandmarks, content, batchSize, seed);
@@ -96,7 +101,8 @@ public static class FewShotEvaluation
         var seconds = clock.Elapsed.TotalSeconds;
         drawn = Render(model.Generator, tuner.PsiPrime, split.TestLandmarks);
         var (l1, ssim) = Scores(drawn, split.TestFrames);
-        return new FewShotResult(split.Video, start, split.Shots, steps, seconds, l1Before, l1, ssim);
+        var face = faces?.Score(drawn, split.TestFrames) ?? new FaceScores(double.NaN, double.NaN, 0);
+        return new FewShotResult(split.Video, start, split.Shots, steps, seconds, l1Before, l1, ssim, face.LandmarkError, face.Csim);
     }
 
     /// <summary>The held-out frames G draws with <paramref name="psi"/> [T,3,S,S] (eval mode, no gradients).</summary>

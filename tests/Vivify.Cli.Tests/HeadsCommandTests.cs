@@ -1,3 +1,4 @@
+using System.Globalization;
 using Xunit;
 using static TorchSharp.torch;
 
@@ -99,10 +100,32 @@ public sealed class HeadsCommandTests : IDisposable
         Assert.Contains("from scratch", output);
         Assert.Contains("mean absolute pixel difference", err);
         var rows = File.ReadAllLines(_cli.PathOf("figures.csv"));
-        Assert.Equal("video,start,shots,steps,seconds,l1_before,l1,ssim", rows[0]);
+        Assert.Equal("video,start,shots,steps,seconds,l1_before,l1,ssim,landmark_error,csim,fid", rows[0]);
         Assert.Equal(["meta,1", "scratch,1", "meta,2", "scratch,2"], rows.Skip(1).Select(r => string.Join(',', r.Split(',')[1..3])));
+        // face-api's networks (make setup) measure the landmark error and CSIM of every run.
+        Assert.Contains("CSIM", output);
+        Assert.All(rows.Skip(1), r =>
+        {
+            var cells = r.Split(',');
+            Assert.True(double.Parse(cells[8], CultureInfo.InvariantCulture) >= 0, r);
+            Assert.InRange(double.Parse(cells[9], CultureInfo.InvariantCulture), -1, 1);
+        });
         Assert.All(rows.Skip(1), r => Assert.StartsWith("id00000/video00,", r));
         Assert.True(File.Exists(Path.Combine(_cli.PathOf("preview"), "id00000_video00.png")));
+
+        // With Inception weights (freshly initialised here; users give pytorch-fid's file) the FID of each start and shot count.
+        using (var inception = new Vivify.Heads.Fid.FidInceptionV3())
+            Vivify.Torch.Checkpoints.TorchSave.Save(Vivify.Torch.StateDicts.StateDict.ToPyDict(inception), _cli.PathOf("inception.pth"));
+        var withFid = _cli.Run("heads", "evaluate", "--model", run, "--data", _cli.PathOf("unseen"), "--shots", "1", "--steps", "1", "--held-out", "2",
+            "--no-scratch", "--no-face-metrics", "--inception", _cli.PathOf("inception.pth"), "--csv", _cli.PathOf("fid.csv"), "--threads", "1");
+        Assert.True(withFid.Code == 0, withFid.Err);
+        Assert.Contains("FID", withFid.Out);
+        var fidRow = File.ReadAllLines(_cli.PathOf("fid.csv"))[1].Split(',');
+        Assert.True(double.Parse(fidRow[10], CultureInfo.InvariantCulture) >= 0, string.Join(',', fidRow));
+        Assert.Equal("NaN", fidRow[9]);
+        var badInception = _cli.Run("heads", "evaluate", "--model", run, "--data", _cli.PathOf("unseen"), "--inception", _cli.PathOf("none.pth"), "-q");
+        Assert.Equal(1, badInception.Code);
+        Assert.Contains("none.pth: Inception weights not found", badInception.Err);
 
         var tooMany = _cli.Run("heads", "evaluate", "--model", run, "--data", _cli.PathOf("unseen"), "--shots", "4", "--held-out", "2", "-q");
         Assert.Equal(1, tooMany.Code);

@@ -74,4 +74,25 @@ public class RetargetTests
         Assert.Equal(3 / iod, HeadsMetrics.LandmarkError(b, a), 5);
         Assert.Equal(0, HeadsMetrics.LandmarkError(a, a), 9);
     }
+
+    [Fact]
+    public void RetargetingIsLeftOffOnlyForAClearlySameFaceOrWhenAskedTo()
+    {
+        // Descriptors at known Euclidean distances from the person's.
+        static TorchSharp.torch.Tensor At(float x) { var v = new float[128]; v[0] = x; return TorchSharp.torch.tensor(v); }
+        using var person = At(0);
+        using var near = At(0.3f);
+        using var unclear = At(0.57f);
+        using var far = At(0.8f);
+        Assert.False(HeadsAnimator.DecideRetarget(null, person, near).Retarget);
+        // Below face-api's 0.6 but not clearly the person (a cartoon face was 0.57 from a photograph): retarget.
+        var (on, why) = HeadsAnimator.DecideRetarget(null, person, unclear);
+        Assert.True(on);
+        Assert.Contains("not clearly the fine-tuned person: descriptor distance 0.57", why);
+        Assert.True(HeadsAnimator.DecideRetarget(null, person, far).Retarget);
+        Assert.True(HeadsAnimator.DecideRetarget(null, null, far).Retarget);
+        Assert.True(HeadsAnimator.DecideRetarget(null, person, null).Retarget);
+        Assert.Equal((false, "--no-retarget"), HeadsAnimator.DecideRetarget(false, person, far));
+        Assert.True(HeadsAnimator.DecideRetarget(true, person, near).Retarget);
+    }
 }

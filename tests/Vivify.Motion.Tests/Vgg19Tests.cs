@@ -42,4 +42,18 @@ public class Vgg19Tests
         }
         finally { File.Delete(path); }
     }
+
+    [Fact]
+    public void The_first_slices_alone_equal_those_of_the_full_pass()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(4);
+        using var vgg = new Vgg19();
+        var x = rand(2, 3, 32, 32);
+        var all = vgg.forward(x);
+        var two = vgg.forward(x, 2);
+        Assert.Equal(2, two.Count);
+        for (var i = 0; i < 2; i++) Assert.Equal(0, (two[i] - all[i]).abs().max().item<float>());
+        Assert.Throws<ArgumentOutOfRangeException>(() => vgg.forward(x, 0));
+    }
 }

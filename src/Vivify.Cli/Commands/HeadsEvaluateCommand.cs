@@ -1,8 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
 using Spectre.Console;
+using Vivify.Faces;
 using Vivify.Heads;
 using Vivify.Heads.Data;
+using Vivify.Heads.Fid;
 using Vivify.Media;
 using static TorchSharp.torch;
 
@@ -11,7 +13,8 @@ namespace Vivify.Cli.Commands;
 /// <summary>
 /// `vivify heads evaluate --model RUN_DIR --data DIR`: the few-shot experiment on videos of persons the model has
 /// not seen — fine-tune the meta-learned model and, at equal steps, the same networks from scratch on K shots of
-/// each video, then measure L1 and SSIM of the held-out frames drawn from their landmarks.
+/// each video, then measure L1 and SSIM of the held-out frames drawn from their landmarks, and with face-api's
+/// networks (when present) the landmark error and CSIM (<see cref="FewShotFaceMetrics"/>).
 /// </summary>
 public static class HeadsEvaluateCommand
 {
@@ -28,9 +31,12 @@ public static class HeadsEvaluateCommand
         var vgg19 = new Option<string?>("--vgg19") { Description = "torchvision's vgg19-dcbb9e9d.pth for the content loss (without it, the mean absolute pixel difference stands in)" };
         var preview = new Option<string?>("--preview") { Description = "Directory for one PNG per video: landmarks | real | each run's drawing of the first held-out frame" };
         var csv = new Option<string?>("--csv") { Description = "Write every run's figures to this CSV file" };
-        var cmd = new Command("evaluate", "Few-shot test on unseen persons: meta-learned vs from-scratch fine-tuning, L1 and SSIM on held-out frames")
+        var models = new Option<string?>("--models") { Description = "Directory of the face-api networks for the landmark error and CSIM (default: data/face-api/model, or VIVIFY_FACE_MODELS; measured when present)" };
+        var noFaces = new Option<bool>("--no-face-metrics") { Description = "Skip the landmark error and CSIM" };
+        var inception = new Option<string?>("--inception") { Description = "pytorch-fid's " + FidInceptionV3.WeightsFile + ": also report the FID of each start and shot count (all drawn vs all real held-out frames)" };
+        var cmd = new Command("evaluate", "Few-shot test on unseen persons: meta-learned vs from-scratch fine-tuning; L1, SSIM, landmark error and CSIM on held-out frames")
         {
-            model, data, shots, steps, heldOut, videos, batch, noScratch, vgg19, preview, csv,
+            model, data, shots, steps, heldOut, videos, batch, noScratch, vgg19, preview, csv, models, noFaces, inception,
         };
         cmd.SetAction((parse, cancel) =>
         {
@@ -53,6 +59,10 @@ public static class HeadsEvaluateCommand
             var starts = parse.GetValue(noScratch) ? new[] { FewShotStart.MetaLearned } : [FewShotStart.MetaLearned, FewShotStart.Scratch];
             using var content = parse.GetValue(vgg19) is { } vgg ? new ContentLoss(config, Stylize.StylizeCheckpoints.LoadVgg19(vgg), null) : null;
             if (content is null) log.WriteLine("heads evaluate: no --vgg19 given: fine-tuning's content loss is the mean absolute pixel difference");
+            using var faces = FaceMetrics(parse.GetValue(noFaces), parse.GetValue(models), log);
+            using var fid = parse.GetValue(inception) is { } inceptionPath ? FidInceptionV3.Load(inceptionPath) : null;
+            var fidDrawn = new Dictionary<(FewShotStart, int), List<Tensor>>();
+            var fidReal = new List<Tensor>();
 
             var results = new List<FewShotResult>();
             Progress.Run(parse, progress =>
@@ -69,6 +79,7 @@ public static class HeadsEvaluateCommand
                             using var split = FewShotSplit.Of(video, k, held, (int)config.ImageSize);
                             if (panels.Count == 0)
                             {
+                                if (fid is not null) fidReal.Add(split.TestFrames.clone());
                                 using (var landmarks = split.TestLandmarks[0]) panels.Add(landmarks.clone());
                                 using (var real = split.TestFrames[0]) panels.Add(real.clone());
                                 labels.AddRange(["landmarks", "real"]);
@@ -76,12 +87,16 @@ public static class HeadsEvaluateCommand
                             foreach (var start in starts)
                             {
                                 using var heads = Fresh(checkpoint, config, start, seed);
-                                var r = FewShotEvaluation.Run(heads, start, split, stepCount, content, out var drawn, batchSize, seed, _ => task.Advance(), cancel);
+                                var r = FewShotEvaluation.Run(heads, start, split, stepCount, content, out var drawn, batchSize, seed, _ => task.Advance(), cancel, faces);
                                 results.Add(r);
                                 using (drawn)
-                                using (var first = drawn[0]) panels.Add(first.clone());
+                                {
+                                    using (var first = drawn[0]) panels.Add(first.clone());
+                                    if (fid is not null) (fidDrawn.TryGetValue((start, k), out var list) ? list : fidDrawn[(start, k)] = []).Add(drawn.clone());
+                                }
                                 labels.Add($"{(start == FewShotStart.MetaLearned ? "meta" : "scratch")} K={k}");
-                                log.WriteLine($"heads evaluate: {video.Id} {Name(start)} K={k}: held-out L1 {r.L1Before:F4} -> {r.L1:F4}, SSIM {r.Ssim:F4} ({r.Seconds:F1} s)");
+                                log.WriteLine($"heads evaluate: {video.Id} {Name(start)} K={k}: held-out L1 {r.L1Before:F4} -> {r.L1:F4}, SSIM {r.Ssim:F4}" +
+                                    (faces is null ? "" : $", landmark error {r.LandmarkError:F4}, CSIM {r.Csim:F4}") + $" ({r.Seconds:F1} s)");
                             }
                         }
                         if (parse.GetValue(preview) is { } dir)
@@ -98,11 +113,51 @@ public static class HeadsEvaluateCommand
                 }
                 return 0;
             });
-            WriteTable(parse.InvocationConfiguration.Output, results);
-            if (parse.GetValue(csv) is { } csvPath) WriteCsv(csvPath, results);
+            var fids = fid is null ? new Dictionary<(FewShotStart, int), double>() : Fids(fid, fidDrawn, fidReal, log);
+            WriteTable(parse.InvocationConfiguration.Output, results, fids);
+            if (parse.GetValue(csv) is { } csvPath) WriteCsv(csvPath, results, fids);
             return Task.FromResult(0);
         });
         return cmd;
+    }
+
+    /// <summary>
+    /// face-api's landmark and recognition networks for the face measures: from --models (which must hold them), else
+    /// from the default place when they are there; null when skipped or absent (said in the log).
+    /// </summary>
+    private static FewShotFaceMetrics? FaceMetrics(bool skip, string? dir, TextWriter log)
+    {
+        if (skip) return null;
+        if (dir is null && !File.Exists(Path.Combine(FaceModels.DefaultDirectory(), FaceLandmark68Net.ModelName + "-weights_manifest.json")))
+        {
+            log.WriteLine($"heads evaluate: face-api's networks are not in {FaceModels.DefaultDirectory()} (make setup puts them there): landmark error and CSIM are not measured");
+            return null;
+        }
+        return new FewShotFaceMetrics(FaceModels.Require(dir));
+    }
+
+    /// <summary>The FID of each start and shot count: its drawn held-out frames against the real ones, over all videos.</summary>
+    private static Dictionary<(FewShotStart, int), double> Fids(FidInceptionV3 net, Dictionary<(FewShotStart, int), List<Tensor>> drawn, List<Tensor> real, TextWriter log)
+    {
+        try
+        {
+            using var scope = NewDisposeScope();
+            if (real.Sum(t => t.shape[0]) < 2)
+            {
+                log.WriteLine("heads evaluate: FID needs at least 2 held-out frames in all; give --held-out 2 or more");
+                return [];
+            }
+            var realFeatures = net.Features(cat(real, 0));
+            var fids = new Dictionary<(FewShotStart, int), double>();
+            foreach (var (key, frames) in drawn)
+                fids[key] = FrechetDistance.Distance(net.Features(cat(frames, 0)), realFeatures);
+            log.WriteLine($"heads evaluate: FID over {realFeatures.shape[0]} held-out frames per start and shot count (few frames make FID biased upwards: compare runs of equal size only)");
+            return fids;
+        }
+        finally
+        {
+            foreach (var t in real.Concat(drawn.Values.SelectMany(v => v))) t.Dispose();
+        }
     }
 
     /// <summary>The meta-learned model as saved, or the same configuration freshly initialised (seeded).</summary>
@@ -115,26 +170,46 @@ public static class HeadsEvaluateCommand
 
     private static string Name(FewShotStart start) => start == FewShotStart.MetaLearned ? "meta-learned" : "from scratch";
 
-    private static void WriteTable(TextWriter o, IReadOnlyList<FewShotResult> results)
+    private static void WriteTable(TextWriter o, IReadOnlyList<FewShotResult> results, Dictionary<(FewShotStart, int), double> fids)
     {
         var console = TableConsole.For(o);
-        var table = new Table().AddColumns("start", "shots", "videos", "steps", "seconds", "L1 before", "L1", "SSIM");
+        var face = results.Any(r => !double.IsNaN(r.Csim));
+        // Videos and steps are the same in every row: said in the caption, so that all measures fit 100 columns.
+        var table = new Table().AddColumns("start", "shots", "seconds", "L1 before", "L1", "SSIM");
+        if (face) table.AddColumns("LM error", "CSIM");
+        if (fids.Count > 0) table.AddColumn("FID");
+        if (results.Count > 0)
+            table.Caption($"means over {results.Select(r => r.Video).Distinct().Count()} videos, {results[0].Steps} fine-tuning steps per run" +
+                (face ? "; LM error: landmark error (outer-eye-corner distances)" : ""));
         foreach (var g in results.GroupBy(r => (r.Start, r.Shots)).OrderBy(g => g.Key.Shots).ThenBy(g => g.Key.Start))
-            table.AddRow(Name(g.Key.Start), F(g.Key.Shots), F(g.Count()), F(g.First().Steps), g.Sum(r => r.Seconds).ToString("F1", CultureInfo.InvariantCulture),
-                g.Average(r => r.L1Before).ToString("F4", CultureInfo.InvariantCulture), g.Average(r => r.L1).ToString("F4", CultureInfo.InvariantCulture),
-                g.Average(r => r.Ssim).ToString("F4", CultureInfo.InvariantCulture));
+        {
+            var cells = new List<string> { Name(g.Key.Start), F(g.Key.Shots), g.Sum(r => r.Seconds).ToString("F1", CultureInfo.InvariantCulture),
+                Mean(g, r => r.L1Before), Mean(g, r => r.L1), Mean(g, r => r.Ssim) };
+            if (face) cells.AddRange([Mean(g, r => r.LandmarkError), Mean(g, r => r.Csim)]);
+            if (fids.Count > 0) cells.Add(fids.TryGetValue(g.Key, out var v) ? v.ToString("F2", CultureInfo.InvariantCulture) : "-");
+            table.AddRow(cells.ToArray());
+        }
         console.Write(table);
     }
 
     private static string F(int v) => v.ToString(CultureInfo.InvariantCulture);
 
-    private static void WriteCsv(string path, IReadOnlyList<FewShotResult> results)
+    /// <summary>The mean over the runs where the figure was measured (4 decimals), "-" where none was.</summary>
+    private static string Mean(IEnumerable<FewShotResult> runs, Func<FewShotResult, double> figure)
+    {
+        var values = runs.Select(figure).Where(v => !double.IsNaN(v)).ToList();
+        return values.Count == 0 ? "-" : values.Average().ToString("F4", CultureInfo.InvariantCulture);
+    }
+
+    private static void WriteCsv(string path, IReadOnlyList<FewShotResult> results, Dictionary<(FewShotStart, int), double> fids)
     {
         using var output = AtomicOutput.ForFile(path);
         var lines = results.Select(r => string.Join(',', r.Video, r.Start == FewShotStart.MetaLearned ? "meta" : "scratch", F(r.Shots), F(r.Steps),
             r.Seconds.ToString("F2", CultureInfo.InvariantCulture), r.L1Before.ToString("F5", CultureInfo.InvariantCulture),
-            r.L1.ToString("F5", CultureInfo.InvariantCulture), r.Ssim.ToString("F5", CultureInfo.InvariantCulture)));
-        File.WriteAllLines(output.TempPath, lines.Prepend("video,start,shots,steps,seconds,l1_before,l1,ssim"));
+            r.L1.ToString("F5", CultureInfo.InvariantCulture), r.Ssim.ToString("F5", CultureInfo.InvariantCulture),
+            r.LandmarkError.ToString("F5", CultureInfo.InvariantCulture), r.Csim.ToString("F5", CultureInfo.InvariantCulture),
+            (fids.TryGetValue((r.Start, r.Shots), out var fid) ? fid : double.NaN).ToString("F4", CultureInfo.InvariantCulture)));
+        File.WriteAllLines(output.TempPath, lines.Prepend("video,start,shots,steps,seconds,l1_before,l1,ssim,landmark_error,csim,fid"));
         output.Commit();
     }
 }

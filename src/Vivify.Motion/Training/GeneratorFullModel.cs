@@ -80,12 +80,14 @@ public sealed class GeneratorFullModel : IDisposable
         if (vgg is not null)
         {
             Tensor? value_total = null;
+            // Slices after the last weighted one add 0 to the loss and its gradients: they are not computed.
+            var slices = loss_weights.perceptual.FindLastIndex(w => w != 0) + 1;
             foreach (var scale in scales)
             {
                 var key = "prediction_" + ImagePyramide.Name(scale);
-                var x_vgg = vgg.forward(pyramide_generated[key]);
-                var y_vgg = vgg.forward(pyramide_real[key]);
-                for (var i = 0; i < loss_weights.perceptual.Count; i++)
+                var x_vgg = vgg.forward(pyramide_generated[key], slices);
+                var y_vgg = vgg.forward(pyramide_real[key], slices);
+                for (var i = 0; i < slices; i++)
                 {
                     var value = abs(x_vgg[i] - y_vgg[i].detach()).mean();
                     value_total = Add(value_total, loss_weights.perceptual[i] * value);

@@ -49,16 +49,23 @@ public sealed class Vgg19 : nn.Module<Tensor, List<Tensor>>
             .Select(c => (int.Parse(c.name), (Conv2d)c.module));
 
     /// <summary>[h_relu1, …, h_relu5].</summary>
-    public override List<Tensor> forward(Tensor X)
+    public override List<Tensor> forward(Tensor X) => forward(X, 5);
+
+    /// <summary>
+    /// [h_relu1, …, h_relu<paramref name="slices"/>]: the first slices only (each slice runs on the previous one's
+    /// output, so the deeper ones can be left out when their loss weights are 0 without changing the others).
+    /// </summary>
+    public List<Tensor> forward(Tensor X, int slices)
     {
+        if (slices is < 1 or > 5) throw new ArgumentOutOfRangeException(nameof(slices), "VGG19 has slices 1 to 5");
         using var scope = NewDisposeScope();
-        X = (X - mean) / std;
-        var h_relu1 = slice1.forward(X);
-        var h_relu2 = slice2.forward(h_relu1);
-        var h_relu3 = slice3.forward(h_relu2);
-        var h_relu4 = slice4.forward(h_relu3);
-        var h_relu5 = slice5.forward(h_relu4);
-        var @out = new List<Tensor> { h_relu1, h_relu2, h_relu3, h_relu4, h_relu5 };
+        var h = (X - mean) / std;
+        var @out = new List<Tensor>();
+        foreach (var slice in new[] { slice1, slice2, slice3, slice4, slice5 }.Take(slices))
+        {
+            h = slice.forward(h);
+            @out.Add(h);
+        }
         foreach (var t in @out) t.MoveToOuterDisposeScope();
         return @out;
     }
