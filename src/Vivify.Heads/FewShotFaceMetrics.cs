@@ -42,24 +42,14 @@ public sealed class FewShotFaceMetrics : IDisposable
             using var scope = NewDisposeScope();
             var d = drawn[i].clamp(0, 1);
             var r = real[i];
-            var reference = Points(FaceLandmarks.Detect(_landmarks, r));
-            if (!(EyeDistance(reference) > 0)) continue;
-            landmarkSum += HeadsMetrics.LandmarkError(Points(FaceLandmarks.Detect(_landmarks, d)), reference);
+            var reference = FaceCrop.FromTensor(FaceLandmarks.Detect(_landmarks, r));
+            if (!(HeadsMetrics.EyeCornerDistance(reference) > 0)) continue;
+            landmarkSum += HeadsMetrics.LandmarkError(FaceCrop.FromTensor(FaceLandmarks.Detect(_landmarks, d)), reference);
             csimSum += HeadsMetrics.Csim(_recognition.ComputeFaceDescriptor(d), _recognition.ComputeFaceDescriptor(r));
             counted++;
         }
         return counted == 0 ? new FaceScores(double.NaN, double.NaN, 0) : new FaceScores(landmarkSum / counted, csimSum / counted, counted);
     }
-
-    private static float[,] Points(Tensor xy)
-    {
-        var flat = xy.data<float>().ToArray();
-        var points = new float[68, 2];
-        for (int i = 0; i < 68; i++) (points[i, 0], points[i, 1]) = (flat[2 * i], flat[2 * i + 1]);
-        return points;
-    }
-
-    private static double EyeDistance(float[,] p) => Math.Sqrt(Math.Pow(p[45, 0] - p[36, 0], 2) + Math.Pow(p[45, 1] - p[36, 1], 2));
 
     public void Dispose()
     {

@@ -24,13 +24,17 @@ public static class HeadsMetrics
     /// <summary>Mean point distance between two [68,2] landmark sets divided by the distance of <paramref name="reference"/>'s outer eye corners.</summary>
     public static double LandmarkError(float[,] landmarks, float[,] reference)
     {
-        double iod = Math.Sqrt(Math.Pow(reference[45, 0] - reference[36, 0], 2) + Math.Pow(reference[45, 1] - reference[36, 1], 2));
+        double iod = EyeCornerDistance(reference);
         if (!(iod > 0)) throw new ArgumentException("landmark error: the reference's eye corners coincide");
         double sum = 0;
         for (int i = 0; i < 68; i++)
             sum += Math.Sqrt(Math.Pow(landmarks[i, 0] - reference[i, 0], 2) + Math.Pow(landmarks[i, 1] - reference[i, 1], 2));
         return sum / 68 / iod;
     }
+
+    /// <summary>The distance between the outer eye corners (points 36 and 45) of a [68,2] landmark set.</summary>
+    public static double EyeCornerDistance(float[,] landmarks) =>
+        Math.Sqrt(Math.Pow(landmarks[45, 0] - landmarks[36, 0], 2) + Math.Pow(landmarks[45, 1] - landmarks[36, 1], 2));
 
     /// <summary>The landmark error of a generated frame ([3,H,W]) against the landmarks that drove it; NaN when face-api finds no face in it.</summary>
     public static double LandmarkError(FaceAnalyzer analyzer, Tensor generated, float[,] driving)

@@ -128,7 +128,7 @@ public static class HeadsEvaluateCommand
     private static FewShotFaceMetrics? FaceMetrics(bool skip, string? dir, TextWriter log)
     {
         if (skip) return null;
-        if (dir is null && !File.Exists(Path.Combine(FaceModels.DefaultDirectory(), FaceLandmark68Net.ModelName + "-weights_manifest.json")))
+        if (dir is null && !FaceModels.ArePresent(FaceModels.DefaultDirectory()))
         {
             log.WriteLine($"heads evaluate: face-api's networks are not in {FaceModels.DefaultDirectory()} (make setup puts them there): landmark error and CSIM are not measured");
             return null;
