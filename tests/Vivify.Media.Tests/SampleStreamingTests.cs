@@ -4,6 +4,15 @@ using static TorchSharp.torch;
 
 namespace Vivify.Media.Tests;
 
+/// <summary>Tests that measure the process (resident memory) run alone, after the parallel ones: resident memory is
+/// the whole process's, and other test classes running beside it grew it past the bound (92.6 MB once on a clean clone).</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ProcessMeasurementCollection
+{
+    public const string Name = "process measurements";
+}
+
+[Collection(ProcessMeasurementCollection.Name)]
 public class SampleStreamingTests(Xunit.Abstractions.ITestOutputHelper log)
 {
     [Fact]
