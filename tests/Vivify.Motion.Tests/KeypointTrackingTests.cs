@@ -16,7 +16,7 @@ public class KeypointTrackingTests
             SyntheticDataset.Write(root, 3, 64, 8, seed: 4, VideoStorage.Strip, 0.2, NoProgress.Instance);
             var tracks = KeypointTracking.LoadTracks(Path.Combine(root, KeypointTracking.TracksFile));
             Assert.Equal(["shapes0000", "shapes0001", "shapes0002"], tracks.Keys.Order());
-            using var video = SyntheticVideos.Generate(4, 1, 64, 8, out var centres);
+            using var video = SyntheticVideos.Generate(4, 1, 64, 8, 2, out var centres);
             var t = tracks["shapes0001"];
             Assert.Equal((8, 2, 2), (t.GetLength(0), t.GetLength(1), t.GetLength(2)));
             Assert.Equal(centres[5, 1, 0], t[5, 1, 0]);

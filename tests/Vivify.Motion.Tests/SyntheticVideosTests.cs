@@ -20,4 +20,15 @@ public class SyntheticVideosTests
         using var change = (a[1] - a[0]).abs().mean();
         Assert.True(change.item<float>() > 1e-3f, $"mean change {change.item<float>()}");
     }
+
+    [Fact]
+    public void One_figure_per_video_is_tracked_alone_and_moves()
+    {
+        using var one = SyntheticVideos.Generate(7, 2, 64, 8, 1, out var centres);
+        Assert.Equal(new long[] { 8, 3, 64, 64 }, one.shape);
+        Assert.Equal(new[] { 8, 1, 2 }, new[] { centres.GetLength(0), centres.GetLength(1), centres.GetLength(2) });
+        var travel = Math.Abs(centres[7, 0, 0] - centres[0, 0, 0]) + Math.Abs(centres[7, 0, 1] - centres[0, 0, 1]);
+        Assert.True(travel > 0.1, $"the figure's centre moved only {travel}");
+        Assert.Throws<UsageException>(() => SyntheticVideos.Generate(7, 2, 64, 8, 3));
+    }
 }

@@ -12,11 +12,12 @@ public static class MotionSynthCommand
         var videos = new Option<int>("--videos") { Description = "Number of videos (train and test together)", Required = true };
         var size = new Option<int>("--size") { Description = "Frame size in pixels: 64 or 128", DefaultValueFactory = _ => 64 };
         var frames = new Option<int>("--frames") { Description = "Frames per video", DefaultValueFactory = _ => 32 };
+        var figures = new Option<int>("--figures") { Description = "Articulated figures per video: 1 or 2", DefaultValueFactory = _ => 2 };
         var format = new Option<string>("--format") { Description = "strip (one png per video, frames side by side) or frames (a folder of pngs per video)", DefaultValueFactory = _ => "strip" };
         var testFraction = new Option<double>("--test-fraction") { Description = "Share of the videos held out in DIR/test", DefaultValueFactory = _ => 0.2 };
         var cmd = new Command("synth", "Generate a small synthetic dataset (coloured articulated shapes over a textured background); deterministic with --seed")
         {
-            output, videos, size, frames, format, testFraction,
+            output, videos, size, frames, figures, format, testFraction,
         };
         cmd.SetAction((parse, cancel) =>
         {
@@ -32,7 +33,7 @@ public static class MotionSynthCommand
             var seed = parse.GetValue(Cli.Seed) ?? 0;
             var root = parse.GetValue(output)!;
             var (train, test) = Progress.Run(parse, p => SyntheticDataset.Write(root, parse.GetValue(videos), s, parse.GetValue(frames), seed,
-                storage, parse.GetValue(testFraction), p, cancel));
+                storage, parse.GetValue(testFraction), p, cancel, parse.GetValue(figures)));
             if (!parse.GetValue(Cli.Quiet))
                 parse.InvocationConfiguration.Output.WriteLine($"{root}: {train} training and {test} test videos, {s}x{s}, {parse.GetValue(frames)} frames each (seed {seed})");
             return Task.FromResult(0);

@@ -116,6 +116,13 @@ public sealed class LossWeights
     public double discriminator_gan { get; set; }
     public List<double> feature_matching { get; set; } = [];
     public List<double> perceptual { get; set; } = [];
+    /// <summary>
+    /// Vivify's addition, absent (0) from the published configs: the weight of the mean absolute difference between the
+    /// prediction and the driving frame at full resolution, logged as <c>pixel</c>. configs/shapes-64.yaml sets it:
+    /// trained with the untrained VGG19 of --no-pretrained-vgg, the perceptual loss alone left the predictions further
+    /// from the frames (README, "Training the motion model").
+    /// </summary>
+    public double pixel { get; set; }
     public double equivariance_value { get; set; }
     public double equivariance_jacobian { get; set; }
 }

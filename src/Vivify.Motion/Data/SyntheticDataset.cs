@@ -22,7 +22,7 @@ public enum VideoStorage
 public static class SyntheticDataset
 {
     public static (int Train, int Test) Write(string root, int videos, int size, int frames, long seed, VideoStorage storage,
-        double testFraction, IProgressReporter progress, CancellationToken cancel = default)
+        double testFraction, IProgressReporter progress, CancellationToken cancel = default, int figures = 2)
     {
         if (videos < 2) throw new UsageException($"--videos {videos}: give at least 2 (one to train on, one to test)");
         if (frames is < 2 or > 10_000) throw new UsageException($"--frames {frames}: give 2 to 10000 frames per video");
@@ -38,7 +38,7 @@ public static class SyntheticDataset
             {
                 cancel.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
-                var video = SyntheticVideos.Generate(seed, i, size, frames, out var centres);
+                var video = SyntheticVideos.Generate(seed, i, size, frames, figures, out var centres);
                 var split = i < videos - test ? "train" : "test";
                 var name = $"shapes{i:D4}";
                 for (var f = 0; f < frames; f++)

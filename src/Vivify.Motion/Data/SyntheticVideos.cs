@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Vivify.Motion.Data;
 
 /// <summary>
-/// Small synthetic motion videos for training on a CPU in minutes: two large articulated figures (a deforming, turning
+/// Small synthetic motion videos for training on a CPU in minutes: two (or one) large articulated figures (a deforming, turning
 /// elliptical body with a striped texture and a limb swinging at a joint) travelling about half the frame over a static
 /// textured background, so that repeating the first frame is a poor reconstruction while warping it explains nearly
 /// everything.
@@ -14,14 +14,15 @@ namespace Vivify.Motion.Data;
 public static class SyntheticVideos
 {
     /// <summary>Video <paramref name="index"/> of the set drawn from <paramref name="seed"/>: float32 [frames, 3, size, size] in [0, 1].</summary>
-    public static Tensor Generate(long seed, int index, int size, int frames) => Generate(seed, index, size, frames, out _);
+    public static Tensor Generate(long seed, int index, int size, int frames, int figures = 2) => Generate(seed, index, size, frames, figures, out _);
 
     /// <summary>
-    /// As <see cref="Generate(long, int, int, int)"/>, with each figure's body centre per frame in
+    /// As <see cref="Generate(long, int, int, int, int)"/>, with each figure's body centre per frame in
     /// <paramref name="centres"/> [frames, figures, 2] (x, y in the model's [-1, 1] keypoint coordinates).
     /// </summary>
-    public static Tensor Generate(long seed, int index, int size, int frames, out float[,,] centres)
+    public static Tensor Generate(long seed, int index, int size, int frames, int figures, out float[,,] centres)
     {
+        if (figures is < 1 or > 2) throw new UsageException($"--figures {figures}: use 1 or 2");
         if (size < 16) throw new UsageException($"--size {size} is too small; use 64 or 128");
         if (frames < 2) throw new UsageException($"--frames {frames}: a video needs at least 2 frames");
         // Not HashCode.Combine: it is randomised per process. System.Random(int) is the same sequence in every .NET.
@@ -31,19 +32,19 @@ public static class SyntheticVideos
         var x = grid[.., .., 0];
         var y = grid[.., .., 1];
         var background = Background(rng, x, y);
-        var figures = Enumerable.Range(0, 2).Select(k => Figure.Draw(rng, k)).ToList();
+        var drawn = Enumerable.Range(0, figures).Select(k => Figure.Draw(rng, k, figures)).ToList();
         var soft = 1.5 / size;
 
-        centres = new float[frames, figures.Count, 2];
+        centres = new float[frames, drawn.Count, 2];
         var result = new List<Tensor>();
         for (var f = 0; f < frames; f++)
         {
             using var frameScope = NewDisposeScope();
             var t = (double)f / frames;
             var image = background.clone();
-            for (var k = 0; k < figures.Count; k++)
+            for (var k = 0; k < drawn.Count; k++)
             {
-                image = figures[k].Render(image, x, y, t, soft, out var cx, out var cy);
+                image = drawn[k].Render(image, x, y, t, soft, out var cx, out var cy);
                 centres[f, k, 0] = (float)cx;
                 centres[f, k, 1] = (float)cy;
             }
@@ -74,13 +75,15 @@ public static class SyntheticVideos
         double Joint0, double Swing, double SwingFreq, float[] BodyColour, float[] LimbColour, double Stripes)
     {
         /// <summary>Figure <paramref name="k"/>: large (a third of the frame across) and travelling about half the frame.</summary>
-        public static Figure Draw(Random rng, int k)
+        public static Figure Draw(Random rng, int k, int count)
         {
             float[] Bright() { var c = new float[3]; var m = rng.Next(3); for (var i = 0; i < 3; i++) c[i] = (float)(i == m ? 0.85 + 0.15 * rng.NextDouble() : 0.05 + 0.35 * rng.NextDouble()); return c; }
             // The two figures start on opposite sides so that they rarely hide each other for long.
+            // A figure alone stays near the middle.
             var side = k == 0 ? -1 : 1;
+            var offset = rng.NextDouble();
             return new Figure(
-                Cx: side * (0.15 + 0.2 * rng.NextDouble()), Cy: (rng.NextDouble() * 2 - 1) * 0.3,
+                Cx: count == 1 ? (offset * 2 - 1) * 0.15 : side * (0.15 + 0.2 * offset), Cy: (rng.NextDouble() * 2 - 1) * 0.3,
                 Ax: 0.3 + 0.2 * rng.NextDouble(), Ay: 0.3 + 0.2 * rng.NextDouble(),
                 Wx: 1, Wy: 1, Phase: rng.NextDouble() * 2 * Math.PI,
                 Rx: 0.35 + 0.1 * rng.NextDouble(), Ry: 0.22 + 0.08 * rng.NextDouble(), Deform: 0.1 + 0.1 * rng.NextDouble(),

@@ -96,6 +96,9 @@ public sealed class GeneratorFullModel : IDisposable
             loss_values["perceptual"] = value_total!;
         }
 
+        if (loss_weights.pixel != 0)
+            loss_values["pixel"] = loss_weights.pixel * abs(output.prediction - driving).mean();
+
         if (loss_weights.generator_gan != 0)
         {
             using var kp_detached = Detach(kp_driving);

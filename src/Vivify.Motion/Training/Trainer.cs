@@ -111,8 +111,8 @@ public sealed class Trainer(TrainOptions options, IProgressReporter progress, Te
         if (options.Vgg19Path is { } path) return Vgg19.Load(path);
         if (!options.NoPretrainedVgg)
             throw new UsageException("the perceptual loss needs torchvision's pretrained VGG19: pass --vgg19 vgg19-dcbb9e9d.pth, or --no-pretrained-vgg to train with an untrained one");
-        log.WriteLine("warning: --no-pretrained-vgg: the perceptual loss uses an untrained (randomly initialised, seeded) VGG19");
-        return new Vgg19();
+        log.WriteLine("warning: --no-pretrained-vgg: the perceptual loss uses an untrained VGG19 (torchvision's initialisation, seeded)");
+        return Vgg19.Untrained();
     }
 
     private Dictionary<string, double> Step(Batch x, long step, GeneratorFullModel generator_full, DiscriminatorFullModel discriminator_full,

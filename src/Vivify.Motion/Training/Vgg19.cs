@@ -71,6 +71,17 @@ public sealed class Vgg19 : nn.Module<Tensor, List<Tensor>>
     }
 
     /// <summary>
+    /// An untrained VGG19 as torchvision builds one (<c>models.vgg19(weights=None)</c>: kaiming-normal convolutions,
+    /// zero biases), drawn from the current torch seed: the perceptual network of <c>--no-pretrained-vgg</c>.
+    /// </summary>
+    public static Vgg19 Untrained()
+    {
+        var vgg = new Vgg19();
+        TorchvisionVgg.InitializeAsTorchvision(vgg.Convolutions.Select(c => (nn.Module)c.Conv));
+        return vgg;
+    }
+
+    /// <summary>
     /// The pretrained network from torchvision's VGG19 state dict file (vgg19-dcbb9e9d.pth, zip or legacy format):
     /// <c>features.N.*</c> for N &lt; 30 go to the slice holding N; the rest (classifier, deeper layers) is ignored.
     /// </summary>

@@ -27,6 +27,23 @@ public static class TorchvisionVgg
     }
 
     /// <summary>
+    /// torchvision's initialisation of an untrained VGG (<c>VGG._initialize_weights</c>) for these layers: every
+    /// convolution's weight from kaiming_normal_ (fan_out, ReLU gain), its bias zero. With it the activations keep
+    /// their scale through the network; under the framework's default initialisation they shrink layer by layer (in
+    /// VGG19, mean |relu1_1| 0.32 and |relu5_1| 0.004 on random images), so an untrained network's deeper features all
+    /// but vanish.
+    /// </summary>
+    public static void InitializeAsTorchvision(IEnumerable<nn.Module> layers)
+    {
+        using var noGrad = no_grad();
+        foreach (var conv in layers.OfType<TorchSharp.Modules.Conv2d>())
+        {
+            nn.init.kaiming_normal_(conv.weight!, mode: nn.init.FanInOut.FanOut, nonlinearity: nn.init.NonlinearityType.ReLU);
+            if (conv.bias is { } bias) nn.init.zeros_(bias);
+        }
+    }
+
+    /// <summary>
     /// The <c>features.N.weight</c> / <c>features.N.bias</c> tensors of torchvision's VGG state-dict file (such as
     /// vgg19-dcbb9e9d.pth, zip or legacy format) with N &lt; <paramref name="maxIndex"/>, in file order; the classifier
     /// and deeper layers are left out. A missing file, a file that is not a state dict or one without VGG features
