@@ -22,6 +22,11 @@ public sealed class FewShotFaceMetrics : IDisposable
     private readonly FaceLandmark68Net _landmarks;
     private readonly FaceRecognitionNet _recognition;
 
+    // The real frames last scored and their measures: heads evaluate scores every start and shot count of a video
+    // against the same held-out frames, which need measuring once.
+    private Tensor? _real;
+    private List<(float[,] Landmarks, Tensor? Descriptor)> _reference = [];
+
     /// <param name="modelDir">face-api's networks (<see cref="FaceModels.Require"/>).</param>
     public FewShotFaceMetrics(string modelDir)
     {
@@ -35,24 +40,54 @@ public sealed class FewShotFaceMetrics : IDisposable
     {
         if (!drawn.shape.SequenceEqual(real.shape) || drawn.dim() != 4)
             throw new ArgumentException($"face scores need drawn and real frames of one shape [T,3,S,S], got [{string.Join(",", drawn.shape)}] and [{string.Join(",", real.shape)}]");
+        var reference = Reference(real);
         double landmarkSum = 0, csimSum = 0;
         int counted = 0;
-        for (long i = 0; i < drawn.shape[0]; i++)
+        for (var i = 0; i < reference.Count; i++)
         {
+            // A real frame without usable eye corners (descriptor null) is left out.
+            if (reference[i].Descriptor is not { } descriptor) continue;
             using var scope = NewDisposeScope();
             var d = drawn[i].clamp(0, 1);
-            var r = real[i];
-            var reference = FaceCrop.FromTensor(FaceLandmarks.Detect(_landmarks, r));
-            if (!(HeadsMetrics.EyeCornerDistance(reference) > 0)) continue;
-            landmarkSum += HeadsMetrics.LandmarkError(FaceCrop.FromTensor(FaceLandmarks.Detect(_landmarks, d)), reference);
-            csimSum += HeadsMetrics.Csim(_recognition.ComputeFaceDescriptor(d), _recognition.ComputeFaceDescriptor(r));
+            landmarkSum += HeadsMetrics.LandmarkError(FaceCrop.FromTensor(FaceLandmarks.Detect(_landmarks, d)), reference[i].Landmarks);
+            csimSum += HeadsMetrics.Csim(_recognition.ComputeFaceDescriptor(d), descriptor);
             counted++;
         }
         return counted == 0 ? new FaceScores(double.NaN, double.NaN, 0) : new FaceScores(landmarkSum / counted, csimSum / counted, counted);
     }
 
+    /// <summary>Landmarks and identity descriptor of each real frame (no descriptor where the eye corners coincide), kept for the next call with equal frames.</summary>
+    private List<(float[,] Landmarks, Tensor? Descriptor)> Reference(Tensor real)
+    {
+        if (_real is not null && _real.shape.SequenceEqual(real.shape))
+        {
+            using var same = _real.eq(real).all();
+            if (same.item<bool>()) return _reference;
+        }
+        ForgetReference();
+        for (long i = 0; i < real.shape[0]; i++)
+        {
+            using var scope = NewDisposeScope();
+            var r = real[i];
+            var landmarks = FaceCrop.FromTensor(FaceLandmarks.Detect(_landmarks, r));
+            var descriptor = HeadsMetrics.EyeCornerDistance(landmarks) > 0 ? _recognition.ComputeFaceDescriptor(r).DetachFromDisposeScope() : null;
+            _reference.Add((landmarks, descriptor));
+        }
+        _real = real.detach().clone().DetachFromDisposeScope();
+        return _reference;
+    }
+
+    private void ForgetReference()
+    {
+        _real?.Dispose();
+        _real = null;
+        foreach (var (_, descriptor) in _reference) descriptor?.Dispose();
+        _reference = [];
+    }
+
     public void Dispose()
     {
+        ForgetReference();
         _landmarks.Dispose();
         _recognition.Dispose();
     }

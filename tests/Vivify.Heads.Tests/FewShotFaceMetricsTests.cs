@@ -49,6 +49,9 @@ public sealed class FewShotFaceMetricsTests
         Assert.Equal(2, both.Frames);
         Assert.Equal(moved.LandmarkError / 2, both.LandmarkError, 5);
 
+        // The real frames' measures are kept between calls with equal frames and renewed when the frames change.
+        Assert.Equal(moved, metrics.Score(shifted, real));
+
         Assert.Throws<ArgumentException>(() => metrics.Score(real, real[.., .., ..64]));
     }
 }
