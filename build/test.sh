@@ -5,7 +5,8 @@ cd "$(dirname "$0")/.."
 config=${1:-Release}
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-dotnet test Vivify.slnx -c "$config" --no-build -nologo 2>&1 | tee "$log"
+# --blame: if a test host crashes, the log names the test it was running (a crash seen once under load, not reproduced).
+dotnet test Vivify.slnx -c "$config" --no-build -nologo --blame 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 sum() { grep -oE "$1: +[0-9]+" "$log" | awk '{s+=$2} END {print s+0}'; }
 passed=$(sum Passed); failed=$(sum Failed); skipped=$(sum Skipped)
