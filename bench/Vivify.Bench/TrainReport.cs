@@ -10,8 +10,8 @@ namespace Vivify.Bench;
 
 /// <summary>
 /// `train [--quick]`: training steps per second of the first-order motion model (one published iteration: generator
-/// and keypoint-detector step, discriminator step) at the tiny configuration (fomm/tiny.yaml, 64×64, batch 4) and at
-/// vox-adv-256 (256×256, batch 2), on random frames, Vivify against the published code (its checkout given by the
+/// and keypoint-detector step, then the discriminator step where the config has a GAN weight) at the tiny configuration (fomm/tiny.yaml, 64×64, batch 4) and at
+/// vox-256 and vox-adv-256 (256×256, batch 2), on random frames, Vivify against the published code (its checkout given by the
 /// FOMM_CODE environment variable, run by bench/train/fomm_train.py with Debian's python3-torch) at the same thread
 /// count. Writes bench/train/results.md. --quick: the tiny configuration only, 2 timed steps, nothing written (a smoke test).
 /// </summary>
@@ -25,17 +25,23 @@ public static class TrainReport
         var root = OpsReport.RepoRoot();
         var fixtures = Environment.GetEnvironmentVariable("VIVIFY_FIXTURES") ?? Path.Combine(root, "..", "shared", "fixtures");
         var cases = new List<Case> { new("tiny", Path.Combine(fixtures, "fomm", "tiny.yaml"), 4, quick ? 1 : 3, quick ? 2 : 20) };
-        // configs/vox-adv-256.yaml holds the model values only; the training section comes from the published file.
-        var published = Environment.GetEnvironmentVariable("FOMM_CODE") is { } code ? Path.Combine(code, "config", "vox-adv-256.yaml") : null;
-        if (!quick && published is not null && File.Exists(published)) cases.Add(new("vox-adv-256", published, 2, 1, 5));
-        else if (!quick) Console.WriteLine("train bench: vox-adv-256 needs the published config/vox-adv-256.yaml (its train_params): set FOMM_CODE to a checkout of the published code");
+        // The 256x256 cases read the published files (configs/vox-adv-256.yaml holds the model values only):
+        // vox-256 without the GAN (no discriminator step), vox-adv-256 with it.
+        var code = Environment.GetEnvironmentVariable("FOMM_CODE");
+        foreach (var name in new[] { "vox-256", "vox-adv-256" })
+        {
+            if (quick) break;
+            var published = code is null ? null : Path.Combine(code, "config", name + ".yaml");
+            if (published is not null && File.Exists(published)) cases.Add(new(name, published, 2, 1, 5));
+            else Console.WriteLine($"train bench: {name} needs the published config/{name}.yaml (its train_params): set FOMM_CODE to a checkout of the published code");
+        }
         var threads = get_num_threads();
 
         var md = new StringBuilder();
         md.AppendLine("# bench/train results");
         md.AppendLine();
         md.AppendLine($"{threads} threads on both sides; measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC{(quick ? " (--quick smoke run: not a measurement)" : "")}.");
-        md.AppendLine("Random frames, untrained VGG19 (weights do not change the work); one step = generator + keypoint detector + discriminator updates.");
+        md.AppendLine("Random frames, untrained VGG19 (weights do not change the work); one step = generator + keypoint detector updates, and the discriminator's where the config has a GAN weight (as the published train.py).");
         md.AppendLine();
         md.AppendLine("| configuration | batch | Vivify steps/s | published code steps/s | Vivify / published |");
         md.AppendLine("| --- | --- | --- | --- | --- |");

@@ -67,10 +67,11 @@ def main():
         sum(v.mean() for v in losses.values()).backward()
         opt_g.step(); opt_g.zero_grad()
         opt_k.step(); opt_k.zero_grad()
-        opt_d.zero_grad()
-        losses_d = discriminator_full(x, generated)
-        sum(v.mean() for v in losses_d.values()).backward()
-        opt_d.step(); opt_d.zero_grad()
+        if tp['loss_weights']['generator_gan'] != 0:  # as the published train.py: no discriminator step without the GAN
+            opt_d.zero_grad()
+            losses_d = discriminator_full(x, generated)
+            sum(v.mean() for v in losses_d.values()).backward()
+            opt_d.step(); opt_d.zero_grad()
 
     for _ in range(warmup):
         step()
