@@ -8,7 +8,9 @@
 #      and nothing else) is copied out of the repository, restored from artifacts/ and built (torch) or published for
 #      linux-x64 (motion), and run: it must compute with torch, with libvivify_glibcxx_compat.so loaded where this
 #      machine's libstdc++ lacks GLIBCXX_3.4.32 (the fix reached the consumer's output through the package);
-#   4. the torch consumer built with VivifyGlibcxxCompat=false fails to start libtorch there (the check is not vacuous).
+#   4. the torch consumer built with VivifyGlibcxxCompat=false fails to start libtorch there (the check is not vacuous);
+#   5. with VIVIFY_PACK_CHECK_DEBIAN=1 (root, debootstrap, a Debian mirror): the published motion consumer in a fresh
+#      Debian 12 and a Debian 13 made by debootstrap (see step 5 below).
 # Vivify's packages come only from artifacts/ (package source mapping) into a fresh packages folder; their
 # dependencies from the machine's NuGet cache where it has them. Ends with 'pack-check: N passed, N failed'.
 # usage: build/pack-check.sh [CONSUMER_DIR...]   (default: every folder under build/pack-check/)
@@ -127,6 +129,44 @@ if [ -d "$work" ] && dotnet build "$work" -c Release -p:VivifyVersion="$version"
   want_off=$([ "$needs_fix" = true ] && echo fails || echo runs)
   if [ "$off" = "$want_off" ]; then ok "torch with VivifyGlibcxxCompat=false $off here, as expected"
   else bad "torch with VivifyGlibcxxCompat=false $off here, expected it to be $want_off"; fi
+fi
+
+# 5. (VIVIFY_PACK_CHECK_DEBIAN=1; root, debootstrap and a Debian mirror) the published motion consumer in a fresh
+#    Debian 12 (minbase: no gcc, no patchelf) and a Debian 13 (libstdc++ with GLIBCXX_3.4.32), with and without the fix.
+#    The systems are kept under build/.cache/debian/; the .NET runtime is mounted in.
+if [ "${VIVIFY_PACK_CHECK_DEBIAN:-}" = 1 ] && [ -d "$tmp/consumers/motion/out" ]; then
+  work="$tmp/consumers/motion"
+  dotnet publish "$work" -c Release -r linux-x64 --self-contained false -o "$work/off" -p:VivifyVersion="$version" \
+    -p:VivifyGlibcxxCompat=false -nologo -v q >"$work.off.log" 2>&1 || bad "motion: publish with VivifyGlibcxxCompat=false failed"
+  dotnet_root=$(dirname "$(readlink -f "$(command -v dotnet)")")
+  umount_debian() { local m; for m in proc opt/dotnet opt/app; do mountpoint -q "$sys/$m" && umount "$sys/$m"; done; return 0; }
+  for suite in bookworm trixie; do
+    sys="$root/build/.cache/debian/$suite"
+    if [ ! -x "$sys/usr/bin/env" ]; then
+      rm -rf "$sys" && mkdir -p "$(dirname "$sys")"
+      debootstrap --variant=minbase "$suite" "$sys" http://deb.debian.org/debian >"$tmp/debootstrap-$suite.log" 2>&1 \
+        || { bad "debootstrap $suite failed (see $tmp/debootstrap-$suite.log)"; continue; }
+    fi
+    for variant in out off; do
+      mkdir -p "$sys/opt/app" "$sys/opt/dotnet"
+      # read-only bind mounts, unmounted on any exit (a later rm -rf of build/.cache must never reach the .NET install)
+      trap 'umount_debian; rm -rf "$tmp"' EXIT
+      mount --bind "$work/$variant" "$sys/opt/app" && mount -o remount,bind,ro "$sys/opt/app" \
+        && mount --bind "$dotnet_root" "$sys/opt/dotnet" && mount -o remount,bind,ro "$sys/opt/dotnet" && mount -t proc proc "$sys/proc"
+      (chroot "$sys" /usr/bin/env -i PATH=/usr/bin:/bin HOME=/root DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 \
+        /opt/dotnet/dotnet /opt/app/PackCheckMotion.dll; exit $?) >"$tmp/$suite-$variant.log" 2>&1
+      rc=$?
+      umount_debian
+      tools=$(chroot "$sys" sh -c 'for t in gcc patchelf; do command -v $t >/dev/null && echo $t; done' | paste -sd ' ')
+      label="Debian $(cat "$sys/etc/debian_version") ($(basename "$(readlink "$sys/usr/lib/x86_64-linux-gnu/libstdc++.so.6")")${tools:+, has $tools})"
+      expect=0; [ "$suite" = bookworm ] && [ "$variant" = off ] && expect=fail
+      if { [ "$expect" = 0 ] && [ $rc -eq 0 ]; } || { [ "$expect" = fail ] && [ $rc -ne 0 ]; }; then
+        ok "motion $([ $variant = out ] && echo with || echo without) the fix in $label: exit $rc$([ $rc -eq 0 ] && echo "; $(tail -1 "$tmp/$suite-$variant.log")")"
+      else
+        bad "motion $([ $variant = out ] && echo with || echo without) the fix in $label: exit $rc, expected $expect:"; tail -3 "$tmp/$suite-$variant.log" >&2
+      fi
+    done
+  done
 fi
 
 echo "pack-check: $passed passed, $failed failed"
