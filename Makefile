@@ -29,9 +29,9 @@ demo: build
 # REPOSITORY_URL=... names the repository in the packages (default: a placeholder, Directory.Build.props).
 pack: setup
 	@rm -rf artifacts
-	@$(DOTNET) pack Vivify.slnx -c Release -p:VivifyTorchBackend=cpu -p:ContinuousIntegrationBuild=true \
+	@$(DOTNET) pack Vivify.slnx -c Release -p:VivifyTorchBackend=cpu -p:VivifyPackBuild=true \
 		$(if $(REPOSITORY_URL),-p:RepositoryUrl=$(REPOSITORY_URL)) -nologo -v q -clp:ErrorsOnly
-	@ls -l artifacts | awk 'NR > 1 {printf "%8.1f MB  %s\n", $$5 / 1048576, $$9}'
+	@ls -l artifacts/*.nupkg artifacts/*.snupkg | awk '{printf "%10.1f KB  %s\n", $$5 / 1024, $$9}'
 
 # The packages as a stranger uses them: contents, `dotnet tool install` + `vivify info`, consumer programs (build/pack-check.sh).
 pack-check: pack
