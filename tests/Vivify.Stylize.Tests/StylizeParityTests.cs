@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace Vivify.Stylize.Tests;
 
-/// <summary>Parity with the published code on shared/fixtures/stylize (weights.pt, case.pt, reference_P.yaml).</summary>
+/// <summary>Parity with the published code on tests/fixtures/stylize (weights.pt, case.pt, reference_P.yaml).</summary>
 [Trait("Category", "Parity")]
 public sealed class StylizeParityTests
 {
