@@ -2,10 +2,10 @@ namespace Vivify.Media;
 
 /// <summary>
 /// What one command reads and writes, declared before any work, and the transaction its outputs are written in.
-/// <para>Declaring checks at once, so that a bad name fails in a second rather than after an hour of work: an input
-/// exists; an output's name fits what is written there (a video, a picture, a file of given extensions, a folder); its
-/// folder exists and is writable; no output is, contains or is inside an input (compared as real paths, symbolic
-/// links followed), whichever was declared first.</para>
+/// <para>Declaring checks at once, so that a bad name fails in a second rather than after an hour of work: an
+/// output's name fits what is written there (a video, a picture, a file of given extensions, a folder); its folder
+/// exists and is writable; no output is, contains or is inside an input (compared as real paths, symbolic links
+/// followed), whichever was declared first.</para>
 /// <para>While the plan is open (<see cref="Begin"/> to <see cref="Dispose"/>), every <see cref="AtomicOutput"/> of
 /// the command is checked against the inputs when it is created and, when finished, held under its temporary name;
 /// <see cref="Commit"/> puts them all in place together. Disposing without commit (an error, Ctrl-C) removes them all,
@@ -42,21 +42,22 @@ public sealed class OutputPlan : IDisposable
     /// </summary>
     public static OutputPlan Begin(bool holdOutputs = true) => new(holdOutputs);
 
-    /// <summary>An input file or folder (null: not given). It must exist; <paramref name="what"/> names it in the message, e.g. "a video".</summary>
-    public OutputPlan Input(string? path, string what = "an input")
+    /// <summary>
+    /// An input file or folder (null: not given), which no output may touch. One that does not exist cannot be
+    /// overwritten: its reader, which knows what it should be, reports it (before any work, as the command orders it).
+    /// </summary>
+    public OutputPlan Input(string? path)
     {
-        if (path is null) return this;
-        if (!System.IO.File.Exists(path) && !Directory.Exists(path))
-            throw new VivifyException($"{path}: no such file or folder; check the path ({what} expected)");
+        if (path is null || (!System.IO.File.Exists(path) && !Directory.Exists(path))) return this;
         var entry = new Entry(path, RealPath.Of(path));
         foreach (var o in _outputs) RequireApart(o, entry);
         _inputs.Add(entry);
         return this;
     }
 
-    public OutputPlan Inputs(IEnumerable<string> paths, string what = "an input")
+    public OutputPlan Inputs(IEnumerable<string?> paths)
     {
-        foreach (var p in paths) Input(p, what);
+        foreach (var p in paths) Input(p);
         return this;
     }
 

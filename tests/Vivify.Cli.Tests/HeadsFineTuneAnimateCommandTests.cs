@@ -51,7 +51,7 @@ public class HeadsFineTuneAnimateCommandTests
             "-o", person, "--steps", "2", "--models", FaceModelsFactAttribute.ModelDir);
         Assert.True(code == 0, e);
         Assert.Contains("no --vgg19 given", e);
-        Assert.Contains("heads fine-tune: 2 photo(s), 2 steps", e);
+        Assert.Contains("heads fine-tune: 2 photos, 2 steps", e);
         using (var loaded = HeadsPersonFile.Load(person))
         {
             Assert.Equal(HeadsConfig.Tiny, loaded.Config);

@@ -38,8 +38,9 @@ public sealed class StylizeErrorTests
         Fails(h, 1, "model file not found", "stylize", "apply", "--model", h.PathOf("none.pth"), "--input", clip, "-o", h.PathOf("o.mp4"));
     }
 
+    /// <summary>Interrupted while training, the whole job keeps the steps taken in --model (saved atomically) and says so; the video is not written.</summary>
     [Fact]
-    public async Task InterruptedTrainingLeavesNoOutput()
+    public async Task InterruptedTrainingKeepsTheModelAndWritesNoVideo()
     {
         using var h = new CliHarness();
         var clip = h.ClipWithAudio("clip.mp4", 6, 32, 24);
@@ -63,7 +64,10 @@ public sealed class StylizeErrorTests
         var code = await run;
         var e = Log();
         Assert.True(code == 130, e);
-        Assert.Contains("interrupted", e);
-        Assert.Equal(before, h.Entries());
+        Assert.Contains($"the model is saved in {h.PathOf("m.pth")}", e);
+        Assert.Contains("vivify: interrupted; unfinished outputs were removed.", e);
+        Assert.DoesNotContain("--resume", e); // the whole job has none
+        Assert.Equal([.. before, "m.pth"], h.Entries());
+        using var g = Vivify.Stylize.StylizeCheckpoints.LoadGenerator(h.PathOf("m.pth"));
     }
 }

@@ -21,7 +21,8 @@ public sealed class BatchLoader(DatasetRepeater data, int batch_size, long seed,
 {
     public int BatchesPerEpoch => data.Count / batch_size;
 
-    public IEnumerable<Batch> Epoch(int epoch, CancellationToken cancel = default)
+    /// <summary>The batches of an epoch from batch <paramref name="first"/> on (those before are skipped, not made).</summary>
+    public IEnumerable<Batch> Epoch(int epoch, CancellationToken cancel = default, int first = 0)
     {
         if (batch_size < 1) throw new VivifyException("config: train_params.batch_size must be at least 1");
         if (BatchesPerEpoch == 0)
@@ -29,7 +30,7 @@ public sealed class BatchLoader(DatasetRepeater data, int batch_size, long seed,
         var order = Enumerable.Range(0, data.Count).ToArray();
         new Random(Mix(seed, epoch, -1)).Shuffle(order);
         var pending = new Queue<Task<Batch>>();
-        var next = 0;
+        var next = first;
         try
         {
             while (next < BatchesPerEpoch || pending.Count > 0)
