@@ -37,9 +37,9 @@ public static class Cli
             EnableDefaultExceptionHandler = false,
             ProcessTerminationTimeout = null, // Program's Interrupt owns SIGINT/SIGTERM
             Output = stdout ?? Console.Out,
-            Error = stderr ?? Console.Error,
+            Error = stderr ?? new TerminalErrors(Console.Error),
         };
-        var err = stderr ?? Console.Error;
+        var err = config.Error;
         if (parse.Errors.Count > 0)
         {
             foreach (var e in parse.Errors) err.WriteLine($"vivify: {ParseErrors.Describe(e)}");

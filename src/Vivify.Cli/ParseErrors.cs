@@ -18,7 +18,8 @@ internal static partial class ParseErrors
             ArgumentResult a => (a.Argument.Name, a.Argument.ValueType, a.Tokens),
             _ => ((string?)null, (Type?)null, (IReadOnlyList<Token>?)null),
         };
-        if (name is not null && type is not null && tokens is { Count: > 0 } && error.Message.Contains(type.ToString(), StringComparison.Ordinal))
+        if (name is not null && type is not null && tokens is { Count: > 0 }
+            && (error.Message.Contains(type.ToString(), StringComparison.Ordinal) || error.Message.Contains($"'{Element(type)}'", StringComparison.Ordinal)))
         {
             var element = Element(type);
             var bad = tokens.Select(t => t.Value).FirstOrDefault(v => !Converts(v, element)) ?? tokens[0].Value;

@@ -14,13 +14,18 @@ public static class Progress
     {
         var err = parse.InvocationConfiguration.Error;
         if (parse.GetValue(Cli.Quiet)) return work(NoProgress.Instance);
-        var terminal = ReferenceEquals(err, Console.Error) && !Console.IsErrorRedirected && Environment.GetEnvironmentVariable("TERM") != "dumb";
+        var terminal = err is TerminalErrors && !Console.IsErrorRedirected && Environment.GetEnvironmentVariable("TERM") != "dumb";
         if (!terminal) return work(new PlainProgress(err));
         var units = new System.Collections.Concurrent.ConcurrentDictionary<int, string>();
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         return console.Progress().AutoClear(false).HideCompleted(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new CountColumn(units), new RateColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-            .Start(ctx => work(new SpectreReporter(ctx, units)));
+            .Start(ctx =>
+            {
+                // Lines the command writes meanwhile are printed above the bars, not under their next redraw.
+                using (((TerminalErrors)err).Above(line => console.WriteLine(line)))
+                    return work(new SpectreReporter(ctx, units));
+            });
     }
 
     private sealed class SpectreReporter(ProgressContext ctx, System.Collections.Concurrent.ConcurrentDictionary<int, string> units) : IProgressReporter

@@ -27,6 +27,7 @@ public sealed class OutputSafetyTests : IDisposable
         Assert.Contains(mustContain, e);
         Assert.StartsWith("vivify: ", e);
         Assert.Single(e.Trim().Split('\n'), l => !l.Contains("run 'vivify --help'"));
+        CliHarness.NamesOnlyItsOptions(args, e);
         Assert.Equal(before, Snapshot()); // the input untouched, nothing written, no temporaries
     }
 

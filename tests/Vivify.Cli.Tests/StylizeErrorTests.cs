@@ -13,6 +13,7 @@ public sealed class StylizeErrorTests
         Assert.Contains(mustContain, e);
         Assert.StartsWith("vivify: ", e);
         Assert.Single(e.Trim().Split('\n'), l => !l.Contains("run 'vivify --help'"));
+        CliHarness.NamesOnlyItsOptions(args, e);
         Assert.Equal(before, h.Entries());
     }
 

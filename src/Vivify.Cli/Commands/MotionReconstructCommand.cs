@@ -80,7 +80,7 @@ public static class MotionReconstructCommand
             if (!parse.GetValue(Cli.Quiet))
             {
                 foreach (var r in results) o.WriteLine(string.Create(inv, $"{r.Name,-24} L1 {r.L1:0.00000}  (first frame repeated: {r.FirstFrameL1:0.00000})"));
-                o.WriteLine(string.Create(inv, $"Reconstruction loss: {overall:0.00000} over {frames} frames of {results.Count} videos (first frame repeated: {baseline:0.00000})"));
+                o.WriteLine(string.Create(inv, $"Reconstruction loss: {overall:0.00000} over {Counted.Of(frames, "frame")} of {Counted.Of(results.Count, "video")} (first frame repeated: {baseline:0.00000})"));
             }
             if (trackSet is not null) ReportTracking(results, trackSet, outDir, parse);
             plan.Commit();
