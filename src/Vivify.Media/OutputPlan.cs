@@ -5,7 +5,7 @@ namespace Vivify.Media;
 /// <para>Declaring checks at once, so that a bad name fails in a second rather than after an hour of work: an
 /// output's name fits what is written there (a video, a picture, a file of given extensions, a folder); its folder
 /// exists and is writable; no output is, contains or is inside an input (compared as real paths, symbolic links
-/// followed), whichever was declared first.</para>
+/// followed), whichever was declared first; no two outputs are the same.</para>
 /// <para>While the plan is open (<see cref="Begin"/> to <see cref="Dispose"/>), every <see cref="AtomicOutput"/> of
 /// the command is checked against the inputs when it is created and, when finished, held under its temporary name;
 /// <see cref="Commit"/> puts them all in place together. Disposing without commit (an error, Ctrl-C) removes them all,
@@ -110,6 +110,8 @@ public sealed class OutputPlan : IDisposable
         RequireWritable(path, folder);
         var entry = new Entry(path, RealPath.Of(path));
         foreach (var i in _inputs) RequireApart(entry, i);
+        if (_outputs.FirstOrDefault(o => o.Real == entry.Real) is { } other)
+            throw new UsageException($"{path}: is also the output {other.Given}; give each output its own path");
         _outputs.Add(entry);
         return this;
     }
@@ -159,9 +161,12 @@ public sealed class OutputPlan : IDisposable
     /// <summary>Takes a finished output to put in place at <see cref="Commit"/>; false when this plan holds nothing back.</summary>
     internal bool Hold(AtomicOutput output)
     {
-        if (!_hold || _ended) return false;
-        _held.Add(output);
-        return true;
+        lock (_held)
+        {
+            if (!_hold || _ended) return false;
+            _held.Add(output);
+            return true;
+        }
     }
 
     /// <summary>Puts every held output in place, in the order they were finished (an enclosing plan takes them over instead).</summary>

@@ -48,27 +48,16 @@ public class HeadsFineTuneAnimateCommandTests
         using var h = new CliHarness();
         var run = TinyRun(h);
         var person = h.PathOf("me.vhead");
-        var sw = new StringWriter();
-        var err = TextWriter.Synchronized(sw);
-        string Log() { lock (err) return sw.ToString(); }
-        using var cts = new CancellationTokenSource();
-        var task = Task.Run(() => Cli.Run(["heads", "fine-tune", "--model", run, "--photos", Sample("sample2.jpg"), "-o", person, "--steps", "1000000",
-            "--models", FaceModelsFactAttribute.ModelDir], TextWriter.Null, err, cts.Token));
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (!Log().Contains("/1000000 steps")) // the plain progress's first line, after 5 s of steps
-        {
-            Assert.False(task.IsCompleted, Log());
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(120), Log());
-            await Task.Delay(100);
-        }
-        cts.Cancel();
-        Assert.Equal(130, await task);
+        using var fineTune = new BackgroundRun("heads", "fine-tune", "--model", run, "--photos", Sample("sample2.jpg"), "-o", person, "--steps", "1000000",
+            "--models", FaceModelsFactAttribute.ModelDir);
+        await fineTune.WaitFor("/1000000 steps"); // the plain progress's first line, after 5 s of steps
+        Assert.Equal(130, await fineTune.Interrupt());
         using var loaded = HeadsPersonFile.Load(person);
         var steps = (long)loaded.Metadata["steps"]!;
         Assert.InRange(steps, 1, 999_999);
-        Assert.Contains($"{Counted.Of(steps, "step")} of 1000000 (interrupted)", Log());
-        Assert.Contains($"wrote {person}", Log());
-        Assert.DoesNotContain("--resume", Log()); // fine-tune has none
+        Assert.Contains($"{Counted.Of(steps, "step")} of 1000000 (interrupted)", fineTune.Log());
+        Assert.Contains($"wrote {person}", fineTune.Log());
+        Assert.DoesNotContain("--resume", fineTune.Log()); // fine-tune has none
     }
 
     [FaceModelsFact]

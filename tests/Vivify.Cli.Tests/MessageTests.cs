@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Xunit;
 
 namespace Vivify.Cli.Tests;
@@ -78,22 +77,11 @@ public sealed class MessageTests : IDisposable
         Directory.CreateDirectory(Path.Combine(project, "keys"));
         _h.ClipWithAudio("proj/video.mp4", 8, 32, 24);
         _h.Picture("proj/keys/sky.png", 32, 24); // not named by a frame number
-        var sw = new StringWriter();
-        var err = TextWriter.Synchronized(sw);
-        using var cts = new CancellationTokenSource();
-        var run = Task.Run(() => Cli.Run(["stylize", "watch", "--project", project], TextWriter.Null, err, cts.Token));
-        string Log() { lock (err) return sw.ToString(); }
-        var clock = Stopwatch.StartNew();
-        while (!Log().Contains("waiting"))
-        {
-            Assert.False(run.IsCompleted, Log());
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"nothing said: {Log()}");
-            await Task.Delay(100);
-        }
+        using var run = new BackgroundRun("stylize", "watch", "--project", project);
+        await run.WaitFor("waiting");
         await Task.Delay(2500); // the keys folder is looked at every second: said once, not every time
-        cts.Cancel();
-        Assert.Equal(0, await run);
-        var log = Log();
+        Assert.Equal(0, await run.Interrupt());
+        var log = run.Log();
         var waiting = log.Split('\n').Where(l => l.Contains("waiting")).ToList();
         Assert.True(waiting.Count == 1, log);
         Assert.Contains("sky.png: keyframes are named by their 0-based frame number", waiting[0]);

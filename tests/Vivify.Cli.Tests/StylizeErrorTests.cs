@@ -47,23 +47,11 @@ public sealed class StylizeErrorTests
         var clip = h.ClipWithAudio("clip.mp4", 6, 32, 24);
         var good = h.Picture("good.png", 32, 24);
         var before = h.Entries();
-        using var cts = new CancellationTokenSource();
-        var sw = new StringWriter();
-        var err = TextWriter.Synchronized(sw);
-        string Log() { lock (err) return sw.ToString(); }
-        var run = Task.Run(() => Cli.Run(["stylize", "--video", clip, "--key", $"0={good}", "--steps", "100000", "-o", h.PathOf("out.mp4"), "--model", h.PathOf("m.pth")],
-            TextWriter.Null, err, cts.Token));
+        using var run = new BackgroundRun("stylize", "--video", clip, "--key", $"0={good}", "--steps", "100000", "-o", h.PathOf("out.mp4"), "--model", h.PathOf("m.pth"));
         // Interrupt once training is under way: the plain-text progress prints its first "train:" line after 5 s of steps.
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (!Log().Contains("train: "))
-        {
-            Assert.False(run.IsCompleted, $"the run ended before it could be interrupted: {Log()}");
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(120), $"training did not start: {Log()}");
-            await Task.Delay(100);
-        }
-        cts.Cancel();
-        var code = await run;
-        var e = Log();
+        await run.WaitFor("train: ");
+        var code = await run.Interrupt();
+        var e = run.Log();
         Assert.True(code == 130, e);
         Assert.Contains($"the model is saved in {h.PathOf("m.pth")}", e);
         Assert.Contains("vivify: interrupted; unfinished outputs were removed.", e);

@@ -40,30 +40,36 @@ public sealed class TrainingSafetyTests : IDisposable
     public async Task CtrlCSavesTheStepsTakenAndSaysSo()
     {
         var (clip, painted, config) = StylizeCommandTests.Setup(_h);
-        var sw = new StringWriter();
-        var err = TextWriter.Synchronized(sw);
-        string Log() { lock (err) return sw.ToString(); }
-        using var cts = new CancellationTokenSource();
-        var run = Task.Run(() => Cli.Run(["stylize", "train", "--video", clip, "--key", $"3={painted}", "--model", _h.PathOf("m.pth"), "--config", config,
-            "--steps", "1000000", "--checkpoint-every", "0"], TextWriter.Null, err, cts.Token));
-        // The plain progress prints its first "train:" line after 5 s of steps.
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (!Log().Contains("train: "))
-        {
-            Assert.False(run.IsCompleted, $"the run ended before it could be interrupted: {Log()}");
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(120), $"training did not start: {Log()}");
-            await Task.Delay(100);
-        }
-        cts.Cancel();
-        Assert.Equal(130, await run);
+        using var run = new BackgroundRun("stylize", "train", "--video", clip, "--key", $"3={painted}", "--model", _h.PathOf("m.pth"), "--config", config,
+            "--steps", "1000000", "--checkpoint-every", "0");
+        await run.WaitFor("train: "); // the plain progress's first line, after 5 s of steps
+        Assert.Equal(130, await run.Interrupt());
         var steps = Steps(_h.PathOf("m.pth"));
         Assert.True(steps > 0);
-        Assert.Contains($"interrupted after {steps} steps; the model is saved in {_h.PathOf("m.pth")}", Log());
-        Assert.Contains("continue with --resume", Log()); // stylize train has --resume
+        Assert.Contains($"interrupted after {Counted.Of(steps, "step")}; the model is saved in {_h.PathOf("m.pth")}", run.Log());
+        Assert.Contains("continue with --resume", run.Log()); // stylize train has --resume
 
         var again = _h.Run("stylize", "train", "--video", clip, "--key", $"3={painted}", "--model", _h.PathOf("m.pth"), "--steps", "1", "--resume");
         Assert.True(again.Code == 0, again.Err);
         Assert.Contains($"at step {steps}", again.Err);
+    }
+
+    /// <summary>The whole job trained, then could not write its video: the model is kept beside it and the message says where.</summary>
+    [Fact]
+    public async Task AJobThatFailsAfterTrainingKeepsTheModel()
+    {
+        var (clip, painted, config) = StylizeCommandTests.Setup(_h);
+        using var run = new BackgroundRun("stylize", "--video", clip, "--key", $"3={painted}", "-o", _h.PathOf("out"), "--minutes", "0.15", "--config", config);
+        // While it trains, something else is put where the frames were to go: found only when writing them.
+        await run.WaitFor("stylize: 8 frames");
+        Directory.CreateDirectory(_h.PathOf("out"));
+        File.WriteAllText(_h.PathOf("out/notes.txt"), "mine");
+        Assert.Equal(1, await run.Exit);
+        var kept = _h.PathOf("out.model.pth");
+        Assert.Contains("the directory holds other files", run.Log());
+        Assert.Matches($@"stylize: the trained model \(\d+ steps?\) is kept in {System.Text.RegularExpressions.Regex.Escape(kept)}; render it with 'vivify stylize apply --model", run.Log());
+        using var g = StylizeCheckpoints.LoadGenerator(kept);
+        Assert.Equal(["notes.txt"], Directory.GetFiles(_h.PathOf("out")).Select(Path.GetFileName));
     }
 
     [Fact]

@@ -64,6 +64,8 @@ public class OutputPlanTests
         Assert.Contains("cannot write '.avi' video", Refused(() => plan.Video(s.PathOf("out.avi"))).Message);
         Assert.Contains("cannot write '.bmp' images", Refused(() => plan.Picture(s.PathOf("out.bmp"))).Message);
         Assert.Contains("written as .json", Refused(() => plan.File(s.PathOf("x.txt"), "the faces", ".json")).Message);
+        plan.Video(s.PathOf("a.mp4"));
+        Assert.Contains("is also the output", Refused(() => plan.Video(s.PathOf("./a.mp4"))).Message);
         var e = Assert.Throws<VivifyException>(() => plan.File(s.PathOf("nodir/x.json"), "the faces", ".json"));
         Assert.Contains("the directory " + s.PathOf("nodir") + " does not exist", e.Message);
         // A folder nobody may write in (root too): /proc.

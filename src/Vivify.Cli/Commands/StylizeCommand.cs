@@ -65,6 +65,7 @@ public static class StylizeCommand
                 try
                 {
                     StylizeRun.Render(session.Stylize, prep, outPath, info.FrameRate, previewPath, parse.GetValue(render), progress, cancel, audio);
+                    plan.Commit();
                 }
                 catch (Exception e)
                 {
@@ -73,7 +74,6 @@ public static class StylizeCommand
                 }
                 return 0;
             });
-            plan.Commit();
             return Task.FromResult(code);
         });
         return cmd;
