@@ -109,6 +109,8 @@ public sealed class OutputSafetyTests : IDisposable
         var config = Vivify.TestSupport.Fixtures.Path("fomm", "tiny.yaml");
         Refused(2, "--no-pretrained-vgg", "motion", "train", "--config", config, "--data", _h.PathOf("data"), "--out", _h.PathOf("run"));
         Refused(1, "dataset directory not found", "motion", "train", "--config", config, "--data", _h.PathOf("nodata"), "--out", _h.PathOf("run"), "--no-pretrained-vgg");
+        // This configuration has no batch size (it once divided by zero): found after the models are made, the folder goes too.
+        Refused(1, "train_params.batch_size must be at least 1", "motion", "train", "--config", config, "--data", _h.PathOf("data"), "--out", _h.PathOf("run"), "--no-pretrained-vgg");
         Assert.False(Directory.Exists(_h.PathOf("run")));
     }
 }

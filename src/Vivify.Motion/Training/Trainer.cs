@@ -24,25 +24,28 @@ public sealed class Trainer(TrainOptions options, IProgressReporter progress, Te
         if (train.transform_params is null && train.loss_weights.equivariance_value + train.loss_weights.equivariance_jacobian != 0)
             throw new VivifyException($"{options.ConfigPath}: equivariance losses are weighted but train_params.transform_params is missing; add it");
         RequirePerceptualWeights(train);
+        var latest = TrainCheckpoint.Latest(options.RunDir);
+        if (options.Resume && latest is null)
+            throw new VivifyException($"{options.RunDir}: no checkpoint to resume from; run without --resume to start");
+        if (!options.Resume && latest is not null)
+            throw new VivifyException($"{options.RunDir}: already holds checkpoints ({Path.GetFileName(latest)}); pass --resume to continue or choose a new run directory");
         var dataParams = config.dataset_params;
         using var dataset = new FramesDataset(options.DataDir, dataParams.frame_shape, dataParams.id_sampling, is_train: true,
             Augmentation.FromConfig(dataParams.augmentation_params, options.ConfigPath));
+        var loader = new BatchLoader(new DatasetRepeater(dataset, train.num_repeats), train.batch_size, options.Seed);
+        var perEpoch = loader.BatchesPerEpoch;
 
         manual_seed(options.Seed);
         using var m = new TrainModels(config);
         m.generator.align_corners = options.AlignCorners;
         var startEpoch = 0;
         var startBatch = 0;
-        if (options.Resume)
+        if (latest is not null)
         {
-            var latest = TrainCheckpoint.Latest(options.RunDir)
-                ?? throw new VivifyException($"{options.RunDir}: no checkpoint to resume from; run without --resume to start");
             var (finished, batches) = TrainCheckpoint.Load(latest, m);
             (startEpoch, startBatch) = (finished + 1, batches);
             log.WriteLine($"resuming from {latest} at epoch {startEpoch}{(batches > 0 ? $", batch {batches}" : "")}");
         }
-        else if (TrainCheckpoint.Latest(options.RunDir) is { } existing)
-            throw new VivifyException($"{options.RunDir}: already holds checkpoints ({Path.GetFileName(existing)}); pass --resume to continue or choose a new run directory");
 
         using var vgg = Perceptual(train);
         // The checkpoint's learning rates already include the decays up to startEpoch; PyTorch's scheduler, built with
@@ -60,8 +63,6 @@ public sealed class Trainer(TrainOptions options, IProgressReporter progress, Te
                 for (var g = 0; g < optimizers[i].ParamGroups.Count; g++) optimizers[i].ParamGroups[g].Lr = loadedLrs[i][g];
         }
 
-        var loader = new BatchLoader(new DatasetRepeater(dataset, train.num_repeats), train.batch_size, options.Seed);
-        var perEpoch = loader.BatchesPerEpoch;
         var channels = config.model_params.common_params.num_channels;
         var discScales = config.model_params.discriminator_params.scales;
         using var generator_full = new GeneratorFullModel(m.kp_detector, m.generator, m.discriminator, train, channels, discScales, vgg);
@@ -121,7 +122,7 @@ public sealed class Trainer(TrainOptions options, IProgressReporter progress, Te
                 TrainCheckpoint.Save(options.RunDir, epoch - 1, m);
                 path = TrainCheckpoint.PathFor(options.RunDir, epoch - 1);
             }
-            log.WriteLine($"interrupted in epoch {epoch} after {k} of its {perEpoch} batches; saved {path} (continue with --resume)");
+            log.WriteLine($"interrupted {(k > 0 ? $"in epoch {epoch} after {k} of its {perEpoch} batches" : $"as epoch {epoch} began")}; saved {path} (continue with --resume)");
             throw;
         }
         if (savedEpoch < train.num_epochs - 1 && train.num_epochs > startEpoch) TrainCheckpoint.Save(options.RunDir, train.num_epochs - 1, m);
