@@ -133,7 +133,8 @@ public sealed class StylizeSession : IDisposable
     public static StylizeConfig? StoredConfig(string path)
     {
         if (!File.Exists(path)) throw new VivifyException($"{path}: model file not found: give the path of a trained model");
-        return TorchFile.Load(path) is PyDict root && root.TryGetValue("config", out var c) && c is string yaml
+        return TorchFile.Load(path, TorchLoadOptions.PickledModules(StylizeCheckpoints.PublishedClasses)) is PyDict root
+               && root.TryGetValue("config", out var c) && c is string yaml
             ? StylizeConfig.Parse(yaml, $"{path} (its configuration)")
             : null;
     }

@@ -22,6 +22,9 @@ public sealed class TrainingSafetyTests : IDisposable
         var (clip, painted, config) = StylizeCommandTests.Setup(_h);
         string[] Train(params string[] extra) =>
             ["stylize", "train", "--video", clip, "--key", $"3={painted}", "--model", _h.PathOf("m.pth"), "--config", config, .. extra];
+        var missing = _h.Run(Train("--steps", "1", "--resume"));
+        Assert.Equal(1, missing.Code);
+        Assert.Contains("m.pth: model file not found; drop --resume", missing.Err);
         Assert.Equal(0, _h.Run(Train("--steps", "3")).Code);
         var before = File.ReadAllBytes(_h.PathOf("m.pth"));
 

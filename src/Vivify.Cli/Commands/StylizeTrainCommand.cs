@@ -31,6 +31,7 @@ public static class StylizeTrainCommand
             var resuming = parse.GetValue(resume);
             if (parse.GetValue(every) < 0) throw new UsageException("--checkpoint-every must be 0 or more");
             if (resuming && parse.GetValue(overwrite)) throw new UsageException("give --resume (continue the model) or --overwrite (replace it), not both");
+            if (resuming && !File.Exists(modelPath)) throw new VivifyException($"{modelPath}: model file not found; drop --resume to start a new model");
             if (!resuming && !parse.GetValue(overwrite) && File.Exists(modelPath))
                 throw new UsageException($"{modelPath}: a model is there already; continue it with --resume, or replace it with --overwrite");
             // The model is written as training goes (and kept when interrupted): nothing is held back.
