@@ -75,6 +75,7 @@ public sealed class MetaTrainer(MetaTrainOptions options, IProgressReporter prog
         catch (OperationCanceledException)
         {
             if (model.Step > saved) HeadsCheckpoint.Save(CheckpointPath, model, learner); // the steps completed so far
+            if (model.Step > 0) log.WriteLine($"meta-train: interrupted at step {model.Step}; {CheckpointPath} holds it (continue with --resume)");
             throw;
         }
         if (model.Step > saved) HeadsCheckpoint.Save(CheckpointPath, model, learner);

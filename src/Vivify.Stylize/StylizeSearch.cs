@@ -1,6 +1,4 @@
 using System.Globalization;
-using YamlDotNet.Serialization;
-using YamlDotNet.Serialization.NamingConventions;
 using static TorchSharp.torch;
 
 namespace Vivify.Stylize;
@@ -122,8 +120,7 @@ public static class StylizeSearch
     /// <summary>A copy of <paramref name="baseConfig"/> with the setting's patch size, batch size, learning rate (both optimizers) and blocks.</summary>
     public static StylizeConfig ConfigFor(StylizeConfig baseConfig, SearchSetting setting)
     {
-        var yaml = new SerializerBuilder().WithNamingConvention(UnderscoredNamingConvention.Instance).Build().Serialize(baseConfig);
-        var c = StylizeConfig.Parse(yaml, "search configuration");
+        var c = StylizeConfigYaml.Copy(baseConfig, "search configuration");
         c.TrainingDataset.PatchSize = setting.PatchSize;
         c.Trainer.BatchSize = setting.BatchSize;
         c.OptGenerator.Args.Lr = setting.LearningRate;

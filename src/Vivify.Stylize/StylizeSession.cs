@@ -10,8 +10,9 @@ namespace Vivify.Stylize;
 /// A training run: generator, discriminator, optional VGG19 perception network and their optimizers, the keyframes it
 /// learns from (replaceable between steps, for live editing), by default a <see cref="GeneratorAverage"/> that
 /// inference uses, and its model file: a torch.save zip holding {"generator" (the weights inference uses: the average
-/// when there is one), "discriminator", "opt_generator", "opt_discriminator" (state dicts), "steps", "meta", and with
-/// an average "generator_trained" (the trained weights) and "average_updates"} that
+/// when there is one), "discriminator", "opt_generator", "opt_discriminator" (state dicts), "steps", "meta", "config" (the
+/// training configuration as YAML, which a resumed run takes up), and with an average "generator_trained" (the trained
+/// weights) and "average_updates"} that
 /// <see cref="StylizeCheckpoints.LoadGenerator"/> and PyTorch read, and <see cref="Resume"/> continues.
 /// </summary>
 public sealed class StylizeSession : IDisposable
@@ -118,6 +119,7 @@ public sealed class StylizeSession : IDisposable
             ["opt_discriminator"] = AdamStateDict.Save(_trainer.DiscriminatorOptimizer!),
             ["steps"] = Steps,
             ["meta"] = Meta,
+            ["config"] = StylizeConfigYaml.Write(Config),
         };
         if (Average is not null)
         {
@@ -127,12 +129,22 @@ public sealed class StylizeSession : IDisposable
         TorchSave.Save(root, path);
     }
 
+    /// <summary>The training configuration a model file keeps (null for files written before it was kept, and published models).</summary>
+    public static StylizeConfig? StoredConfig(string path)
+    {
+        if (!File.Exists(path)) throw new VivifyException($"{path}: model file not found: give the path of a trained model");
+        return TorchFile.Load(path, TorchLoadOptions.PickledModules(StylizeCheckpoints.PublishedClasses)) is PyDict root
+               && root.TryGetValue("config", out var c) && c is string yaml
+            ? StylizeConfig.Parse(yaml, $"{path} (its configuration)")
+            : null;
+    }
+
     /// <summary>Loads a model file written by <see cref="Save"/> to continue training it.</summary>
     public static StylizeSession Resume(string path, StylizeConfig config, Vgg19Features? vgg, int seed = 0, Device? device = null, bool average = true)
     {
-        if (!File.Exists(path)) throw new VivifyException($"{path}: model file not found: drop --resume to start a new model");
+        if (!File.Exists(path)) throw new VivifyException($"{path}: model file not found: start a new model");
         if (TorchFile.Load(path) is not PyDict root || !root.ContainsKey("discriminator") || root["generator"] is not PyDict g)
-            throw new VivifyException($"{path}: not a Vivify training file (a published model holds no discriminator or optimizer state): drop --resume");
+            throw new VivifyException($"{path}: not a Vivify training file (a published model holds no discriminator or optimizer state), so training cannot continue from it: start a new model");
         var inferred = StylizeCheckpoints.InferGeneratorConfig(g, path);
         config.Generator.Args = inferred;
         var session = new StylizeSession(config, inferred.InputChannels, vgg, seed, device, average);

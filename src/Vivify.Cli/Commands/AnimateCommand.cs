@@ -62,7 +62,13 @@ public static class AnimateCommand
             if (request.FindBestFrame && parse.GetResult(start) is not null)
                 throw new UsageException("--find-best-frame chooses the initial frame itself; give it or --driving-start, not both");
             request.Validate();
-            return Task.FromResult(Progress.Run(parse, progress => Run(request, progress, cancel)));
+            // Every name is checked before the checkpoint is loaded; the result appears only when whole.
+            using var plan = OutputPlan.Begin()
+                .Inputs([request.Source, request.Driving, request.Checkpoint, request.Config, request.FaceModels])
+                .Video(request.Output);
+            var code = Progress.Run(parse, progress => Run(request, progress, cancel));
+            plan.Commit();
+            return Task.FromResult(code);
         });
         return cmd;
     }
@@ -102,8 +108,6 @@ public static class AnimateCommand
             if (FindBestFrame && !Options.Relative) throw new UsageException("--find-best-frame chooses the initial frame of relative motion; use it with --mode relative");
             if (Face is not null && !FindBestFrame) throw new UsageException("--face chooses the source's face for --find-best-frame; add --find-best-frame");
             if (!(FolderFps > 0)) throw new UsageException($"--fps {FolderFps} must be a positive number");
-            if (!Directory.Exists(Output) && InputPath.IsStill(Output))
-                throw new UsageException($"{Output}: animate writes a video; use .mp4, .mov, .mkv, .gif, or a directory name for PNG frames");
         }
     }
 
@@ -113,7 +117,7 @@ public static class AnimateCommand
         var sourceFrame = ImageIO.ReadFrame(r.Source);
         var video = VideoSource.Open(r.Driving, r.FolderFps);
         if (video.Info.FrameCount > 0 && r.DrivingStart >= video.Info.FrameCount)
-            throw new UsageException($"--driving-start {r.DrivingStart}: {r.Driving} has {video.Info.FrameCount} frames (0 to {video.Info.FrameCount - 1})");
+            throw new UsageException($"--driving-start {r.DrivingStart}: {r.Driving} has {Counted.Of(video.Info.FrameCount, "frame")} (0 to {video.Info.FrameCount - 1})");
         using var model = AnimateModel.Load(r.Config, r.Checkpoint, r.Precision, r.Device);
         var (height, width) = model.FrameSize;
         cancel.ThrowIfCancellationRequested();
