@@ -1,0 +1,17 @@
+using Vivify.MpiHost;
+using Vivify.Torch.Distributed;
+
+// One rank of a test job: `mpirun -np N dotnet Vivify.MpiHost.dll CASE [ARGS]`; exit 0 and "rank R ok" when the
+// case's own checks pass.
+var comm = World.Start();
+TorchSharp.torch.set_num_threads(1);
+switch (args[0])
+{
+    case "collectives": Cases.Collectives(comm); break;
+    case "syncbn": Cases.SyncBatchNorm(comm, args[1]); break;
+    case "hang": Cases.Hang(comm); break;
+    default: throw new ArgumentException($"unknown case {args[0]}");
+}
+Console.WriteLine($"rank {comm.Rank} ok");
+World.Finish(comm);
+return 0;
