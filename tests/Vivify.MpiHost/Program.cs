@@ -10,6 +10,7 @@ switch (args[0])
     case "collectives": Cases.Collectives(comm); break;
     case "syncbn": Cases.SyncBatchNorm(comm, args[1]); break;
     case "hang": Cases.Hang(comm); break;
+    case "motion": Trainers.Motion(comm, args[1], args[2], args[3], args.Contains("--resume")); break;
     default: throw new ArgumentException($"unknown case {args[0]}");
 }
 Console.WriteLine($"rank {comm.Rank} ok");

@@ -47,6 +47,28 @@ public static class MpiRun
 
         public Process Process => process;
 
+        /// <summary>The ranks' processes (mpirun's children, by OMPI_COMM_WORLD_RANK in their environment): rank → pid.</summary>
+        public Dictionary<int, int> Ranks()
+        {
+            var ranks = new Dictionary<int, int>();
+            foreach (var dir in Directory.GetDirectories("/proc"))
+            {
+                if (!int.TryParse(System.IO.Path.GetFileName(dir), out var pid)) continue;
+                try
+                {
+                    var stat = File.ReadAllText(System.IO.Path.Combine(dir, "stat"));
+                    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                    if (int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture) != process.Id) continue;
+                    var rank = File.ReadAllText(System.IO.Path.Combine(dir, "environ")).Split('\0')
+                        .FirstOrDefault(e => e.StartsWith("OMPI_COMM_WORLD_RANK=", StringComparison.Ordinal));
+                    if (rank is not null) ranks[int.Parse(rank["OMPI_COMM_WORLD_RANK=".Length..], System.Globalization.CultureInfo.InvariantCulture)] = pid;
+                }
+                catch (IOException) { } // gone meanwhile
+                catch (UnauthorizedAccessException) { }
+            }
+            return ranks;
+        }
+
         public Result Wait(TimeSpan limit)
         {
             if (!process.WaitForExit(limit))
@@ -63,6 +85,21 @@ public static class MpiRun
             if (!process.HasExited) process.Kill(entireProcessTree: true);
             process.Dispose();
         }
+    }
+
+    /// <summary>Whether process <paramref name="pid"/> has ended, waiting up to 10 s (mpirun may return while its ranks are still being reaped).</summary>
+    public static bool Gone(int pid)
+    {
+        for (var clock = Stopwatch.StartNew(); clock.Elapsed < TimeSpan.FromSeconds(10); Thread.Sleep(100))
+        {
+            try
+            {
+                using var p = Process.GetProcessById(pid);
+                if (p.HasExited) return true;
+            }
+            catch (ArgumentException) { return true; }
+        }
+        return false;
     }
 
     private static string? Find() =>

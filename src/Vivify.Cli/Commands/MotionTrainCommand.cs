@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Vivify.Motion;
 using Vivify.Motion.Training;
+using Vivify.Torch.Distributed;
 
 namespace Vivify.Cli.Commands;
 
@@ -28,6 +29,7 @@ public static class MotionTrainCommand
             if (parse.GetValue(vgg) is not null && parse.GetValue(noVgg))
                 throw new UsageException("give either --vgg19 FILE or --no-pretrained-vgg, not both");
             var configPath = parse.GetValue(config)!;
+            var world = World.Start(cancel); // under mpirun -np N: data parallel, rank 0 writes
             var options = new TrainOptions
             {
                 Config = FommConfig.Load(configPath),
@@ -41,11 +43,13 @@ public static class MotionTrainCommand
                 AlignCorners = parse.GetValue(alignCorners),
                 VisualizeEvery = parse.GetValue(visualize) >= 0 ? parse.GetValue(visualize)
                     : throw new UsageException($"--visualize-every {parse.GetValue(visualize)}: give 0 (never) or a positive number of steps"),
+                Communicator = world,
             };
             var err = parse.InvocationConfiguration.Error;
             var quiet = parse.GetValue(Cli.Quiet);
             var steps = Progress.Run(parse, p => new Trainer(options, p, quiet ? TextWriter.Null : err).Run(cancel));
-            if (!quiet) parse.InvocationConfiguration.Output.WriteLine($"{options.RunDir}: {steps} steps trained; checkpoints and log.csv are there");
+            World.Finish(world);
+            if (!quiet && world.Rank == 0) parse.InvocationConfiguration.Output.WriteLine($"{options.RunDir}: {steps} steps trained; checkpoints and log.csv are there");
             return Task.FromResult(0);
         });
         return cmd;

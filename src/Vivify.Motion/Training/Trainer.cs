@@ -11,7 +11,9 @@ namespace Vivify.Motion.Training;
 /// per batch one generator step (sum of the generator-side losses into generator and keypoint detector) and, with a
 /// GAN weight, one discriminator step; checkpoints every checkpoint_freq epochs and at the end. Deterministic with the
 /// seed: initial weights, batches (see <see cref="BatchLoader"/>) and each step's random transform derive from it, so
-/// a resumed run takes exactly the steps an uninterrupted one would.
+/// a resumed run takes exactly the steps an uninterrupted one would. Under mpirun (<see cref="TrainOptions.Communicator"/>)
+/// the ranks train data-parallel (<see cref="MotionDataParallel"/>) and only rank 0 writes checkpoints, log.csv,
+/// pictures, the log and progress.
 /// </summary>
 public sealed class Trainer(TrainOptions options, IProgressReporter progress, TextWriter log)
 {
@@ -22,23 +24,33 @@ public sealed class Trainer(TrainOptions options, IProgressReporter progress, Te
         var train = config.train_params ?? throw new VivifyException($"{options.ConfigPath}: no train_params; use a training configuration");
         if (train.transform_params is null && train.loss_weights.equivariance_value + train.loss_weights.equivariance_jacobian != 0)
             throw new VivifyException($"{options.ConfigPath}: equivariance losses are weighted but train_params.transform_params is missing; add it");
-        Directory.CreateDirectory(options.RunDir);
+        var comm = options.Communicator ?? Vivify.Torch.Distributed.SingleProcess.Instance;
+        var root = comm.Rank == 0; // rank 0 alone reads and writes the run directory, logs and shows progress
+        if (!root) (progress, log) = (NoProgress.Instance, TextWriter.Null);
+        if (root) Directory.CreateDirectory(options.RunDir);
 
         manual_seed(options.Seed);
-        using var m = new TrainModels(config);
+        using var m = new TrainModels(config, options.Dtype);
         m.generator.align_corners = options.AlignCorners;
+        using var dp = new MotionDataParallel(comm, m, train.batch_size);
         var startEpoch = 0;
-        if (options.Resume)
+        if (root && options.Resume)
         {
             var latest = TrainCheckpoint.Latest(options.RunDir)
                 ?? throw new VivifyException($"{options.RunDir}: no checkpoint to resume from; run without --resume to start");
             startEpoch = TrainCheckpoint.Load(latest, m) + 1;
             log.WriteLine($"resuming from {latest} at epoch {startEpoch}");
         }
-        else if (TrainCheckpoint.Latest(options.RunDir) is { } existing)
+        else if (root && TrainCheckpoint.Latest(options.RunDir) is { } existing)
             throw new VivifyException($"{options.RunDir}: already holds checkpoints ({Path.GetFileName(existing)}); pass --resume to continue or choose a new run directory");
+        if (comm.Size > 1) // the other ranks take rank 0's state, resumed or new
+        {
+            startEpoch = dp.Broadcast(startEpoch);
+            dp.Broadcast(m);
+            log.WriteLine(dp.Describe(train.batch_size));
+        }
 
-        using var vgg = Perceptual(train);
+        using var vgg = Perceptual(train)?.to(options.Dtype);
         // The checkpoint's learning rates already include the decays up to startEpoch; PyTorch's scheduler, built with
         // last_epoch = startEpoch − 1, would apply the milestone at startEpoch a second time: keep the loaded rates.
         var loadedLrs = new[] { m.optimizer_generator, m.optimizer_discriminator, m.optimizer_kp_detector }
@@ -57,12 +69,12 @@ public sealed class Trainer(TrainOptions options, IProgressReporter progress, Te
         var dataParams = config.dataset_params;
         using var dataset = new FramesDataset(options.DataDir, dataParams.frame_shape, dataParams.id_sampling, is_train: true,
             Augmentation.FromConfig(dataParams.augmentation_params, options.ConfigPath));
-        var loader = new BatchLoader(new DatasetRepeater(dataset, train.num_repeats), train.batch_size, options.Seed);
+        var loader = new BatchLoader(new DatasetRepeater(dataset, train.num_repeats), train.batch_size, options.Seed, shard: dp.Shard);
         var channels = config.model_params.common_params.num_channels;
         var discScales = config.model_params.discriminator_params.scales;
-        using var generator_full = new GeneratorFullModel(m.kp_detector, m.generator, m.discriminator, train, channels, discScales, vgg);
-        using var discriminator_full = new DiscriminatorFullModel(m.discriminator, train, channels, discScales);
-        using var csv = new TrainLog(options.RunDir, startEpoch);
+        using var generator_full = new GeneratorFullModel(m.kp_detector, m.generator, m.discriminator, train, channels, discScales, vgg).to(options.Dtype);
+        using var discriminator_full = new DiscriminatorFullModel(m.discriminator, train, channels, discScales).to(options.Dtype);
+        using var csv = root ? new TrainLog(options.RunDir, startEpoch) : null;
 
         var visualizer = new Visualizer(config.visualizer_params?.kp_size is > 0 and var size ? size : 5, config.visualizer_params?.draw_border ?? false);
         m.train();
@@ -81,10 +93,10 @@ public sealed class Trainer(TrainOptions options, IProgressReporter progress, Te
                 using (batch)
                 {
                     var step = (long)epoch * perEpoch + k;
-                    var visualize = options.VisualizeEvery > 0 && step % options.VisualizeEvery == 0;
-                    var losses = Step(batch, step, generator_full, discriminator_full, m, train,
-                        visualize ? generated => Visualize(visualizer, batch, generated, step) : null);
-                    csv.Write(epoch, (long)epoch * perEpoch + k, losses);
+                    var visualize = root && options.VisualizeEvery > 0 && step % options.VisualizeEvery == 0;
+                    var losses = dp.Mean(Step(batch, step, generator_full, discriminator_full, m, train, dp,
+                        visualize ? generated => Visualize(visualizer, batch, generated, step) : null));
+                    csv?.Write(epoch, (long)epoch * perEpoch + k, losses);
                     foreach (var (name, v) in losses) running[name] = running.TryGetValue(name, out var r) ? 0.9 * r + 0.1 * v : v;
                     task.Status(string.Join(" ", running.Select(kv => $"{kv.Key} {kv.Value.ToString("0.###", CultureInfo.InvariantCulture)}")));
                     task.Advance();
@@ -92,16 +104,18 @@ public sealed class Trainer(TrainOptions options, IProgressReporter progress, Te
                 k++;
                 steps++;
             }
+            if (comm.Size > 1 && dp.PerStep(k) is var (seconds, bytes, calls))
+                log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"epoch {epoch}: communication {seconds * 1e3:0.#} ms a step ({bytes / 1e6:0.##} MB in {calls:0} collectives)"));
             scheduler_generator.step();
             scheduler_discriminator.step();
             scheduler_kp_detector.step();
-            if ((epoch + 1) % freq == 0)
+            if ((epoch + 1) % freq == 0 && root)
             {
                 TrainCheckpoint.Save(options.RunDir, epoch, m);
                 savedEpoch = epoch;
             }
         }
-        if (savedEpoch < train.num_epochs - 1 && train.num_epochs > startEpoch) TrainCheckpoint.Save(options.RunDir, train.num_epochs - 1, m);
+        if (root && savedEpoch < train.num_epochs - 1 && train.num_epochs > startEpoch) TrainCheckpoint.Save(options.RunDir, train.num_epochs - 1, m);
         return steps;
     }
 
@@ -116,12 +130,19 @@ public sealed class Trainer(TrainOptions options, IProgressReporter progress, Te
     }
 
     private Dictionary<string, double> Step(Batch x, long step, GeneratorFullModel generator_full, DiscriminatorFullModel discriminator_full,
-        TrainModels m, TrainParams train, Action<Generated>? visualize)
+        TrainModels m, TrainParams train, MotionDataParallel dp, Action<Generated>? visualize)
     {
         using var transform = train.transform_params is { } tp
-            ? RandomTransform(x.driving.shape[0], tp, step, m.generator.align_corners)
+            ? dp.Rows(RandomTransform(train.batch_size, tp, step, m.generator.align_corners))
             : null;
-        return TrainingStep.Run(x.source, x.driving, transform, generator_full, discriminator_full, m, train, visualize);
+        if (options.Dtype != ScalarType.Float32)
+        {
+            using var scope = NewDisposeScope();
+            using var t = transform is null ? null : new Transform(transform.theta.to(options.Dtype), transform.control_points?.to(options.Dtype),
+                transform.control_params?.to(options.Dtype)) { align_corners = transform.align_corners };
+            return TrainingStep.Run(x.source.to(options.Dtype), x.driving.to(options.Dtype), t, generator_full, discriminator_full, m, train, visualize, dp);
+        }
+        return TrainingStep.Run(x.source, x.driving, transform, generator_full, discriminator_full, m, train, visualize, dp);
     }
 
     /// <summary>RUN_DIR/train-vis/SSSSSSSS.png: the published visualiser's picture of this step's batch.</summary>

@@ -27,17 +27,24 @@ public static class DataParallel
     }
 
     /// <summary>
-    /// Rank <paramref name="root"/>'s Adam state (learning rates, and step and moments of every parameter that has
-    /// them) into every rank's <paramref name="optimizer"/>, whose parameters must already be equal.
+    /// Rank <paramref name="root"/>'s Adam state (each group's hyper-parameters, and step and moments of every
+    /// parameter that has them) into every rank's <paramref name="optimizer"/>, whose parameters must already be equal.
     /// </summary>
     public static void Broadcast(Adam optimizer, ICommunicator comm, int root = 0)
     {
         if (comm.Size == 1) return;
         using var scope = NewDisposeScope();
         var groups = optimizer.ParamGroups;
-        var lrs = tensor(groups.Select(g => g.Lr).ToArray(), dtype: ScalarType.Float64);
-        comm.Broadcast(lrs, root);
-        for (var i = 0; i < groups.Count; i++) groups[i].Lr = lrs[i].item<double>();
+        var hyper = tensor(groups.SelectMany(g => new[] { g.Lr, g.InitialLr ?? double.NaN, g.Betas.Beta1, g.Betas.Beta2, g.Eps, g.WeightDecay,
+            g.Amsgrad ? 1 : 0, g.Maximize ? 1 : 0 }).ToArray(), dtype: ScalarType.Float64);
+        comm.Broadcast(hyper, root);
+        var h = hyper.data<double>().ToArray();
+        for (var i = 0; i < groups.Count; i++)
+        {
+            var (g, o) = (groups[i], 8 * i);
+            (g.Lr, g.InitialLr, g.Betas, g.Eps, g.WeightDecay, g.Amsgrad, g.Maximize) =
+                (h[o], double.IsNaN(h[o + 1]) ? null : h[o + 1], (h[o + 2], h[o + 3]), h[o + 4], h[o + 5], h[o + 6] != 0, h[o + 7] != 0);
+        }
         var ps = groups.SelectMany(g => g.Params.Select(p => (p, g.Amsgrad))).ToList();
         var has = tensor(ps.Select(x => optimizer.StateOf(x.p) is null ? 0L : 1L).ToArray(), dtype: ScalarType.Int64);
         comm.Broadcast(has, root);

@@ -8,8 +8,9 @@ namespace Vivify.Torch.Distributed;
 /// <see cref="ICommunicator"/> over MPI (Open MPI through <see cref="Mpi"/>), one per process, made by
 /// <see cref="World.Start"/>. Each collective is MPI's non-blocking one, waited for by polling so that the wait can
 /// end: after <see cref="Timeout"/> without completing, the rank names the rank it waits for on one line of stderr
-/// (<see cref="Heartbeats"/>) and aborts the job (MPI_Abort: mpirun ends every rank); Ctrl-C (the cancellation token)
-/// ends the wait too. A rank that dies is reported by mpirun itself, which then ends the others.
+/// (<see cref="Heartbeats"/>) and aborts the job (MPI_Abort: mpirun ends every rank); a signal (the cancellation token:
+/// Ctrl-C, or mpirun's SIGTERM) ends the wait and the process. A rank that dies is reported by mpirun itself ("process
+/// rank 1 … exited on signal 9"), which then ends the others.
 /// MPI is initialised with MPI_THREAD_SERIALIZED: calls come from one thread at a time (the autograd engine may run
 /// the synchronised batch norm's backward on a thread of its own).
 /// </summary>
@@ -130,7 +131,12 @@ public sealed unsafe class MpiCommunicator : ICommunicator
             else Thread.Sleep(1);
             if (waited < nextBeat) continue;
             nextBeat = waited + Heartbeats.Period;
-            if (_cancel.IsCancellationRequested) Abort($"rank {Rank}: interrupted in collective #{collective} ({what})", 130);
+            if (_cancel.IsCancellationRequested)
+            {
+                // SIGINT/SIGTERM: Ctrl-C, or mpirun ending the job after another rank failed (it names that rank).
+                Console.Error.WriteLine($"vivify: rank {Rank}: stopped by a signal while waiting in collective #{collective} ({what})");
+                Environment.Exit(130);
+            }
             _heartbeats.Beat(collective);
             if (waited > Timeout && _heartbeats.Culprit(collective, waited, Timeout) is { } culprit) Abort(culprit);
         }

@@ -88,7 +88,7 @@ public class MpiLayerTests
         Assert.Contains("vivify: rank 1 did not answer within 3 s: rank 0 waits for it", r.Err);
         var pids = r.Err.Split('\n').Where(l => l.Contains(" pid ", StringComparison.Ordinal)).Select(l => int.Parse(l.Split(' ')[3], System.Globalization.CultureInfo.InvariantCulture)).ToList();
         Assert.Equal(2, pids.Count);
-        Assert.All(pids, pid => Assert.True(Gone(pid), $"rank process {pid} is still running 10 s after mpirun ended"));
+        Assert.All(pids, pid => Assert.True(MpiRun.Gone(pid), $"rank process {pid} is still running 10 s after mpirun ended"));
         // Start-up (two .NET processes on a loaded machine) plus the 3 s timeout, plus the heartbeat period.
         Assert.True(r.Elapsed < TimeSpan.FromSeconds(60), $"took {r.Elapsed}");
     }
@@ -101,20 +101,5 @@ public class MpiLayerTests
         Assert.Same(SingleProcess.Instance, comm);
         Assert.Equal((0, 1), World.FromEnvironment());
         Assert.DoesNotContain(System.Diagnostics.Process.GetCurrentProcess().Modules.Cast<System.Diagnostics.ProcessModule>(), m => m.ModuleName.StartsWith("libmpi", StringComparison.Ordinal));
-    }
-
-    /// <summary>Whether process <paramref name="pid"/> has ended, within 10 s (mpirun may return while its daemon still reaps).</summary>
-    internal static bool Gone(int pid)
-    {
-        for (var clock = System.Diagnostics.Stopwatch.StartNew(); clock.Elapsed < TimeSpan.FromSeconds(10); Thread.Sleep(100))
-        {
-            try
-            {
-                using var p = System.Diagnostics.Process.GetProcessById(pid);
-                if (p.HasExited) return true;
-            }
-            catch (ArgumentException) { return true; }
-        }
-        return false;
     }
 }
