@@ -1,3 +1,4 @@
+using Vivify.Heads;
 using Vivify.Motion;
 using Vivify.Motion.Training;
 using Vivify.Torch.Distributed;
@@ -17,5 +18,20 @@ internal static class Trainers
             NoPretrainedVgg = true, Seed = 1, VisualizeEvery = 0, Communicator = comm, Dtype = ScalarType.Float64,
         };
         new Trainer(options, NoProgress.Instance, Console.Error).Run();
+    }
+
+    /// <summary>
+    /// `heads DATA RUN_DIR [--resume]`: Vivify.Heads' MetaTrainer, 3 steps of B = 4 episodes, the tiny networks at
+    /// 32×32, pixel content loss, seed 5.
+    /// </summary>
+    public static void Heads(ICommunicator comm, string data, string runDir, bool resume)
+    {
+        var options = new MetaTrainOptions
+        {
+            DataDir = data, RunDir = runDir, Resume = resume, Steps = 3, Batch = 4, PreviewEvery = 0, CheckpointEvery = 100, Seed = 5,
+            Config = HeadsConfig.Tiny with { ImageSize = 32, AttentionDownResolution = 8, AttentionUpResolution = 16 }, ConfigSource = "tiny 32",
+            Communicator = comm, Dtype = ScalarType.Float64,
+        };
+        new MetaTrainer(options, NoProgress.Instance, Console.Error).Run();
     }
 }

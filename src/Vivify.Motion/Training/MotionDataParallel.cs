@@ -53,12 +53,7 @@ public sealed class MotionDataParallel : IDisposable
     }
 
     /// <summary>Rank 0's number (an epoch) on every rank.</summary>
-    public int Broadcast(int value)
-    {
-        using var t = tensor(new long[] { value });
-        Comm.Broadcast(t);
-        return (int)t.item<long>();
-    }
+    public int Broadcast(int value) => (int)DataParallel.Broadcast(value, Comm);
 
     /// <summary>Averages keypoint detector and generator gradients over the ranks (before their Adam steps).</summary>
     public void GeneratorGradients() => _generator.Average();

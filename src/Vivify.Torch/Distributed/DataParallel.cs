@@ -73,6 +73,26 @@ public static class DataParallel
         return (comm.Rank * n, n);
     }
 
+    /// <summary>Rank <paramref name="root"/>'s number on every rank.</summary>
+    public static long Broadcast(long value, ICommunicator comm, int root = 0)
+    {
+        if (comm.Size == 1) return value;
+        using var t = tensor(new[] { value });
+        comm.Broadcast(t, root);
+        return t.item<long>();
+    }
+
+    /// <summary>Rank <paramref name="root"/>'s text on every rank (what the others pass is ignored).</summary>
+    public static string Broadcast(string text, ICommunicator comm, int root = 0)
+    {
+        if (comm.Size == 1) return text;
+        var bytes = comm.Rank == root ? System.Text.Encoding.UTF8.GetBytes(text) : [];
+        var length = Broadcast(bytes.LongLength, comm, root);
+        using var t = comm.Rank == root ? tensor(bytes.Select(b => (long)b).ToArray()) : zeros(length, dtype: ScalarType.Int64);
+        comm.Broadcast(t, root);
+        return System.Text.Encoding.UTF8.GetString(t.data<long>().Select(b => (byte)b).ToArray());
+    }
+
     /// <summary>The mean over the ranks of each value (every rank passes the same names in the same order).</summary>
     public static Dictionary<string, double> Mean(IReadOnlyDictionary<string, double> values, ICommunicator comm)
     {
