@@ -12,6 +12,7 @@ switch (args[0])
     case "hang": Cases.Hang(comm); break;
     case "motion": Trainers.Motion(comm, args[1], args[2], args[3], args.Contains("--resume")); break;
     case "heads": Trainers.Heads(comm, args[1], args[2], args.Contains("--resume")); break;
+    case "stylize": Trainers.Stylize(comm, args[1], args.Contains("--resume")); break;
     default: throw new ArgumentException($"unknown case {args[0]}");
 }
 Console.WriteLine($"rank {comm.Rank} ok");

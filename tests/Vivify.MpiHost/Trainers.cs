@@ -1,6 +1,7 @@
 using Vivify.Heads;
 using Vivify.Motion;
 using Vivify.Motion.Training;
+using Vivify.Stylize;
 using Vivify.Torch.Distributed;
 using static TorchSharp.torch;
 
@@ -33,5 +34,28 @@ internal static class Trainers
             Communicator = comm, Dtype = ScalarType.Float64,
         };
         new MetaTrainer(options, NoProgress.Instance, Console.Error).Run();
+    }
+
+    /// <summary>
+    /// `stylize MODEL [--resume]`: a StylizeSession in float64 (tiny GeneratorJ with batch norm, global batch 4 of 12×12
+    /// patches from two seeded keyframes, weight average), 3 steps, then rank 0 writes MODEL.
+    /// </summary>
+    public static void Stylize(ICommunicator comm, string model, bool resume)
+    {
+        const string yaml = """
+            generator: {type: GeneratorJ, args: {use_bias: true, tanh: true, append_smoothers: true, resnet_blocks: 1, filters: [4, 4, 4, 4, 4, 4]}}
+            discriminator: {type: DiscriminatorN_IN, args: {num_filters: 4, n_layers: 2}}
+            trainer: {batch_size: 4}
+            training_dataset: {type: DatasetPatches_M, patch_size: 12}
+            """;
+        manual_seed(3);
+        List<Keyframe> keys = [new(rand(3, 24, 32) * 2 - 1, rand(3, 24, 32) * 2 - 1), new(rand(3, 24, 32) * 2 - 1, rand(3, 24, 32) * 2 - 1)];
+        using var session = resume
+            ? StylizeSession.Resume(model, StylizeConfig.Parse(yaml), null, seed: 1, dtype: ScalarType.Float64)
+            : new StylizeSession(StylizeConfig.Parse(yaml), 3, null, seed: 1, dtype: ScalarType.Float64);
+        session.SetKeyframes(keys);
+        session.Distribute(comm);
+        for (var i = 0; i < 3; i++) session.Step();
+        session.Save(model);
     }
 }

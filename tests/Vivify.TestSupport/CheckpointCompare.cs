@@ -9,8 +9,8 @@ namespace Vivify.TestSupport;
 public static class CheckpointCompare
 {
     /// <summary>
-    /// Two checkpoints within <paramref name="rtol"/>: every network tensor on its own; the optimizer states (keys
-    /// "optimizer…") per optimizer and kind as one vector (the moments of a gradient that is zero in exact arithmetic
+    /// Two checkpoints within <paramref name="rtol"/>: every network tensor on its own; the optimizer states (top-level keys
+    /// "optimizer…", "opt_…") per optimizer and kind as one vector (the moments of a gradient that is zero in exact arithmetic
     /// are rounding noise near 1e-16, which no relative comparison of its own can hold). Returns the largest relative
     /// difference and where.
     /// </summary>
@@ -32,7 +32,7 @@ public static class CheckpointCompare
         foreach (var (key, e) in expected)
         {
             if (!e.is_floating_point()) continue;
-            if (!key.StartsWith("optimizer", StringComparison.Ordinal)) Check(key, e, actual[key]);
+            if (!key.StartsWith("opt", StringComparison.Ordinal)) Check(key, e, actual[key]);
             else (groups.TryGetValue(Group(key), out var l) ? l : groups[Group(key)] = []).Add(key);
         }
         foreach (var (group, keys) in groups)

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Vivify.Stylize;
 using Vivify.Stylize.Prep;
+using Vivify.Torch.Distributed;
 
 namespace Vivify.Cli.Commands;
 
@@ -29,7 +30,8 @@ public static class StylizeTrainCommand
             var config = o.LoadConfig(parse);
             var budget = o.Budget(parse);
             var err = parse.InvocationConfiguration.Error;
-            var quiet = parse.GetValue(Cli.Quiet);
+            var world = World.Start(cancel); // under mpirun -np N: data parallel, rank 0 writes
+            var quiet = parse.GetValue(Cli.Quiet) || world.Rank != 0;
             var seed = (int)(parse.GetValue(Cli.Seed) ?? 0);
             List<Keyframe> keyframes;
             Vivify.Torch.Checkpoints.PyDict meta;
@@ -56,14 +58,18 @@ public static class StylizeTrainCommand
                 : new StylizeSession(config, (int)keyframes[0].Pre.shape[0], vgg, seed, StylizeInputs.Device(parse), o.Average(parse));
             session.SetKeyframes(keyframes);
             session.Meta = meta;
+            session.Distribute(world);
+            if (!quiet && world.Size > 1) err.WriteLine($"stylize train: data parallel over {world.Size} ranks: global batch {config.Trainer.BatchSize}, {config.Trainer.BatchSize / world.Size} per rank");
             if (!quiet && parse.GetValue(resume)) err.WriteLine($"stylize train: resuming {modelPath} at step {session.Steps}");
-            return Task.FromResult(Progress.Run(parse, progress =>
+            int Work(IProgressReporter progress)
             {
                 StylizeRun.Train(session, budget, progress, cancel, parse.GetValue(every), () => session.Save(modelPath));
                 session.Save(modelPath);
+                World.Finish(world);
                 if (!quiet) err.WriteLine($"stylize train: {session.Steps} steps; model written to {modelPath}");
                 return 0;
-            }));
+            }
+            return Task.FromResult(world.Rank == 0 ? Progress.Run(parse, Work) : Work(NoProgress.Instance));
         });
         return cmd;
     }

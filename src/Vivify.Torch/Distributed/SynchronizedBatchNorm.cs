@@ -11,7 +11,7 @@ namespace Vivify.Torch.Distributed;
 /// global batch, its per-channel sums and sums of squares all-reduced over the ranks, and its backward all-reduces the
 /// matching gradient sums, so N ranks on N shards compute what one process computes with BatchNorm2d on the whole
 /// batch (the running statistics too). The networks keep their BatchNorm2d modules (names, state dicts, checkpoints
-/// unchanged); their forward calls <see cref="forward"/>, which is the module's own forward unless converted and
+/// unchanged); their forward calls <see cref="forward(BatchNorm2d, Tensor)"/>, which is the module's own forward unless converted and
 /// training. Unlike the published module, the variance is PyTorch's <c>var + eps</c> (it clamps <c>var</c> to eps),
 /// so that any number of ranks equals one.
 /// </summary>
@@ -44,6 +44,22 @@ public static class SynchronizedBatchNorm
         if (!norm.training || !Synced.TryGetValue(norm, out var comm)) return norm.forward(input);
         if (input.ndim != 4) throw new ArgumentException($"expected 4D input, but got {input.ndim}D input.");
         return Function.apply(input, norm.weight, norm.bias, norm, comm);
+    }
+
+    /// <summary>
+    /// <paramref name="sequence"/> applied to <paramref name="input"/>, its BatchNorm2d children through
+    /// <see cref="forward(BatchNorm2d, Tensor)"/> (for networks built of Sequential blocks); the Sequential's own forward
+    /// when none of them is synchronised or in eval mode.
+    /// </summary>
+    public static Tensor forward(Sequential sequence, Tensor input)
+    {
+        var children = sequence.children().ToList();
+        if (!sequence.training || !children.OfType<BatchNorm2d>().Any(n => Synced.TryGetValue(n, out _))) return sequence.forward(input);
+        using var scope = NewDisposeScope();
+        var x = input;
+        foreach (var m in children)
+            x = m is BatchNorm2d norm ? forward(norm, x) : ((nn.Module<Tensor, Tensor>)m).forward(x);
+        return x.MoveToOuterDisposeScope();
     }
 
     /// <summary>The autograd function: forward and backward, each with one all-reduce.</summary>
