@@ -50,6 +50,7 @@ public sealed class MotionDataParallel : IDisposable
         // Module by module: the discriminator's scales are a ModuleDict.
         foreach (var (_, d) in m.discriminator.discs) DataParallel.Broadcast(d, Comm);
         foreach (var o in new[] { m.optimizer_generator, m.optimizer_discriminator, m.optimizer_kp_detector }) DataParallel.Broadcast(o, Comm);
+        _mark = Comm.Stats.Snapshot(); // the per-step figures count training steps only
     }
 
     /// <summary>Rank 0's number (an epoch) on every rank.</summary>

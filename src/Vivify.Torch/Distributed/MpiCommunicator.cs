@@ -126,8 +126,9 @@ public sealed unsafe class MpiCommunicator : ICommunicator
             Mpi.Check(Mpi.Test(&request, &done, null), $"MPI_Test ({what})");
             if (done != 0) return;
             var waited = Stopwatch.GetElapsedTime(start);
-            // Poll hard while the partner is likely a moment away (small collectives, transfers), then gently.
-            if (waited < TimeSpan.FromMilliseconds(50)) { if (polls % 64 == 63) Thread.Yield(); }
+            // Poll (MPI progresses a non-blocking collective only inside MPI_Test), yielding the core now and then to a rank
+            // that shares it; after a second the peer is computing, not transferring: poll gently.
+            if (waited < TimeSpan.FromSeconds(1)) { if (polls % 64 == 63) Thread.Yield(); }
             else Thread.Sleep(1);
             if (waited < nextBeat) continue;
             nextBeat = waited + Heartbeats.Period;
