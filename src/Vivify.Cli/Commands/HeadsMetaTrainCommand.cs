@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Vivify.Heads;
+using Vivify.Torch.Distributed;
 
 namespace Vivify.Cli.Commands;
 
@@ -30,6 +31,7 @@ public static class HeadsMetaTrainCommand
             Cli.RequireCpu(parse, "heads meta-train");
             var configPath = parse.GetValue(config);
             if (configPath is not null && parse.GetValue(tiny)) throw new UsageException("give either --config YAML or --tiny, not both");
+            var world = World.Start(cancel); // under mpirun -np N: data parallel, rank 0 writes
             var options = new MetaTrainOptions
             {
                 DataDir = parse.GetValue(data)!,
@@ -45,6 +47,7 @@ public static class HeadsMetaTrainCommand
                 CheckpointEvery = parse.GetValue(checkpoint),
                 Seed = parse.GetValue(Cli.Seed) ?? 0,
                 FaceModels = parse.GetValue(models),
+                Communicator = world,
             };
             options.Validate();
             // The checkpoint and previews are written as training goes; a new run folder goes again on failure unless it holds a checkpoint.
@@ -55,7 +58,8 @@ public static class HeadsMetaTrainCommand
             var err = parse.InvocationConfiguration.Error;
             var step = Progress.Run(parse, p => new MetaTrainer(options, p, quiet ? TextWriter.Null : err).Run(cancel));
             plan.Commit();
-            if (!quiet) parse.InvocationConfiguration.Output.WriteLine($"{options.RunDir}: meta-trained to step {step}; checkpoint.pth, log.csv and preview/ are there");
+            World.Finish(world);
+            if (!quiet && world.Rank == 0) parse.InvocationConfiguration.Output.WriteLine($"{options.RunDir}: meta-trained to step {step}; checkpoint.pth, log.csv and preview/ are there");
             return Task.FromResult(0);
         });
         return cmd;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Vivify.Motion;
 using Vivify.Motion.Training;
+using Vivify.Torch.Distributed;
 
 namespace Vivify.Cli.Commands;
 
@@ -32,6 +33,7 @@ public static class MotionTrainCommand
             using var plan = Vivify.Media.OutputPlan.Begin(holdOutputs: false)
                 .Inputs([configPath, parse.GetValue(data), parse.GetValue(vgg)])
                 .Folder(parse.GetValue(output), dir => TrainCheckpoint.Latest(dir) is not null);
+            var world = World.Start(cancel); // under mpirun -np N: data parallel, rank 0 writes
             var options = new TrainOptions
             {
                 Config = FommConfig.Load(configPath),
@@ -45,12 +47,14 @@ public static class MotionTrainCommand
                 AlignCorners = parse.GetValue(alignCorners),
                 VisualizeEvery = parse.GetValue(visualize) >= 0 ? parse.GetValue(visualize)
                     : throw new UsageException($"--visualize-every {parse.GetValue(visualize)}: give 0 (never) or a positive number of steps"),
+                Communicator = world,
             };
             var err = parse.InvocationConfiguration.Error;
             var quiet = parse.GetValue(Cli.Quiet);
             var steps = Progress.Run(parse, p => new Trainer(options, p, quiet ? TextWriter.Null : err).Run(cancel));
             plan.Commit();
-            if (!quiet) parse.InvocationConfiguration.Output.WriteLine($"{options.RunDir}: {Counted.Of(steps, "step")} trained; checkpoints and log.csv are there");
+            World.Finish(world);
+            if (!quiet && world.Rank == 0) parse.InvocationConfiguration.Output.WriteLine($"{options.RunDir}: {Counted.Of(steps, "step")} trained; checkpoints and log.csv are there");
             return Task.FromResult(0);
         });
         return cmd;

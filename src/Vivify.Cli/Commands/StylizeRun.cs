@@ -48,7 +48,7 @@ internal static class StylizeRun
         {
             cancel.ThrowIfCancellationRequested();
             if (budget.Steps is long s && session.Steps - start >= s) break;
-            if (budget.Minutes is double m && clock.Elapsed.TotalMinutes >= m) break;
+            if (budget.Minutes is double m && session.Agreed(clock.Elapsed.TotalMinutes >= m)) break; // data parallel: rank 0's clock
             var l = session.Step();
             // Running averages over about the last 20 steps.
             var a = session.Steps - start == 1 ? 1.0 : 0.05;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Vivify.Media;
 using Vivify.Stylize;
 using Vivify.Stylize.Prep;
+using Vivify.Torch.Distributed;
 
 namespace Vivify.Cli.Commands;
 
@@ -39,7 +40,8 @@ public static class StylizeTrainCommand
                 .Inputs([parse.GetValue(video), parse.GetValue(data), parse.GetValue(o.Config), parse.GetValue(o.Vgg19), .. o.KeyFiles(parse)])
                 .Model(modelPath);
             var err = parse.InvocationConfiguration.Error;
-            var quiet = parse.GetValue(Cli.Quiet);
+            var world = World.Start(cancel); // under mpirun -np N: data parallel, rank 0 writes
+            var quiet = parse.GetValue(Cli.Quiet) || world.Rank != 0;
             var config = o.LoadConfig(parse, resuming ? modelPath : null, quiet ? null : line => err.WriteLine($"stylize train: {line}"));
             var budget = o.Budget(parse);
             var seed = (int)(parse.GetValue(Cli.Seed) ?? 0);
@@ -68,14 +70,18 @@ public static class StylizeTrainCommand
                 : new StylizeSession(config, (int)keyframes[0].Pre.shape[0], vgg, seed, StylizeInputs.Device(parse), o.Average(parse));
             session.SetKeyframes(keyframes);
             session.Meta = meta;
+            session.Distribute(world);
+            if (!quiet && world.Size > 1) err.WriteLine($"stylize train: data parallel over {world.Size} ranks: global batch {config.Trainer.BatchSize}, {config.Trainer.BatchSize / world.Size} per rank");
             if (!quiet && resuming) err.WriteLine($"stylize train: resuming {modelPath} at step {session.Steps}");
-            var code = Progress.Run(parse, progress =>
+            int Work(IProgressReporter progress)
             {
                 StylizeRun.Train(session, budget, progress, cancel, parse.GetValue(every), modelPath, quiet ? null : err);
                 session.Save(modelPath);
+                World.Finish(world);
                 if (!quiet) err.WriteLine($"stylize train: {Counted.Of(session.Steps, "step")}; model written to {modelPath}");
                 return 0;
-            });
+            }
+            var code = world.Rank == 0 ? Progress.Run(parse, Work) : Work(NoProgress.Instance);
             plan.Commit();
             return Task.FromResult(code);
         });

@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using Vivify.Torch.Distributed;
 using static TorchSharp.torch;
 
 namespace Vivify.Motion.Blocks;
@@ -34,9 +35,9 @@ public sealed class ResBlock2d : nn.Module<Tensor, Tensor>, IBatchNormFoldable
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var @out = norm1.forward(x);
+        var @out = SynchronizedBatchNorm.forward(norm1, x);
         @out = nn.functional.relu(@out);
-        @out = folded1 is not null && !training ? folded1.forward(@out) : norm2.forward(conv1.forward(@out));
+        @out = folded1 is not null && !training ? folded1.forward(@out) : SynchronizedBatchNorm.forward(norm2, conv1.forward(@out));
         @out = nn.functional.relu(@out);
         @out = conv2.forward(@out);
         @out = @out + x;

@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using Vivify.Torch.Distributed;
 using static TorchSharp.torch;
 
 namespace Vivify.Motion.Blocks;
@@ -30,7 +31,7 @@ public sealed class SameBlock2d : nn.Module<Tensor, Tensor>, IBatchNormFoldable
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var @out = folded is not null && !training ? folded.forward(x) : norm.forward(conv.forward(x));
+        var @out = folded is not null && !training ? folded.forward(x) : SynchronizedBatchNorm.forward(norm, conv.forward(x));
         @out = nn.functional.relu(@out);
         return @out.MoveToOuterDisposeScope();
     }

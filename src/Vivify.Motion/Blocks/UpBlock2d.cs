@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using Vivify.Torch.Distributed;
 using static TorchSharp.torch;
 
 namespace Vivify.Motion.Blocks;
@@ -39,7 +40,7 @@ public sealed class UpBlock2d : nn.Module<Tensor, Tensor>, IBatchNormFoldable
         else
         {
             @out = nn.functional.interpolate(x, scale_factor: [2.0, 2.0]);
-            @out = folded is not null && !training ? folded.forward(@out) : norm.forward(conv.forward(@out));
+            @out = folded is not null && !training ? folded.forward(@out) : SynchronizedBatchNorm.forward(norm, conv.forward(@out));
         }
         @out = nn.functional.relu(@out);
         return @out.MoveToOuterDisposeScope();
