@@ -45,26 +45,30 @@ public sealed class MotionTransfer
     /// <param name="foldBatchNorm">Fold batch norms into the convolutions before them (<see cref="Blocks.BatchNormFolding"/>); do it after loading weights.</param>
     /// <param name="precision">
     /// Float32, or BFloat16: the models are converted to it and their batch norms are always folded (the fold
-    /// is computed in float32, saving a bf16 rounding per layer); heatmap reductions, keypoint geometry and
-    /// 2×2 inverses stay float32. Predictions are float32.
+    /// is computed in float32 from the float32 weights, saving a bf16 rounding per layer); heatmap reductions,
+    /// keypoint geometry and 2×2 inverses stay float32. Predictions are float32.
+    /// </param>
+    /// <param name="inferenceOnly">
+    /// The models serve this transfer only: folding frees the weights it replaces, block by block, so that
+    /// memory holds one copy of the model (they cannot be trained or run unfolded afterwards).
     /// </param>
     public MotionTransfer(KeypointDetector kp_detector, OcclusionAwareGenerator generator, bool foldBatchNorm = false,
-        ScalarType precision = ScalarType.Float32)
+        ScalarType precision = ScalarType.Float32, bool inferenceOnly = false)
     {
         if (precision is not (ScalarType.Float32 or ScalarType.BFloat16))
             throw new UsageException($"precision {precision} is not supported: use fp32 or bf16");
         this.kp_detector = kp_detector;
         this.generator = generator;
         this.precision = precision;
+        if (foldBatchNorm || inferenceOnly || precision != ScalarType.Float32)
+        {
+            Blocks.BatchNormFolding.Fold(kp_detector, precision, inferenceOnly);
+            Blocks.BatchNormFolding.Fold(generator, precision, inferenceOnly);
+        }
         if (precision != ScalarType.Float32)
         {
             kp_detector.to(precision);
             generator.to(precision);
-        }
-        if (foldBatchNorm || precision != ScalarType.Float32)
-        {
-            Blocks.BatchNormFolding.Fold(kp_detector);
-            Blocks.BatchNormFolding.Fold(generator);
         }
     }
 

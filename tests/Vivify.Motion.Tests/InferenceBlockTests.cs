@@ -48,9 +48,12 @@ public class InferenceBlockTests
     {
         using var conv = nn.Conv2d(4, 4, 5, padding: 2);
         using var norm = nn.BatchNorm2d(4);
-        Assert.Null(UpsampledConv.From(conv, norm, padding: 2, groups: 1));
+        using var folded5 = FoldedConv.From(conv, norm, padding: 2, groups: 1);
+        Assert.False(UpsampledConv.Fits(folded5));
+        Assert.Throws<ArgumentException>(() => UpsampledConv.From(folded5));
         using var conv3 = nn.Conv2d(4, 4, 3, padding: 1);
-        using var up = UpsampledConv.From(conv3, norm, padding: 1, groups: 1);
-        Assert.NotNull(up);
+        using var folded3 = FoldedConv.From(conv3, norm, padding: 1, groups: 1);
+        Assert.True(UpsampledConv.Fits(folded3));
+        using var up = UpsampledConv.From(folded3);
     }
 }

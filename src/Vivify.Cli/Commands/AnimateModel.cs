@@ -42,38 +42,33 @@ internal sealed class AnimateModel : IDisposable
         FrameSizeOf(config, configPath);
         if (config.model_params.common_params.num_channels != 3)
             throw new VivifyException($"{configPath}: num_channels is {config.model_params.common_params.num_channels}; vivify animate works on RGB pictures (num_channels: 3)");
-        var checkpoint = TorchFile.Load(checkpointPath);
-        KeypointDetector? kp = null;
-        OcclusionAwareGenerator? generator = null;
+        // Only the generator and keypoint detector are read (a published vox-adv-cpk.pth.tar is mostly
+        // discriminator and optimizer state), straight into the models' weights.
+        var checkpoint = TorchFile.Load(checkpointPath, new TorchLoadOptions { Sections = FommCheckpoint.InferenceSections });
+        KeypointDetector kp;
+        OcclusionAwareGenerator generator;
+        try { (kp, generator) = FommCheckpoint.ForInference(config.model_params, checkpoint, checkpointPath); }
+        finally { DisposeTensors(checkpoint); } // the models hold their own references: folding can free each block's weights
         try
         {
-            kp = KeypointDetector.FromConfig(config.model_params);
-            generator = OcclusionAwareGenerator.FromConfig(config.model_params);
-            FommCheckpoint.LoadForInference(checkpoint, kp, generator, checkpointPath);
-            kp.eval();
-            generator.eval();
             var dev = new Device(device);
             if (dev.type != DeviceType.CPU)
             {
                 kp.to(dev);
                 generator.to(dev);
             }
-            var transfer = new MotionTransfer(kp, generator, foldBatchNorm: true, precision: precision);
+            var transfer = new MotionTransfer(kp, generator, foldBatchNorm: true, precision: precision, inferenceOnly: true);
             return new AnimateModel(config, kp, generator, transfer, dev);
         }
         catch
         {
-            kp?.Dispose();
-            generator?.Dispose();
+            kp.Dispose();
+            generator.Dispose();
             throw;
-        }
-        finally
-        {
-            DisposeTensors(checkpoint);
         }
     }
 
-    /// <summary>The checkpoint's tensors were copied into the models; free them (the discriminator and optimizers too).</summary>
+    /// <summary>Frees the checkpoint's references to its tensors (the models keep theirs).</summary>
     private static void DisposeTensors(object? node)
     {
         switch (node)

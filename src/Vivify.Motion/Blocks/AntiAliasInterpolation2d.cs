@@ -1,4 +1,5 @@
 using TorchSharp;
+using Vivify.Torch.StateDicts;
 using static TorchSharp.torch;
 
 namespace Vivify.Motion.Blocks;
@@ -7,7 +8,7 @@ namespace Vivify.Motion.Blocks;
 /// Band-limited downsampling: a depthwise Gaussian blur (σ = (1/scale − 1)/2, buffer <c>weight</c>)
 /// followed by taking every (1/scale)-th pixel (computed as a strided convolution).
 /// </summary>
-public sealed class AntiAliasInterpolation2d : nn.Module<Tensor, Tensor>
+public sealed class AntiAliasInterpolation2d : nn.Module<Tensor, Tensor>, IAssignableState
 {
     private readonly long ka, kb, groups, int_inv_scale;
     private readonly double scale;
@@ -38,6 +39,14 @@ public sealed class AntiAliasInterpolation2d : nn.Module<Tensor, Tensor>
 
     /// <summary>The depthwise Gaussian kernel [channels, 1, k, k]: a buffer (state-dict key <c>weight</c>).</summary>
     internal Tensor weight;
+
+    public void AssignState(string name, Tensor value)
+    {
+        if (name != nameof(weight)) throw new ArgumentException($"AntiAliasInterpolation2d has no '{name}'", nameof(name));
+        weight.Dispose();
+        weight = value.DetachFromDisposeScope();
+        ConditionallyRegisterBuffer(nameof(weight), weight);
+    }
 
     public override Tensor forward(Tensor input)
     {

@@ -7,14 +7,14 @@ namespace Vivify.Motion.Blocks;
 /// <summary>
 /// A convolution with the batch norm that follows it folded in, for inference with running statistics:
 /// W' = W·γ/√(σ²+ε), b' = (b − μ)·γ/√(σ²+ε) + β. Held apart from the module's parameters, so state dicts
-/// and training are untouched; fold again after loading new weights.
+/// and training are untouched (unless <see cref="Release"/>d); fold again after loading new weights.
 /// </summary>
 internal sealed class FoldedConv : IDisposable
 {
-    private readonly Tensor weight;
-    private readonly Tensor bias;
-    private readonly long padding;
-    private readonly long groups;
+    internal readonly Tensor weight;
+    internal readonly Tensor bias;
+    internal readonly long padding;
+    internal readonly long groups;
 
     private FoldedConv(Tensor weight, Tensor bias, long padding, long groups)
     {
@@ -27,13 +27,30 @@ internal sealed class FoldedConv : IDisposable
     /// <summary>Batch norm epsilon of the published models (SynchronizedBatchNorm2d's default).</summary>
     public const double Eps = 1e-5;
 
-    public static FoldedConv From(Conv2d conv, BatchNorm2d norm, long padding, long groups)
+    /// <param name="dtype">The dtype the folded weights are kept in; default the convolution's.</param>
+    public static FoldedConv From(Conv2d conv, BatchNorm2d norm, long padding, long groups, ScalarType? dtype = null)
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        var dtype = conv.weight!.dtype;
+        dtype ??= conv.weight!.dtype;
         var (w, b) = Fold(conv, norm);
-        return new FoldedConv(w.to(dtype).detach().MoveToOuterDisposeScope(), b.to(dtype).detach().MoveToOuterDisposeScope(), padding, groups).DetachAll();
+        return new FoldedConv(w.to(dtype.Value).detach().MoveToOuterDisposeScope(), b.to(dtype.Value).detach().MoveToOuterDisposeScope(), padding, groups).DetachAll();
+    }
+
+    /// <summary>
+    /// Frees the weights that a fold replaces: the convolution's and batch norm's parameters and statistics become
+    /// meta tensors of the same shapes (no memory). The block can then only run folded, in eval mode.
+    /// </summary>
+    public static void Release(Conv2d conv, BatchNorm2d norm)
+    {
+        using var _ = no_grad();
+        static Tensor Meta(Tensor t) => empty(t.shape, t.dtype, META);
+        conv.weight = new Parameter(Meta(conv.weight!), requires_grad: false);
+        if (conv.bias is { } cb) conv.bias = new Parameter(Meta(cb), requires_grad: false);
+        norm.weight = new Parameter(Meta(norm.weight!), requires_grad: false);
+        if (norm.bias is { } nb) norm.bias = new Parameter(Meta(nb), requires_grad: false);
+        if (norm.running_mean is { } m) norm.running_mean = Meta(m);
+        if (norm.running_var is { } v) norm.running_var = Meta(v);
     }
 
     /// <summary>
@@ -69,18 +86,22 @@ internal sealed class FoldedConv : IDisposable
 public interface IBatchNormFoldable
 {
     /// <summary>Folds the running statistics into the convolution; used in eval mode only.</summary>
-    void FoldBatchNorm();
+    /// <param name="dtype">The dtype the folded weights are kept in (computed in float32 whatever it is); default the convolution's.</param>
+    /// <param name="release">Free the weights the fold replaces (<see cref="FoldedConv.Release"/>): the block then runs only folded, in eval mode.</param>
+    void FoldBatchNorm(ScalarType? dtype = null, bool release = false);
 }
 
 /// <summary>Folds every foldable block of a model (<see cref="IBatchNormFoldable"/>) for faster inference.</summary>
 public static class BatchNormFolding
 {
     /// <summary>Folds batch norms into convolutions in all blocks of <paramref name="model"/>; returns how many.</summary>
-    public static int Fold(nn.Module model)
+    /// <param name="dtype">The dtype of the folded weights; default each convolution's.</param>
+    /// <param name="release">Free each block's unfolded weights as soon as it is folded (inference only; memory peaks at one block's weights above the model).</param>
+    public static int Fold(nn.Module model, ScalarType? dtype = null, bool release = false)
     {
         var count = 0;
         foreach (var (_, m) in model.named_modules())
-            if (m is IBatchNormFoldable f) { f.FoldBatchNorm(); count++; }
+            if (m is IBatchNormFoldable f) { f.FoldBatchNorm(dtype, release); count++; }
         return count;
     }
 }

@@ -25,10 +25,11 @@ public sealed class ResBlock2d : nn.Module<Tensor, Tensor>, IBatchNormFoldable
     }
 
     /// <summary>Folds norm2 into conv1 (norm1 precedes its convolution and stays).</summary>
-    public void FoldBatchNorm()
+    public void FoldBatchNorm(ScalarType? dtype = null, bool release = false)
     {
         folded1?.Dispose();
-        folded1 = FoldedConv.From(conv1, norm2, padding, 1);
+        folded1 = FoldedConv.From(conv1, norm2, padding, 1, dtype);
+        if (release) FoldedConv.Release(conv1, norm2);
     }
 
     public override Tensor forward(Tensor x)

@@ -21,10 +21,11 @@ public sealed class SameBlock2d : nn.Module<Tensor, Tensor>, IBatchNormFoldable
         RegisterComponents();
     }
 
-    public void FoldBatchNorm()
+    public void FoldBatchNorm(ScalarType? dtype = null, bool release = false)
     {
         folded?.Dispose();
-        folded = FoldedConv.From(conv, norm, padding, groups);
+        folded = FoldedConv.From(conv, norm, padding, groups, dtype);
+        if (release) FoldedConv.Release(conv, norm);
     }
 
     public override Tensor forward(Tensor x)

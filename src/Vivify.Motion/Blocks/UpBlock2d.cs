@@ -22,20 +22,23 @@ public sealed class UpBlock2d : nn.Module<Tensor, Tensor>, IBatchNormFoldable
         RegisterComponents();
     }
 
-    public void FoldBatchNorm()
+    public void FoldBatchNorm(ScalarType? dtype = null, bool release = false)
     {
         folded?.Dispose();
-        folded = FoldedConv.From(conv, norm, padding, groups);
         upsampled?.Dispose();
-        upsampled = UpsampledConv.From(conv, norm, padding, groups);
+        upsampled = null;
+        folded = FoldedConv.From(conv, norm, padding, groups, dtype);
+        if (release) FoldedConv.Release(conv, norm);
     }
 
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
         Tensor @out;
-        if (upsampled is not null && !training && UpsampledConv.Pays(x))
-            @out = upsampled.forward(x); // the same upsampling and convolution, computed at the input's resolution
+        if (folded is not null && !training && UpsampledConv.Pays(x) && UpsampledConv.Fits(folded))
+            // The same upsampling and convolution, computed at the input's resolution; its weights are made at
+            // first use, so blocks that only ever see small inputs do not hold them.
+            @out = (upsampled ??= UpsampledConv.From(folded)).forward(x);
         else
         {
             @out = nn.functional.interpolate(x, scale_factor: [2.0, 2.0]);

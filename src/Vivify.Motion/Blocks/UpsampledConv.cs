@@ -1,5 +1,4 @@
 using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Vivify.Motion.Blocks;
@@ -37,25 +36,35 @@ internal sealed class UpsampledConv : IDisposable
     /// <summary>Whether computing on <paramref name="x"/> [N, C, H, W] this way is the faster choice.</summary>
     public static bool Pays(Tensor x) => x.shape[0] * x.shape[2] * x.shape[3] >= MinPositions;
 
-    /// <summary>From a 3×3 convolution with padding 1 and the batch norm after it; null for any other convolution.</summary>
-    public static UpsampledConv? From(Conv2d conv, BatchNorm2d norm, long padding, long groups)
+    /// <summary>Whether <paramref name="folded"/> is a 3×3 convolution with padding 1 and one group, which this rewrites.</summary>
+    public static bool Fits(FoldedConv folded) =>
+        folded.padding == 1 && folded.groups == 1 && folded.weight.shape[2] == 3 && folded.weight.shape[3] == 3;
+
+    /// <summary>From a folded 3×3 convolution with padding 1 (see <see cref="Fits"/>); the taps are summed in float32.</summary>
+    public static UpsampledConv From(FoldedConv folded)
     {
-        var w3 = conv.weight!;
-        if (padding != 1 || groups != 1 || w3.shape[2] != 3 || w3.shape[3] != 3) return null;
+        if (!Fits(folded)) throw new ArgumentException("only a 3×3 convolution with padding 1 and one group", nameof(folded));
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        var (w, b) = FoldedConv.Fold(conv, norm);
+        var dtype = folded.weight.dtype;
+        var w = folded.weight.to(dtype == ScalarType.Float64 ? ScalarType.Float64 : ScalarType.Float32);
         // Row (and column) taps of each phase: phase 0 = [k0, k1 + k2], phase 1 = [k0 + k1, k2].
-        var taps = tensor(new float[] { 1, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 1 }, [2, 2, 3], dtype: w.dtype);
+        static Tensor Taps(Tensor w, int phase, int dim)
+        {
+            Tensor k0 = w.narrow(dim, 0, 1), k1 = w.narrow(dim, 1, 1), k2 = w.narrow(dim, 2, 1);
+            return phase == 0 ? cat([k0, k1 + k2], dim) : cat([k0 + k1, k2], dim);
+        }
         var phases = new List<Tensor>();
         for (var py = 0; py < 2; py++)
-            for (var px = 0; px < 2; px++)
-                phases.Add(matmul(matmul(taps[py], w), taps[px].t())); // [out, in, 2, 2]
-        var weight = cat(phases, 0).to(w3.dtype).detach().MoveToOuterDisposeScope();
-        var bias = b.repeat(4).to(w3.dtype).detach().MoveToOuterDisposeScope();
+        {
+            var rows = Taps(w, py, 2);
+            for (var px = 0; px < 2; px++) phases.Add(Taps(rows, px, 3)); // [out, in, 2, 2]
+        }
+        var weight = cat(phases, 0).to(dtype).detach().MoveToOuterDisposeScope();
+        var bias = folded.bias.repeat(4).detach().MoveToOuterDisposeScope();
         weight.DetachFromDisposeScope();
         bias.DetachFromDisposeScope();
-        return new UpsampledConv(weight, bias, w3.shape[0]);
+        return new UpsampledConv(weight, bias, folded.weight.shape[0]);
     }
 
     /// <summary>conv(interpolate(x, scale_factor: 2)) with the folded batch norm: [N, in, H, W] → [N, out, 2H, 2W].</summary>
