@@ -135,7 +135,16 @@ public sealed class OcclusionAwareGenerator : nn.Module
         var bs = kp_driving.value.shape[0];
         if (encoded.shape[0] != bs) encoded = encoded.expand(bs, -1, -1, -1);
 
+        // Each step's input is dropped as soon as the next exists (not at the end of this scope): the
+        // full-resolution tensors of a batch are the largest memory the model needs.
         var @out = encoded;
+        var owned = false;
+        Tensor Next(Tensor input, Tensor output)
+        {
+            if (owned) input.Dispose();
+            owned = true;
+            return output;
+        }
         Tensor? mask = null, sparse_deformed = null, occlusion_map = null, deformation = null, deformed = null;
         if (dense_motion_network is not null)
         {
@@ -144,22 +153,22 @@ public sealed class OcclusionAwareGenerator : nn.Module
             sparse_deformed = dense_motion.sparse_deformed;
             occlusion_map = dense_motion.occlusion_map;
             deformation = dense_motion.deformation;
-            @out = deform_input(@out, deformation);
+            @out = Next(@out, deform_input(@out, deformation));
 
             if (occlusion_map is not null)
             {
                 var occ = occlusion_map;
                 if (@out.shape[2] != occ.shape[2] || @out.shape[3] != occ.shape[3])
                     occ = nn.functional.interpolate(occ, size: [@out.shape[2], @out.shape[3]], mode: InterpolationMode.Bilinear, align_corners: false);
-                @out = @out * occ;
+                @out = Next(@out, @out * occ);
             }
             deformed = deform_input(source_image.shape[0] == bs ? source_image : source_image.expand(bs, -1, -1, -1), deformation);
         }
 
-        @out = bottleneck.forward(@out);
-        foreach (var up_block in up_blocks) @out = up_block.forward(@out);
-        @out = final.forward(@out);
-        @out = sigmoid(@out);
+        @out = Next(@out, bottleneck.forward(@out));
+        foreach (var up_block in up_blocks) @out = Next(@out, up_block.forward(@out));
+        @out = Next(@out, final.forward(@out));
+        @out = Blocks.Fresh.Sigmoid(@out);
 
         return new GeneratorOutput
         {

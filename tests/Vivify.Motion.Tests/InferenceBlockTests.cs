@@ -56,4 +56,31 @@ public class InferenceBlockTests
         Assert.True(UpsampledConv.Fits(folded3));
         using var up = UpsampledConv.From(folded3);
     }
+
+    [Fact]
+    public void Fresh_steps_work_in_place_only_when_no_gradient_is_recorded()
+    {
+        using var scope = NewDisposeScope();
+        var x = randn(2, 3, 4, 4, generator: new Generator(5));
+        var other = randn(2, 3, 4, 4, generator: new Generator(6));
+        foreach (var (name, step, expected) in new (string, Func<Tensor, Tensor>, Func<Tensor, Tensor>)[]
+                 {
+                     ("relu", Fresh.Relu, t => nn.functional.relu(t)),
+                     ("sigmoid", Fresh.Sigmoid, t => sigmoid(t)),
+                     ("add", t => Fresh.Add(t, other), t => t + other),
+                 })
+        {
+            var recorded = x.clone().requires_grad_(true);
+            var r = step(recorded);
+            TensorAssert.Equal(expected(x), r, name);
+            TensorAssert.Equal(x, recorded.detach(), name + ": input kept while recording gradients");
+            using (no_grad())
+            {
+                var fresh = x.clone();
+                var f = step(fresh);
+                TensorAssert.Equal(expected(x), f, name + " in inference");
+                TensorAssert.Equal(f, fresh, name + ": computed in place in inference");
+            }
+        }
+    }
 }

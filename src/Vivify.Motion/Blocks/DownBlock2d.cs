@@ -34,7 +34,7 @@ public sealed class DownBlock2d : nn.Module<Tensor, Tensor>, IBatchNormFoldable
     {
         using var scope = NewDisposeScope();
         var @out = folded is not null && !training ? folded.forward(x) : norm.forward(conv.forward(x));
-        @out = nn.functional.relu(@out);
+        @out = Fresh.Relu(@out);
         @out = pool.forward(@out);
         return @out.MoveToOuterDisposeScope();
     }

@@ -36,11 +36,11 @@ public sealed class ResBlock2d : nn.Module<Tensor, Tensor>, IBatchNormFoldable
     {
         using var scope = NewDisposeScope();
         var @out = norm1.forward(x);
-        @out = nn.functional.relu(@out);
+        @out = Fresh.Relu(@out);
         @out = folded1 is not null && !training ? folded1.forward(@out) : norm2.forward(conv1.forward(@out));
-        @out = nn.functional.relu(@out);
+        @out = Fresh.Relu(@out);
         @out = conv2.forward(@out);
-        @out = @out + x;
+        @out = Fresh.Add(@out, x);
         return @out.MoveToOuterDisposeScope();
     }
 }

@@ -32,7 +32,7 @@ public sealed class SameBlock2d : nn.Module<Tensor, Tensor>, IBatchNormFoldable
     {
         using var scope = NewDisposeScope();
         var @out = folded is not null && !training ? folded.forward(x) : norm.forward(conv.forward(x));
-        @out = nn.functional.relu(@out);
+        @out = Fresh.Relu(@out);
         return @out.MoveToOuterDisposeScope();
     }
 }

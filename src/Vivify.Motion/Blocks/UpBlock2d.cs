@@ -44,7 +44,7 @@ public sealed class UpBlock2d : nn.Module<Tensor, Tensor>, IBatchNormFoldable
             @out = nn.functional.interpolate(x, scale_factor: [2.0, 2.0]);
             @out = folded is not null && !training ? folded.forward(@out) : norm.forward(conv.forward(@out));
         }
-        @out = nn.functional.relu(@out);
+        @out = Fresh.Relu(@out);
         return @out.MoveToOuterDisposeScope();
     }
 }

@@ -57,9 +57,16 @@ public static class Skeleton
         }
     }
 
-    /// <summary>A new tensor sharing <paramref name="t"/>'s memory (or a converted copy), so the caller's reference stays valid.</summary>
-    private static Tensor Converted(Tensor t, Tensor like) =>
-        t.dtype == like.dtype ? t.detach().alias() : t.detach().to(like.dtype);
+    /// <summary>
+    /// A new tensor sharing <paramref name="t"/>'s memory (or a converted copy), so the caller's reference stays
+    /// valid; no other handle is left for the garbage collector to free (it would keep the memory alive until then).
+    /// </summary>
+    private static Tensor Converted(Tensor t, Tensor like)
+    {
+        if (t.dtype == like.dtype) return t.detach();
+        using var detached = t.detach();
+        return detached.to(like.dtype);
+    }
 
     private static void Set(nn.Module m, string name, Tensor value)
     {
