@@ -107,14 +107,31 @@ public static class AnimateCommand
         }
     }
 
-    /// <summary>The whole job: inputs checked first (cheap), then the models, then batches of driving frames.</summary>
+    /// <summary>
+    /// The whole job: inputs checked first (cheap), then the models, then batches of driving frames. Reading the
+    /// source and probing the video (other processes) overlap loading the models; frames are decoded ahead and
+    /// encoded behind the models on other threads.
+    /// </summary>
     internal static int Run(AnimateRequest r, IProgressReporter progress, CancellationToken cancel)
     {
-        var sourceFrame = ImageIO.ReadFrame(r.Source);
-        var video = VideoSource.Open(r.Driving, r.FolderFps);
+        // Neither task creates tensors: the models are built meanwhile with the meta device as the default.
+        var sourceRead = Task.Run(() => ImageIO.ReadFrame(r.Source), cancel);
+        var videoOpen = Task.Run(() => VideoSource.Open(r.Driving, r.FolderFps), cancel);
+        AnimateModel model;
+        try { model = AnimateModel.Load(r.Config, r.Checkpoint, r.Precision, r.Device); }
+        catch
+        {
+            // A bad input is reported before a bad model, as when they were checked one after the other.
+            try { Task.WaitAll([sourceRead, videoOpen], CancellationToken.None); } catch (AggregateException) { }
+            if (sourceRead.IsFaulted) sourceRead.GetAwaiter().GetResult();
+            if (videoOpen.IsFaulted) videoOpen.GetAwaiter().GetResult();
+            throw;
+        }
+        using var _ = model;
+        var sourceFrame = sourceRead.GetAwaiter().GetResult();
+        var video = videoOpen.GetAwaiter().GetResult();
         if (video.Info.FrameCount > 0 && r.DrivingStart >= video.Info.FrameCount)
             throw new UsageException($"--driving-start {r.DrivingStart}: {r.Driving} has {video.Info.FrameCount} frames (0 to {video.Info.FrameCount - 1})");
-        using var model = AnimateModel.Load(r.Config, r.Checkpoint, r.Precision, r.Device);
         var (height, width) = model.FrameSize;
         cancel.ThrowIfCancellationRequested();
 
@@ -123,14 +140,17 @@ public static class AnimateCommand
         var drivingStart = r.FindBestFrame
             ? AnimateBestFrame.Find(r.Source, sourceImage, video, r.Driving, r.Face, r.FaceModels, progress, r.Log, cancel)
             : r.DrivingStart;
-        using var initial = InitialKeypoints(model, video, drivingStart, height, width);
 
         var options = new VideoWriteOptions
         {
             FrameRate = video.Info.FrameRate,
             AudioFrom = r.Audio && !Directory.Exists(r.Driving) ? r.Driving : null,
         };
-        using var writer = new VideoWriter(r.Output, options);
+        using var writer = new BackgroundVideoWriter(new VideoWriter(r.Output, options), capacity: 2 * r.Batch);
+        using var frames = Prefetch.Ahead(video.Frames(0, null, cancel), 2 * r.Batch, cancel).GetEnumerator();
+        var first = frames.MoveNext() ? frames.Current : null;
+        // The initial frame is usually the first one, decoded anyway.
+        using var initial = InitialKeypoints(model, drivingStart == 0 && first is not null ? first : video.ReadFrame(drivingStart), height, width);
         var pending = new List<RgbFrame>(r.Batch);
         using (var task = progress.Start("animate", video.Info.FrameCount > 0 ? video.Info.FrameCount : null))
         {
@@ -139,15 +159,15 @@ public static class AnimateCommand
                 if (pending.Count == 0) return;
                 cancel.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
-                var frames = stack(pending.Select(f => Geometry.Resize(f.ToTensor(), height, width)).ToArray());
-                var predictions = model.Transfer.Animate(prepared, frames.to(model.Device), initial, r.Options);
+                var batch = stack(pending.Select(f => Geometry.Resize(f.ToTensor(), height, width)).ToArray());
+                var predictions = model.Transfer.Animate(prepared, batch.to(model.Device), initial, r.Options);
                 for (var i = 0; i < pending.Count; i++)
-                    writer.Write(r.SideBySide ? SideBySide.Compose([sourceImage, frames[i], predictions[i]], height, PanelLabels) : predictions[i]);
+                    writer.Write(RgbFrame.FromTensor(r.SideBySide ? SideBySide.Compose([sourceImage, batch[i], predictions[i]], height, PanelLabels) : predictions[i]));
                 task.Advance(pending.Count);
                 pending.Clear();
             }
 
-            foreach (var frame in video.Frames(0, null, cancel))
+            for (var frame = first; frame is not null; frame = frames.MoveNext() ? frames.Current : null)
             {
                 cancel.ThrowIfCancellationRequested();
                 pending.Add(frame);
@@ -167,10 +187,10 @@ public static class AnimateCommand
     }
 
     /// <summary>Keypoints of the frame treated as the initial one (kp_driving_initial of the published demo).</summary>
-    private static Keypoints InitialKeypoints(AnimateModel model, VideoSource video, long index, int height, int width)
+    private static Keypoints InitialKeypoints(AnimateModel model, RgbFrame initial, int height, int width)
     {
         using var scope = NewDisposeScope();
-        var frame = Geometry.Resize(video.ReadFrame(index).ToTensor(), height, width).unsqueeze(0).to(model.Device);
+        var frame = Geometry.Resize(initial.ToTensor(), height, width).unsqueeze(0).to(model.Device);
         return model.Transfer.DetectKeypoints(frame).MoveToOuterDisposeScope();
     }
 }
