@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using Vivify.Motion.Blocks;
+using Vivify.Torch.Modules;
 using static TorchSharp.torch;
 
 namespace Vivify.Motion;
@@ -128,6 +129,7 @@ public sealed class DenseMotionNetwork : nn.Module
         // Keypoint geometry is float32; the hourglass runs in the model's dtype (bf16 or float32).
         var input = cat([heatmap_representation.to(deformed_source.dtype), deformed_source], dim: 2);
         input = input.view(bs, -1, h, w).to(mask.weight!.dtype);
+        if (!training) input = ChannelsLast.Of(input); // inference: no layout reorders around the convolutions
 
         var prediction = hourglass.forward(input);
 

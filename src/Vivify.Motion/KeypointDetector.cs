@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using Vivify.Motion.Blocks;
+using Vivify.Torch.Modules;
 using static TorchSharp.torch;
 
 namespace Vivify.Motion;
@@ -63,13 +64,14 @@ public sealed class KeypointDetector : nn.Module<Tensor, Keypoints>
     {
         using var scope = NewDisposeScope();
         if (down is not null) x = down.forward(x);
+        if (!training) x = ChannelsLast.Of(x); // inference: no layout reorders around the convolutions
 
         var feature_map = predictor.forward(x);
         // Heatmap softmax and keypoint/Jacobian sums run in float32 even for a bf16 model: they sum thousands of terms.
         var prediction = Precision.Accumulating(kp.forward(feature_map));
 
         var final_shape = prediction.shape;
-        var heatmap = prediction.view(final_shape[0], final_shape[1], -1);
+        var heatmap = prediction.reshape(final_shape[0], final_shape[1], -1);
         heatmap = nn.functional.softmax(heatmap / temperature, dim: 2);
         heatmap = heatmap.view(final_shape);
 

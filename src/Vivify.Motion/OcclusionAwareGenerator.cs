@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using Vivify.Motion.Blocks;
+using Vivify.Torch.Modules;
 using static TorchSharp.torch;
 
 namespace Vivify.Motion;
@@ -113,7 +114,8 @@ public sealed class OcclusionAwareGenerator : nn.Module
     public Tensor encode(Tensor source_image)
     {
         using var scope = NewDisposeScope();
-        var @out = first.forward(source_image);
+        // Inference: channels-last feature maps, which oneDNN convolves without reordering them.
+        var @out = first.forward(training ? source_image : ChannelsLast.Of(source_image));
         foreach (var down_block in down_blocks) @out = down_block.forward(@out);
         return @out.MoveToOuterDisposeScope();
     }
@@ -154,6 +156,7 @@ public sealed class OcclusionAwareGenerator : nn.Module
             occlusion_map = dense_motion.occlusion_map;
             deformation = dense_motion.deformation;
             @out = Next(@out, deform_input(@out, deformation));
+            if (!training) @out = Next(@out, ChannelsLast.Of(@out));
 
             if (occlusion_map is not null)
             {
@@ -169,6 +172,7 @@ public sealed class OcclusionAwareGenerator : nn.Module
         foreach (var up_block in up_blocks) @out = Next(@out, up_block.forward(@out));
         @out = Next(@out, final.forward(@out));
         @out = Blocks.Fresh.Sigmoid(@out);
+        if (!@out.is_contiguous()) @out = Next(@out, @out.contiguous());
 
         return new GeneratorOutput
         {

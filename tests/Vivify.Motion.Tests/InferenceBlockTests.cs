@@ -1,4 +1,5 @@
 using TorchSharp;
+using Vivify.Torch.Modules;
 using Vivify.Motion.Blocks;
 using Vivify.TestSupport;
 using Xunit;
@@ -41,6 +42,9 @@ public class InferenceBlockTests
         Assert.Equal([n, 8, 2 * h, 2 * w], actual.shape);
         TensorAssert.AllCloseAbs(expected, actual, 1e-5, "up block output");
         Assert.True(expected.abs().max().item<float>() > 0.5f, "non-trivial output");
+        var channelsLast = block.forward(ChannelsLast.Of(x)); // the layout of inference
+        Assert.True(ChannelsLast.Is(channelsLast), "the output stays channels last");
+        TensorAssert.AllCloseAbs(expected, channelsLast, 1e-5, "up block output, channels last");
     }
 
     [Fact]

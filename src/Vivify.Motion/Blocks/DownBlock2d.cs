@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using Vivify.Torch.Modules;
 using static TorchSharp.torch;
 
 namespace Vivify.Motion.Blocks;

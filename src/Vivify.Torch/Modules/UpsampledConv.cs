@@ -1,10 +1,10 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Vivify.Motion.Blocks;
+namespace Vivify.Torch.Modules;
 
 /// <summary>
-/// UpBlock2d's nearest 2× upsampling followed by its 3×3 convolution (padding 1, batch norm folded in), computed
+/// Nearest 2× upsampling followed by a 3×3 convolution (padding 1, batch norm folded in; FOMM's UpBlock2d, GeneratorJ's upconv layers), computed
 /// on the low-resolution input for inference. Output pixel (2i+py, 2j+px) sees input rows {i−1, i} (py = 0) or
 /// {i, i+1} (py = 1), and the same for columns, so each of the four phases (py, px) is a 2×2 convolution whose
 /// taps are sums of the 3×3 taps: 16 multiply-adds per input channel and low-resolution pixel instead of 36, and
@@ -12,7 +12,7 @@ namespace Vivify.Motion.Blocks;
 /// interleaved into the high-resolution output. Same values as upsample-then-convolve up to float rounding.
 /// Held apart from the module's parameters, like <see cref="FoldedConv"/>.
 /// </summary>
-internal sealed class UpsampledConv : IDisposable
+public sealed class UpsampledConv : IDisposable
 {
     /// <summary>[4·out, in, 2, 2], phases (0,0), (0,1), (1,0), (1,1) one after the other.</summary>
     private readonly Tensor weight;
@@ -67,21 +67,38 @@ internal sealed class UpsampledConv : IDisposable
         return new UpsampledConv(weight, bias, folded.weight.shape[0]);
     }
 
-    /// <summary>conv(interpolate(x, scale_factor: 2)) with the folded batch norm: [N, in, H, W] → [N, out, 2H, 2W].</summary>
+    /// <summary>
+    /// conv(interpolate(x, scale_factor: 2)) with the folded batch norm: [N, in, H, W] → [N, out, 2H, 2W], laid out
+    /// channels last when <paramref name="x"/> is (<see cref="ChannelsLast"/>).
+    /// </summary>
     public Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        long n = x.shape[0], h = x.shape[2], w = x.shape[3];
+        long n = x.shape[0], h = x.shape[2], w = x.shape[3], c = out_features;
         // Padded by 1 all round, a 2×2 convolution gives (H+1)×(W+1) outputs; phase (py, px) takes those from (py, px) on.
         var all = nn.functional.conv2d(x, weight, bias, padding: [1, 1]);
-        var @out = empty(n, out_features, 2 * h, 2 * w, dtype: x.dtype, device: x.device);
-        var interleaved = @out.view(n, out_features, h, 2, w, 2);
-        for (var py = 0; py < 2; py++)
-            for (var px = 0; px < 2; px++)
-            {
-                var phase = all.narrow(1, (2 * py + px) * out_features, out_features).narrow(2, py, h).narrow(3, px, w);
-                interleaved.select(3, py).select(4, px).copy_(phase);
-            }
+        Tensor @out;
+        if (ChannelsLast.Is(all))
+        {
+            var phases = all.permute(0, 2, 3, 1); // [N, H+1, W+1, 4·out], contiguous
+            var nhwc = empty(n, 2 * h, 2 * w, c, dtype: x.dtype, device: x.device);
+            var interleaved = nhwc.view(n, h, 2, w, 2, c);
+            for (var py = 0; py < 2; py++)
+                for (var px = 0; px < 2; px++)
+                    interleaved.select(2, py).select(3, px).copy_(phases.narrow(3, (2 * py + px) * c, c).narrow(1, py, h).narrow(2, px, w));
+            @out = nhwc.permute(0, 3, 1, 2);
+        }
+        else
+        {
+            @out = empty(n, c, 2 * h, 2 * w, dtype: x.dtype, device: x.device);
+            var interleaved = @out.view(n, c, h, 2, w, 2);
+            for (var py = 0; py < 2; py++)
+                for (var px = 0; px < 2; px++)
+                {
+                    var phase = all.narrow(1, (2 * py + px) * c, c).narrow(2, py, h).narrow(3, px, w);
+                    interleaved.select(3, py).select(4, px).copy_(phase);
+                }
+        }
         return @out.MoveToOuterDisposeScope();
     }
 

@@ -2,39 +2,42 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Vivify.Motion.Blocks;
+namespace Vivify.Torch.Modules;
 
 /// <summary>
 /// A convolution with the batch norm that follows it folded in, for inference with running statistics:
 /// W' = W·γ/√(σ²+ε), b' = (b − μ)·γ/√(σ²+ε) + β. Held apart from the module's parameters, so state dicts
 /// and training are untouched (unless <see cref="Release"/>d); fold again after loading new weights.
 /// </summary>
-internal sealed class FoldedConv : IDisposable
+public sealed class FoldedConv : IDisposable
 {
-    internal readonly Tensor weight;
-    internal readonly Tensor bias;
-    internal readonly long padding;
-    internal readonly long groups;
-
-    private FoldedConv(Tensor weight, Tensor bias, long padding, long groups)
+    private FoldedConv(Tensor weight, Tensor bias, long padding, long groups, long stride)
     {
         this.weight = weight;
         this.bias = bias;
         this.padding = padding;
         this.groups = groups;
+        this.stride = stride;
     }
+
+    /// <summary>The folded weight [out, in/groups, kh, kw] and bias [out].</summary>
+    public Tensor weight { get; }
+    public Tensor bias { get; }
+    public long padding { get; }
+    public long groups { get; }
+    public long stride { get; }
 
     /// <summary>Batch norm epsilon of the published models (SynchronizedBatchNorm2d's default).</summary>
     public const double Eps = 1e-5;
 
     /// <param name="dtype">The dtype the folded weights are kept in; default the convolution's.</param>
-    public static FoldedConv From(Conv2d conv, BatchNorm2d norm, long padding, long groups, ScalarType? dtype = null)
+    public static FoldedConv From(Conv2d conv, BatchNorm2d norm, long padding, long groups, ScalarType? dtype = null, long stride = 1)
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
         dtype ??= conv.weight!.dtype;
         var (w, b) = Fold(conv, norm);
-        return new FoldedConv(w.to(dtype.Value).detach().MoveToOuterDisposeScope(), b.to(dtype.Value).detach().MoveToOuterDisposeScope(), padding, groups).DetachAll();
+        return new FoldedConv(w.to(dtype.Value).detach().MoveToOuterDisposeScope(), b.to(dtype.Value).detach().MoveToOuterDisposeScope(), padding, groups, stride).DetachAll();
     }
 
     /// <summary>
@@ -57,7 +60,7 @@ internal sealed class FoldedConv : IDisposable
     /// The folded weight and bias, computed in float32 (float64 for a float64 model) whatever the model's dtype;
     /// callers store them in the model's dtype. Call under no_grad, inside a dispose scope.
     /// </summary>
-    internal static (Tensor weight, Tensor bias) Fold(Conv2d conv, BatchNorm2d norm)
+    public static (Tensor weight, Tensor bias) Fold(Conv2d conv, BatchNorm2d norm)
     {
         var compute = conv.weight!.dtype == ScalarType.Float64 ? ScalarType.Float64 : ScalarType.Float32;
         var scale = norm.weight!.to(compute) / (norm.running_var!.to(compute) + Eps).sqrt();
@@ -73,35 +76,11 @@ internal sealed class FoldedConv : IDisposable
         return this;
     }
 
-    public Tensor forward(Tensor x) => nn.functional.conv2d(x, weight, bias, padding: [padding, padding], groups: groups);
+    public Tensor forward(Tensor x) => nn.functional.conv2d(x, weight, bias, strides: [stride, stride], padding: [padding, padding], groups: groups);
 
     public void Dispose()
     {
         weight.Dispose();
         bias.Dispose();
-    }
-}
-
-/// <summary>A block whose convolution is followed by a batch norm that can be folded into it for inference.</summary>
-public interface IBatchNormFoldable
-{
-    /// <summary>Folds the running statistics into the convolution; used in eval mode only.</summary>
-    /// <param name="dtype">The dtype the folded weights are kept in (computed in float32 whatever it is); default the convolution's.</param>
-    /// <param name="release">Free the weights the fold replaces (<see cref="FoldedConv.Release"/>): the block then runs only folded, in eval mode.</param>
-    void FoldBatchNorm(ScalarType? dtype = null, bool release = false);
-}
-
-/// <summary>Folds every foldable block of a model (<see cref="IBatchNormFoldable"/>) for faster inference.</summary>
-public static class BatchNormFolding
-{
-    /// <summary>Folds batch norms into convolutions in all blocks of <paramref name="model"/>; returns how many.</summary>
-    /// <param name="dtype">The dtype of the folded weights; default each convolution's.</param>
-    /// <param name="release">Free each block's unfolded weights as soon as it is folded (inference only; memory peaks at one block's weights above the model).</param>
-    public static int Fold(nn.Module model, ScalarType? dtype = null, bool release = false)
-    {
-        var count = 0;
-        foreach (var (_, m) in model.named_modules())
-            if (m is IBatchNormFoldable f) { f.FoldBatchNorm(dtype, release); count++; }
-        return count;
     }
 }
