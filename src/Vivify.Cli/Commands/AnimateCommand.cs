@@ -121,10 +121,7 @@ public static class AnimateCommand
         try { model = AnimateModel.Load(r.Config, r.Checkpoint, r.Precision, r.Device); }
         catch
         {
-            // A bad input is reported before a bad model, as when they were checked one after the other.
-            try { Task.WaitAll([sourceRead, videoOpen], CancellationToken.None); } catch (AggregateException) { }
-            if (sourceRead.IsFaulted) sourceRead.GetAwaiter().GetResult();
-            if (videoOpen.IsFaulted) videoOpen.GetAwaiter().GetResult();
+            InputTasks.ThrowFirstFault(sourceRead, videoOpen); // a bad input is reported before a bad model, as it is checked first
             throw;
         }
         using var _ = model;

@@ -35,16 +35,30 @@ internal sealed class AnimateModel : IDisposable
         return (shape[0], shape[1]);
     }
 
-    /// <summary>Reads the config, then the checkpoint (one-line errors name the file and the fix).</summary>
+    /// <summary>
+    /// Reads the config and the checkpoint, at the same time (parsing YAML is mostly JIT compilation, reading the
+    /// checkpoint mostly copying); a bad config is reported before a bad checkpoint. One-line errors name the file
+    /// and the fix.
+    /// </summary>
     public static AnimateModel Load(string configPath, string checkpointPath, ScalarType precision, string device)
     {
-        var config = FommConfig.Load(configPath);
-        FrameSizeOf(config, configPath);
-        if (config.model_params.common_params.num_channels != 3)
-            throw new VivifyException($"{configPath}: num_channels is {config.model_params.common_params.num_channels}; vivify animate works on RGB pictures (num_channels: 3)");
+        var configRead = Task.Run(() => Checked(FommConfig.Load(configPath), configPath)); // creates no tensor
+        object? checkpoint;
         // Only the generator and keypoint detector are read (a published vox-adv-cpk.pth.tar is mostly
         // discriminator and optimizer state), straight into the models' weights.
-        var checkpoint = TorchFile.Load(checkpointPath, new TorchLoadOptions { Sections = FommCheckpoint.InferenceSections });
+        try { checkpoint = TorchFile.Load(checkpointPath, new TorchLoadOptions { Sections = FommCheckpoint.InferenceSections }); }
+        catch
+        {
+            InputTasks.ThrowFirstFault(configRead);
+            throw;
+        }
+        FommConfig config;
+        try { config = configRead.GetAwaiter().GetResult(); }
+        catch
+        {
+            DisposeTensors(checkpoint);
+            throw;
+        }
         KeypointDetector kp;
         OcclusionAwareGenerator generator;
         try { (kp, generator) = FommCheckpoint.ForInference(config.model_params, checkpoint, checkpointPath); }
@@ -66,6 +80,14 @@ internal sealed class AnimateModel : IDisposable
             generator.Dispose();
             throw;
         }
+    }
+
+    private static FommConfig Checked(FommConfig config, string configPath)
+    {
+        FrameSizeOf(config, configPath);
+        if (config.model_params.common_params.num_channels != 3)
+            throw new VivifyException($"{configPath}: num_channels is {config.model_params.common_params.num_channels}; vivify animate works on RGB pictures (num_channels: 3)");
+        return config;
     }
 
     /// <summary>Frees the checkpoint's references to its tensors (the models keep theirs).</summary>
