@@ -26,7 +26,7 @@ public static class FommCheckpoint
     /// <summary>
     /// Copies <paramref name="state"/> into <paramref name="module"/> after checking that every key and shape fits;
     /// with <paramref name="assign"/>, makes its tensors the module's parameters and buffers instead (for a module
-    /// built by <see cref="Skeleton.Build"/>: no copy).
+    /// built on the meta device, see <see cref="StateAssign"/>: no copy).
     /// </summary>
     public static void Load(nn.Module module, PyDict state, string section, string source, bool assign = false)
     {
@@ -52,7 +52,7 @@ public static class FommCheckpoint
 
         if (assign)
         {
-            Skeleton.Assign(module, stored);
+            StateAssign.Assign(module, stored);
             return;
         }
         using var _ = no_grad();
@@ -73,14 +73,15 @@ public static class FommCheckpoint
 
     /// <summary>
     /// The keypoint detector and generator of <paramref name="config"/> holding a checkpoint's weights, in eval mode:
-    /// built without weights and given the checkpoint's tensors (<see cref="Skeleton"/>), so nothing is randomly
+    /// built on the meta device and given the checkpoint's tensors (<see cref="StateAssign"/>), so nothing is randomly
     /// initialised or copied. The caller may dispose the checkpoint's tensors afterwards.
     /// </summary>
     public static (KeypointDetector kp_detector, OcclusionAwareGenerator generator) ForInference(ModelParams config, object? checkpoint, string source)
     {
         var gen = Section(checkpoint, "generator", source);
         var kpState = Section(checkpoint, "kp_detector", source);
-        var (kp, generator) = Skeleton.Build(() => (KeypointDetector.FromConfig(config), OcclusionAwareGenerator.FromConfig(config)));
+        var kp = KeypointDetector.FromConfig(config, META);
+        var generator = OcclusionAwareGenerator.FromConfig(config, META);
         try
         {
             Load(generator, gen, "generator", source, assign: true);

@@ -93,13 +93,15 @@ public sealed class MotionTransfer
 
     /// <summary>
     /// Predictions [N, C, H, W] for a batch of driving frames; <paramref name="kp_driving_initial"/> is the
-    /// keypoints of the frame treated as the initial one (batch 1), used in relative mode.
+    /// keypoints of the frame treated as the initial one (batch 1), used in relative mode; <paramref name="kp_driving"/>
+    /// the frames' own keypoints when they are already known (<see cref="DetectKeypoints"/>), else they are detected.
     /// </summary>
-    public Tensor Animate(PreparedSource source, Tensor driving_frames, Keypoints kp_driving_initial, AnimationOptions options)
+    public Tensor Animate(PreparedSource source, Tensor driving_frames, Keypoints kp_driving_initial, AnimationOptions options,
+        Keypoints? kp_driving = null)
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        var kp_driving = kp_detector.forward(driving_frames.to(precision));
+        kp_driving ??= kp_detector.forward(driving_frames.to(precision));
         var kp_norm = NormalizeKp.normalize_kp(source.Keypoints, kp_driving, kp_driving_initial,
             adapt_movement_scale: options.AdaptScale, use_relative_movement: options.Relative, use_relative_jacobian: options.Relative);
         var output = generator.forward_encoded(source.Image, source.Encoded, kp_norm, source.Keypoints);

@@ -114,7 +114,6 @@ public static class AnimateCommand
     /// </summary>
     internal static int Run(AnimateRequest r, IProgressReporter progress, CancellationToken cancel)
     {
-        // Neither task creates tensors: the models are built meanwhile with the meta device as the default.
         var sourceRead = Task.Run(() => ImageIO.ReadFrame(r.Source), cancel);
         var videoOpen = Task.Run(() => VideoSource.Open(r.Driving, r.FolderFps), cancel);
         AnimateModel model;
@@ -144,27 +143,29 @@ public static class AnimateCommand
             AudioFrom = r.Audio && !Directory.Exists(r.Driving) ? r.Driving : null,
         };
         using var writer = new BackgroundVideoWriter(new VideoWriter(r.Output, options), capacity: 2 * r.Batch);
-        using var frames = Prefetch.Ahead(video.Frames(0, null, cancel), 2 * r.Batch, cancel).GetEnumerator();
-        var first = frames.MoveNext() ? frames.Current : null;
-        // The initial frame is usually the first one, decoded anyway.
-        using var initial = InitialKeypoints(model, drivingStart == 0 && first is not null ? first : video.ReadFrame(drivingStart), height, width);
-        var pending = new List<RgbFrame>(r.Batch);
-        using (var task = progress.Start("animate", video.Info.FrameCount > 0 ? video.Info.FrameCount : null))
+        // The initial frame is usually the first one: its keypoints are then those of the first batch's first frame.
+        var initial = drivingStart == 0 ? null : InitialKeypoints(model, video.ReadFrame(drivingStart), height, width);
+        try
         {
+            var pending = new List<RgbFrame>(r.Batch);
+            using var task = progress.Start("animate", video.Info.FrameCount > 0 ? video.Info.FrameCount : null);
             void Flush()
             {
                 if (pending.Count == 0) return;
                 cancel.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
                 var batch = stack(pending.Select(f => Geometry.Resize(f.ToTensor(), height, width)).ToArray());
-                var predictions = model.Transfer.Animate(prepared, batch.to(model.Device), initial, r.Options);
+                var frames = batch.to(model.Device);
+                var keypoints = model.Transfer.DetectKeypoints(frames);
+                initial ??= keypoints.Item(0).DetachFromDisposeScope();
+                var predictions = model.Transfer.Animate(prepared, frames, initial, r.Options, keypoints);
                 for (var i = 0; i < pending.Count; i++)
                     writer.Write(RgbFrame.FromTensor(r.SideBySide ? SideBySide.Compose([sourceImage, batch[i], predictions[i]], height, PanelLabels) : predictions[i]));
                 task.Advance(pending.Count);
                 pending.Clear();
             }
 
-            for (var frame = first; frame is not null; frame = frames.MoveNext() ? frames.Current : null)
+            foreach (var frame in Prefetch.Ahead(video.Frames(0, null, cancel), 2 * r.Batch, cancel))
             {
                 cancel.ThrowIfCancellationRequested();
                 pending.Add(frame);
@@ -172,6 +173,7 @@ public static class AnimateCommand
             }
             Flush();
         }
+        finally { initial?.Dispose(); }
         if (writer.FramesWritten == 0) throw new VivifyException($"{r.Driving}: no frame could be read; check the video");
         cancel.ThrowIfCancellationRequested();
         writer.Complete();

@@ -42,7 +42,7 @@ internal sealed class AnimateModel : IDisposable
     /// </summary>
     public static AnimateModel Load(string configPath, string checkpointPath, ScalarType precision, string device)
     {
-        var configRead = Task.Run(() => Checked(FommConfig.Load(configPath), configPath)); // creates no tensor
+        var configRead = Task.Run(() => Checked(FommConfig.Load(configPath), configPath));
         object? checkpoint;
         // Only the generator and keypoint detector are read (a published vox-adv-cpk.pth.tar is mostly
         // discriminator and optimizer state), straight into the models' weights.

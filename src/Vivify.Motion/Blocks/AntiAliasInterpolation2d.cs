@@ -13,7 +13,7 @@ public sealed class AntiAliasInterpolation2d : nn.Module<Tensor, Tensor>, IAssig
     private readonly long ka, kb, groups, int_inv_scale;
     private readonly double scale;
 
-    public AntiAliasInterpolation2d(long channels, double scale) : base(nameof(AntiAliasInterpolation2d))
+    public AntiAliasInterpolation2d(long channels, double scale, Device? device = null) : base(nameof(AntiAliasInterpolation2d))
     {
         var sigma = (1 / scale - 1) / 2;
         var kernel_size = 2 * (long)Math.Round(sigma * 4, MidpointRounding.ToEven) + 1;
@@ -29,7 +29,7 @@ public sealed class AntiAliasInterpolation2d : nn.Module<Tensor, Tensor>, IAssig
                 kernel = kernel * exp(-(mgrid - mean).pow(2) / (2 * sigma * sigma));
             kernel = kernel / kernel.sum();
             kernel = kernel.view(1, 1, kernel_size, kernel_size).repeat(channels, 1, 1, 1);
-            weight = kernel.MoveToOuterDisposeScope();
+            weight = (device is null ? kernel : kernel.to(device)).MoveToOuterDisposeScope();
         }
         groups = channels;
         this.scale = scale;

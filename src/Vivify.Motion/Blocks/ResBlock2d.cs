@@ -15,12 +15,12 @@ public sealed class ResBlock2d : nn.Module<Tensor, Tensor>, IBatchNormFoldable
     private readonly long padding;
     private FoldedConv? folded1;
 
-    public ResBlock2d(long in_features, long kernel_size, long padding) : base(nameof(ResBlock2d))
+    public ResBlock2d(long in_features, long kernel_size, long padding, Device? device = null) : base(nameof(ResBlock2d))
     {
-        conv1 = nn.Conv2d(in_features, in_features, kernel_size, padding: padding);
-        conv2 = nn.Conv2d(in_features, in_features, kernel_size, padding: padding);
-        norm1 = nn.BatchNorm2d(in_features, affine: true);
-        norm2 = nn.BatchNorm2d(in_features, affine: true);
+        conv1 = nn.Conv2d(in_features, in_features, kernel_size, padding: padding, device: device);
+        conv2 = nn.Conv2d(in_features, in_features, kernel_size, padding: padding, device: device);
+        norm1 = nn.BatchNorm2d(in_features, affine: true, device: device);
+        norm2 = nn.BatchNorm2d(in_features, affine: true, device: device);
         this.padding = padding;
         RegisterComponents();
     }

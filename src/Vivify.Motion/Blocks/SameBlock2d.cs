@@ -13,10 +13,10 @@ public sealed class SameBlock2d : nn.Module<Tensor, Tensor>, IBatchNormFoldable
     private readonly long padding, groups;
     private FoldedConv? folded;
 
-    public SameBlock2d(long in_features, long out_features, long groups = 1, long kernel_size = 3, long padding = 1) : base(nameof(SameBlock2d))
+    public SameBlock2d(long in_features, long out_features, long groups = 1, long kernel_size = 3, long padding = 1, Device? device = null) : base(nameof(SameBlock2d))
     {
-        conv = nn.Conv2d(in_features, out_features, kernel_size, padding: padding, groups: groups);
-        norm = nn.BatchNorm2d(out_features, affine: true);
+        conv = nn.Conv2d(in_features, out_features, kernel_size, padding: padding, groups: groups, device: device);
+        norm = nn.BatchNorm2d(out_features, affine: true, device: device);
         this.padding = padding;
         this.groups = groups;
         RegisterComponents();

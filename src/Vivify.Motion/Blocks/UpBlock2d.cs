@@ -14,10 +14,10 @@ public sealed class UpBlock2d : nn.Module<Tensor, Tensor>, IBatchNormFoldable
     private FoldedConv? folded;
     private UpsampledConv? upsampled;
 
-    public UpBlock2d(long in_features, long out_features, long kernel_size = 3, long padding = 1, long groups = 1) : base(nameof(UpBlock2d))
+    public UpBlock2d(long in_features, long out_features, long kernel_size = 3, long padding = 1, long groups = 1, Device? device = null) : base(nameof(UpBlock2d))
     {
-        conv = nn.Conv2d(in_features, out_features, kernel_size, padding: padding, groups: groups);
-        norm = nn.BatchNorm2d(out_features, affine: true);
+        conv = nn.Conv2d(in_features, out_features, kernel_size, padding: padding, groups: groups, device: device);
+        norm = nn.BatchNorm2d(out_features, affine: true, device: device);
         this.padding = padding;
         this.groups = groups;
         RegisterComponents();

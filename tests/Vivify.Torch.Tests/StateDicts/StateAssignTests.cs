@@ -7,13 +7,14 @@ using static TorchSharp.torch;
 
 namespace Vivify.Torch.Tests.StateDicts;
 
-public class SkeletonTests
+public class StateAssignTests
 {
-    private static Sequential Net() => nn.Sequential(("conv", nn.Conv2d(3, 4, 3, padding: 1)), ("norm", nn.BatchNorm2d(4)), ("head", nn.Conv2d(4, 2, 1)));
+    private static Sequential Net(Device? device = null) =>
+        nn.Sequential(("conv", nn.Conv2d(3, 4, 3, padding: 1, device: device)), ("norm", nn.BatchNorm2d(4, device: device)), ("head", nn.Conv2d(4, 2, 1, device: device)));
 
     private sealed class Scaled : nn.Module<Tensor, Tensor>
     {
-        public Scaled() : base(nameof(Scaled)) { scale = ones(2); RegisterComponents(); }
+        public Scaled() : base(nameof(Scaled)) { scale = ones(2, device: META); RegisterComponents(); }
         private Tensor scale;
         public override Tensor forward(Tensor x) => x * scale;
     }
@@ -30,12 +31,11 @@ public class SkeletonTests
         reference.eval();
         var state = reference.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.clone());
 
-        using var skeleton = Skeleton.Build(Net);
+        using var skeleton = Net(META);
         Assert.All(skeleton.parameters(), p => Assert.Equal(DeviceType.META, p.device.type));
         Assert.All(skeleton.buffers(), b => Assert.Equal(DeviceType.META, b.device.type));
-        Assert.Equal(DeviceType.CPU, zeros(1).device.type); // the default device is back
 
-        Skeleton.Assign(skeleton, state);
+        StateAssign.Assign(skeleton, state);
         skeleton.eval();
         var mine = skeleton.state_dict();
         foreach (var (key, t) in state)
@@ -58,14 +58,14 @@ public class SkeletonTests
     public void Tensors_of_another_dtype_are_converted_and_unknown_modules_are_refused()
     {
         using var scope = NewDisposeScope();
-        using var conv = Skeleton.Build(() => nn.Conv2d(2, 2, 1));
+        using var conv = nn.Conv2d(2, 2, 1, device: META);
         var weight = randn(2, 2, 1, 1, dtype: float64);
-        Skeleton.Assign(conv, new Dictionary<string, Tensor> { ["weight"] = weight, ["bias"] = zeros(2, dtype: float64) });
+        StateAssign.Assign(conv, new Dictionary<string, Tensor> { ["weight"] = weight, ["bias"] = zeros(2, dtype: float64) });
         Assert.Equal(ScalarType.Float32, conv.weight!.dtype);
         TensorAssert.Equal(weight.to(float32), conv.weight, "converted weight");
 
-        using var scaled = Skeleton.Build(() => new Scaled());
-        var e = Assert.Throws<InvalidOperationException>(() => Skeleton.Assign(scaled, new Dictionary<string, Tensor> { ["scale"] = ones(2) }));
+        using var scaled = new Scaled();
+        var e = Assert.Throws<InvalidOperationException>(() => StateAssign.Assign(scaled, new Dictionary<string, Tensor> { ["scale"] = ones(2) }));
         Assert.Contains("IAssignableState", e.Message);
     }
 }

@@ -12,30 +12,13 @@ public interface IAssignableState
 }
 
 /// <summary>
-/// Modules built without weights, then given a checkpoint's tensors as their parameters and buffers: no
-/// random initialisation of weights that are overwritten anyway, and no second copy of them (loading
-/// copies every tensor into a freshly initialised model otherwise).
+/// Modules built without weights (on the meta device: TorchSharp's modules and Vivify's take a <c>device</c>),
+/// then given a checkpoint's tensors as their parameters and buffers: no random initialisation of weights that
+/// are overwritten anyway, and no second copy of them (loading copies every tensor into a freshly initialised
+/// model otherwise).
 /// </summary>
-public static class Skeleton
+public static class StateAssign
 {
-    private static readonly Lock DefaultDevice = new();
-
-    /// <summary>
-    /// Runs <paramref name="build"/> with the meta device as the default: parameters and buffers get shapes and
-    /// dtypes but no memory, and initialisers do nothing. The default device is process-wide: nothing else may
-    /// create tensors on other threads meanwhile. Give the result its state with <see cref="Assign"/>.
-    /// </summary>
-    public static T Build<T>(Func<T> build)
-    {
-        lock (DefaultDevice)
-        {
-            var previous = get_default_device();
-            set_default_device(META);
-            try { return build(); }
-            finally { set_default_device(previous); }
-        }
-    }
-
     /// <summary>
     /// Makes each tensor of <paramref name="state"/> (keys and shapes of the module's state dict, already
     /// checked by the caller) the module's parameter or buffer, sharing its memory; a tensor of another dtype
