@@ -15,13 +15,16 @@ public sealed class BackgroundVideoWriter : IDisposable
     private readonly BlockingCollection<RgbFrame> _queue;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _pump;
+    private readonly (int Width, int Height)? _size;
     private ExceptionDispatchInfo? _failure;
     private bool _disposed;
 
-    public BackgroundVideoWriter(VideoWriter writer, int capacity = 8)
+    /// <param name="size">The frames' size when known: the writer's ffmpeg starts at once, not at the first frame.</param>
+    public BackgroundVideoWriter(VideoWriter writer, int capacity = 8, (int Width, int Height)? size = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         _writer = writer;
+        _size = size;
         _queue = new BlockingCollection<RgbFrame>(capacity);
         _pump = Task.Factory.StartNew(Pump, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
@@ -33,6 +36,7 @@ public sealed class BackgroundVideoWriter : IDisposable
     {
         try
         {
+            if (_size is var (w, h)) _writer.Open(w, h);
             foreach (var frame in _queue.GetConsumingEnumerable(_stop.Token)) _writer.Write(frame);
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested) { }

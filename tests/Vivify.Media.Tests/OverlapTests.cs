@@ -81,6 +81,38 @@ public class OverlapTests
     }
 
     [Fact]
+    public void A_background_writer_told_the_size_starts_encoding_before_the_first_frame()
+    {
+        using var s = new MediaScratch();
+        using (var writer = new BackgroundVideoWriter(new VideoWriter(s.PathOf("out.mp4")), size: (8, 6)))
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            while (!EncoderRunning(s.Dir) && DateTime.UtcNow < deadline) Thread.Sleep(10);
+            Assert.True(EncoderRunning(s.Dir), "ffmpeg writing into the scratch folder runs before any frame was given");
+            for (byte i = 0; i < 3; i++) writer.Write(Frame((byte)(60 * i)));
+            writer.Complete();
+        }
+        Assert.Equal(["out.mp4"], s.Entries());
+        Assert.Equal(3, VideoSource.Open(s.PathOf("out.mp4")).Frames().Count());
+    }
+
+    /// <summary>Whether a child process of this one has <paramref name="dir"/> on its command line.</summary>
+    private static bool EncoderRunning(string dir)
+    {
+        foreach (var task in Directory.GetDirectories("/proc/self/task"))
+        {
+            string children;
+            try { children = File.ReadAllText(Path.Combine(task, "children")); } catch (IOException) { continue; }
+            foreach (var pid in children.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            {
+                try { if (File.ReadAllText($"/proc/{pid}/cmdline").Contains(dir, StringComparison.Ordinal)) return true; }
+                catch (IOException) { } // it has just exited
+            }
+        }
+        return false;
+    }
+
+    [Fact]
     public void An_error_of_the_writer_is_rethrown_to_the_caller()
     {
         using var s = new MediaScratch();

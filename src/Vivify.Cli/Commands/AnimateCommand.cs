@@ -142,7 +142,7 @@ public static class AnimateCommand
             FrameRate = video.Info.FrameRate,
             AudioFrom = r.Audio && !Directory.Exists(r.Driving) ? r.Driving : null,
         };
-        using var writer = new BackgroundVideoWriter(new VideoWriter(r.Output, options), capacity: 2 * r.Batch);
+        using var writer = new BackgroundVideoWriter(new VideoWriter(r.Output, options), capacity: 2 * r.Batch, size: r.SideBySide ? null : (width, height));
         // The initial frame is usually the first one: its keypoints are then those of the first batch's first frame.
         var initial = drivingStart == 0 ? null : InitialKeypoints(model, video.ReadFrame(drivingStart), height, width);
         try
