@@ -7,6 +7,7 @@ using Vivify.Bench;
 //   train    FOMM training steps/s, beside the published code (FOMM_CODE)
 //   faces    face detection + landmarks per 640x480 frame, beside face-api under Node
 //   stylize  stylization quality against wall time and inference frames/s, beside the published code (FSPBT_PUBLISHED_DIR)
+//   stylize-inference  inference frames/s alone, on frames of Megamind.avi and vtest.avi, fp32 and bf16, beside the published generator
 if (args.Length > 0)
 {
     var rest = args.Skip(1).ToArray();
@@ -19,6 +20,7 @@ if (args.Length > 0)
             case "train": return TrainReport.Run(rest);
             case "faces": return FacesReport.Run(rest);
             case "stylize": return StylizeReport.Run(rest);
+            case "stylize-inference": return StylizeInferenceReport.Run(rest);
         }
     }
     catch (Vivify.VivifyException e)
