@@ -51,6 +51,13 @@ public sealed class VideoWriter : IDisposable
 
     public void Write(Tensor image) => Write(RgbFrame.FromTensor(image));
 
+    /// <summary>Starts ffmpeg for frames of this size now (the first <see cref="Write(RgbFrame)"/> does otherwise), so that its start-up overlaps the caller's work.</summary>
+    public void Open(int width, int height)
+    {
+        ObjectDisposedException.ThrowIf(_output is null, this);
+        if (_ffmpeg is null) Start(width, height);
+    }
+
     public void Write(RgbFrame frame)
     {
         ObjectDisposedException.ThrowIf(_output is null, this);

@@ -13,15 +13,15 @@ namespace Vivify.Stylize;
 /// </summary>
 public sealed class GeneratorJ : nn.Module<Tensor, Tensor>
 {
-    private readonly Sequential conv0;
-    private readonly Sequential conv1;
-    private readonly Sequential conv2;
-    private readonly ModuleList<Sequential> resnets;
-    private readonly Sequential upconv2;
-    private readonly Sequential upconv1;
-    private readonly Sequential conv_11;
-    private readonly Sequential? conv_11_a;
-    private readonly nn.Module<Tensor, Tensor> conv_12;
+    internal readonly Sequential conv0;
+    internal readonly Sequential conv1;
+    internal readonly Sequential conv2;
+    internal readonly ModuleList<Sequential> resnets;
+    internal readonly Sequential upconv2;
+    internal readonly Sequential upconv1;
+    internal readonly Sequential conv_11;
+    internal readonly Sequential? conv_11_a;
+    internal readonly nn.Module<Tensor, Tensor> conv_12;
 
     public GeneratorJ(GeneratorConfig config) : this(config.UseBias, config.ResnetBlocks, config.Tanh,
         config.Filters, config.InputChannels, config.AppendSmoothers) { }

@@ -32,6 +32,15 @@ public sealed class StylizeParityTests
         TensorAssert.AllCloseAbs(c["full_output"], output, 1e-4, "full_output");
     }
 
+    [Fact]
+    public void FullFrameInferenceOutputMatches()
+    {
+        var (g, _) = LoadNetworks();
+        var c = FixtureTensors.Load("stylize", "case.pt");
+        using var output = FullFrame.Stylize(g, c["frame"]);
+        TensorAssert.AllCloseAbs(c["full_output"], output, 1e-4, "full_output (folded inference)");
+    }
+
     private static bool FeedsTrainModeBatchNorm(string name) =>
         name is "conv0.conv.bias" or "conv1.conv.bias" or "conv2.conv.bias" ||
         (name.StartsWith("resnets.", StringComparison.Ordinal) && name.EndsWith(".conv_0.bias", StringComparison.Ordinal));
