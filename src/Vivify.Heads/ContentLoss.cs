@@ -1,5 +1,5 @@
+using Vivify.Torch.Modules;
 using TorchSharp;
-using Vivify.Stylize;
 using static TorchSharp.torch;
 
 namespace Vivify.Heads;

@@ -1,7 +1,7 @@
+using Vivify.Torch.Modules;
 using System.Globalization;
 using TorchSharp;
 using Vivify.Heads.Data;
-using Vivify.Stylize;
 using Vivify.Torch.Checkpoints;
 using Vivify.Torch.Distributed;
 using static TorchSharp.torch;
@@ -147,7 +147,7 @@ public sealed class MetaTrainer(MetaTrainOptions options, IProgressReporter prog
                           "VGG19/VGG-Face distances, not the paper's loss; give torchvision's vgg19-dcbb9e9d.pth with --vgg19 FILE");
             return ContentLoss.Pixel(config);
         }
-        var vgg19 = StylizeCheckpoints.LoadVgg19(path);
+        var vgg19 = Vgg19Features.Load(path);
         VggFaceFeatures? face = null;
         try
         {

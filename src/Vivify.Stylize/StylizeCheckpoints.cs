@@ -8,7 +8,7 @@ namespace Vivify.Stylize;
 /// <summary>
 /// Reads stylization models: a generator saved by the published tool as a whole pickled module
 /// (<c>torch.save(generator)</c>, read as data, nothing run), a generator state dict (plain, or under a "generator"
-/// key), and torchvision's VGG19 weights (vgg19-dcbb9e9d.pth) for the perceptual loss.
+/// key). torchvision's VGG19 weights are read by <see cref="Vgg19Features.Load"/>.
 /// </summary>
 public static class StylizeCheckpoints
 {
@@ -67,15 +67,5 @@ public static class StylizeCheckpoints
                 (int)(up2[1] - f2), (int)up2[0], (int)Shape("conv_11.0.weight")[0],
             ],
         };
-    }
-
-    /// <summary>torchvision's VGG19 `features` from its state dict file (the classifier is ignored).</summary>
-    public static Vgg19Features LoadVgg19(string path)
-    {
-        var vgg = new Vgg19Features();
-        var state = TorchvisionVgg.ReadFeatures(path, int.MaxValue, "give torchvision's vgg19-dcbb9e9d.pth")
-            .Select(f => new KeyValuePair<string, Tensor>($"features.{f.Index}.{f.Name}", f.Value));
-        StateDict.Load(vgg, state, strict: true, source: path);
-        return vgg;
     }
 }

@@ -1,3 +1,4 @@
+using Vivify.Torch.Modules;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;

@@ -1,3 +1,5 @@
+using Vivify.Media;
+using Vivify.Torch.Modules;
 using System.Globalization;
 using static TorchSharp.torch;
 

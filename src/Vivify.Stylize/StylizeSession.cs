@@ -1,3 +1,4 @@
+using Vivify.Torch.Modules;
 using Vivify.Torch.Checkpoints;
 using Vivify.Torch.Distributed;
 using Vivify.Torch.Optim;

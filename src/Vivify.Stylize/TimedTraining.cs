@@ -1,3 +1,5 @@
+using Vivify.Media;
+using Vivify.Torch.Modules;
 using System.Diagnostics;
 using static TorchSharp.torch;
 

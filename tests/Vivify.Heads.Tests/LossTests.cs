@@ -1,5 +1,5 @@
+using Vivify.Torch.Modules;
 using TorchSharp;
-using Vivify.Stylize;
 using Vivify.TestSupport;
 using Vivify.Torch.Checkpoints;
 using Vivify.Torch.StateDicts;

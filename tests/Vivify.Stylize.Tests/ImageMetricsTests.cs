@@ -1,3 +1,4 @@
+using Vivify.Media;
 using System.Globalization;
 using Vivify.TestSupport;
 using Xunit;

@@ -1,3 +1,4 @@
+using Vivify.Torch.Modules;
 using Vivify.TestSupport;
 using Xunit;
 using static TorchSharp.torch;

@@ -1,3 +1,4 @@
+using Vivify.Media;
 using Xunit;
 using static TorchSharp.torch;
 

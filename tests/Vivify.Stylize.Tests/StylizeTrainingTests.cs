@@ -1,3 +1,4 @@
+using Vivify.Torch.Modules;
 using Xunit;
 using static TorchSharp.torch;
 
@@ -74,7 +75,7 @@ public sealed class StylizeTrainingTests
         var kf = ToyKeyframe();
         using var g = new GeneratorJ(config.Generator.Args);
         using var d = new DiscriminatorN_IN(config.Discriminator.Args);
-        var perception = new PerceptualVGG19(FormulaVgg19.Create(3), config.PerceptionLoss.PerceptionModel.Args.FeatureLayers, false);
+        var perception = new PerceptualVGG19(FixtureTensors.FormulaVgg19(3), config.PerceptionLoss.PerceptionModel.Args.FeatureLayers, false);
         using var trainer = new StylizeTrainer(g, d, perception, config);
         var sampler = new PatchSampler([kf], patchSize: 16, seed: 3);
 

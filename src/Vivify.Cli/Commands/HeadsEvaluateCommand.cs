@@ -1,3 +1,4 @@
+using Vivify.Torch.Modules;
 using System.CommandLine;
 using System.Globalization;
 using Spectre.Console;
@@ -63,7 +64,7 @@ public static class HeadsEvaluateCommand
             var tested = dataset.Videos.Take(parse.GetValue(videos) ?? int.MaxValue).ToList();
             if (tested.Count == 0) throw new VivifyException($"{parse.GetValue(data)}: holds no videos to test; give videos of persons in a layout `heads meta-train` reads");
             var starts = parse.GetValue(noScratch) ? new[] { FewShotStart.MetaLearned } : [FewShotStart.MetaLearned, FewShotStart.Scratch];
-            using var content = parse.GetValue(vgg19) is { } vgg ? new ContentLoss(config, Stylize.StylizeCheckpoints.LoadVgg19(vgg), null) : null;
+            using var content = parse.GetValue(vgg19) is { } vgg ? new ContentLoss(config, Vgg19Features.Load(vgg), null) : null;
             if (content is null) log.WriteLine("heads evaluate: no --vgg19 given: fine-tuning's content loss is the mean absolute pixel difference");
             using var faces = FaceMetrics(parse.GetValue(noFaces), parse.GetValue(models), log);
             using var fid = parse.GetValue(inception) is { } inceptionPath ? FidInceptionV3.Load(inceptionPath) : null;

@@ -1,3 +1,4 @@
+using Vivify.Torch.Modules;
 using System.CommandLine;
 using Vivify.Faces;
 using Vivify.Heads;
@@ -138,6 +139,6 @@ public static class HeadsFineTuneCommand
             log.WriteLine($"heads fine-tune: no --vgg19 given: the content loss is the mean absolute pixel difference (weight {config.PixelWeight}) instead of the VGG19/VGG-Face distances");
             return null;
         }
-        return new ContentLoss(config, StylizeCheckpoints.LoadVgg19(vgg19), vggFace is null ? null : VggFaceFeatures.Load(vggFace), m => log.WriteLine("heads fine-tune: " + m));
+        return new ContentLoss(config, Vgg19Features.Load(vgg19), vggFace is null ? null : VggFaceFeatures.Load(vggFace), m => log.WriteLine("heads fine-tune: " + m));
     }
 }

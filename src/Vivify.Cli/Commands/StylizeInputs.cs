@@ -1,3 +1,4 @@
+using Vivify.Torch.Modules;
 using System.Reflection;
 using Vivify.Media;
 using Vivify.Stylize;
@@ -38,7 +39,7 @@ internal static class StylizeInputs
     /// <summary>VGG19 for the perceptual term, or null (and a log line saying the term is left out).</summary>
     public static Vgg19Features? Vgg(string? path, StylizeConfig config, TextWriter log, bool quiet)
     {
-        if (path is not null) return StylizeCheckpoints.LoadVgg19(path);
+        if (path is not null) return Vgg19Features.Load(path);
         if (!quiet && config.PerceptionLoss.Weight != 0)
             log.WriteLine($"stylize: no --vgg19 given: training without the perceptual (VGG19) loss term (its weight {config.PerceptionLoss.Weight} is not applied); the loss is {config.Trainer.ReconstructionWeight}·L1 + {config.Trainer.AdversarialWeight}·adversarial");
         return null;

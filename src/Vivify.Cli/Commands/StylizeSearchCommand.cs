@@ -1,3 +1,4 @@
+using Vivify.Torch.Modules;
 using System.CommandLine;
 using System.Globalization;
 using Spectre.Console;
@@ -68,7 +69,7 @@ public static class StylizeSearchCommand
                 throw new UsageException($"--holdout {holdoutSpec}: that frame is also a --key, so it would not be held out; score on a frame the network does not train on");
             var (holdFrame, holdPainted) = ReadPair(src, holdoutSpec, "--holdout");
             using var perception = vggPath is null ? null
-                : new PerceptualVGG19(StylizeCheckpoints.LoadVgg19(vggPath), baseConfig.PerceptionLoss.PerceptionModel.Args.FeatureLayers,
+                : new PerceptualVGG19(Vgg19Features.Load(vggPath), baseConfig.PerceptionLoss.PerceptionModel.Args.FeatureLayers,
                     baseConfig.PerceptionLoss.PerceptionModel.Args.UseNormalization);
             if (!parse.GetValue(Cli.Quiet))
                 o.WriteLine($"{settings.Count} settings × {perSetting.ToString("0.##", CultureInfo.InvariantCulture)} s; perceptual term: " +

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Vivify.Stylize;
+namespace Vivify.Media;
 
 /// <summary>
 /// Image quality against a reference: PSNR and SSIM, for images [C,H,W] or batches [N,C,H,W] of the same shape, values in
