@@ -26,7 +26,7 @@ test: build
 demo: build
 	@bash build/demo.sh
 
-# NuGet packages of the six libraries and the `vivify` tool (Vivify.Tool + Vivify.Tool.linux-x64) into artifacts/.
+# NuGet packages of the seven libraries and the `vivify` tool (Vivify.Tool + Vivify.Tool.linux-x64) into artifacts/.
 # REPOSITORY_URL=... names the repository in the packages (default: a placeholder, Directory.Build.props).
 pack: setup
 	@rm -rf artifacts

@@ -1,3 +1,5 @@
+using Vivify.Media;
+
 namespace Vivify.Faces;
 
 /// <summary>
