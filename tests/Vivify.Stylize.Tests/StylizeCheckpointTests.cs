@@ -58,9 +58,9 @@ public sealed class StylizeCheckpointTests
     [Fact]
     public void FilesThatAreNotAGeneratorAreRefused()
     {
-        var e = Assert.Throws<VivifyException>(() => StylizeCheckpoints.LoadGenerator(Fixtures.Path("stylize", "case.pt")));
+        var e = Assert.Throws<InvalidInputException>(() => StylizeCheckpoints.LoadGenerator(Fixtures.Path("stylize", "case.pt")));
         Assert.Contains("case.pt", e.Message);
-        Assert.Throws<VivifyException>(() => StylizeCheckpoints.LoadGenerator(Fixtures.Path("stylize", "no-such-model.pth")));
+        Assert.Throws<InvalidInputException>(() => StylizeCheckpoints.LoadGenerator(Fixtures.Path("stylize", "no-such-model.pth")));
     }
 
     [Fact]

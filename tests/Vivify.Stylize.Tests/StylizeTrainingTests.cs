@@ -28,7 +28,7 @@ public sealed class StylizeTrainingTests
         Assert.Equal(new long[] { 64, 3, 8, 8 }, already.shape);
         // Each patch's centre pixel (index s/2) lies inside the mask, at least 3 pixels from its edge (7×7 erosion).
         Assert.True((pre[.., .., 4, 4] == 1).all().item<bool>());
-        Assert.Throws<UsageException>(() => new PatchSampler([new Keyframe(zeros(3, 10, 10), zeros(3, 10, 10), zeros(10, 10))], 4));
+        Assert.Throws<ArgumentException>(() => new PatchSampler([new Keyframe(zeros(3, 10, 10), zeros(3, 10, 10), zeros(10, 10))], 4));
     }
 
     [Fact]

@@ -1,6 +1,5 @@
 using Vivify.Media;
 using Vivify.Stylize;
-using Vivify.Torch.Modules;
 
 namespace Vivify.Cli.Commands;
 
@@ -26,10 +25,10 @@ internal static class StylizeArgs
     /// <summary>The configuration: a YAML file, or Vivify's bundled copy of the published reference_P.</summary>
     public static StylizeConfig Config(string? path) => StylizeInputs.Config(path);
 
-    /// <summary>VGG19 for the perceptual term, or null (and a log line saying the term is left out).</summary>
-    public static Vgg19Features? Vgg(string? path, StylizeConfig config, TextWriter log, bool quiet)
+    /// <summary>--vgg19 for the perceptual term, or null (and a log line saying the term is left out).</summary>
+    public static string? Vgg(string? path, StylizeConfig config, TextWriter log, bool quiet)
     {
-        if (path is not null) return StylizeInputs.Vgg(path);
+        if (path is not null) return path;
         if (!quiet && config.PerceptionLoss.Weight != 0)
             log.WriteLine($"stylize: no --vgg19 given: training without the perceptual (VGG19) loss term (its weight {config.PerceptionLoss.Weight} is not applied); the loss is {config.Trainer.ReconstructionWeight}·L1 + {config.Trainer.AdversarialWeight}·adversarial");
         return null;

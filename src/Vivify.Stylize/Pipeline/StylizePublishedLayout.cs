@@ -23,31 +23,31 @@ public static class StylizePublishedLayout
         var d = config.TrainingDataset;
         string Dir(string name) => Path.Combine(root, name);
         if (!Directory.Exists(Dir(d.DirPre)) || !Directory.Exists(Dir(d.DirPost)))
-            throw new VivifyException($"{root}: not a published training folder (needs {d.DirPre}/ and {d.DirPost}/ with the same file names)");
+            throw new InvalidInputException(root, $"{root}: not a published training folder (needs {d.DirPre}/ and {d.DirPost}/ with the same file names)");
         var guideDir = d.DirX1 ?? (guide ? DefaultGuideDir : null);
         var list = new List<Keyframe>();
         foreach (var pre in Directory.GetFiles(Dir(d.DirPre)).Where(InputPath.IsStill).Order(StringComparer.Ordinal))
         {
             var png = Path.GetFileNameWithoutExtension(pre) + ".png";
             var post = Path.Combine(Dir(d.DirPost), png);
-            if (!File.Exists(post)) throw new VivifyException($"{post}: the painted keyframe for {pre} is missing; add it or remove the frame");
+            if (!File.Exists(post)) throw new InvalidInputException(post, $"{post}: the painted keyframe for {pre} is missing; add it or remove the frame");
             using var scope = NewDisposeScope();
             var x = Keyframe.ToModelSpace(Bytes(ImageIO.ReadFrame(pre)));
             if (guideDir is not null)
             {
                 var g = Path.Combine(Dir(guideDir), Path.GetFileName(pre));
-                if (!File.Exists(g)) throw new VivifyException($"{g}: the guide image for {pre} is missing; add {guideDir}/ or train without the guide channels");
+                if (!File.Exists(g)) throw new InvalidInputException(g, $"{g}: the guide image for {pre} is missing; add {guideDir}/ or train without the guide channels");
                 x = cat([x, Keyframe.ToModelSpace(Bytes(ImageIO.ReadFrame(g)))], 0);
             }
             var painted = Bytes(ImageIO.ReadFrame(post));
             if (painted.shape[1] != x.shape[1] || painted.shape[2] != x.shape[2])
-                throw new VivifyException($"{post}: is {painted.shape[2]}×{painted.shape[1]} but its frame is {x.shape[2]}×{x.shape[1]}: paint over the frame at its size");
+                throw new InvalidInputException(post, $"{post}: is {painted.shape[2]}×{painted.shape[1]} but its frame is {x.shape[2]}×{x.shape[1]}: paint over the frame at its size");
             var maskPath = Path.Combine(Dir(d.DirMask), png);
             var mask = File.Exists(maskPath) ? StylizeInputs.Mask(maskPath, list.Count, x.shape[1], x.shape[2]) : null;
             var kf = new Keyframe(x.MoveToOuterDisposeScope(), Keyframe.ToModelSpace(painted).MoveToOuterDisposeScope(), mask?.MoveToOuterDisposeScope());
             list.Add(kf);
         }
-        if (list.Count == 0) throw new VivifyException($"{Dir(d.DirPre)}: no keyframes there; put the filtered keyframes in it");
+        if (list.Count == 0) throw new InvalidInputException(Dir(d.DirPre), $"{Dir(d.DirPre)}: no keyframes there; put the filtered keyframes in it");
         return list;
     }
 
@@ -64,8 +64,8 @@ public static class StylizePublishedLayout
         {
             var device = StylizeJob.DeviceOf(options.Device);
             var session = resumeFrom is not null
-                ? StylizeSession.Resume(resumeFrom, config, options.Vgg19, options.Seed, device, options.Average)
-                : new StylizeSession(config, (int)keyframes[0].Pre.shape[0], options.Vgg19, options.Seed, device, options.Average);
+                ? StylizeSession.Resume(resumeFrom, config, options.LoadVgg19(), options.Seed, device, options.Average)
+                : new StylizeSession(config, (int)keyframes[0].Pre.shape[0], options.LoadVgg19(), options.Seed, device, options.Average);
             try { session.SetKeyframes(keyframes, new PyDict { ["prefilter"] = "none" }); }
             catch { session.Dispose(); throw; }
             return session;
@@ -89,7 +89,7 @@ public static class StylizePublishedLayout
         if (channels == 6)
         {
             var g = Path.Combine(root, guideDir, Path.GetFileName(frame));
-            if (!File.Exists(g)) throw new VivifyException($"{g}: the model takes a guide image and this one is missing; add {guideDir}/ to {root}");
+            if (!File.Exists(g)) throw new InvalidInputException(g, $"{g}: the model takes a guide image and this one is missing; add {guideDir}/ to {root}");
             x = cat([x, Keyframe.ToModelSpace(Bytes(ImageIO.ReadFrame(g)))], 0);
         }
         return x.MoveToOuterDisposeScope();
