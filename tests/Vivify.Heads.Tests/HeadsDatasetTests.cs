@@ -106,11 +106,12 @@ public sealed class HeadsDatasetTests : IDisposable
     [Fact]
     public void AMissingDatasetIsAOneLineError()
     {
-        var e = Assert.Throws<VivifyException>(() => HeadsDataset.Open(Path.Combine(_dir, "nothing")));
+        var e = Assert.Throws<InvalidInputException>(() => HeadsDataset.Open(Path.Combine(_dir, "nothing")));
+        Assert.Equal(Path.Combine(_dir, "nothing"), e.Path);
         Assert.Contains("no such dataset directory", e.Message);
         Assert.DoesNotContain('\n', e.Message);
         Directory.CreateDirectory(Path.Combine(_dir, "empty", "p"));
-        Assert.Contains("no usable videos", Assert.Throws<VivifyException>(() => HeadsDataset.Open(Path.Combine(_dir, "empty"))).Message);
+        Assert.Contains("no usable videos", Assert.Throws<InvalidInputException>(() => HeadsDataset.Open(Path.Combine(_dir, "empty"))).Message);
     }
 
     [Fact]
