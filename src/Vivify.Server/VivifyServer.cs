@@ -51,8 +51,8 @@ public static class VivifyServer
         builder.Services.AddRouting();
         builder.Services.AddSingleton<IHostLifetime, HostedByCaller>(); // the caller owns Ctrl-C (the CLI's Interrupt)
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
-        var models = new MotionModels(options.CachedModels);
-        var queue = new JobQueue(options, runner ?? new MotionLibraryRunner(models), log);
+        var models = new AnimatorCache(options.CachedModels);
+        var queue = new JobQueue(options, runner ?? new AnimatorRunner(models), log);
         var faces = new FacesService(options);
         builder.Services.AddSingleton(queue);
         builder.Services.AddHostedService(sp => sp.GetRequiredService<JobQueue>());

@@ -17,10 +17,10 @@ public class ModelCacheTests
             var a = new ModelEntry("a", TinyMotionModel.WriteCheckpoint(Path.Combine(dir, "a.pth.tar"), config), config);
             File.Copy(config, Path.Combine(dir, "b.yaml"));
             var b = new ModelEntry("b", TinyMotionModel.WriteCheckpoint(Path.Combine(dir, "b.pth.tar"), config, seed: 3), Path.Combine(dir, "b.yaml"));
-            using var models = new MotionModels(capacity: 2);
+            using var models = new AnimatorCache(capacity: 2);
             var first = models.Get(a, bf16: false);
             Assert.Same(first, models.Get(a, bf16: false));
-            Assert.Equal((64, 64), (first.Height, first.Width));
+            Assert.Equal((64, 64), first.FrameSize);
             var bf16 = models.Get(a, bf16: true);
             Assert.NotSame(first, bf16);
             Assert.Equal(2, models.Count);
