@@ -99,7 +99,7 @@ public sealed class HeadsDatasetTests : IDisposable
 
         // A frame newer than the cache makes it stale.
         File.SetLastWriteTimeUtc(Path.Combine(clip, "00001.png"), written.AddSeconds(5));
-        var stale = Assert.Throws<VivifyException>(() => HeadsDataset.Open(Path.Combine(_dir, "faces"), Path.Combine(_dir, "no-models")));
+        var stale = Assert.Throws<Vivify.Faces.FaceModelsMissingException>(() => HeadsDataset.Open(Path.Combine(_dir, "faces"), Path.Combine(_dir, "no-models")));
         Assert.Contains("face-api networks are not there", stale.Message);
     }
 
