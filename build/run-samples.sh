@@ -3,6 +3,8 @@
 # samples' NuGet.config names that feed) and runs them on tiny inputs, checking what they write:
 #   Animate:   samples/Animate/tiny.yaml with random weights (the bench writes them), data/samples/sample1.jpg driven
 #              by 8 frames of data/samples/Megamind.avi -> out/samples/animated.mp4 (8 frames, 64x64);
+#   Stylize:   8 frames of data/samples/vtest.avi at 64x48, the first painted by a hue shift (samples/Stylize/run.sh)
+#              -> out/samples/stylize/stylized.mp4 (8 frames, 64x48);
 #   Landmarks: data/samples/sample1.jpg with the face-api networks of data/face-api/model -> out/samples/landmarks.png.
 # Ends with 'samples: N passed, N failed'.
 set -uo pipefail
@@ -21,7 +23,7 @@ ffmpeg -v error -nostdin -y -i data/samples/Megamind.avi -frames:v 8 -vf scale=1
 dotnet run -c Release --project bench/Vivify.Bench -- animate --write-checkpoint "$out/tiny.pth.tar" --config samples/Animate/tiny.yaml >"$out/checkpoint.log" 2>&1 \
   || { bad "the bench could not write the tiny checkpoint:"; cat "$out/checkpoint.log" >&2; }
 
-for s in Animate Landmarks; do
+for s in Animate Landmarks Stylize; do
   if dotnet build "samples/$s" -c Release -nologo -v q -clp:ErrorsOnly >"$out/$s.build.log" 2>&1; then ok "$s: built from the packages"
   else bad "$s: build failed:"; cat "$out/$s.build.log" >&2; fi
 done
@@ -41,6 +43,9 @@ if dotnet "samples/Landmarks/bin/Release/net10.0/Landmarks.dll" data/samples/sam
 else
   bad "Landmarks failed:"; cat "$out/Landmarks.log" >&2
 fi
+
+if line=$(bash samples/Stylize/run.sh "$out/stylize" 2>"$out/Stylize.err"); then ok "Stylize: $line"
+else bad "Stylize:"; cat "$out/Stylize.err" >&2; fi
 
 echo "samples: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -50,8 +50,9 @@ public static class StylizeCommand
             var (clip, info) = StylizeInputs.LoadClip(videoPath, cancel);
             using var _ = clip;
             var keys = StylizeArgs.Keys(parse.GetValue(o.Keys) ?? [], parse.GetValue(o.Masks) ?? [], clip.Count, videoPath);
-            var options = o.JobOptions(parse, config, StylizeArgs.Vgg(parse.GetValue(o.Vgg19), config, err, quiet));
+            var options = o.JobOptions(parse, config, parse.GetValue(o.Vgg19));
             using var job = StylizeJob.Create(clip, keys, options, videoPath);
+            StylizeArgs.Vgg(options.Vgg19Path, config, err, quiet); // said once the keyframes are read
             log.WriteLine($"stylize: {Counted.Of(clip.Count, "frame")} {clip.Width}×{clip.Height}, {Counted.Of(keys.Count, "keyframe")}, pre-filter {options.PreFilter.ToString().ToLowerInvariant()}{(options.Guide ? ", auxiliary guide channels" : "")}");
             var audio = parse.GetValue(noAudio) || Directory.Exists(videoPath) ? null : videoPath;
             var code = Progress.Run(parse, progress =>

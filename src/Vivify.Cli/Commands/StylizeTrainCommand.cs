@@ -44,8 +44,7 @@ public static class StylizeTrainCommand
             var config = o.LoadConfig(parse, resuming ? modelPath : null, quiet ? null : line => err.WriteLine($"stylize train: {line}"));
             var budget = o.Budget(parse);
             o.Filter(parse); // a bad --prefilter fails before the video is read
-            var vgg = StylizeArgs.Vgg(parse.GetValue(o.Vgg19), config, err, quiet);
-            var options = o.JobOptions(parse, config, vgg);
+            var options = o.JobOptions(parse, config, parse.GetValue(o.Vgg19));
             StylizeJob? job = null;
             StylizeSession session;
             if (parse.GetValue(data) is { } root)
@@ -66,6 +65,7 @@ public static class StylizeTrainCommand
                 session = job.Session;
             }
             using var owner = (IDisposable?)job ?? session;
+            StylizeArgs.Vgg(options.Vgg19Path, config, err, quiet); // said once the keyframes are read
             session.Distribute(world);
             if (!quiet && world.Size > 1) err.WriteLine($"stylize train: data parallel over {world.Size} ranks: global batch {config.Trainer.BatchSize}, {config.Trainer.BatchSize / world.Size} per rank");
             if (!quiet && resuming) err.WriteLine($"stylize train: resuming {modelPath} at step {session.Steps}");

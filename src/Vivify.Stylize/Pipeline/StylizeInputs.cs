@@ -74,11 +74,7 @@ public static class StylizeInputs
     }
 
     /// <summary>An rgb24 picture as uint8 [3,H,W] (the caller owns it).</summary>
-    public static Tensor Bytes(RgbFrame f)
-    {
-        using var scope = NewDisposeScope();
-        return tensor(f.Data, new long[] { f.Height, f.Width, 3 }, dtype: ScalarType.Byte).permute(2, 0, 1).contiguous().MoveToOuterDisposeScope();
-    }
+    public static Tensor Bytes(RgbFrame f) => f.ToByteTensor();
 
     /// <summary>A painted picture as uint8 [3,H,W] of the clip's size.</summary>
     public static Tensor Painted(string path, int frame, Clip clip)
