@@ -7,7 +7,8 @@ VIVIFY_TORCH_BACKEND ?= cpu
 # ffmpeg: media; python3-torch (+ python3-pil for the published stylization code): interop tests and side-by-side benchmarks; patchelf + gcc: the TorchSharp
 # load-time fix (build/native-fix); libgtk-3-0: OpenCvSharp's native runtime; opencv-doc: sample media; openmpi-bin +
 # libopenmpi-dev: data-parallel training under mpirun (Vivify.Torch/Distributed binds libmpi.so.40) and its tests.
-APT_PACKAGES := ffmpeg python3-torch python3-yaml python3-pil patchelf gcc libgtk-3-0 opencv-doc openmpi-bin libopenmpi-dev
+# chromium: the browser tests of `vivify serve` (Microsoft.Playwright drives /usr/bin/chromium; no browser is downloaded).
+APT_PACKAGES := ffmpeg python3-torch python3-yaml python3-pil patchelf gcc libgtk-3-0 opencv-doc openmpi-bin libopenmpi-dev chromium
 DOTNET := dotnet
 BUILD_FLAGS := -c $(CONFIG) -p:VivifyTorchBackend=$(VIVIFY_TORCH_BACKEND) -nologo -v q
 

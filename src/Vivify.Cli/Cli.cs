@@ -24,6 +24,7 @@ public static class Cli
         root.Subcommands.Add(StylizeCommand.Create());
         root.Subcommands.Add(FacesCommand.Create());
         root.Subcommands.Add(HeadsCommand.Create());
+        root.Subcommands.Add(ServeCommand.Create());
         return root;
     }
 
