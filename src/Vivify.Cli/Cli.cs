@@ -9,7 +9,7 @@ public static class Cli
     public static readonly Option<int?> Threads = new("--threads") { Description = "Threads for tensor work (default: all cores)", Recursive = true };
     public static readonly Option<string> Device = new("--device") { Description = "cpu or cuda", DefaultValueFactory = _ => "cpu", Recursive = true };
     public static readonly Option<long?> Seed = new("--seed") { Description = "Random seed for reproducible runs", Recursive = true };
-    public static readonly Option<bool> Quiet = new("--quiet", "-q") { Description = "Print only errors", Recursive = true };
+    public static readonly Option<bool> Quiet = new("--quiet", "-q") { Description = "Print only errors and warnings (a damaged input is still said)", Recursive = true };
     public static readonly Option<bool> Verbose = new("--verbose", "-v") { Description = "Print more, and stack traces on errors", Recursive = true };
 
     public static RootCommand Build()
@@ -47,7 +47,7 @@ public static class Cli
             return 2;
         }
         // Inputs used although damaged (a truncated video) are said, one line each.
-        using var warnings = Vivify.Media.MediaWarnings.To(w => { if (!parse.GetValue(Quiet)) lock (err) err.WriteLine($"vivify: warning: {w}"); });
+        using var warnings = Vivify.Media.MediaWarnings.To(w => { lock (err) err.WriteLine($"vivify: warning: {w}"); }); // also under --quiet
         try
         {
             return parse.InvokeAsync(config, cancel).GetAwaiter().GetResult();
@@ -67,9 +67,10 @@ public static class Cli
             }
             if (inner is VivifyException ve)
             {
-                err.WriteLine($"vivify: {ve.Message}");
+                var (message, code) = LibraryErrors.Describe(ve, parse);
+                err.WriteLine($"vivify: {message}");
                 if (verbose) err.WriteLine(ve);
-                return ve.ExitCode;
+                return code;
             }
             err.WriteLine($"vivify: unexpected error: {inner.Message}");
             err.WriteLine(verbose ? inner.ToString() : "vivify: run again with --verbose for details, and report it if it persists.");
@@ -90,13 +91,13 @@ public static class Cli
         if (parse.GetValue(Threads) is int t)
         {
             if (t < 1) throw new UsageException("--threads must be at least 1");
-            TorchSharp.torch.set_num_threads(t);
+            Vivify.Torch.TorchRuntime.Threads = t;
         }
-        if (parse.GetValue(Seed) is long s) TorchSharp.torch.manual_seed(s);
+        if (parse.GetValue(Seed) is long s) Vivify.Torch.TorchRuntime.Seed(s);
         var device = parse.GetValue(Device) ?? "cpu";
         if (device != "cpu" && device != "cuda" && !device.StartsWith("cuda:"))
             throw new UsageException($"--device '{device}' is not one of cpu, cuda, cuda:N");
-        if (device.StartsWith("cuda") && !TorchSharp.torch.cuda.is_available())
+        if (device.StartsWith("cuda") && !Vivify.Torch.TorchRuntime.CudaAvailable)
             throw new VivifyException($"--device {device}: CUDA is not available in this build; rebuild with 'make VIVIFY_TORCH_BACKEND=cuda' on a machine with an NVIDIA GPU, or use --device cpu");
     }
 }

@@ -34,7 +34,7 @@ internal static class AnimateFullFrame
     /// model is a face model (<see cref="IsFaceModel"/>) and the source shows a face, else whole. Explicit paste or
     /// crop of a source without a face is a one-line error.
     /// </summary>
-    public static (FrameMode Mode, List<FaceResult> Faces) Choose(AnimateCommand.AnimateRequest r, AnimateModel model, RgbFrame source)
+    public static (FrameMode Mode, List<FaceResult> Faces) Choose(AnimateCommand.AnimateRequest r, Animator model, RgbFrame source)
     {
         var asked = r.Frame ?? (r.AllFaces ? FrameMode.Paste : null); // --all-faces asks for paste
         if (asked == FrameMode.Whole) return (FrameMode.Whole, new List<FaceResult>());
@@ -66,7 +66,7 @@ internal static class AnimateFullFrame
         return (mode, chosen);
     }
 
-    public static int Run(AnimateCommand.AnimateRequest r, AnimateModel model, RgbFrame source, VideoSource video, FrameMode mode,
+    public static int Run(AnimateCommand.AnimateRequest r, Animator model, RgbFrame source, VideoSource video, FrameMode mode,
         IReadOnlyList<FaceResult> faces, IProgressReporter progress, CancellationToken cancel)
     {
         var squares = faces.Select(f => FaceFraming.Square(f)).ToList();
@@ -77,8 +77,8 @@ internal static class AnimateFullFrame
             + (track.FramesWithoutFace > 0 ? $"; {Counted.Of(track.FramesWithoutFace, "frame")} without a face kept the last good box" : "")
             + (cuts.Count > 0 ? $"; {Counted.Of(cuts.Count, "scene cut")} (relative motion restarts at frame {string.Join(", ", cuts)})" : ""));
 
-        using var animator = new MotionCropAnimator(model.Transfer, model.FrameSize, r.Options, model.Device);
-        using var animation = new FullFrameAnimation(animator, source, squares, mode) { SideBySide = r.SideBySide };
+        using var animator = model.CropAnimator(r.Options);
+        using var animation = new FullFrameAnimation(animator, source, squares, mode) { SideBySide = r.Options.SideBySide };
         var options = new VideoWriteOptions
         {
             FrameRate = video.Info.FrameRate,
@@ -86,12 +86,12 @@ internal static class AnimateFullFrame
         };
         // Frames waiting for the encoder: two batches, fewer for a large picture (at most about 256 MB of them).
         var frameBytes = mode == FrameMode.Paste ? 3L * source.Width * source.Height : 3L * model.FrameSize.Height * model.FrameSize.Width;
-        var capacity = (int)Math.Clamp((256L << 20) / frameBytes, 2, 2 * r.Batch);
+        var capacity = (int)Math.Clamp((256L << 20) / frameBytes, 2, 2 * r.Options.BatchSize);
         using var writer = new BackgroundVideoWriter(new VideoWriter(r.Output, options), capacity, size: animation.OutputSize);
         using (var task = progress.Start("animate", video.Info.FrameCount > 0 ? video.Info.FrameCount : null))
         {
-            var frames = Prefetch.Ahead(video.Frames(0, null, cancel), 2 * r.Batch, cancel);
-            foreach (var frame in animation.Animate(frames, track, r.Batch, cancel))
+            var frames = Prefetch.Ahead(video.Frames(0, null, cancel), 2 * r.Options.BatchSize, cancel);
+            foreach (var frame in animation.Animate(frames, track, r.Options.BatchSize, cancel))
             {
                 writer.Write(frame);
                 task.Advance();

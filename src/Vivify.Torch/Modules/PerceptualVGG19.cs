@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Vivify.Stylize;
+namespace Vivify.Torch.Modules;
 
 /// <summary>
 /// The published perception network (models.PerceptualVGG19): VGG19 `features` run up to the largest requested index;

@@ -1,9 +1,9 @@
 using TorchSharp;
 using TorchSharp.Modules;
-using Vivify.Torch.Modules;
+using Vivify.Torch.StateDicts;
 using static TorchSharp.torch;
 
-namespace Vivify.Stylize;
+namespace Vivify.Torch.Modules;
 
 /// <summary>
 /// torchvision's vgg19 `features` (configuration "E", indices 0…36: 3×3 convolutions with ReLU, 2×2 max pooling),
@@ -32,4 +32,14 @@ public sealed class Vgg19Features : nn.Module<Tensor, Tensor>
     public IEnumerable<Conv2d> Convolutions => features.children().OfType<Conv2d>();
 
     public override Tensor forward(Tensor x) => features.forward(x);
+
+    /// <summary>torchvision's VGG19 `features` from its state dict file, vgg19-dcbb9e9d.pth (the classifier is ignored).</summary>
+    public static Vgg19Features Load(string path)
+    {
+        var vgg = new Vgg19Features();
+        var state = TorchvisionVgg.ReadFeatures(path, int.MaxValue, "give torchvision's vgg19-dcbb9e9d.pth")
+            .Select(f => new KeyValuePair<string, Tensor>($"features.{f.Index}.{f.Name}", f.Value));
+        StateDict.Load(vgg, state, strict: true, source: path);
+        return vgg;
+    }
 }

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Vivify.Stylize;
+namespace Vivify.Media;
 
 /// <summary>
 /// Image quality against a reference: PSNR and SSIM, for images [C,H,W] or batches [N,C,H,W] of the same shape, values in
@@ -36,7 +36,7 @@ public static class ImageMetrics
         var y = reference.dim() == 3 ? reference.unsqueeze(0) : reference;
         long n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3];
         if (h < SsimWindow || w < SsimWindow)
-            throw new UsageException($"SSIM needs images of at least {SsimWindow}×{SsimWindow} pixels, got {w}×{h}");
+            throw new ArgumentException($"SSIM needs images of at least {SsimWindow}×{SsimWindow} pixels, got {w}×{h}");
         // Channels as separate single-channel images: [N·C,1,H,W] in float64 (sums of squares lose little then).
         x = x.to(float64).reshape(n * c, 1, h, w);
         y = y.to(float64).reshape(n * c, 1, h, w);
@@ -69,8 +69,8 @@ public static class ImageMetrics
     private static void CheckShapes(Tensor image, Tensor reference)
     {
         if (!image.shape.SequenceEqual(reference.shape))
-            throw new UsageException($"images differ in shape: [{string.Join(",", image.shape)}] vs [{string.Join(",", reference.shape)}]");
+            throw new ArgumentException($"images differ in shape: [{string.Join(",", image.shape)}] vs [{string.Join(",", reference.shape)}]");
         if (image.dim() is not (3 or 4))
-            throw new UsageException($"expected an image [C,H,W] or a batch [N,C,H,W], got [{string.Join(",", image.shape)}]");
+            throw new ArgumentException($"expected an image [C,H,W] or a batch [N,C,H,W], got [{string.Join(",", image.shape)}]");
     }
 }

@@ -1,6 +1,6 @@
-namespace Vivify;
+namespace Vivify.Media;
 
-/// <summary>Shared by motion transfer (--adapt-scale) and face analysis (best frame). The area of the convex hull of 2D points (what scipy's ConvexHull(points).volume gives in 2D).</summary>
+/// <summary>Shared by motion transfer (adapt-scale) and face analysis (best frame). The area of the convex hull of 2D points (what scipy's ConvexHull(points).volume gives in 2D).</summary>
 public static class ConvexHull
 {
     /// <summary>Andrew's monotone chain, then the shoelace formula; fewer than 3 non-collinear points give 0.</summary>

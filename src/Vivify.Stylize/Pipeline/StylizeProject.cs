@@ -1,28 +1,27 @@
 using System.Text;
 using Vivify.Media;
-using Vivify.Stylize.Prep;
 
-namespace Vivify.Cli.Commands;
+namespace Vivify.Stylize;
 
 /// <summary>
-/// The project folder of `vivify stylize watch`:
+/// The project folder that <see cref="StylizeWatch"/> trains on:
 ///   DIR/video.mp4 (any video.* file) or DIR/frames/ (numbered pictures) — the footage;
 ///   DIR/keys/NNNNN.png — painted keyframes, named by their 0-based frame number (e.g. 00000.png, 00040.png);
 ///   DIR/masks/NNNNN.png — optional masks of the same names (white = painted);
 ///   DIR/preview/NNNNN.png — re-rendered previews (written);
-///   DIR/model.pth — the model, saved with every preview and at the end; continued when watch starts again.
+///   DIR/model.pth — the model, saved with every preview and at the end; continued when watching starts again.
 /// </summary>
-internal sealed class StylizeProject
+public sealed class StylizeProject
 {
     public StylizeProject(string dir)
     {
-        if (!Directory.Exists(dir)) throw new VivifyException($"{dir}: no such project folder; create it with video.mp4 (or frames/) and keys/");
+        if (!Directory.Exists(dir)) throw new InvalidInputException(dir, $"{dir}: no such project folder; create it with video.mp4 (or frames/) and keys/");
         Dir = dir;
         var frames = Path.Combine(dir, "frames");
         Video = Directory.Exists(frames) ? frames
             : Directory.GetFiles(dir, "video.*").Order(StringComparer.Ordinal).FirstOrDefault()
-              ?? throw new VivifyException($"{dir}: holds no video.* file and no frames/ folder; put the footage there");
-        if (!Directory.Exists(KeysDir)) throw new VivifyException($"{KeysDir}: no keys folder; create it and put painted frames there named by frame number, e.g. 00000.png");
+              ?? throw new InvalidInputException(dir, $"{dir}: holds no video.* file and no frames/ folder; put the footage there");
+        if (!Directory.Exists(KeysDir)) throw new InvalidInputException(KeysDir, $"{KeysDir}: no keys folder; create it and put painted frames there named by frame number, e.g. 00000.png");
     }
 
     public string Dir { get; }
@@ -46,35 +45,25 @@ internal sealed class StylizeProject
         return sb.ToString();
     }
 
-    public List<KeySpec> Keys(Clip clip)
+    /// <summary>The keyframe files in keys/ with their masks, checked against a clip of <paramref name="frameCount"/> frames.</summary>
+    public List<KeyframeFile> Keys(int frameCount)
     {
-        var keys = new List<KeySpec>();
+        var keys = new List<KeyframeFile>();
         foreach (var f in Directory.GetFiles(KeysDir).Where(InputPath.IsStill).Order(StringComparer.Ordinal))
         {
             var name = Path.GetFileNameWithoutExtension(f);
             if (Path.GetFileName(f).StartsWith('.')) continue; // editors' temporaries
-            if (!int.TryParse(name, out var n) || n < 0) throw new VivifyException($"{f}: keyframes are named by their 0-based frame number, e.g. 00040.png");
-            if (n >= clip.Count) throw new VivifyException($"{f}: frame {n} is out of range, the video has frames 0–{clip.Count - 1}");
+            if (!int.TryParse(name, out var n) || n < 0) throw new InvalidInputException(f, $"{f}: keyframes are named by their 0-based frame number, e.g. 00040.png");
+            if (n >= frameCount) throw new InvalidInputException(f, $"{f}: frame {n} is out of range, the video has frames 0–{frameCount - 1}");
             var mask = Directory.Exists(MasksDir)
                 ? Directory.GetFiles(MasksDir, name + ".*").FirstOrDefault(InputPath.IsStill)
                 : null;
-            keys.Add(new KeySpec(n, f, mask));
+            keys.Add(new KeyframeFile(n, f, mask));
         }
         return keys;
     }
 
-    public List<int> PreviewFrames(string? option, IReadOnlyList<KeySpec> keys, int count)
-    {
-        if (option is not null)
-        {
-            var list = new List<int>();
-            foreach (var part in option.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            {
-                if (!int.TryParse(part, out var n) || n < 0 || n >= count) throw new UsageException($"--frames: '{part}' is not a frame number 0–{count - 1}");
-                list.Add(n);
-            }
-            return list.Distinct().ToList();
-        }
-        return keys.Select(k => k.Frame).Concat([0, count / 2, count - 1]).Distinct().Order().ToList();
-    }
+    /// <summary>The frames previewed by default: the keyframes and the first, middle and last frame.</summary>
+    public static List<int> DefaultPreviewFrames(IReadOnlyList<KeyframeFile> keys, int count) =>
+        keys.Select(k => k.Frame).Concat([0, count / 2, count - 1]).Distinct().Order().ToList();
 }
