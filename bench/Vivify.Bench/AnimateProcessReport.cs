@@ -15,7 +15,7 @@ namespace Vivify.Bench;
 /// </summary>
 public static class AnimateProcessReport
 {
-    private sealed record Run(string Implementation, string Checkpoint, int Frames, double Seconds, double PeakMb, string? Error = null);
+    internal sealed record Run(string Implementation, string Checkpoint, int Frames, double Seconds, double PeakMb, string? Error = null);
 
     /// <summary>Runs the cases and returns the markdown section for results.md.</summary>
     public static string Measure(string work, FommConfig config, string configPath, string vox, int threads, bool quick, int rounds)
@@ -43,7 +43,7 @@ public static class AnimateProcessReport
                             [Path.Combine(root, "bench", "animate", "fomm_demo.py"), $"{threads}", configPath, path, source, clip, output]));
                     foreach (var precision in new[] { "fp32", "bf16" })
                         runs.Add(Time($"vivify animate {precision}", name, frames, "dotnet",
-                            [vivify, "animate", "-q", "--threads", $"{threads}", "-s", source, "-d", clip, "-c", path, "--config", configPath, "-o", output, "--precision", precision]));
+                            [vivify, "animate", "-q", "--threads", $"{threads}", "-s", source, "-d", clip, "-c", path, "--config", configPath, "-o", output, "--precision", precision, "--frame", "whole"]));
                     Console.WriteLine($"round {round + 1}/{rounds}, {name}, {frames} frames: " +
                         string.Join("; ", runs.TakeLast(hasPublished ? 3 : 2).Select(r => r.Error ?? $"{r.Implementation} {r.Seconds:F2} s, {r.PeakMb:F0} MB")));
                 }
@@ -67,7 +67,7 @@ public static class AnimateProcessReport
         return (source, video, video1);
     }
 
-    private static void Ffmpeg(string[] args)
+    internal static void Ffmpeg(string[] args)
     {
         var psi = new ProcessStartInfo("ffmpeg") { UseShellExecute = false, RedirectStandardError = true };
         foreach (var a in (string[])["-nostdin", "-y", "-v", "error", .. args]) psi.ArgumentList.Add(a);
@@ -118,7 +118,7 @@ public static class AnimateProcessReport
     }
 
     /// <summary>Wall time from start to exit, and the highest VmHWM (peak resident set) read while it ran (polled every 10 ms).</summary>
-    private static Run Time(string implementation, string checkpoint, int frames, string exe, string[] args)
+    internal static Run Time(string implementation, string checkpoint, int frames, string exe, string[] args)
     {
         var psi = new ProcessStartInfo(exe) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (var a in args) psi.ArgumentList.Add(a);
@@ -156,7 +156,7 @@ public static class AnimateProcessReport
         md.AppendLine(hasPublished
             ? $"Published: demo.py's main from FOMM_PUBLISHED_DIR={published} through bench/animate/fomm_demo.py (`--relative --cpu`, imageio and skimage stand-ins where missing), python3 {PythonVersion()}."
             : "Published: **not measured** (FOMM_PUBLISHED_DIR unset, or no /usr/bin/python3 with torch).");
-        md.AppendLine($"Vivify: `dotnet src/Vivify.Cli/bin/Release/net10.0/vivify.dll animate --threads N -s source.png -d driving.mp4 -c CHECKPOINT --config configs/vox-adv-256.yaml -o out.mp4 --precision P` (default batch 4).");
+        md.AppendLine($"Vivify: `dotnet src/Vivify.Cli/bin/Release/net10.0/vivify.dll animate --threads N -s source.png -d driving.mp4 -c CHECKPOINT --config configs/vox-adv-256.yaml -o out.mp4 --precision P --frame whole` (default batch 4; whole frames as demo.py).");
         md.AppendLine($"Median of {rounds} round(s); each round runs every case once, one after the other. Peak memory: the process's VmHWM (ffmpeg children not included).");
         md.AppendLine();
         foreach (var (name, path) in checkpoints)

@@ -72,7 +72,7 @@ public static class AnimateReport
         }
     }
 
-    private static string WriteRandomCheckpoint(FommConfig config, string path)
+    internal static string WriteRandomCheckpoint(FommConfig config, string path)
     {
         random.manual_seed(0);
         using var kp = KeypointDetector.FromConfig(config.model_params);

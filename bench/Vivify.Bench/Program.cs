@@ -4,6 +4,7 @@ using Vivify.Bench;
 // dotnet run -c Release --project bench/Vivify.Bench -- SUITE [--quick]   (or: make bench ARGS="SUITE [--quick]")
 //   ops      conv2d / matmul / tiny-op overhead, fp32 and bf16, beside Debian's python3-torch
 //   animate  vox-256 animation frames/s and peak memory, beside the published code (FOMM_PUBLISHED_DIR)
+//   fullframe  animate --frame paste (paste-back + tracking) against --frame crop and whole at a 1920x1080 output; a 6000x4000 source's peak memory
 //   train    FOMM training steps/s, beside the published code (FOMM_CODE)
 //   faces    face detection + landmarks per 640x480 frame, beside face-api under Node
 //   stylize  stylization quality against wall time and inference frames/s, beside the published code (FSPBT_PUBLISHED_DIR)
@@ -18,6 +19,7 @@ if (args.Length > 0)
         {
             case "ops": return OpsReport.Run(rest);
             case "animate": return AnimateReport.Run(rest);
+            case "fullframe": return FullFrameReport.Run(rest);
             case "train": return TrainReport.Run(rest);
             case "faces": return FacesReport.Run(rest);
             case "stylize": return StylizeReport.Run(rest);

@@ -39,6 +39,18 @@ public static class FaceCrop
         return new FaceCropBox((int)Math.Round(cx - s / 2.0), (int)Math.Round(cy - s / 2.0), s);
     }
 
+    /// <summary>
+    /// The square to paste a rendered head into <paramref name="photo"/> (the photograph the person was fine-tuned
+    /// on): its largest face's <see cref="Box"/>, found as fine-tuning finds it; <paramref name="name"/> names the photo in the error for one without a face.
+    /// </summary>
+    public static SquareBox PasteBox(FaceAnalyzer analyzer, RgbFrame photo, string name)
+    {
+        var faces = new FaceFinder(analyzer, 1024).Find(photo);
+        if (faces.Count == 0) throw new VivifyException($"{name}: no face found to paste the head into; give the photograph the person was fine-tuned on");
+        var box = Box(faces.OrderByDescending(f => f.Detection.Area).First().Detection);
+        return new SquareBox(box.Left, box.Top, box.Side);
+    }
+
     /// <summary>The region <paramref name="box"/> of <paramref name="image"/> ([3,H,W]) as [3,size,size].</summary>
     public static Tensor Cut(Tensor image, FaceCropBox box, int size)
     {

@@ -12,6 +12,9 @@ public sealed record HeadsAnimateOptions
     public bool SideBySide { get; init; }
     public bool Audio { get; init; } = true;
     public bool Smooth { get; init; } = true;
+
+    /// <summary>A photograph and the square of its face (<see cref="FaceCrop.PasteBox"/>): each frame is pasted back into it at its full size.</summary>
+    public (RgbFrame Picture, SquareBox Box)? PasteInto { get; init; }
 }
 
 /// <summary>What a run did: frames written, whether it retargeted (and why), frames without a face.</summary>
@@ -47,6 +50,7 @@ public sealed class HeadsAnimator(HeadsPerson person, FaceAnalyzer analyzer, Fac
                 AudioFrom = options.Audio && File.Exists(drivingPath) ? drivingPath : null,
             };
             using var writer = new VideoWriter(output, writeOptions);
+            using var paste = options.PasteInto is { } into ? new PasteBack(into.Picture, [into.Box]) : null;
             float[,] last = refLandmarks;
             long missing = 0;
             using (var task = progress.Start("heads animate", video.Info.FrameCount > 0 ? video.Info.FrameCount : null))
@@ -62,7 +66,11 @@ public sealed class HeadsAnimator(HeadsPerson person, FaceAnalyzer analyzer, Fac
                     var points = mapper?.Map(last) ?? box.ToCrop(last, size);
                     var y = LandmarkRaster.Draw(FaceCrop.ToTensor(points), size, size);
                     var result = person.Render(y.unsqueeze(0))[0];
-                    writer.Write(options.SideBySide ? SideBySide.Compose([FaceCrop.Cut(image, box, size), y, result], Math.Max(size, 256), PanelLabels) : result); // panels at least 256 px high
+                    var pasted = paste?.Compose([result]);
+                    if (options.SideBySide) // panels at least 256 px high
+                        writer.Write(SideBySide.Compose([FaceCrop.Cut(image, box, size), y, pasted?.ToTensor() ?? result], Math.Max(size, 256), PanelLabels));
+                    else if (pasted is not null) writer.Write(pasted);
+                    else writer.Write(result);
                     task.Advance();
                 }
             }

@@ -292,6 +292,18 @@ public sealed class Animator : IDisposable
         }
     }
 
+    /// <summary>
+    /// This model as a crop animator for full-frame animation (<see cref="MotionCropAnimator"/>; Vivify.Faces'
+    /// <c>FullFrameAnimation</c> cuts, tracks and pastes back); dispose it before the animator.
+    /// </summary>
+    public MotionCropAnimator CropAnimator(AnimateOptions? options = null)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        options ??= new AnimateOptions();
+        return new MotionCropAnimator(_transfer, FrameSize,
+            new AnimationOptions(Relative: options.Mode == MotionMode.Relative, AdaptScale: options.AdaptScale), _model.Device);
+    }
+
     /// <summary>Frees the model. Sources and sessions it made must not be used afterwards.</summary>
     public void Dispose()
     {

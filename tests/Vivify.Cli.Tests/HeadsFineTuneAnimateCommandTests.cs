@@ -1,3 +1,4 @@
+using Vivify.Faces;
 using Vivify.Heads;
 using Vivify.Media;
 using Vivify.TestSupport;
@@ -105,6 +106,26 @@ public class HeadsFineTuneAnimateCommandTests
         Assert.Equal(input.FrameCount, frames.Length);
         var first = ImageIO.ReadFrame(frames[0]);
         Assert.Equal(3 * 256 + 2 * SideBySide.Gap, first.Width); // panels drawn at least 256 px high
+
+        // Pasted into the photograph it was fine-tuned on: the photograph's size, its pixels away from the face kept.
+        var pasted = h.PathOf("pasted");
+        (code, _, e) = h.Run("heads", "animate", "--person", person, "--driving", clip, "-o", pasted, "--paste-into", Sample("sample2.jpg"), "--no-audio",
+            "--models", FaceModelsFactAttribute.ModelDir);
+        Assert.True(code == 0, e);
+        var photo = ImageIO.ReadFrame(Sample("sample2.jpg"));
+        var frame = ImageIO.ReadFrame(Directory.GetFiles(pasted, "*.png").Order().First());
+        Assert.Equal((photo.Width, photo.Height), (frame.Width, frame.Height));
+        using (var analyzer = new FaceAnalyzer(FaceModelsFactAttribute.ModelDir))
+        {
+            var box = FaceCrop.PasteBox(analyzer, photo, "sample2.jpg");
+            var rowBytes = photo.Width * 3;
+            var above = Math.Max(0, box.Top) * rowBytes;
+            Assert.True(frame.Data.AsSpan(0, above).SequenceEqual(photo.Data.AsSpan(0, above)), "rows above the face kept");
+            var below = Math.Min(photo.Height, box.Bottom) * rowBytes;
+            Assert.True(frame.Data.AsSpan(below).SequenceEqual(photo.Data.AsSpan(below)), "rows below the face kept");
+            var middle = (box.Top + box.Side / 2) * rowBytes + (box.Left + box.Side / 2) * 3;
+            Assert.False(frame.Data.AsSpan(middle, 30).SequenceEqual(photo.Data.AsSpan(middle, 30)), "the head is pasted over the face");
+        }
         Assert.DoesNotContain(h.Entries(), n => n.StartsWith('.') || n.Contains(".tmp"));
     }
 

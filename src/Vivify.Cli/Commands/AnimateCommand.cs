@@ -27,11 +27,13 @@ public static class AnimateCommand
         var fps = new Option<double>("--fps") { Description = "Frame rate of a driving directory of frames (videos keep theirs)", DefaultValueFactory = _ => 25 };
         var noAudio = new Option<bool>("--no-audio") { Description = "Leave out the driving video's audio" };
         var findBest = new Option<bool>("--find-best-frame") { Description = "Start relative motion from the driving frame whose face landmarks are closest to the source's (the published --find_best_frame; needs the face-api networks of make setup)" };
-        var face = new Option<int?>("--face") { Description = "With --find-best-frame: which face of the source (0-based, left to right; default the largest)" };
-        var models = new Option<string?>("--models") { Description = "With --find-best-frame: directory of the face-api networks (default: data/face-api/model, or VIVIFY_FACE_MODELS)" };
+        var face = new Option<int?>("--face") { Description = "Which face of the source to paste, crop or match with --find-best-frame (0-based, left to right; default the largest)" };
+        var frame = new Option<string?>("--frame") { Description = "paste: animate a square around the face and paste it back into the picture at its full size; whole: the whole picture at the model's size; crop: the animated square alone (default: paste for a face model (a vox or nemo config) and a source with a face, else whole)" };
+        var allFaces = new Option<bool>("--all-faces") { Description = "With --frame paste: animate every face of the source with the driving face's motion" };
+        var models = new Option<string?>("--models") { Description = "For --frame paste|crop and --find-best-frame: directory of the face-api networks (default: data/face-api/model, or VIVIFY_FACE_MODELS)" };
         var cmd = new Command("animate", "Animate a picture with the motion of a driving video (First Order Motion Model)")
         {
-            source, driving, checkpoint, config, output, mode, adapt, start, sideBySide, precision, batch, fps, noAudio, findBest, face, models,
+            source, driving, checkpoint, config, output, mode, adapt, start, sideBySide, precision, batch, fps, noAudio, findBest, face, models, frame, allFaces,
         };
         cmd.SetAction((parse, cancel) =>
         {
@@ -58,6 +60,8 @@ public static class AnimateCommand
                 FindBestFrame = parse.GetValue(findBest),
                 Face = parse.GetValue(face),
                 FaceModels = parse.GetValue(models),
+                Frame = ParseFrame(parse.GetValue(frame)),
+                AllFaces = parse.GetValue(allFaces),
                 Log = parse.GetValue(Cli.Quiet) ? TextWriter.Null : parse.InvocationConfiguration.Error,
             };
             if (request.FindBestFrame && parse.GetResult(start) is not null)
@@ -88,6 +92,15 @@ public static class AnimateCommand
         _ => throw new UsageException($"--precision '{text}' is not one of fp32, bf16"),
     };
 
+    private static FrameMode? ParseFrame(string? frame) => frame switch
+    {
+        null => null,
+        "paste" => FrameMode.Paste,
+        "whole" => FrameMode.Whole,
+        "crop" => FrameMode.Crop,
+        _ => throw new UsageException($"--frame '{frame}' is not one of paste, whole, crop"),
+    };
+
     internal sealed record AnimateRequest
     {
         public required string Source { get; init; }
@@ -104,6 +117,9 @@ public static class AnimateCommand
         public bool FindBestFrame { get; init; }
         public int? Face { get; init; }
         public string? FaceModels { get; init; }
+        /// <summary>The frame mode asked for; null: paste or whole, chosen by <see cref="AnimateFullFrame.Choose"/>.</summary>
+        public FrameMode? Frame { get; init; }
+        public bool AllFaces { get; init; }
         public TextWriter Log { get; init; } = TextWriter.Null;
 
         public void Validate()
@@ -113,7 +129,12 @@ public static class AnimateCommand
             var relative = Options.Mode == MotionMode.Relative;
             if (Options.AdaptScale && !relative) throw new UsageException("--adapt-scale scales relative movement; use it with --mode relative");
             if (FindBestFrame && !relative) throw new UsageException("--find-best-frame chooses the initial frame of relative motion; use it with --mode relative");
-            if (Face is not null && !FindBestFrame) throw new UsageException("--face chooses the source's face for --find-best-frame; add --find-best-frame");
+            if (Face is not null && !FindBestFrame && Frame is not (FrameMode.Paste or FrameMode.Crop))
+                throw new UsageException("--face chooses the source's face for --frame paste, --frame crop or --find-best-frame; add one of them");
+            if (AllFaces && Frame is not (null or FrameMode.Paste)) throw new UsageException("--all-faces pastes every face back into the picture; use it with --frame paste");
+            if (AllFaces && Face is not null) throw new UsageException("give --all-faces or --face, not both");
+            if ((AllFaces || Frame is FrameMode.Paste or FrameMode.Crop) && (FindBestFrame || DrivingStart != 0))
+                throw new UsageException($"--frame {(Frame ?? FrameMode.Paste).ToString().ToLowerInvariant()} restarts relative motion at the driving video's first face and at scene cuts; --find-best-frame and --driving-start work with --frame whole");
             if (!(FolderFps > 0)) throw new UsageException($"--fps {FolderFps} must be a positive number");
         }
     }
@@ -139,6 +160,8 @@ public static class AnimateCommand
         if (video.Info.FrameCount > 0 && r.DrivingStart >= video.Info.FrameCount)
             throw new UsageException($"--driving-start {r.DrivingStart}: {r.Driving} has {Counted.Of(video.Info.FrameCount, "frame")} (0 to {video.Info.FrameCount - 1})");
         cancel.ThrowIfCancellationRequested();
+        var (frameMode, faces) = AnimateFullFrame.Choose(r, animator, sourceFrame);
+        if (frameMode != FrameMode.Whole) return AnimateFullFrame.Run(r, animator, sourceFrame, video, frameMode, faces, progress, cancel);
 
         using var source = animator.PrepareSource(sourceFrame, r.Source);
         var initial = r.DrivingStart;

@@ -25,10 +25,11 @@ public static class HeadsAnimateCommand
         var noAudio = new Option<bool>("--no-audio") { Description = "Leave out the driving video's audio" };
         var noSmooth = new Option<bool>("--no-smooth") { Description = "Do not smooth the driving landmarks over time (One Euro filter)" };
         var fps = new Option<double>("--fps") { Description = "Frame rate of a driving directory of frames (videos keep theirs)", DefaultValueFactory = _ => 25 };
+        var pasteInto = new Option<string?>("--paste-into") { Description = "A photograph of the person (the one fine-tuned on): each frame is pasted over its face, at the photograph's full size" };
         var models = new Option<string?>("--models") { Description = "Directory of the face-api networks (default: data/face-api/model, or VIVIFY_FACE_MODELS)" };
         var cmd = new Command("animate", "Animate a fine-tuned person with the face landmarks of a driving video")
         {
-            person, driving, output, retarget, noRetarget, sideBySide, noAudio, noSmooth, fps, models,
+            person, driving, output, retarget, noRetarget, sideBySide, noAudio, noSmooth, fps, models, pasteInto,
         };
         cmd.SetAction((parse, cancel) =>
         {
@@ -39,6 +40,7 @@ public static class HeadsAnimateCommand
             var folderFps = parse.GetValue(fps);
             if (!(folderFps > 0)) throw new UsageException($"--fps {folderFps} must be a positive number");
             var drivingPath = parse.GetValue(driving)!;
+            var photo = parse.GetValue(pasteInto);
             var options = new HeadsAnimateOptions
             {
                 Retarget = parse.GetValue(retarget) ? true : parse.GetValue(noRetarget) ? false : null,
@@ -47,13 +49,18 @@ public static class HeadsAnimateCommand
                 Smooth = !parse.GetValue(noSmooth),
             };
             var log = parse.GetValue(Cli.Quiet) ? TextWriter.Null : parse.InvocationConfiguration.Error;
-            using var plan = OutputPlan.Begin().Inputs([parse.GetValue(person), drivingPath, parse.GetValue(models)]).Video(outPath);
+            using var plan = OutputPlan.Begin().Inputs([parse.GetValue(person), drivingPath, parse.GetValue(models), photo]).Video(outPath);
             var video = VideoSource.Open(drivingPath, folderFps);
             using var loaded = HeadsPersonFile.Load(parse.GetValue(person)!);
             var faceDir = FaceModels.Require(parse.GetValue(models));
             using var analyzer = new FaceAnalyzer(faceDir);
             using var recognition = options.Retarget is null && File.Exists(Path.Combine(faceDir, FaceRecognitionNet.ModelName + "-weights_manifest.json"))
                 ? FaceRecognitionNet.Load(faceDir) : null;
+            if (photo is not null)
+            {
+                var picture = ImageIO.ReadFrame(photo);
+                options = options with { PasteInto = (picture, FaceCrop.PasteBox(analyzer, picture, photo)) };
+            }
             var animator = new HeadsAnimator(loaded, analyzer, recognition);
             var result = Progress.Run(parse, progress => animator.Run(video, drivingPath, outPath, options, progress, cancel, log));
             plan.Commit();

@@ -1,0 +1,124 @@
+using Vivify.Faces;
+using Vivify.Media;
+using Vivify.Motion;
+
+namespace Vivify.Cli.Commands;
+
+/// <summary>
+/// `vivify animate --frame paste|crop`: which frame mode a run takes, the source's faces, the driving face tracked
+/// through the video (first pass), then <see cref="FullFrameAnimation"/> over a <see cref="MotionCropAnimator"/>
+/// (second pass), frames decoded ahead and encoded behind.
+/// </summary>
+internal static class AnimateFullFrame
+{
+    /// <summary>The source picture is searched at most this large (the SSD sees 512×512 anyway).</summary>
+    private const int SourceSearchSide = 1024;
+
+    /// <summary>Driving frames are searched at most this large, as `faces crop` does.</summary>
+    private const int DrivingSearchSide = 640;
+
+    /// <summary>
+    /// Whether the config is of a face model: its file name, or its dataset_params.root_dir, names one of the face
+    /// datasets of the published configs (vox: VoxCeleb; nemo: UvA-NEMO smiles). Taichi, bair, mgif, fashion and
+    /// any other model animate whole frames by default.
+    /// </summary>
+    public static bool IsFaceModel(string configPath, FommConfig config)
+    {
+        static bool Names(string? text) =>
+            text is not null && (text.Contains("vox", StringComparison.OrdinalIgnoreCase) || text.Contains("nemo", StringComparison.OrdinalIgnoreCase));
+        return Names(Path.GetFileName(configPath)) || Names(config.dataset_params.root_dir);
+    }
+
+    /// <summary>
+    /// The frame mode of a run and, under paste or crop, the source's faces: as asked, or by default paste when the
+    /// model is a face model (<see cref="IsFaceModel"/>) and the source shows a face, else whole. Explicit paste or
+    /// crop of a source without a face is a one-line error.
+    /// </summary>
+    public static (FrameMode Mode, List<FaceResult> Faces) Choose(AnimateCommand.AnimateRequest r, Animator model, RgbFrame source)
+    {
+        var asked = r.Frame ?? (r.AllFaces ? FrameMode.Paste : null); // --all-faces asks for paste
+        if (asked == FrameMode.Whole) return (FrameMode.Whole, new List<FaceResult>());
+        if (asked is null)
+        {
+            if (r.FindBestFrame || r.DrivingStart != 0 || !IsFaceModel(r.Config, model.Config)) return (FrameMode.Whole, new List<FaceResult>());
+            var dir = r.FaceModels ?? FaceModels.DefaultDirectory();
+            if (!FaceModels.ArePresent(dir))
+            {
+                r.Log.WriteLine($"vivify: animating the whole frame: the face-api networks are not in {dir} to find the face (make setup, or --models DIR)");
+                return (FrameMode.Whole, new List<FaceResult>());
+            }
+        }
+        using var analyzer = new FaceAnalyzer(FaceModels.Require(r.FaceModels));
+        var faces = new FaceFinder(analyzer, SourceSearchSide).Find(source);
+        if (faces.Count == 0)
+        {
+            if (asked is null)
+            {
+                r.Log.WriteLine($"vivify: {r.Source}: no face found; animating the whole frame");
+                return (FrameMode.Whole, new List<FaceResult>());
+            }
+            throw new VivifyException($"{r.Source}: no face found to {(asked == FrameMode.Paste ? "paste into" : "crop")}; animate the whole picture with --frame whole");
+        }
+        var mode = asked ?? FrameMode.Paste;
+        var chosen = r.AllFaces ? faces.OrderBy(f => f.Detection.X).ToList() : [FaceChoice.Choose(faces, r.Face, r.Source)];
+        foreach (var face in chosen)
+            if (FaceChoice.ProfileWarning(face, r.Source) is { } warning) r.Log.WriteLine($"vivify: warning: {warning}");
+        return (mode, chosen);
+    }
+
+    public static int Run(AnimateCommand.AnimateRequest r, Animator model, RgbFrame source, VideoSource video, FrameMode mode,
+        IReadOnlyList<FaceResult> faces, IProgressReporter progress, CancellationToken cancel)
+    {
+        var squares = faces.Select(f => FaceFraming.Square(f)).ToList();
+        var track = Track(r, video, progress, cancel); // a driving video without a face fails before anything is said
+        r.Log.WriteLine($"vivify: {(mode == FrameMode.Paste ? "pasting" : "cropping")} {Counted.Of(squares.Count, "face")} of {r.Source} ({string.Join(", ", squares)})");
+        var cuts = track.Cuts.ToList();
+        r.Log.WriteLine($"vivify: driving face tracked in {Counted.Of(track.Boxes.Count, "frame")}"
+            + (track.FramesWithoutFace > 0 ? $"; {Counted.Of(track.FramesWithoutFace, "frame")} without a face kept the last good box" : "")
+            + (cuts.Count > 0 ? $"; {Counted.Of(cuts.Count, "scene cut")} (relative motion restarts at frame {string.Join(", ", cuts)})" : ""));
+
+        using var animator = model.CropAnimator(r.Options);
+        using var animation = new FullFrameAnimation(animator, source, squares, mode) { SideBySide = r.Options.SideBySide };
+        var options = new VideoWriteOptions
+        {
+            FrameRate = video.Info.FrameRate,
+            AudioFrom = r.Audio && !Directory.Exists(r.Driving) ? r.Driving : null,
+        };
+        // Frames waiting for the encoder: two batches, fewer for a large picture (at most about 256 MB of them).
+        var frameBytes = mode == FrameMode.Paste ? 3L * source.Width * source.Height : 3L * model.FrameSize.Height * model.FrameSize.Width;
+        var capacity = (int)Math.Clamp((256L << 20) / frameBytes, 2, 2 * r.Options.BatchSize);
+        using var writer = new BackgroundVideoWriter(new VideoWriter(r.Output, options), capacity, size: animation.OutputSize);
+        using (var task = progress.Start("animate", video.Info.FrameCount > 0 ? video.Info.FrameCount : null))
+        {
+            var frames = Prefetch.Ahead(video.Frames(0, null, cancel), 2 * r.Options.BatchSize, cancel);
+            foreach (var frame in animation.Animate(frames, track, r.Options.BatchSize, cancel))
+            {
+                writer.Write(frame);
+                task.Advance();
+            }
+        }
+        if (writer.FramesWritten == 0) throw new VivifyException($"{r.Driving}: no frame could be read; check the video");
+        cancel.ThrowIfCancellationRequested();
+        writer.Complete();
+        return 0;
+    }
+
+    /// <summary>The first pass: the driving face in every frame (the tiny detector, on copies at most 640 pixels large), and the scene cuts.</summary>
+    private static FaceTrackResult Track(AnimateCommand.AnimateRequest r, VideoSource video, IProgressReporter progress, CancellationToken cancel)
+    {
+        using var analyzer = new FaceAnalyzer(FaceModels.Require(r.FaceModels), FaceDetectorKind.Tiny);
+        var finder = new FaceFinder(analyzer, DrivingSearchSide);
+        var track = new FaceTrack(video.Info.Fps > 0 ? video.Info.Fps : r.FolderFps);
+        using (var task = progress.Start("track face", video.Info.FrameCount > 0 ? video.Info.FrameCount : null))
+        {
+            foreach (var frame in Prefetch.Ahead(video.Frames(0, null, cancel), 4, cancel))
+            {
+                cancel.ThrowIfCancellationRequested();
+                track.Add(finder.Boxes(frame), frame);
+                task.Advance();
+            }
+        }
+        if (track.Count == 0) throw new VivifyException($"{r.Driving}: no frame could be read; check the video");
+        return track.Finish(r.Driving);
+    }
+}
