@@ -48,6 +48,7 @@ public static class Cli
         }
         // Inputs used although damaged (a truncated video) are said, one line each.
         using var warnings = Vivify.Media.MediaWarnings.To(w => { if (!parse.GetValue(Quiet)) lock (err) err.WriteLine($"vivify: warning: {w}"); });
+        Vivify.TimingTrace.Mark("parsed");
         try
         {
             return parse.InvokeAsync(config, cancel).GetAwaiter().GetResult();

@@ -85,6 +85,7 @@ public sealed class MotionTransfer
             ChannelsLastWeights(kp_detector);
             ChannelsLastWeights(generator);
         }
+        TimingTrace.Mark($"models folded, computing in {precision}");
     }
 
     /// <summary>
@@ -110,6 +111,7 @@ public sealed class MotionTransfer
         source = source.to(precision);
         var kp = kp_detector.forward(source);
         var encoded = generator.encode(source);
+        TimingTrace.Mark("source prepared");
         return new PreparedSource(source.alias().MoveToOuterDisposeScope(), kp.MoveToOuterDisposeScope(), encoded.MoveToOuterDisposeScope());
     }
 
@@ -118,7 +120,9 @@ public sealed class MotionTransfer
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        return kp_detector.forward(frames.to(precision)).MoveToOuterDisposeScope();
+        var keypoints = kp_detector.forward(frames.to(precision)).MoveToOuterDisposeScope();
+        TimingTrace.Mark($"keypoints of {Counted.Of(frames.shape[0], "frame")}");
+        return keypoints;
     }
 
     /// <summary>
@@ -135,6 +139,7 @@ public sealed class MotionTransfer
         var kp_norm = NormalizeKp.normalize_kp(source.Keypoints, kp_driving, kp_driving_initial,
             adapt_movement_scale: options.AdaptScale, use_relative_movement: options.Relative, use_relative_jacobian: options.Relative);
         var output = generator.forward_encoded(source.Image, source.Encoded, kp_norm, source.Keypoints, withDeformed: false);
+        TimingTrace.Mark($"{Counted.Of(driving_frames.shape[0], "frame")} animated");
         return output.prediction.to(ScalarType.Float32).MoveToOuterDisposeScope(); // the other outputs die with this scope
     }
 }
