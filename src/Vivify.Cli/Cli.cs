@@ -9,7 +9,7 @@ public static class Cli
     public static readonly Option<int?> Threads = new("--threads") { Description = "Threads for tensor work (default: all cores)", Recursive = true };
     public static readonly Option<string> Device = new("--device") { Description = "cpu or cuda", DefaultValueFactory = _ => "cpu", Recursive = true };
     public static readonly Option<long?> Seed = new("--seed") { Description = "Random seed for reproducible runs", Recursive = true };
-    public static readonly Option<bool> Quiet = new("--quiet", "-q") { Description = "Print only errors", Recursive = true };
+    public static readonly Option<bool> Quiet = new("--quiet", "-q") { Description = "Print only errors and warnings (a damaged input is still said)", Recursive = true };
     public static readonly Option<bool> Verbose = new("--verbose", "-v") { Description = "Print more, and stack traces on errors", Recursive = true };
 
     public static RootCommand Build()
@@ -47,7 +47,7 @@ public static class Cli
             return 2;
         }
         // Inputs used although damaged (a truncated video) are said, one line each.
-        using var warnings = Vivify.Media.MediaWarnings.To(w => { if (!parse.GetValue(Quiet)) lock (err) err.WriteLine($"vivify: warning: {w}"); });
+        using var warnings = Vivify.Media.MediaWarnings.To(w => { lock (err) err.WriteLine($"vivify: warning: {w}"); }); // also under --quiet
         Vivify.TimingTrace.Mark("parsed");
         try
         {

@@ -82,6 +82,8 @@ public sealed class OutputSafetyTests : IDisposable
         // The whole job with the default configuration trains for an hour before writing the video.
         Refused(2, "cannot write '.avi' video", "stylize", "--video", clip, "--key", $"3={face}", "-o", _h.PathOf("out.avi"), "--model", _h.PathOf("m.pth"));
         Refused(1, "does not exist", "stylize", "--video", clip, "--key", $"3={face}", "-o", _h.PathOf("out.mp4"), "--model", _h.PathOf("nodir/m.pth"));
+        File.WriteAllText(_h.PathOf("finished.pth"), "a model trained for hours");
+        Refused(2, "a model is there already; replace it with --overwrite", "stylize", "--video", clip, "--key", $"3={face}", "-o", _h.PathOf("out.mp4"), "--model", _h.PathOf("finished.pth"));
         Refused(2, "a model is written as", "stylize", "--video", clip, "--key", $"3={face}", "-o", _h.PathOf("out.mp4"), "--model", _h.PathOf("m.safetensors"));
         Refused(2, "cannot write '.avi' video", "animate", "-s", face, "-d", clip, "-c", _h.PathOf("junk.pth"), "--config", config, "-o", _h.PathOf("x.avi"));
         Refused(1, "does not exist", "heads", "evaluate", "--model", _h.PathOf("junk.pth"), "--data", data, "--csv", _h.PathOf("nodir/e.csv"));

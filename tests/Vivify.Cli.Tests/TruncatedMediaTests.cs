@@ -33,6 +33,9 @@ public sealed class TruncatedMediaTests : IDisposable
         (code, _, err) = _h.Run("media", "compose", half, half, "-o", _h.PathOf("side.gif"));
         Assert.True(code == 0, err);
         Assert.Equal(read, Warned(err, half));
+        (code, _, err) = _h.Run("media", "convert", half, "-o", _h.PathOf("quiet.mp4"), "-q"); // quiet hides progress, not a damaged input
+        Assert.True(code == 0, err);
+        Assert.Equal(read, Warned(err, half));
 
         (code, var probe, err) = _h.Run("media", "probe", half);
         Assert.True(code == 0, err);

@@ -21,7 +21,8 @@ public static class StylizeCommand
         var preview = new Option<string?>("--preview") { Description = "Also write a side-by-side video (input | stylized) here" };
         var render = new Option<int>("--render-batch") { Description = "Frames stylized together", DefaultValueFactory = _ => 4 };
         var noAudio = new Option<bool>("--no-audio") { Description = "Leave out the video's audio" };
-        var cmd = new Command("stylize", "Keyframe video stylization (few-shot patch-based training): from a video and painted keyframes to a stylized video") { video, output, model, preview, render, noAudio };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace the model in --model (without it an existing file is refused: a trained model is finished work)" };
+        var cmd = new Command("stylize", "Keyframe video stylization (few-shot patch-based training): from a video and painted keyframes to a stylized video") { video, output, model, preview, render, noAudio, overwrite };
         o.AddTo(cmd);
         cmd.Subcommands.Add(StylizeTrainCommand.Create());
         cmd.Subcommands.Add(StylizeApplyCommand.Create());
@@ -36,6 +37,8 @@ public static class StylizeCommand
             if (parse.GetValue(render) < 1) throw new UsageException("--render-batch must be at least 1");
             var modelPath = parse.GetValue(model);
             var previewPath = parse.GetValue(preview);
+            if (modelPath is not null && File.Exists(modelPath) && !parse.GetValue(overwrite))
+                throw new UsageException($"{modelPath}: a model is there already; replace it with --overwrite, or choose another name");
             // Every name is checked before minutes of training, not after.
             using var plan = OutputPlan.Begin()
                 .Inputs([videoPath, parse.GetValue(o.Config), parse.GetValue(o.Vgg19), .. o.KeyFiles(parse)])
