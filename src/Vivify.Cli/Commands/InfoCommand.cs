@@ -48,8 +48,7 @@ public static class InfoCommand
         if (flags.Contains("amx_bf16")) have.Add("AMX-BF16");
         if (flags.Contains("avx512_bf16")) have.Add("AVX512-BF16");
         if (have.Count == 0) return "no (bf16 runs, emulated: slower than fp32)";
-        var vendor = File.Exists("/proc/cpuinfo") ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("vendor_id"))?.Split(':', 2)[1].Trim() ?? "" : "";
-        return "yes (" + string.Join(", ", have) + ")" + (BFloat16Compute.IsFast(vendor, flags)
+        return "yes (" + string.Join(", ", have) + ")" + (BFloat16Compute.FastOnThisCpu
             ? ""
             : ": no faster than fp32 without AMX on this CPU, so --precision bf16 computes in fp32");
     }
