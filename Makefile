@@ -7,11 +7,12 @@ VIVIFY_TORCH_BACKEND ?= cpu
 # ffmpeg: media; python3-torch (+ python3-pil for the published stylization code): interop tests and side-by-side benchmarks; patchelf + gcc: the TorchSharp
 # load-time fix (build/native-fix); libgtk-3-0: OpenCvSharp's native runtime; opencv-doc: sample media; openmpi-bin +
 # libopenmpi-dev: data-parallel training under mpirun (Vivify.Torch/Distributed binds libmpi.so.40) and its tests.
-APT_PACKAGES := ffmpeg python3-torch python3-yaml python3-pil patchelf gcc libgtk-3-0 opencv-doc openmpi-bin libopenmpi-dev
+# chromium: the browser tests of `vivify serve` (Microsoft.Playwright drives /usr/bin/chromium; no browser is downloaded).
+APT_PACKAGES := ffmpeg python3-torch python3-yaml python3-pil patchelf gcc libgtk-3-0 opencv-doc openmpi-bin libopenmpi-dev chromium
 DOTNET := dotnet
 BUILD_FLAGS := -c $(CONFIG) -p:VivifyTorchBackend=$(VIVIFY_TORCH_BACKEND) -nologo -v q
 
-.PHONY: all setup build test demo bench pack pack-check clean
+.PHONY: all setup build test samples demo bench pack pack-check clean
 all: build
 
 setup:
@@ -22,11 +23,16 @@ build: setup
 
 test: build
 	@bash build/test.sh $(CONFIG)
+	@$(MAKE) --no-print-directory samples
+
+# The programs under samples/, built from the packages (make pack) and run on tiny inputs (build/run-samples.sh).
+samples: pack
+	@bash build/run-samples.sh
 
 demo: build
 	@bash build/demo.sh
 
-# NuGet packages of the six libraries and the `vivify` tool (Vivify.Tool + Vivify.Tool.linux-x64) into artifacts/.
+# NuGet packages of the seven libraries and the `vivify` tool (Vivify.Tool + Vivify.Tool.linux-x64) into artifacts/.
 # REPOSITORY_URL=... names the repository in the packages (default: a placeholder, Directory.Build.props).
 pack: setup
 	@rm -rf artifacts
@@ -43,4 +49,4 @@ bench: build
 
 clean:
 	@$(DOTNET) clean Vivify.slnx -c $(CONFIG) -nologo -v q
-	@rm -rf build/.cache out artifacts
+	@rm -rf build/.cache out artifacts samples/.packages

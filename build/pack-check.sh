@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Checks the packages that `make pack` wrote to artifacts/, as a stranger would use them:
-#   1. every library package (Vivify.Torch, .Media, .Motion, .Stylize, .Faces, .Heads) holds its assembly, XML docs and
+#   1. every library package (Vivify.Core, .Torch, .Media, .Motion, .Stylize, .Faces, .Heads) holds its assembly, XML docs and
 #      README, and names its licence (MIT) and repository; Vivify.Torch also holds the Debian 12 fix (buildTransitive);
 #   2. `dotnet tool install --tool-path DIR Vivify.Tool` from artifacts/ installs the `vivify` tool, and `DIR/vivify info`
 #      runs (it starts libtorch);
@@ -18,7 +18,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 art=$root/artifacts
-libs=(Torch Media Motion Stylize Faces Heads)
+libs=(Core Torch Media Motion Stylize Faces Heads)
 passed=0 failed=0
 ok() { passed=$((passed + 1)); echo "pack-check: ok   $*"; }
 bad() { failed=$((failed + 1)); echo "pack-check: FAIL $*" >&2; }

@@ -26,7 +26,9 @@ public static class AnimateReport
         var frames = quick ? 4 : 32;
         var threads = get_num_threads();
         var root = OpsReport.RepoRoot();
-        var configPath = Path.Combine(root, "configs", "vox-adv-256.yaml");
+        // --config YAML: another model (with --write-checkpoint, e.g. the tiny one of samples/Animate).
+        var configPath = args.SkipWhile(a => a != "--config").Skip(1).FirstOrDefault() is { } given
+            ? Path.GetFullPath(given) : Path.Combine(root, "configs", "vox-adv-256.yaml");
         var config = FommConfig.Load(configPath);
         var (h, w) = (config.dataset_params.frame_shape[0], config.dataset_params.frame_shape[1]);
         var work = Directory.CreateTempSubdirectory("vivify-bench-animate-").FullName;

@@ -108,8 +108,8 @@ public static class StylizeBenchData
             using var scope = NewDisposeScope();
             var truth = ImageIO.Read(f.TruthPath);
             var y = output(f);
-            psnr += Stylize.ImageMetrics.Psnr(y, truth);
-            ssim += Stylize.ImageMetrics.Ssim(y, truth);
+            psnr += Media.ImageMetrics.Psnr(y, truth);
+            ssim += Media.ImageMetrics.Ssim(y, truth);
             n++;
         }
         return n == 0 ? (double.NaN, double.NaN) : (psnr / n, ssim / n);

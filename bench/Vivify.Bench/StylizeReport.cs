@@ -1,3 +1,5 @@
+using Vivify.Media;
+using Vivify.Torch.Modules;
 using System.Globalization;
 using System.Text;
 using Vivify.Stylize;
@@ -48,7 +50,7 @@ public static class StylizeReport
             var quality = new List<(string Variant, List<BudgetScore> Ours, List<BudgetScore>? Theirs)>();
             foreach (var (name, vgg) in variants)
             {
-                using var perception = vgg is null ? null : new PerceptualVGG19(StylizeCheckpoints.LoadVgg19(vgg), [0, 3, 5], use_normalization: false);
+                using var perception = vgg is null ? null : new PerceptualVGG19(Vgg19Features.Load(vgg), [0, 3, 5], use_normalization: false);
                 var ours = StylizeRuns.Vivify(frames, o.Budgets, perception, o.Seed, o.SinglePass, o.Average);
                 var theirs = publishedOk
                     ? StylizeRuns.Published(o.Published!, work, frames, o.Budgets, o.Threads, vgg, o.Seed, Path.Combine(work, "published-" + (vgg is null ? "plain" : "vgg")))

@@ -1,3 +1,4 @@
+using Vivify.Torch.Modules;
 using TorchSharp;
 using System.Diagnostics;
 using System.Globalization;

@@ -24,6 +24,7 @@ public static class Cli
         root.Subcommands.Add(StylizeCommand.Create());
         root.Subcommands.Add(FacesCommand.Create());
         root.Subcommands.Add(HeadsCommand.Create());
+        root.Subcommands.Add(ServeCommand.Create());
         return root;
     }
 
@@ -68,9 +69,10 @@ public static class Cli
             }
             if (inner is VivifyException ve)
             {
-                err.WriteLine($"vivify: {ve.Message}");
+                var (message, code) = LibraryErrors.Describe(ve, parse);
+                err.WriteLine($"vivify: {message}");
                 if (verbose) err.WriteLine(ve);
-                return ve.ExitCode;
+                return code;
             }
             err.WriteLine($"vivify: unexpected error: {inner.Message}");
             err.WriteLine(verbose ? inner.ToString() : "vivify: run again with --verbose for details, and report it if it persists.");
@@ -91,13 +93,13 @@ public static class Cli
         if (parse.GetValue(Threads) is int t)
         {
             if (t < 1) throw new UsageException("--threads must be at least 1");
-            TorchSharp.torch.set_num_threads(t);
+            Vivify.Torch.TorchRuntime.Threads = t;
         }
-        if (parse.GetValue(Seed) is long s) TorchSharp.torch.manual_seed(s);
+        if (parse.GetValue(Seed) is long s) Vivify.Torch.TorchRuntime.Seed(s);
         var device = parse.GetValue(Device) ?? "cpu";
         if (device != "cpu" && device != "cuda" && !device.StartsWith("cuda:"))
             throw new UsageException($"--device '{device}' is not one of cpu, cuda, cuda:N");
-        if (device.StartsWith("cuda") && !TorchSharp.torch.cuda.is_available())
+        if (device.StartsWith("cuda") && !Vivify.Torch.TorchRuntime.CudaAvailable)
             throw new VivifyException($"--device {device}: CUDA is not available in this build; rebuild with 'make VIVIFY_TORCH_BACKEND=cuda' on a machine with an NVIDIA GPU, or use --device cpu");
     }
 }

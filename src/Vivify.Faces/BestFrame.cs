@@ -1,3 +1,5 @@
+using Vivify.Media;
+
 namespace Vivify.Faces;
 
 /// <summary>
@@ -8,7 +10,7 @@ namespace Vivify.Faces;
 public static class BestFrame
 {
     /// <summary>The index of the driving frame closest to the source; frames without landmarks (null: no face) are
-    /// skipped. Throws <see cref="VivifyException"/> when no frame has a face.</summary>
+    /// skipped. Throws <see cref="NoFaceException"/> when no frame has a face.</summary>
     public static int Find(float[,] source, IEnumerable<float[,]?> driving, string drivingName = "the driving video")
     {
         var src = Normalise(source);
@@ -26,7 +28,7 @@ public static class BestFrame
             }
             i++;
         }
-        if (best < 0) throw new VivifyException($"{drivingName}: no frame shows a face, so there is no best frame to start from; run without --find-best-frame");
+        if (best < 0) throw new NoFaceException(drivingName, $"{drivingName}: no frame shows a face, so there is no best frame to start from; start from a frame of your choice instead");
         return best;
     }
 

@@ -1,7 +1,7 @@
 namespace Vivify.Faces;
 
-/// <summary>Which face of a picture to use, with the messages a user can act on: none found, <c>--face N</c> out of
-/// range, a profile view.</summary>
+/// <summary>Which face of a picture to use, with the messages a user can act on: none found (<see cref="NoFaceException"/>),
+/// a face number out of range (<see cref="FaceIndexException"/>), a profile view.</summary>
 public static class FaceChoice
 {
     /// <summary>The face numbered <paramref name="index"/> (0-based, faces ordered left to right), or by default the
@@ -9,11 +9,11 @@ public static class FaceChoice
     public static FaceResult Choose(IReadOnlyList<FaceResult> faces, int? index, string picture)
     {
         if (faces.Count == 0)
-            throw new VivifyException($"{picture}: no face found; give a picture where a face is clearly visible (frontal, not too small)");
+            throw new NoFaceException(picture, $"{picture}: no face found; give a picture where a face is clearly visible (frontal, not too small)");
         if (index is int i)
         {
             if (i < 0 || i >= faces.Count)
-                throw new UsageException($"--face {i}: {picture} has {faces.Count} face{(faces.Count == 1 ? "" : "s")}, numbered 0 to {faces.Count - 1} from left to right");
+                throw new FaceIndexException(picture, i, faces.Count);
             return faces.OrderBy(f => f.Detection.X).ElementAt(i);
         }
         return faces.OrderByDescending(f => f.Detection.Area).First();

@@ -1,15 +1,13 @@
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Vivify.Faces;
 
 /// <summary>
-/// face-api's FaceLandmark68Net: FaceFeatureExtractor (four <c>denseBlock4</c>, 3→32→64→128→256 channels, each
-/// halving the 112×112 input; then a 7×7 average pool) and a fully-connected layer to 136 outputs, the 68 (x,y)
-/// positions relative to the padded 112×112 input. Input: the normalised batch of <see cref="FaceLandmarks.Preprocess"/>.
+/// face-api's FaceLandmark68Net: FaceFeatureExtractor (four <c>denseBlock4</c>, 3→32→64→128→256 channels; then a 7×7
+/// average pool) and the fully-connected layer of <see cref="FaceLandmark68NetBase"/>.
 /// Weights: <c>face_landmark_68_model-weights_manifest.json</c>.
 /// </summary>
-public sealed class FaceLandmark68Net : nn.Module<Tensor, Tensor>
+public sealed class FaceLandmark68Net : FaceLandmark68NetBase
 {
     public const string ModelName = "face_landmark_68_model";
 
@@ -19,7 +17,7 @@ public sealed class FaceLandmark68Net : nn.Module<Tensor, Tensor>
     public DenseBlock dense3;
     public TfFullyConnected fc;
 
-    public FaceLandmark68Net() : base(nameof(FaceLandmark68Net))
+    public FaceLandmark68Net() : base(nameof(FaceLandmark68Net), pool: 7)
     {
         dense0 = new DenseBlock(3, 32, 4, isFirstLayer: true);
         dense1 = new DenseBlock(32, 64, 4);
@@ -29,23 +27,10 @@ public sealed class FaceLandmark68Net : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    /// <summary>The network with the weights of <paramref name="modelDir"/>/face_landmark_68_model-weights_manifest.json, in eval mode.</summary>
-    public static FaceLandmark68Net Load(string modelDir)
-    {
-        var net = new FaceLandmark68Net();
-        TfjsLoader.Load(net, Path.Combine(modelDir, ModelName + "-weights_manifest.json"));
-        net.eval();
-        return net;
-    }
+    protected override IReadOnlyList<DenseBlock> Extractor => [dense0, dense1, dense2, dense3];
 
-    public override Tensor forward(Tensor x)
-    {
-        using var scope = NewDisposeScope();
-        var @out = dense0.forward(x);
-        @out = dense1.forward(@out);
-        @out = dense2.forward(@out);
-        @out = dense3.forward(@out);
-        @out = nn.functional.avg_pool2d(@out, [7, 7], stride: [2, 2]);
-        return fc.forward(@out.reshape(@out.shape[0], -1)).MoveToOuterDisposeScope();
-    }
+    protected override TfFullyConnected Head => fc;
+
+    /// <summary>The network with the weights of <paramref name="modelDir"/>/face_landmark_68_model-weights_manifest.json, in eval mode.</summary>
+    public static FaceLandmark68Net Load(string modelDir) => Load(new FaceLandmark68Net(), modelDir, ModelName);
 }

@@ -19,12 +19,12 @@ public static class FaceModels
     /// <summary>Whether <paramref name="dir"/> holds face-api's networks (the check <see cref="Require"/> makes).</summary>
     public static bool ArePresent(string dir) => File.Exists(Path.Combine(dir, SsdMobilenetv1.ModelName + "-weights_manifest.json"));
 
-    /// <summary>The directory, checked to hold the manifests; a one-line error saying how to get them otherwise.</summary>
+    /// <summary>The directory, checked to hold the manifests; a <see cref="FaceModelsMissingException"/> saying how to get them otherwise.</summary>
     public static string Require(string? dir)
     {
         var d = dir ?? DefaultDirectory();
         if (!ArePresent(d))
-            throw new VivifyException($"{d}: the face-api networks are not there; run make setup (build/face-models.sh), or give --models DIR / set VIVIFY_FACE_MODELS");
+            throw new FaceModelsMissingException(d);
         return d;
     }
 }

@@ -1,5 +1,5 @@
+using Vivify.Torch.Modules;
 using TorchSharp;
-using Vivify.Stylize;
 using static TorchSharp.torch;
 
 namespace Vivify.Heads;
@@ -40,7 +40,7 @@ public sealed class ContentLoss : IDisposable
             net.eval();
         }
         if (vggFace is null)
-            log?.Invoke("content loss: no VGG-Face weights given (--vggface FILE), so L_CNT has only its VGG19 term");
+            log?.Invoke("content loss: no VGG-Face weights given, so L_CNT has only its VGG19 term");
     }
 
     public ContentLoss(HeadsConfig config, Vgg19Features vgg19, VggFaceFeatures? vggFace, Action<string>? log = null)

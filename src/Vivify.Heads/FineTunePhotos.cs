@@ -39,7 +39,7 @@ public sealed class FineTuneShots : IDisposable
 
     public static FineTuneShots FromPhotos(IReadOnlyList<string> photos, int size, FaceAnalyzer analyzer, FaceRecognitionNet? recognition = null, double increase = FaceCrop.DefaultIncrease)
     {
-        if (photos.Count is < 1 or > 32) throw new UsageException($"fine-tuning takes 1 to 32 photos of one person, got {photos.Count}");
+        if (photos.Count is < 1 or > 32) throw new ArgumentException($"fine-tuning takes 1 to 32 photos of one person, got {photos.Count}", nameof(photos));
         var frames = new List<Tensor>();
         var images = new List<Tensor>();
         var landmarks = new List<float[,]>();

@@ -105,19 +105,7 @@ public sealed class FineTuner : IDisposable
         var y = _landmarks.index_select(0, index);
         var xHat = _g.Synthesize(y, PsiPrime);
 
-        double lossD = 0;
-        using (var fakeFrozen = xHat.detach())
-        {
-            for (int s = 0; s < _config.DiscriminatorSteps; s++)
-            {
-                using var inner = NewDisposeScope();
-                OptimizerD.zero_grad();
-                var loss = Losses.DiscriminatorHinge(Score(x, y), Score(fakeFrozen, y));
-                loss.backward();
-                OptimizerD.step();
-                lossD = loss.item<float>();
-            }
-        }
+        var lossD = DiscriminatorHingeStep.Run(_config.DiscriminatorSteps, OptimizerD, frames => Score(frames, y), x, xHat);
 
         OptimizerG.zero_grad();
         var frozen = _dParams.Append(WPrime).ToList();

@@ -91,7 +91,7 @@ public sealed class HeadsAnimator(HeadsPerson person, FaceAnalyzer analyzer, Fac
     /// </summary>
     public static (bool Retarget, string Reason) DecideRetarget(bool? asked, Tensor? personDescriptor, Tensor? drivingDescriptor)
     {
-        if (asked is bool b) return (b, b ? "--retarget" : "--no-retarget");
+        if (asked is bool b) return (b, "as asked");
         if (personDescriptor is null) return (true, "the person file has no face descriptor to compare with");
         if (drivingDescriptor is null) return (true, "no face recognition network to compare faces with");
         var d = FaceRecognitionNet.Distance(personDescriptor, drivingDescriptor);

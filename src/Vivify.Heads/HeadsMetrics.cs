@@ -1,11 +1,11 @@
+using Vivify.Media;
 using Vivify.Faces;
-using Vivify.Stylize;
 using static TorchSharp.torch;
 
 namespace Vivify.Heads;
 
 /// <summary>
-/// The paper's evaluation measures (Zakharov et al. Sec. 4.1) where their networks are available: SSIM (Vivify.Stylize's
+/// The paper's evaluation measures (Zakharov et al. Sec. 4.1) where their networks are available: SSIM (Vivify.Media's
 /// <see cref="ImageMetrics.Ssim"/>: Wang et al. 2004, 11×11 Gaussian window), the landmark error between the landmarks
 /// that drove a frame and those face-api finds in the generated frame, normalised by the inter-ocular distance (outer eye
 /// corners 36 and 45 of the driving landmarks), and CSIM, the cosine similarity of face-api's 128-D face descriptors

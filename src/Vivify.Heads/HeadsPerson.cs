@@ -93,16 +93,16 @@ public static class HeadsPersonFile
     public static HeadsPerson Load(string path)
     {
         if (!File.Exists(path))
-            throw new VivifyException($"{path}: no such person file; make one with `vivify heads fine-tune --model RUN_DIR --photos P1 … -o {Path.GetFileName(path)}`");
+            throw new InvalidInputException(path, $"{path}: no such person file; make one by fine-tuning a model on photos of the person (vivify heads fine-tune)");
         object? loaded;
         try { loaded = TorchFile.Load(path); }
-        catch (Exception e) when (e is CheckpointFormatException or VivifyException) { throw new VivifyException($"{path}: not a person file (not a torch zip); pass a PERSON{Extension} written by `vivify heads fine-tune`"); }
+        catch (Exception e) when (e is CheckpointFormatException or VivifyException) { throw new InvalidInputException(path, $"{path}: not a person file (not a torch zip); pass a PERSON{Extension} written by `vivify heads fine-tune`"); }
         if (loaded is not PyDict dict || !dict.TryGetValue("format", out var f) || f as string != Format)
-            throw new VivifyException($"{path}: not a person file (no format '{Format}'); pass a PERSON{Extension} written by `vivify heads fine-tune`");
-        string Fail(string what) => throw new VivifyException($"{path}: the person file {what}; write it again with `vivify heads fine-tune`");
+            throw new InvalidInputException(path, $"{path}: not a person file (no format '{Format}'); pass a PERSON{Extension} written by `vivify heads fine-tune`");
+        string Fail(string what) => throw new InvalidInputException(path, $"{path}: the person file {what}; write it again with `vivify heads fine-tune`");
         var yaml = dict.TryGetValue("config", out var c) && c is string s ? s : Fail("has no 'config'");
         var config = HeadsConfig.Parse(yaml, path + " (config)");
-        Tensor Get(string key) => dict.TryGetValue(key, out var t) && t is Tensor tt ? tt : throw new VivifyException($"{path}: the person file has no '{key}' tensor; write it again with `vivify heads fine-tune`");
+        Tensor Get(string key) => dict.TryGetValue(key, out var t) && t is Tensor tt ? tt : throw new InvalidInputException(path, $"{path}: the person file has no '{key}' tensor; write it again with `vivify heads fine-tune`");
         if (!dict.TryGetValue("generator", out var gs) || gs is not PyDict gState) { Fail("has no 'generator' state dict"); return null!; }
         var generator = new Generator(config);
         Discriminator? discriminator = null;

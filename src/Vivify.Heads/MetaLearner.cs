@@ -66,22 +66,8 @@ public sealed class MetaLearner : IDisposable
         var e = _e.call(episode.Frames, episode.Landmarks);
         var xHat = _g.call(y, e);
 
-        double lossD = 0;
-        using (var fakeFrozen = xHat.detach())
-        {
-            for (int s = 0; s < _config.DiscriminatorSteps; s++)
-            {
-                using var inner = NewDisposeScope();
-                OptimizerD.zero_grad();
-                using var real = _d.call(x, y, i);
-                using var fake = _d.call(fakeFrozen, y, i);
-                var loss = Losses.DiscriminatorHinge(real.Score, fake.Score);
-                loss.backward();
-                _gradientsD?.Average();
-                OptimizerD.step();
-                lossD = Value(loss);
-            }
-        }
+        var lossD = DiscriminatorHingeStep.Run(_config.DiscriminatorSteps, OptimizerD, frames => _d.call(frames, y, i).Score, x, xHat,
+            _gradientsD is null ? null : () => _gradientsD.Average());
 
         OptimizerEG.zero_grad();
         var dParams = _d.parameters().ToList();

@@ -41,9 +41,9 @@ public sealed record MetaTrainOptions
 
     public void Validate()
     {
-        if (Steps < 1) throw new UsageException($"--steps {Steps}: give at least 1");
-        if (Batch < 1) throw new UsageException($"--batch {Batch}: give at least 1");
-        if (PreviewEvery < 0) throw new UsageException($"--preview-every {PreviewEvery}: give 0 (never) or a positive number of steps");
-        if (CheckpointEvery < 1) throw new UsageException($"--checkpoint-every {CheckpointEvery}: give a positive number of steps");
+        if (Steps < 1) throw new ArgumentOutOfRangeException(nameof(Steps), Steps, "meta-training needs at least 1 step");
+        if (Batch < 1) throw new ArgumentOutOfRangeException(nameof(Batch), Batch, "a batch needs at least 1 episode");
+        if (PreviewEvery < 0) throw new ArgumentOutOfRangeException(nameof(PreviewEvery), PreviewEvery, "previews are every 0 (never) or a positive number of steps");
+        if (CheckpointEvery < 1) throw new ArgumentOutOfRangeException(nameof(CheckpointEvery), CheckpointEvery, "checkpoints are every positive number of steps");
     }
 }

@@ -1,7 +1,7 @@
+using Vivify.Torch.Modules;
 using System.Globalization;
 using TorchSharp;
 using Vivify.Heads.Data;
-using Vivify.Stylize;
 using Vivify.Torch.Checkpoints;
 using Vivify.Torch.Distributed;
 using static TorchSharp.torch;
@@ -33,9 +33,9 @@ public sealed class MetaTrainer(MetaTrainOptions options, IProgressReporter prog
         if (!root) (progress, log) = (NoProgress.Instance, TextWriter.Null);
         if (root && File.Exists(options.RunDir)) throw new VivifyException($"{options.RunDir}: is a file; give a directory for the run");
         if (root && options.Resume && !File.Exists(CheckpointPath))
-            throw new VivifyException($"{options.RunDir}: no {HeadsCheckpoint.FileName} to resume from; run without --resume to start");
+            throw new VivifyException($"{options.RunDir}: no {HeadsCheckpoint.FileName} to resume from; start a new run instead");
         if (root && !options.Resume && File.Exists(CheckpointPath))
-            throw new VivifyException($"{options.RunDir}: already holds {HeadsCheckpoint.FileName}; pass --resume to continue or choose a new run directory");
+            throw new VivifyException($"{options.RunDir}: already holds {HeadsCheckpoint.FileName}; resume it or choose a new run directory");
 
         var data = HeadsDataset.Open(options.DataDir, options.FaceModels, log.WriteLine, cancel);
         if (root) Directory.CreateDirectory(options.RunDir);
@@ -44,7 +44,7 @@ public sealed class MetaTrainer(MetaTrainOptions options, IProgressReporter prog
         if (options.Dtype != ScalarType.Float32)
             foreach (var network in new nn.Module[] { model.Embedder, model.Generator, model.Discriminator }) network.to(options.Dtype);
         var config = model.Config;
-        var shard = comm.Size > 1 ? DataParallel.Shard(options.Batch, comm, "--batch") : ((int, int)?)null;
+        var shard = comm.Size > 1 ? DataParallel.Shard(options.Batch, comm, "a batch of") : ((int, int)?)null;
         log.WriteLine($"meta-train: {data.Videos.Count} videos of {data.Videos.Select(v => v.Person).Distinct().Count()} persons, " +
                       $"{config.ImageSize}x{config.ImageSize}, K = {config.KShot}, B = {options.Batch}, from step {model.Step}");
 
@@ -99,7 +99,7 @@ public sealed class MetaTrainer(MetaTrainOptions options, IProgressReporter prog
         catch (OperationCanceledException)
         {
             if (root && model.Step > saved) HeadsCheckpoint.Save(CheckpointPath, model, learner); // the steps completed so far
-            if (root && model.Step > 0) log.WriteLine($"meta-train: interrupted at step {model.Step}; {CheckpointPath} holds it (continue with --resume)");
+            if (root && model.Step > 0) log.WriteLine($"meta-train: interrupted at step {model.Step}; {CheckpointPath} holds it (resume it to continue)");
             throw;
         }
         if (root && model.Step > saved) HeadsCheckpoint.Save(CheckpointPath, model, learner);
@@ -120,7 +120,7 @@ public sealed class MetaTrainer(MetaTrainOptions options, IProgressReporter prog
         try
         {
             if (options.ConfigSource is not null && model.Config != options.Config)
-                throw new VivifyException($"{options.ConfigSource}: differs from the configuration of {CheckpointPath}; resume without --config (the checkpoint keeps its own) or start a new run");
+                throw new VivifyException($"{options.ConfigSource}: differs from the configuration of {CheckpointPath}; resume without a configuration (the checkpoint keeps its own) or start a new run");
             var ids = data.VideoIds;
             if (!model.VideoIds.SequenceEqual(ids))
             {
@@ -142,12 +142,12 @@ public sealed class MetaTrainer(MetaTrainOptions options, IProgressReporter prog
     {
         if (options.Vgg19Path is not { } path)
         {
-            if (options.VggFacePath is not null) throw new VivifyException("--vggface adds to the VGG19 content loss; give --vgg19 too");
-            log.WriteLine($"content loss: no --vgg19 given, so the mean absolute pixel difference (weight {config.PixelWeight}) stands in for L_CNT's " +
-                          "VGG19/VGG-Face distances, not the paper's loss; give torchvision's vgg19-dcbb9e9d.pth with --vgg19 FILE");
+            if (options.VggFacePath is not null) throw new ArgumentException("the VGG-Face term adds to the VGG19 content loss; give VGG19's weights too", nameof(options));
+            log.WriteLine($"content loss: no VGG19 weights given, so the mean absolute pixel difference (weight {config.PixelWeight}) stands in for L_CNT's " +
+                          "VGG19/VGG-Face distances, not the paper's loss; give torchvision's vgg19-dcbb9e9d.pth");
             return ContentLoss.Pixel(config);
         }
-        var vgg19 = StylizeCheckpoints.LoadVgg19(path);
+        var vgg19 = Vgg19Features.Load(path);
         VggFaceFeatures? face = null;
         try
         {

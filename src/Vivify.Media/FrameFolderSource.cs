@@ -18,14 +18,14 @@ internal sealed partial class FrameFolderSource : VideoSource
     {
         string[] all;
         try { all = Directory.GetFiles(dir); }
-        catch (UnauthorizedAccessException) { throw new VivifyException($"{dir}: cannot list the directory (permission denied); check its permissions"); }
+        catch (UnauthorizedAccessException) { throw new InvalidInputException(dir, $"{dir}: cannot list the directory (permission denied); check its permissions"); }
         var frames = all.Where(f => InputPath.IsImageFile(f) && !Path.GetFileName(f).StartsWith('.'))
             .Select(f => (File: f, Number: Number().Match(Path.GetFileNameWithoutExtension(f))))
             .Where(x => x.Number.Success)
             .OrderBy(x => x.Number.Value.Length).ThenBy(x => x.Number.Value, StringComparer.Ordinal).ThenBy(x => x.File, StringComparer.Ordinal)
             .Select(x => x.File).ToList();
         if (frames.Count == 0)
-            throw new VivifyException($"{dir}: no numbered picture frames in this directory (expected 00000.png, 00001.png, … or .jpg); put the frames there or give a video file");
+            throw new InvalidInputException(dir, $"{dir}: no numbered picture frames in this directory (expected 00000.png, 00001.png, … or .jpg); put the frames there or give a video file");
         return frames;
     }
 
@@ -65,7 +65,7 @@ internal sealed partial class FrameFolderSource : VideoSource
                 yield return new RgbFrame(w, h, data);
             }
             if (p.Finish() != 0)
-                throw new VivifyException($"{Info.Path}: a picture could not be read ({p.LastError()}); check the frames");
+                throw new InvalidInputException(Info.Path, $"{Info.Path}: a picture could not be read ({p.LastError()}); check the frames");
         }
         finally
         {
@@ -79,9 +79,9 @@ internal sealed partial class FrameFolderSource : VideoSource
         for (var i = from; i < end; i++)
         {
             try { ImageIO.ReadFrame(_files[(int)i]); }
-            catch (VivifyException e) { return new VivifyException($"{_files[(int)i]}: frame {i} of {Info.Path} cannot be read; replace or remove that picture", e); }
+            catch (VivifyException e) { return new InvalidInputException(_files[(int)i], $"{_files[(int)i]}: frame {i} of {Info.Path} cannot be read; replace or remove that picture", e); }
         }
-        return new VivifyException($"{Info.Path}: a picture could not be read ({ffmpegError}); check the frames");
+        return new InvalidInputException(Info.Path, $"{Info.Path}: a picture could not be read ({ffmpegError}); check the frames");
     }
 
     [GeneratedRegex(@"(\d+)$")]

@@ -19,7 +19,7 @@ public static class ImageIO
         try { info = MediaProbe.Probe(path); }
         catch (VivifyException e) when (e.Message.StartsWith(path + ":", StringComparison.Ordinal))
         {
-            throw new VivifyException($"{path}: not an image ffmpeg can read; give a png, jpg, bmp, webp or gif", e);
+            throw new InvalidInputException(path, $"{path}: not an image ffmpeg can read; give a png, jpg, bmp, webp or gif", e);
         }
         using var p = FfmpegProcess.Start(FfmpegTools.Ffmpeg,
             ["-nostdin", "-v", "error", "-i", InputPath.ForFfmpeg(path), "-map", "0:v:0", "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"],
@@ -28,7 +28,7 @@ public static class ImageIO
         var got = ReadFull(p.Stdout, data);
         var code = p.Finish();
         if (code != 0 || got != data.Length)
-            throw new VivifyException($"{path}: not an image ffmpeg can decode ({p.LastError()}); give a png, jpg, bmp, webp or gif");
+            throw new InvalidInputException(path, $"{path}: not an image ffmpeg can decode ({p.LastError()}); give a png, jpg, bmp, webp or gif");
         return new RgbFrame(info.Width, info.Height, data);
     }
 

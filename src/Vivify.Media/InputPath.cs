@@ -11,21 +11,21 @@ public static class InputPath
     internal static void RequireReadableFile(string path, string what)
     {
         if (Directory.Exists(path))
-            throw new VivifyException($"{path}: is a directory, not {what}; give a file");
+            throw new InvalidInputException(path, $"{path}: is a directory, not {what}; give a file");
         if (!File.Exists(path))
-            throw new VivifyException($"{path}: no such file; check the path ({what} expected)");
+            throw new InvalidInputException(path, $"{path}: no such file; check the path ({what} expected)");
         try
         {
             using var s = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            if (s.Length == 0) throw new VivifyException($"{path}: the file is empty, not {what}; give another file");
+            if (s.Length == 0) throw new InvalidInputException(path, $"{path}: the file is empty, not {what}; give another file");
         }
         catch (UnauthorizedAccessException)
         {
-            throw new VivifyException($"{path}: cannot read it (permission denied); check its permissions");
+            throw new InvalidInputException(path, $"{path}: cannot read it (permission denied); check its permissions");
         }
         catch (IOException e)
         {
-            throw new VivifyException($"{path}: cannot read it ({e.Message}); check the file");
+            throw new InvalidInputException(path, $"{path}: cannot read it ({e.Message}); check the file");
         }
     }
 

@@ -9,17 +9,26 @@ public static class MediaProbe
     public static MediaInfo Probe(string path)
     {
         InputPath.RequireReadableFile(path, "an image or video");
-        var json = FfmpegProcess.RunText(FfmpegTools.Ffprobe,
-            ["-v", "error", "-print_format", "json", "-show_streams", "-show_format", InputPath.ForFfmpeg(path)],
-            err => $"{path}: not an image or video ffmpeg can read ({err}); check the file or re-encode it");
+        var ffprobe = FfmpegTools.Ffprobe; // a missing ffprobe is not the file's fault
+        string json;
+        try
+        {
+            json = FfmpegProcess.RunText(ffprobe,
+                ["-v", "error", "-print_format", "json", "-show_streams", "-show_format", InputPath.ForFfmpeg(path)],
+                err => $"{path}: not an image or video ffmpeg can read ({err}); check the file or re-encode it");
+        }
+        catch (VivifyException e) when (e.GetType() == typeof(VivifyException)) // ffprobe ran and refused the file
+        {
+            throw new InvalidInputException(path, e.Message, e);
+        }
         using var doc = JsonDocument.Parse(json);
         var streams = doc.RootElement.TryGetProperty("streams", out var s) ? s.EnumerateArray().ToList() : [];
         var video = streams.FirstOrDefault(e => Str(e, "codec_type") == "video");
         if (video.ValueKind != JsonValueKind.Object)
-            throw new VivifyException($"{path}: has no picture (no video stream); give an image or a video");
+            throw new InvalidInputException(path, $"{path}: has no picture (no video stream); give an image or a video");
         var audio = streams.FirstOrDefault(e => Str(e, "codec_type") == "audio");
         int w = Int(video, "width"), h = Int(video, "height");
-        if (w <= 0 || h <= 0) throw new VivifyException($"{path}: the picture has no size; the file is corrupt, re-encode it");
+        if (w <= 0 || h <= 0) throw new InvalidInputException(path, $"{path}: the picture has no size; the file is corrupt, re-encode it");
         if (Math.Abs(Rotation(video)) % 180 == 90) (w, h) = (h, w);
         var rate = Str(video, "avg_frame_rate");
         if (Rational.Parse(rate ?? "0") <= 0) rate = Str(video, "r_frame_rate");

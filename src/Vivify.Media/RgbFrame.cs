@@ -24,6 +24,13 @@ public sealed class RgbFrame
         return bytes.permute(2, 0, 1).to(ScalarType.Float32).div_(255f).MoveToOuterDisposeScope();
     }
 
+    /// <summary>uint8 [3,H,W] (0 to 255) on the CPU, contiguous; the caller owns (disposes) it.</summary>
+    public Tensor ToByteTensor()
+    {
+        using var scope = NewDisposeScope();
+        return tensor(Data, new long[] { Height, Width, 3 }, dtype: ScalarType.Byte).permute(2, 0, 1).contiguous().MoveToOuterDisposeScope();
+    }
+
     /// <summary>From a [3,H,W] (or [1,3,H,W]) tensor in [0,1], any device and float type: clamped and rounded.</summary>
     public static RgbFrame FromTensor(Tensor image)
     {

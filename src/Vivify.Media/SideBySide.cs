@@ -10,6 +10,13 @@ public static class SideBySide
 {
     public const int Gap = 4;
 
+    /// <summary>Composes frames of any sizes into one (<see cref="Compose(IReadOnlyList{Tensor}, int, IReadOnlyList{string}?)"/>).</summary>
+    public static RgbFrame Compose(IReadOnlyList<RgbFrame> panels, int height, IReadOnlyList<string>? labels = null)
+    {
+        using var scope = NewDisposeScope();
+        return RgbFrame.FromTensor(Compose(panels.Select(p => p.ToTensor()).ToList(), height, labels));
+    }
+
     /// <summary>Composes [3,H,W] panels in [0,1] into one [3,H',W'] image; labels may be null or shorter than panels.</summary>
     public static Tensor Compose(IReadOnlyList<Tensor> panels, int height, IReadOnlyList<string>? labels = null)
     {

@@ -32,7 +32,7 @@ public abstract class VideoSource
 
     /// <summary>One frame by index (decodes from the nearest key frame before it).</summary>
     public RgbFrame ReadFrame(long index) =>
-        Frames(index, 1).FirstOrDefault() ?? throw new VivifyException($"{Info.Path}: has no frame {index} (it has {Info.FrameCount}); choose an earlier frame");
+        Frames(index, 1).FirstOrDefault() ?? throw new InvalidInputException(Info.Path, $"{Info.Path}: has no frame {index} (it has {Info.FrameCount}); choose an earlier frame");
 
     /// <summary>Frames as float32 [3,H,W] tensors in [0,1]; each is the caller's to dispose (use a dispose scope per frame).</summary>
     public IEnumerable<Tensor> Tensors(long start = 0, long? count = null, CancellationToken cancel = default)

@@ -17,9 +17,9 @@ public static class FommCheckpoint
     public static PyDict Section(object? checkpoint, string section, string source)
     {
         if (checkpoint is not PyDict dict)
-            throw new VivifyException($"{source}: not a First Order Motion Model checkpoint (expected a dict with '{section}', found {Describe(checkpoint)}); pass a checkpoint such as vox-cpk.pth.tar");
+            throw new ModelMismatchException($"{source}: not a First Order Motion Model checkpoint (expected a dict with '{section}', found {Describe(checkpoint)}); pass a checkpoint such as vox-cpk.pth.tar", source);
         if (!dict.TryGetValue(section, out var value) || value is not PyDict state)
-            throw new VivifyException($"{source}: the checkpoint has no '{section}' state dict; its keys are {string.Join(", ", dict.Keys.Select(k => $"'{k}'"))}; pass a First Order Motion Model checkpoint (keys generator, kp_detector)");
+            throw new ModelMismatchException($"{source}: the checkpoint has no '{section}' state dict; its keys are {string.Join(", ", dict.Keys.Select(k => $"'{k}'"))}; pass a First Order Motion Model checkpoint (keys generator, kp_detector)", source);
         return state;
     }
 
@@ -46,9 +46,9 @@ public static class FommCheckpoint
         foreach (var (key, mine) in model)
             if (!stored.ContainsKey(key)) problems.Add($"{key} {Shape(mine)} is missing from the checkpoint");
         if (problems.Count > 0)
-            throw new VivifyException($"{source}: '{section}' does not fit the config ({problems.Count} mismatched keys: " +
+            throw new ModelMismatchException($"{source}: '{section}' does not fit the config ({problems.Count} mismatched keys: " +
                 string.Join("; ", problems.Take(MaxListed)) + (problems.Count > MaxListed ? "; …" : "") +
-                "); pass the config the checkpoint was trained with");
+                "); pass the config the checkpoint was trained with", source);
 
         if (assign)
         {

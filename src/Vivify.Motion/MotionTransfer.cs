@@ -23,6 +23,15 @@ public sealed class PreparedSource : IDisposable
     public Keypoints Keypoints { get; }
     public Tensor Encoded { get; }
 
+    /// <summary>Takes the tensors out of every dispose scope: the owner disposes them.</summary>
+    internal PreparedSource DetachFromDisposeScope()
+    {
+        Image.DetachFromDisposeScope();
+        Keypoints.DetachFromDisposeScope();
+        Encoded.DetachFromDisposeScope();
+        return this;
+    }
+
     public void Dispose()
     {
         Image.Dispose();
@@ -65,7 +74,7 @@ public sealed class MotionTransfer
         ScalarType precision = ScalarType.Float32, bool inferenceOnly = false, bool? nativeBf16 = null)
     {
         if (precision is not (ScalarType.Float32 or ScalarType.BFloat16))
-            throw new UsageException($"precision {precision} is not supported: use fp32 or bf16");
+            throw new ArgumentException($"precision {precision} is not supported: use Float32 or BFloat16", nameof(precision));
         this.kp_detector = kp_detector;
         this.generator = generator;
         precision = BFloat16Compute.For(precision, generator.final.weight!.device, nativeBf16);

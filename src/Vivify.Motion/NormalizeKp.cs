@@ -1,4 +1,5 @@
 using TorchSharp;
+using Vivify.Media;
 using static TorchSharp.torch;
 
 namespace Vivify.Motion;

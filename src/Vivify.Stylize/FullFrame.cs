@@ -14,7 +14,7 @@ public static class FullFrame
     public static Tensor Stylize(GeneratorJ generator, Tensor frames)
     {
         if (frames.dim() != 4 || frames.shape[1] != generator.InputChannels)
-            throw new UsageException($"frames must be [N,{generator.InputChannels},H,W], got [{string.Join(",", frames.shape)}]");
+            throw new ArgumentException($"frames must be [N,{generator.InputChannels},H,W], got [{string.Join(",", frames.shape)}]");
         generator.eval();
         using var _ = no_grad();
         using var scope = NewDisposeScope();

@@ -19,15 +19,15 @@ public sealed class PatchSampler
 
     public PatchSampler(IReadOnlyList<Keyframe> keyframes, int patchSize, int seed = 0)
     {
-        if (keyframes.Count == 0) throw new UsageException("stylization needs at least one painted keyframe");
-        if (patchSize < 2) throw new UsageException($"patch size {patchSize} is too small: use at least 2");
+        if (keyframes.Count == 0) throw new ArgumentException("stylization needs at least one painted keyframe", nameof(keyframes));
+        if (patchSize < 2) throw new ArgumentOutOfRangeException(nameof(patchSize), patchSize, $"patch size {patchSize} is too small: use at least 2");
         _keyframes = keyframes;
         PatchSize = patchSize;
         _random = new Random(seed);
         _centres = keyframes.Select(ValidCentres).ToArray();
         for (var i = 0; i < _centres.Length; i++)
             if (_centres[i].Length == 0)
-                throw new UsageException($"keyframe {i}: its mask leaves no patch centre after erosion: paint a larger mask area");
+                throw new ArgumentException($"keyframe {i}: its mask leaves no patch centre after erosion: paint a larger mask area");
         _left = _centres.Select(_ => new Queue<long>()).ToArray();
     }
 
@@ -80,10 +80,10 @@ public sealed class PatchSampler
         using var scope = NewDisposeScope();
         var (h, w) = (kf.Pre.shape[1], kf.Pre.shape[2]);
         if (kf.Post.shape[1] != h || kf.Post.shape[2] != w)
-            throw new UsageException($"painted keyframe is {kf.Post.shape[2]}×{kf.Post.shape[1]} but its frame is {w}×{h}: paint over a frame of the same size");
+            throw new ArgumentException($"painted keyframe is {kf.Post.shape[2]}×{kf.Post.shape[1]} but its frame is {w}×{h}: paint over a frame of the same size");
         if (kf.Mask is null) return Enumerable.Range(0, (int)(h * w)).Select(i => (long)i).ToArray();
         if (kf.Mask.shape[0] != h || kf.Mask.shape[1] != w)
-            throw new UsageException($"mask is {kf.Mask.shape[1]}×{kf.Mask.shape[0]} but its frame is {w}×{h}: use a mask of the frame's size");
+            throw new ArgumentException($"mask is {kf.Mask.shape[1]}×{kf.Mask.shape[0]} but its frame is {w}×{h}: use a mask of the frame's size");
         var m = kf.Mask.to(float32).cpu().view(1, 1, h, w);
         m = where(m < 0.4, zeros_like(m), m);
         var eroded = nn.functional.conv2d(m, ones(1, 1, 7, 7), padding: [3, 3]);

@@ -8,7 +8,7 @@ namespace Vivify.Stylize;
 /// <summary>
 /// Reads stylization models: a generator saved by the published tool as a whole pickled module
 /// (<c>torch.save(generator)</c>, read as data, nothing run), a generator state dict (plain, or under a "generator"
-/// key), and torchvision's VGG19 weights (vgg19-dcbb9e9d.pth) for the perceptual loss.
+/// key). torchvision's VGG19 weights are read by <see cref="Vgg19Features.Load"/>.
 /// </summary>
 public static class StylizeCheckpoints
 {
@@ -27,29 +27,32 @@ public static class StylizeCheckpoints
     /// <summary>The generator's state dict from any of the accepted layouts.</summary>
     public static PyDict GeneratorStateDict(string path)
     {
-        if (!File.Exists(path)) throw new VivifyException($"{path}: model file not found: give the path of a trained model");
+        if (!File.Exists(path)) throw new InvalidInputException(path, $"{path}: model file not found: give the path of a trained model");
         var root = TorchFile.Load(path, TorchLoadOptions.PickledModules(PublishedClasses));
         switch (root)
         {
             case PyObject { FullName: "models.GeneratorJ" } module:
                 return ModuleState.FromPickledModule(module);
             case PyObject other:
-                throw new VivifyException($"{path}: holds a pickled {other.FullName}, not a GeneratorJ: give a stylization model");
+                throw new InvalidInputException(path, $"{path}: holds a pickled {other.FullName}, not a GeneratorJ: give a stylization model");
             case PyDict dict when dict.TryGetValue("generator", out var inner) && inner is PyDict g:
                 return g;
             case PyDict dict when dict.Count > 0 && dict.Values.All(v => v is Tensor):
                 return dict;
             default:
-                throw new VivifyException($"{path}: not a stylization model (expected a pickled GeneratorJ or a generator state dict)");
+                throw new InvalidInputException(path, $"{path}: not a stylization model (expected a pickled GeneratorJ or a generator state dict)");
         }
     }
+
+    /// <summary>The input channels of the generator in a model file: 3 (frame) or 6 (frame + guide).</summary>
+    public static int InputChannels(string path) => InferGeneratorConfig(GeneratorStateDict(path), path).InputChannels;
 
     /// <summary>GeneratorJ's constructor arguments as the shapes in a state dict imply them.</summary>
     public static GeneratorConfig InferGeneratorConfig(PyDict state, string source = "FILE")
     {
         long[] Shape(string key) => state.TryGetValue(key, out var v) && v is Tensor t
             ? t.shape
-            : throw new VivifyException($"{source}: '{key}' is missing: not a GeneratorJ state dict");
+            : throw new ModelMismatchException($"{source}: '{key}' is missing: not a GeneratorJ state dict", source);
         var f2 = Shape("conv2.conv.weight")[0];
         var up2 = Shape("upconv2.1.weight");
         var blocks = 0;
@@ -67,15 +70,5 @@ public static class StylizeCheckpoints
                 (int)(up2[1] - f2), (int)up2[0], (int)Shape("conv_11.0.weight")[0],
             ],
         };
-    }
-
-    /// <summary>torchvision's VGG19 `features` from its state dict file (the classifier is ignored).</summary>
-    public static Vgg19Features LoadVgg19(string path)
-    {
-        var vgg = new Vgg19Features();
-        var state = TorchvisionVgg.ReadFeatures(path, int.MaxValue, "give torchvision's vgg19-dcbb9e9d.pth")
-            .Select(f => new KeyValuePair<string, Tensor>($"features.{f.Index}.{f.Name}", f.Value));
-        StateDict.Load(vgg, state, strict: true, source: path);
-        return vgg;
     }
 }

@@ -1,3 +1,4 @@
+using Vivify.Torch.Modules;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
@@ -23,7 +24,7 @@ public sealed class StylizeConfig
             .Build();
         StylizeConfig? config;
         try { config = deserializer.Deserialize<StylizeConfig>(yaml); }
-        catch (YamlException e) { throw new VivifyException($"{source}: not a valid stylization configuration ({e.Message}): fix the YAML"); }
+        catch (YamlException e) { throw new ConfigurationException(source, $"{source}: not a valid stylization configuration ({e.Message}): fix the YAML"); }
         config ??= new StylizeConfig();
         config.Validate(source);
         return config;
@@ -31,18 +32,18 @@ public sealed class StylizeConfig
 
     public static StylizeConfig Load(string path)
     {
-        if (!File.Exists(path)) throw new VivifyException($"{path}: configuration file not found: give an existing YAML file");
+        if (!File.Exists(path)) throw new ConfigurationException(path, $"{path}: configuration file not found: give an existing YAML file");
         return Parse(File.ReadAllText(path), path);
     }
 
     private void Validate(string source)
     {
-        if (Generator.Type != "GeneratorJ") throw new VivifyException($"{source}: generator type '{Generator.Type}' is not supported: use GeneratorJ");
-        if (Discriminator.Type != "DiscriminatorN_IN") throw new VivifyException($"{source}: discriminator type '{Discriminator.Type}' is not supported: use DiscriminatorN_IN");
-        if (PerceptionLoss.PerceptionModel.Type != "PerceptualVGG19") throw new VivifyException($"{source}: perception model '{PerceptionLoss.PerceptionModel.Type}' is not supported: use PerceptualVGG19");
-        if (Generator.Args.Filters.Count != 6) throw new VivifyException($"{source}: generator filters need 6 entries: fix 'filters'");
+        if (Generator.Type != "GeneratorJ") throw new ConfigurationException(source, $"{source}: generator type '{Generator.Type}' is not supported: use GeneratorJ");
+        if (Discriminator.Type != "DiscriminatorN_IN") throw new ConfigurationException(source, $"{source}: discriminator type '{Discriminator.Type}' is not supported: use DiscriminatorN_IN");
+        if (PerceptionLoss.PerceptionModel.Type != "PerceptualVGG19") throw new ConfigurationException(source, $"{source}: perception model '{PerceptionLoss.PerceptionModel.Type}' is not supported: use PerceptualVGG19");
+        if (Generator.Args.Filters.Count != 6) throw new ConfigurationException(source, $"{source}: generator filters need 6 entries: fix 'filters'");
         foreach (var (name, opt) in new[] { ("opt_generator", OptGenerator), ("opt_discriminator", OptDiscriminator) })
-            if (opt.Type != "Adam") throw new VivifyException($"{source}: {name} type '{opt.Type}' is not supported: use Adam");
+            if (opt.Type != "Adam") throw new ConfigurationException(source, $"{source}: {name} type '{opt.Type}' is not supported: use Adam");
     }
 }
 

@@ -1,3 +1,4 @@
+using Vivify.Torch.Modules;
 using TorchSharp;
 using static TorchSharp.torch;
 

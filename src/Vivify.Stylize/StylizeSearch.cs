@@ -1,3 +1,5 @@
+using Vivify.Media;
+using Vivify.Torch.Modules;
 using System.Globalization;
 using static TorchSharp.torch;
 
@@ -30,11 +32,11 @@ public sealed class SearchGrid
     public IReadOnlyList<SearchSetting> Settings()
     {
         if (PatchSizes.Count == 0 || BatchSizes.Count == 0 || LearningRates.Count == 0 || ResnetBlocks.Count == 0)
-            throw new UsageException("every grid dimension needs at least one value");
-        foreach (var p in PatchSizes) if (p < 2) throw new UsageException($"patch size {p} is too small: use at least 2");
-        foreach (var b in BatchSizes) if (b < 1) throw new UsageException($"batch size {b} is too small: use at least 1");
-        foreach (var l in LearningRates) if (!(l > 0)) throw new UsageException($"learning rate {l} must be positive");
-        foreach (var r in ResnetBlocks) if (r < 0) throw new UsageException($"residual block count {r} must be 0 or more");
+            throw new ArgumentException("every grid dimension needs at least one value");
+        foreach (var p in PatchSizes) if (p < 2) throw new ArgumentException($"patch size {p} is too small: use at least 2");
+        foreach (var b in BatchSizes) if (b < 1) throw new ArgumentException($"batch size {b} is too small: use at least 1");
+        foreach (var l in LearningRates) if (!(l > 0)) throw new ArgumentException($"learning rate {l} must be positive");
+        foreach (var r in ResnetBlocks) if (r < 0) throw new ArgumentException($"residual block count {r} must be 0 or more");
         return (from p in PatchSizes from b in BatchSizes from l in LearningRates from r in ResnetBlocks
                 select new SearchSetting(p, b, l, r)).ToList();
     }
@@ -54,19 +56,19 @@ public static class StylizeSearch
         Action<SearchSetting>? onStart = null, Action<SearchResult>? onResult = null, CancellationToken cancel = default,
         long? stepsPerSetting = null)
     {
-        if (!(secondsPerSetting > 0)) throw new UsageException("seconds per setting must be positive");
-        if (stepsPerSetting < 1) throw new UsageException("steps per setting must be at least 1");
-        if (keyframes.Count == 0) throw new UsageException("the search needs at least one painted keyframe");
+        if (!(secondsPerSetting > 0)) throw new ArgumentException("seconds per setting must be positive");
+        if (stepsPerSetting < 1) throw new ArgumentException("steps per setting must be at least 1");
+        if (keyframes.Count == 0) throw new ArgumentException("the search needs at least one painted keyframe");
         var channels = (int)keyframes[0].Pre.shape[0];
         if (holdoutPre.dim() != 3 || holdoutPre.shape[0] != channels)
-            throw new UsageException($"held-out frame must be [{channels},H,W] like the keyframes, got [{string.Join(",", holdoutPre.shape)}]");
+            throw new ArgumentException($"held-out frame must be [{channels},H,W] like the keyframes, got [{string.Join(",", holdoutPre.shape)}]");
         if (!holdoutPainted.shape.SequenceEqual(new[] { 3, holdoutPre.shape[1], holdoutPre.shape[2] }))
-            throw new UsageException($"held-out painting is {holdoutPainted.shape[^1]}×{holdoutPainted.shape[^2]} but its frame is {holdoutPre.shape[2]}×{holdoutPre.shape[1]}: paint over a frame of the same size");
+            throw new ArgumentException($"held-out painting is {holdoutPainted.shape[^1]}×{holdoutPainted.shape[^2]} but its frame is {holdoutPre.shape[2]}×{holdoutPre.shape[1]}: paint over a frame of the same size");
         var settings = grid.Settings();
         var minPatch = MinPatchSize(baseConfig.Discriminator.Args);
         foreach (var p in settings.Select(x => x.PatchSize).Distinct())
             if (p < minPatch)
-                throw new UsageException($"patch size {p} is smaller than the discriminator's smallest input ({minPatch} for {baseConfig.Discriminator.Args.NLayers} layers): use patch sizes of at least {minPatch}");
+                throw new ArgumentException($"patch size {p} is smaller than the discriminator's smallest input ({minPatch} for {baseConfig.Discriminator.Args.NLayers} layers): use patch sizes of at least {minPatch}");
         var results = new List<SearchResult>();
         foreach (var setting in settings)
         {
@@ -115,7 +117,7 @@ public static class StylizeSearch
     /// <summary>The best result: highest PSNR, then highest SSIM.</summary>
     public static SearchResult Best(IEnumerable<SearchResult> results) =>
         results.OrderByDescending(r => r.Psnr).ThenByDescending(r => r.Ssim).FirstOrDefault()
-        ?? throw new UsageException("no setting was evaluated");
+        ?? throw new ArgumentException("no setting was evaluated", nameof(results));
 
     /// <summary>A copy of <paramref name="baseConfig"/> with the setting's patch size, batch size, learning rate (both optimizers) and blocks.</summary>
     public static StylizeConfig ConfigFor(StylizeConfig baseConfig, SearchSetting setting)

@@ -1,3 +1,4 @@
+using Vivify.Torch.Modules;
 using Vivify.Torch.Checkpoints;
 using Vivify.Torch.Distributed;
 using Vivify.Torch.Optim;
@@ -22,6 +23,7 @@ public sealed class StylizeSession : IDisposable
     private PatchSampler? _sampler;
     private IReadOnlyList<Keyframe> _keyframes = [];
     private readonly int _seed;
+    private readonly object _keyLock = new();
     private ICommunicator _comm = SingleProcess.Instance;
     private (int Start, int Count)? _shard;
 
@@ -71,21 +73,38 @@ public sealed class StylizeSession : IDisposable
     /// <summary>The generator inference uses: the average when there is one, else the trained generator.</summary>
     public GeneratorJ InferenceGenerator => Average?.Model ?? Generator;
 
-    /// <summary>Extra values kept in the model file (e.g. how the inputs were prepared); strings, numbers and lists of them.</summary>
-    public PyDict Meta { get; set; } = new();
+    private PyDict _meta = new();
 
-    /// <summary>Sets (or replaces) the keyframes; patches are drawn from them from the next step on.</summary>
-    public void SetKeyframes(IReadOnlyList<Keyframe> keyframes)
+    /// <summary>Extra values kept in the model file (e.g. how the inputs were prepared); strings, numbers and lists of them.</summary>
+    public PyDict Meta
+    {
+        get { lock (_keyLock) return _meta; }
+        set { lock (_keyLock) _meta = value; }
+    }
+
+    /// <summary>
+    /// Sets (or replaces) the keyframes, and with <paramref name="meta"/> what the model file keeps about them; patches
+    /// are drawn from them from the next step on. Thread-safe: another thread may call this while <see cref="Step"/>
+    /// runs (live editing); a step that is drawing its patches finishes with the previous keyframes, which are then freed.
+    /// </summary>
+    public void SetKeyframes(IReadOnlyList<Keyframe> keyframes, PyDict? meta = null)
     {
         foreach (var k in keyframes)
             if (k.Pre.shape[0] != Generator.InputChannels)
-                throw new VivifyException($"keyframe inputs have {k.Pre.shape[0]} channels but the model takes {Generator.InputChannels}: train with the same --aux setting as the model");
-        _sampler = new PatchSampler(keyframes, Config.TrainingDataset.PatchSize, _seed + (int)Steps);
-        // The session owns its keyframes: those it is handed replace (and free) the previous ones.
-        var previous = _keyframes;
-        _keyframes = keyframes;
-        DisposeKeyframes(previous, keep: keyframes);
+                throw new ModelMismatchException($"keyframe inputs have {k.Pre.shape[0]} channels but the model takes {Generator.InputChannels}: prepare them with the guide setting the model was trained with");
+        lock (_keyLock)
+        {
+            _sampler = new PatchSampler(keyframes, Config.TrainingDataset.PatchSize, _seed + (int)Steps);
+            if (meta is not null) _meta = meta;
+            // The session owns its keyframes: those it is handed replace (and free) the previous ones.
+            var previous = _keyframes;
+            _keyframes = keyframes;
+            DisposeKeyframes(previous, keep: keyframes);
+        }
     }
+
+    /// <summary>Whether keyframes are set (<see cref="Step"/> needs them).</summary>
+    public bool HasKeyframes { get { lock (_keyLock) return _sampler is not null; } }
 
     private static void DisposeKeyframes(IReadOnlyList<Keyframe> keyframes, IReadOnlyList<Keyframe> keep)
     {
@@ -122,9 +141,13 @@ public sealed class StylizeSession : IDisposable
     /// <summary>One discriminator and one generator step on a batch of patches (data parallel: this rank's shard; the losses are the global batch's).</summary>
     public StepLosses Step()
     {
-        if (_sampler is null) throw new InvalidOperationException("SetKeyframes first");
         using var scope = NewDisposeScope();
-        var (pre, post, already) = _sampler.Sample(Config.Trainer.BatchSize);
+        Tensor pre, post, already;
+        lock (_keyLock)
+        {
+            if (_sampler is null) throw new InvalidOperationException("SetKeyframes first");
+            (pre, post, already) = _sampler.Sample(Config.Trainer.BatchSize);
+        }
         if (_shard is { } s) (pre, post, already) = (pre.narrow(0, s.Start, s.Count), post.narrow(0, s.Start, s.Count), already.narrow(0, s.Start, s.Count));
         var losses = _trainer.Step(pre.to(Dtype, Device), post.to(Dtype, Device), already.to(Dtype, Device));
         Average?.Update();
@@ -169,7 +192,7 @@ public sealed class StylizeSession : IDisposable
     /// <summary>The training configuration a model file keeps (null for files written before it was kept, and published models).</summary>
     public static StylizeConfig? StoredConfig(string path)
     {
-        if (!File.Exists(path)) throw new VivifyException($"{path}: model file not found: give the path of a trained model");
+        if (!File.Exists(path)) throw new InvalidInputException(path, $"{path}: model file not found: give the path of a trained model");
         return TorchFile.Load(path, TorchLoadOptions.PickledModules(StylizeCheckpoints.PublishedClasses)) is PyDict root
                && root.TryGetValue("config", out var c) && c is string yaml
             ? StylizeConfig.Parse(yaml, $"{path} (its configuration)")
@@ -180,9 +203,9 @@ public sealed class StylizeSession : IDisposable
     public static StylizeSession Resume(string path, StylizeConfig config, Vgg19Features? vgg, int seed = 0, Device? device = null, bool average = true,
         ScalarType dtype = ScalarType.Float32)
     {
-        if (!File.Exists(path)) throw new VivifyException($"{path}: model file not found: start a new model");
+        if (!File.Exists(path)) throw new InvalidInputException(path, $"{path}: model file not found: start a new model");
         if (TorchFile.Load(path) is not PyDict root || !root.ContainsKey("discriminator") || root["generator"] is not PyDict g)
-            throw new VivifyException($"{path}: not a Vivify training file (a published model holds no discriminator or optimizer state), so training cannot continue from it: start a new model");
+            throw new ModelMismatchException($"{path}: not a Vivify training file (a published model holds no discriminator or optimizer state), so training cannot continue from it: start a new model", path);
         var inferred = StylizeCheckpoints.InferGeneratorConfig(g, path);
         config.Generator.Args = inferred;
         var session = new StylizeSession(config, inferred.InputChannels, vgg, seed, device, average, dtype);
@@ -202,8 +225,12 @@ public sealed class StylizeSession : IDisposable
     public void Dispose()
     {
         _trainer.Dispose();
-        DisposeKeyframes(_keyframes, keep: []);
-        _keyframes = [];
+        lock (_keyLock)
+        {
+            DisposeKeyframes(_keyframes, keep: []);
+            _keyframes = [];
+            _sampler = null;
+        }
         Average?.Dispose();
         Generator.Dispose();
         Discriminator.Dispose();

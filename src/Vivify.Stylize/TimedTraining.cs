@@ -1,3 +1,5 @@
+using Vivify.Media;
+using Vivify.Torch.Modules;
 using System.Diagnostics;
 using static TorchSharp.torch;
 
@@ -36,8 +38,8 @@ public static class TimedTraining
     public static (long Steps, double Seconds) Train(StylizeTrainer trainer, PatchSampler sampler, int batchSize, double seconds,
         CancellationToken cancel = default, Action? afterStep = null, long? maxSteps = null)
     {
-        if (batchSize < 1) throw new UsageException($"batch size {batchSize} is too small: use at least 1");
-        if (maxSteps < 1) throw new UsageException($"a budget of {maxSteps} steps is too small: use at least 1");
+        if (batchSize < 1) throw new ArgumentException($"batch size {batchSize} is too small: use at least 1");
+        if (maxSteps < 1) throw new ArgumentException($"a budget of {maxSteps} steps is too small: use at least 1");
         var clock = Stopwatch.StartNew();
         long steps = 0;
         do

@@ -1,3 +1,4 @@
+using Vivify.Torch.Modules;
 using Vivify.Stylize;
 using Xunit;
 

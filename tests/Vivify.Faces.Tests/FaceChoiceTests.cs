@@ -29,14 +29,15 @@ public class FaceChoiceTests
         Assert.Equal(100, FaceChoice.Choose(faces, null, "p.jpg").Detection.X);
         Assert.Equal(10, FaceChoice.Choose(faces, 0, "p.jpg").Detection.X);
         Assert.Equal(300, FaceChoice.Choose(faces, 2, "p.jpg").Detection.X);
-        var e = Assert.Throws<UsageException>(() => FaceChoice.Choose(faces, 3, "p.jpg"));
-        Assert.Equal("--face 3: p.jpg has 3 faces, numbered 0 to 2 from left to right", e.Message);
+        var e = Assert.Throws<FaceIndexException>(() => FaceChoice.Choose(faces, 3, "p.jpg"));
+        Assert.Equal("p.jpg has 3 faces, numbered 0 to 2 from left to right", e.Message);
+        Assert.Equal(("p.jpg", 3, 3), (e.Path, e.Requested, e.FaceCount));
     }
 
     [Fact]
     public void NoFaceIsAClearMessage()
     {
-        var e = Assert.Throws<VivifyException>(() => FaceChoice.Choose([], null, "empty.png"));
+        var e = Assert.Throws<NoFaceException>(() => FaceChoice.Choose([], null, "empty.png"));
         Assert.StartsWith("empty.png: no face found;", e.Message);
         Assert.DoesNotContain("--", e.Message); // a library names no option: not every command that finds faces has the same ones
     }
@@ -56,8 +57,10 @@ public class FaceChoiceTests
         // The same pose, moved and scaled, is found whatever its place and size; frames without a face are skipped.
         float[,]?[] driving = [Face(0, 0, 80, noseAt: 0.4), null, Face(200, 30, 300, noseAt: 0.6), Face(10, 10, 100, noseAt: 0.5)];
         Assert.Equal(2, BestFrame.Find(source, driving));
-        var e = Assert.Throws<VivifyException>(() => BestFrame.Find(source, [null, null], "drive.mp4"));
+        var e = Assert.Throws<NoFaceException>(() => BestFrame.Find(source, [null, null], "drive.mp4"));
         Assert.StartsWith("drive.mp4: no frame shows a face", e.Message);
+        Assert.Equal("drive.mp4", e.Path);
+        Assert.DoesNotContain("--", e.Message);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Vivify.Torch.Modules;
 using Vivify.Torch.StateDicts;
 using Vivify.TestSupport;
 using Xunit;
@@ -24,7 +25,7 @@ public class HeadsCheckpointTests
             var path = Path.Combine(dir, HeadsCheckpoint.FileName);
             using var model = new HeadsModel(HeadsConfig.Tiny, 3, ["a#1", "a#2", "b#1"]) { Step = 17 };
             using var learner = new MetaLearner(model.Config, model.Embedder, model.Generator, model.Discriminator,
-                new ContentLoss(model.Config, new Vivify.Stylize.Vgg19Features(), null));
+                new ContentLoss(model.Config, new Vgg19Features(), null));
             long k = model.Config.KShot;
             long s = model.Config.ImageSize;
             learner.Step(new Episode(rand(new[] { 2L, k, 3, s, s }), rand(new[] { 2L, k, 3, s, s }), rand(2, 3, s, s), rand(2, 3, s, s), tensor(new long[] { 0, 2 })));
@@ -43,7 +44,7 @@ public class HeadsCheckpointTests
                 for (int i = 0; i < sa.Count; i++) TensorAssert.Equal(sa[i].Value, sb[i].Value, sa[i].Key);
             }
             using var learner2 = new MetaLearner(loaded.Config, loaded.Embedder, loaded.Generator, loaded.Discriminator,
-                new ContentLoss(loaded.Config, new Vivify.Stylize.Vgg19Features(), null));
+                new ContentLoss(loaded.Config, new Vgg19Features(), null));
             Assert.True(HeadsCheckpoint.LoadOptimizers(raw, learner2, path));
         }
         finally { Directory.Delete(dir, recursive: true); }

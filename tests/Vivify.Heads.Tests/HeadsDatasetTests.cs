@@ -99,18 +99,19 @@ public sealed class HeadsDatasetTests : IDisposable
 
         // A frame newer than the cache makes it stale.
         File.SetLastWriteTimeUtc(Path.Combine(clip, "00001.png"), written.AddSeconds(5));
-        var stale = Assert.Throws<VivifyException>(() => HeadsDataset.Open(Path.Combine(_dir, "faces"), Path.Combine(_dir, "no-models")));
+        var stale = Assert.Throws<Vivify.Faces.FaceModelsMissingException>(() => HeadsDataset.Open(Path.Combine(_dir, "faces"), Path.Combine(_dir, "no-models")));
         Assert.Contains("face-api networks are not there", stale.Message);
     }
 
     [Fact]
     public void AMissingDatasetIsAOneLineError()
     {
-        var e = Assert.Throws<VivifyException>(() => HeadsDataset.Open(Path.Combine(_dir, "nothing")));
+        var e = Assert.Throws<InvalidInputException>(() => HeadsDataset.Open(Path.Combine(_dir, "nothing")));
+        Assert.Equal(Path.Combine(_dir, "nothing"), e.Path);
         Assert.Contains("no such dataset directory", e.Message);
         Assert.DoesNotContain('\n', e.Message);
         Directory.CreateDirectory(Path.Combine(_dir, "empty", "p"));
-        Assert.Contains("no usable videos", Assert.Throws<VivifyException>(() => HeadsDataset.Open(Path.Combine(_dir, "empty"))).Message);
+        Assert.Contains("no usable videos", Assert.Throws<InvalidInputException>(() => HeadsDataset.Open(Path.Combine(_dir, "empty"))).Message);
     }
 
     [Fact]

@@ -82,15 +82,15 @@ public class HeadsPersonFileTests
         try
         {
             var missing = Path.Combine(dir, "nobody.vhead");
-            var e1 = Assert.Throws<VivifyException>(() => HeadsPersonFile.Load(missing));
+            var e1 = Assert.Throws<InvalidInputException>(() => HeadsPersonFile.Load(missing));
             Assert.Contains("no such person file", e1.Message);
             var text = Path.Combine(dir, "text.vhead");
             File.WriteAllText(text, "hello");
-            var e2 = Assert.Throws<VivifyException>(() => HeadsPersonFile.Load(text));
+            var e2 = Assert.Throws<InvalidInputException>(() => HeadsPersonFile.Load(text));
             Assert.Contains("not a person file", e2.Message);
             var modelFile = Path.Combine(dir, HeadsCheckpoint.FileName);
             using (var model = new HeadsModel(FineTunerTests.Micro, numVideos: 1)) HeadsCheckpoint.Save(modelFile, model);
-            var e3 = Assert.Throws<VivifyException>(() => HeadsPersonFile.Load(modelFile));
+            var e3 = Assert.Throws<InvalidInputException>(() => HeadsPersonFile.Load(modelFile));
             Assert.Contains("not a person file", e3.Message);
             foreach (var e in new[] { e1, e2, e3 }) Assert.DoesNotContain('\n', e.Message);
         }

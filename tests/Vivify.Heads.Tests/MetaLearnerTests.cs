@@ -1,6 +1,6 @@
+using Vivify.Torch.Modules;
 using System.Diagnostics;
 using TorchSharp;
-using Vivify.Stylize;
 using Xunit;
 using Xunit.Abstractions;
 using static TorchSharp.torch;

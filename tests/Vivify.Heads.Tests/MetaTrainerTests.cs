@@ -97,7 +97,7 @@ public sealed class MetaTrainerTests : IDisposable
         Assert.Single(Rows(Path.Combine(_dir, "run", MetaTrainLog.FileName)));
         Assert.False(Directory.Exists(Path.Combine(_dir, "run", "preview")));
         var again = Assert.Throws<VivifyException>(() => Train(Options("run", 1)));
-        Assert.Contains("pass --resume", again.Message);
+        Assert.Contains("resume it or choose a new run directory", again.Message);
 
         var other = Path.Combine(_dir, "other");
         SyntheticFaceDataset.Write(other, new SyntheticFaceDataset.Options(Persons: 2, VideosPerPerson: 1, Frames: 3, Size: 48));

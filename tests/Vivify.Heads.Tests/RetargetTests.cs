@@ -92,7 +92,7 @@ public class RetargetTests
         Assert.True(HeadsAnimator.DecideRetarget(null, person, far).Retarget);
         Assert.True(HeadsAnimator.DecideRetarget(null, null, far).Retarget);
         Assert.True(HeadsAnimator.DecideRetarget(null, person, null).Retarget);
-        Assert.Equal((false, "--no-retarget"), HeadsAnimator.DecideRetarget(false, person, far));
+        Assert.Equal((false, "as asked"), HeadsAnimator.DecideRetarget(false, person, far));
         Assert.True(HeadsAnimator.DecideRetarget(true, person, near).Retarget);
     }
 }

@@ -7,6 +7,16 @@ namespace Vivify.Media.Tests;
 public class GeometryTests
 {
     [Fact]
+    public void Convex_hull_area_of_a_square_with_inner_and_collinear_points()
+    {
+        var pts = new List<(double, double)> { (0, 0), (2, 0), (2, 2), (0, 2), (1, 1), (1, 0), (0.5, 1.5), (2, 2) };
+        Assert.Equal(4.0, ConvexHull.Area(pts), 12);
+        Assert.Equal(0.5, ConvexHull.Area([(0, 0), (1, 0), (0, 1)]), 12);
+        Assert.Equal(0.0, ConvexHull.Area([(0, 0), (1, 1), (2, 2)]), 12);
+        Assert.Equal(0.0, ConvexHull.Area([(0, 0), (1, 1)]), 12);
+    }
+
+    [Fact]
     public void AreaShrinkAveragesBlocks()
     {
         using var scope = NewDisposeScope();

@@ -15,10 +15,11 @@ public class MediaErrorTests
     [Fact]
     public void MissingFile()
     {
-        var e = Assert.Throws<VivifyException>(() => ImageIO.Read("/nonexistent/face.png"));
+        var e = Assert.Throws<InvalidInputException>(() => ImageIO.Read("/nonexistent/face.png"));
+        Assert.Equal("/nonexistent/face.png", e.Path);
         OneLine(e, "/nonexistent/face.png");
         Assert.Contains("no such file", e.Message);
-        e = Assert.Throws<VivifyException>(() => VideoSource.Open("/nonexistent/drive.mp4"));
+        e = Assert.Throws<InvalidInputException>(() => VideoSource.Open("/nonexistent/drive.mp4"));
         Assert.Contains("no such file", e.Message);
     }
 
@@ -27,7 +28,7 @@ public class MediaErrorTests
     {
         using var s = new MediaScratch();
         File.WriteAllText(s.PathOf("notes.png"), "this is text, not a picture\n");
-        var e = Assert.Throws<VivifyException>(() => ImageIO.Read(s.PathOf("notes.png")));
+        var e = Assert.Throws<InvalidInputException>(() => ImageIO.Read(s.PathOf("notes.png")));
         OneLine(e, s.PathOf("notes.png"));
         Assert.Contains("not an image", e.Message);
     }
@@ -40,14 +41,15 @@ public class MediaErrorTests
         var junk = new byte[100_000];
         rng.NextBytes(junk);
         File.WriteAllBytes(s.PathOf("broken.mp4"), junk);
-        var e = Assert.Throws<VivifyException>(() => VideoSource.Open(s.PathOf("broken.mp4")).Frames().Count());
+        var e = Assert.Throws<InvalidInputException>(() => VideoSource.Open(s.PathOf("broken.mp4")).Frames().Count());
         OneLine(e, s.PathOf("broken.mp4"));
 
         // A real clip cut in half: the header promises frames the file no longer has.
         var clip = s.TestClip("cut.mp4", 50, 64, 48, 25);
         var bytes = File.ReadAllBytes(clip);
         File.WriteAllBytes(clip, bytes[..(bytes.Length / 2)]);
-        e = Assert.Throws<VivifyException>(() => VideoSource.Open(clip).Frames().Count());
+        e = Assert.Throws<InvalidInputException>(() => VideoSource.Open(clip).Frames().Count());
+        Assert.Equal(clip, e.Path);
         OneLine(e, clip);
     }
 
@@ -56,7 +58,7 @@ public class MediaErrorTests
     {
         using var s = new MediaScratch();
         File.WriteAllText(s.PathOf("readme.txt"), "no frames here");
-        var e = Assert.Throws<VivifyException>(() => VideoSource.Open(s.Dir));
+        var e = Assert.Throws<InvalidInputException>(() => VideoSource.Open(s.Dir));
         OneLine(e, s.Dir);
         Assert.Contains("no numbered picture frames", e.Message);
     }
@@ -71,7 +73,8 @@ public class MediaErrorTests
             for (int i = 0; i < 5; i++) ImageIO.Write(Path.Combine(dir, $"{i:D5}.png"), full(3, 8, 8, i / 5f));
         File.WriteAllText(Path.Combine(dir, "00002.png"), "garbage");
         var src = VideoSource.Open(dir);
-        var e = Assert.Throws<VivifyException>(() => src.Frames().Count());
+        var e = Assert.Throws<InvalidInputException>(() => src.Frames().Count());
+        Assert.Equal(Path.Combine(dir, "00002.png"), e.Path);
         OneLine(e, Path.Combine(dir, "00002.png"));
         Assert.Equal(2, src.Frames(0, 2).Count());
         Assert.Equal(2, src.Frames(3).Count());

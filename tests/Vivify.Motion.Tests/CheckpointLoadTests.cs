@@ -43,7 +43,7 @@ public class CheckpointLoadTests
         other.generator_params.dense_motion_params!.block_expansion = 16;
         using var genOther = OcclusionAwareGenerator.FromConfig(other);
         using var gen = OcclusionAwareGenerator.FromConfig(Tiny());
-        var e = Assert.Throws<VivifyException>(() => FommCheckpoint.Load(gen, ToPyDict(genOther), "generator", "vox.pth.tar"));
+        var e = Assert.Throws<ModelMismatchException>(() => FommCheckpoint.Load(gen, ToPyDict(genOther), "generator", "vox.pth.tar"));
         Assert.StartsWith("vox.pth.tar: 'generator' does not fit the config", e.Message);
         Assert.Contains("dense_motion_network.hourglass.encoder.down_blocks.0.conv.weight checkpoint [32,44,3,3] vs model [16,44,3,3]", e.Message);
         Assert.DoesNotContain("\n", e.Message);
@@ -53,10 +53,10 @@ public class CheckpointLoadTests
     public void A_checkpoint_without_the_generator_says_which_keys_it_has()
     {
         var checkpoint = new PyDict { { "model", new PyDict() }, { "epoch", 3L } };
-        var e = Assert.Throws<VivifyException>(() => FommCheckpoint.Section(checkpoint, "generator", "x.pth"));
+        var e = Assert.Throws<ModelMismatchException>(() => FommCheckpoint.Section(checkpoint, "generator", "x.pth"));
         Assert.Contains("no 'generator'", e.Message);
         Assert.Contains("'model', 'epoch'", e.Message);
-        Assert.Contains("a tensor", Assert.Throws<VivifyException>(() => FommCheckpoint.Section(zeros(1), "generator", "x.pth")).Message);
+        Assert.Contains("a tensor", Assert.Throws<ModelMismatchException>(() => FommCheckpoint.Section(zeros(1), "generator", "x.pth")).Message);
     }
 
     [Fact]
@@ -67,7 +67,7 @@ public class CheckpointLoadTests
         var pruned = new PyDict();
         foreach (var (k, v) in state) if ((string)k != "kp.bias") pruned.Add(k, v);
         pruned.Add("extra.weight", zeros(2));
-        var e = Assert.Throws<VivifyException>(() => FommCheckpoint.Load(kp, pruned, "kp_detector", "k.pth"));
+        var e = Assert.Throws<ModelMismatchException>(() => FommCheckpoint.Load(kp, pruned, "kp_detector", "k.pth"));
         Assert.Contains("kp.bias [10] is missing from the checkpoint", e.Message);
         Assert.Contains("extra.weight [2] is not in the model", e.Message);
     }

@@ -38,7 +38,7 @@ public class ConfigTests
     public void A_misspelt_model_key_names_the_file_and_the_key()
     {
         var yaml = "model_params:\n  common_params:\n    num_kps: 10\n";
-        var e = Assert.Throws<VivifyException>(() => FommConfig.Parse(yaml, "my.yaml"));
+        var e = Assert.Throws<ConfigurationException>(() => FommConfig.Parse(yaml, "my.yaml"));
         Assert.StartsWith("my.yaml:", e.Message);
         Assert.Contains("num_kps", e.Message);
         Assert.DoesNotContain("\n", e.Message);
@@ -56,9 +56,15 @@ public class ConfigTests
     [Fact]
     public void A_config_without_model_params_or_a_missing_file_is_a_one_line_error()
     {
-        Assert.Contains("model_params", Assert.Throws<VivifyException>(() => FommConfig.Parse("dataset_params: {}\n", "x.yaml")).Message);
-        Assert.Contains("--config", Assert.Throws<VivifyException>(() => FommConfig.Load("/nonexistent/c.yaml")).Message);
-        Assert.StartsWith("bad.yaml:", Assert.Throws<VivifyException>(() => FommConfig.Parse("model_params: [1, 2\n", "bad.yaml")).Message);
+        Assert.Contains("model_params", Assert.Throws<ConfigurationException>(() => FommConfig.Parse("dataset_params: {}\n", "x.yaml")).Message);
+        var missing = Assert.Throws<InvalidInputException>(() => FommConfig.Load("/nonexistent/c.yaml"));
+        Assert.Equal("/nonexistent/c.yaml", missing.Path);
+        Assert.StartsWith("/nonexistent/c.yaml: cannot read the configuration", missing.Message);
+        Assert.DoesNotContain("--", missing.Message); // a library names no command-line option
+        var bad = Assert.Throws<ConfigurationException>(() => FommConfig.Parse("model_params: [1, 2\n", "bad.yaml"));
+        Assert.StartsWith("bad.yaml:", bad.Message);
+        Assert.Equal("bad.yaml", bad.Path);
+        Assert.NotNull(bad.Line);
     }
 
     [Fact]

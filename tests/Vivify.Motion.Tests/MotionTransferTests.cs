@@ -163,7 +163,7 @@ public class MotionTransferPrecisionTests(Xunit.Abstractions.ITestOutputHelper l
         var config = FommConfig.Load(Fixtures.Path("fomm", "tiny.yaml"));
         using var kp = KeypointDetector.FromConfig(config.model_params);
         using var gen = OcclusionAwareGenerator.FromConfig(config.model_params);
-        Assert.Throws<UsageException>(() => new MotionTransfer(kp, gen, precision: ScalarType.Int32));
+        Assert.Throws<ArgumentException>(() => new MotionTransfer(kp, gen, precision: ScalarType.Int32));
     }
 }
 

@@ -29,6 +29,6 @@ public class SyntheticVideosTests
         Assert.Equal(new[] { 8, 1, 2 }, new[] { centres.GetLength(0), centres.GetLength(1), centres.GetLength(2) });
         var travel = Math.Abs(centres[7, 0, 0] - centres[0, 0, 0]) + Math.Abs(centres[7, 0, 1] - centres[0, 0, 1]);
         Assert.True(travel > 0.1, $"the figure's centre moved only {travel}");
-        Assert.Throws<UsageException>(() => SyntheticVideos.Generate(7, 2, 64, 8, 3));
+        Assert.Throws<ArgumentOutOfRangeException>(() => SyntheticVideos.Generate(7, 2, 64, 8, 3));
     }
 }

@@ -31,7 +31,8 @@ public sealed class StepResult : IDisposable
         FommCheckpoint.Load(kp, FommCheckpoint.Section(checkpoint, "kp_detector", path), "kp_detector", path);
         FommCheckpoint.Load(gen, FommCheckpoint.Section(checkpoint, "generator", path), "generator", path);
         FommCheckpoint.Load(disc, FommCheckpoint.Section(checkpoint, "discriminator", path), "discriminator", path);
-        using var vgg = FormulaVgg19.Create();
+        using var vgg = new Vgg19();
+        FormulaVgg19.Fill(vgg.Convolutions.Select(c => c.Conv));
         foreach (var m in new nn.Module[] { kp, gen, vgg }) m.to(dtype);
         foreach (var (_, d) in disc.discs) d.to(dtype); // TorchSharp 0.107's Module.to fails on a ModuleDict
         kp.train(); gen.train(); disc.train();

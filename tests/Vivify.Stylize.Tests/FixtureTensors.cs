@@ -1,3 +1,4 @@
+using Vivify.Torch.Modules;
 using Vivify.TestSupport;
 using Vivify.Torch.Checkpoints;
 using Vivify.Torch.StateDicts;
@@ -39,5 +40,13 @@ internal static class FixtureTensors
                 into[prefix.TrimEnd('.')] = t;
                 break;
         }
+    }
+
+    /// <summary>VGG19 features with the fixtures' formula weights in their first <paramref name="convolutions"/> convolutions.</summary>
+    public static Vgg19Features FormulaVgg19(int convolutions = 16)
+    {
+        var vgg = new Vgg19Features();
+        Vivify.TestSupport.FormulaVgg19.Fill(vgg.Convolutions, convolutions);
+        return vgg;
     }
 }

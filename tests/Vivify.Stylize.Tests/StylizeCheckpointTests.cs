@@ -1,3 +1,4 @@
+using Vivify.Torch.Modules;
 using Vivify.TestSupport;
 using Vivify.Torch.Checkpoints;
 using Xunit;
@@ -57,9 +58,9 @@ public sealed class StylizeCheckpointTests
     [Fact]
     public void FilesThatAreNotAGeneratorAreRefused()
     {
-        var e = Assert.Throws<VivifyException>(() => StylizeCheckpoints.LoadGenerator(Fixtures.Path("stylize", "case.pt")));
+        var e = Assert.Throws<InvalidInputException>(() => StylizeCheckpoints.LoadGenerator(Fixtures.Path("stylize", "case.pt")));
         Assert.Contains("case.pt", e.Message);
-        Assert.Throws<VivifyException>(() => StylizeCheckpoints.LoadGenerator(Fixtures.Path("stylize", "no-such-model.pth")));
+        Assert.Throws<InvalidInputException>(() => StylizeCheckpoints.LoadGenerator(Fixtures.Path("stylize", "no-such-model.pth")));
     }
 
     [Fact]
@@ -80,7 +81,7 @@ for v in cfg:
 sd['classifier.0.weight'] = torch.zeros(2, 2)
 torch.save(sd, sys.argv[1])
 """, path);
-            using var vgg = StylizeCheckpoints.LoadVgg19(path);
+            using var vgg = Vgg19Features.Load(path);
             var sd = vgg.state_dict();
             Assert.Equal(0.01f * 34, sd["features.34.bias"][0].item<float>(), 6);
             Assert.Equal(0.001f * 5, sd["features.5.weight"][0, 0, 0, 0].item<float>(), 6);
@@ -96,10 +97,10 @@ torch.save(sd, sys.argv[1])
         {
             var path = System.IO.Path.Combine(dir, "not-vgg.pth");
             Vivify.Torch.Checkpoints.TorchSave.Save(new Vivify.Torch.Checkpoints.PyDict { { "classifier.0.weight", TorchSharp.torch.zeros(2, 2) } }, path);
-            var e = Assert.Throws<VivifyException>(() => StylizeCheckpoints.LoadVgg19(path));
+            var e = Assert.Throws<VivifyException>(() => Vgg19Features.Load(path));
             Assert.Contains("no VGG 'features.N' weights", e.Message);
             Assert.Contains("vgg19-dcbb9e9d.pth", e.Message);
-            var missing = Assert.Throws<VivifyException>(() => StylizeCheckpoints.LoadVgg19(System.IO.Path.Combine(dir, "none.pth")));
+            var missing = Assert.Throws<VivifyException>(() => Vgg19Features.Load(System.IO.Path.Combine(dir, "none.pth")));
             Assert.Contains("VGG19 weights not found", missing.Message);
         }
         finally { Directory.Delete(dir, true); }

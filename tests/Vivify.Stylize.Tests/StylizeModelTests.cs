@@ -1,3 +1,4 @@
+using Vivify.Torch.Modules;
 using Vivify.TestSupport;
 using Xunit;
 using static TorchSharp.torch;
@@ -26,9 +27,9 @@ public sealed class StylizeModelTests
     [Fact]
     public void UnsupportedConfigurationIsRefusedWithAMessage()
     {
-        var e = Assert.Throws<VivifyException>(() => StylizeConfig.Parse("generator:\n  type: GeneratorX\n", "x.yaml"));
+        var e = Assert.Throws<ConfigurationException>(() => StylizeConfig.Parse("generator:\n  type: GeneratorX\n", "x.yaml"));
         Assert.Contains("x.yaml", e.Message);
-        Assert.Throws<VivifyException>(() => StylizeConfig.Parse("generator: [1, 2", "y.yaml"));
+        Assert.Throws<ConfigurationException>(() => StylizeConfig.Parse("generator: [1, 2", "y.yaml"));
     }
 
     [Fact]

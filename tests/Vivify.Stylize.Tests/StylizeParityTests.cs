@@ -1,3 +1,4 @@
+using Vivify.Torch.Modules;
 using Vivify.TestSupport;
 using Xunit;
 using static TorchSharp.torch;
@@ -54,7 +55,7 @@ public sealed class StylizeParityTests
         var config = Config;
         var (g, d) = LoadNetworks();
         var c = FixtureTensors.Load("stylize", "case.pt");
-        var perception = new PerceptualVGG19(FormulaVgg19.Create(3), config.PerceptionLoss.PerceptionModel.Args.FeatureLayers,
+        var perception = new PerceptualVGG19(FixtureTensors.FormulaVgg19(3), config.PerceptionLoss.PerceptionModel.Args.FeatureLayers,
             config.PerceptionLoss.PerceptionModel.Args.UseNormalization);
         g.train();
         d.train();

@@ -1,3 +1,4 @@
+using Vivify.Torch.Modules;
 using Xunit;
 using static TorchSharp.torch;
 
@@ -27,7 +28,7 @@ public sealed class StylizeTrainingTests
         Assert.Equal(new long[] { 64, 3, 8, 8 }, already.shape);
         // Each patch's centre pixel (index s/2) lies inside the mask, at least 3 pixels from its edge (7×7 erosion).
         Assert.True((pre[.., .., 4, 4] == 1).all().item<bool>());
-        Assert.Throws<UsageException>(() => new PatchSampler([new Keyframe(zeros(3, 10, 10), zeros(3, 10, 10), zeros(10, 10))], 4));
+        Assert.Throws<ArgumentException>(() => new PatchSampler([new Keyframe(zeros(3, 10, 10), zeros(3, 10, 10), zeros(10, 10))], 4));
     }
 
     [Fact]
@@ -74,7 +75,7 @@ public sealed class StylizeTrainingTests
         var kf = ToyKeyframe();
         using var g = new GeneratorJ(config.Generator.Args);
         using var d = new DiscriminatorN_IN(config.Discriminator.Args);
-        var perception = new PerceptualVGG19(FormulaVgg19.Create(3), config.PerceptionLoss.PerceptionModel.Args.FeatureLayers, false);
+        var perception = new PerceptualVGG19(FixtureTensors.FormulaVgg19(3), config.PerceptionLoss.PerceptionModel.Args.FeatureLayers, false);
         using var trainer = new StylizeTrainer(g, d, perception, config);
         var sampler = new PatchSampler([kf], patchSize: 16, seed: 3);
 

@@ -1,19 +1,16 @@
 using System.CommandLine;
 using Vivify.Media;
 using Vivify.Motion;
-using static TorchSharp.torch;
 
 namespace Vivify.Cli.Commands;
 
 /// <summary>
 /// `vivify animate --source IMAGE --driving VIDEO|DIR --checkpoint FILE --config YAML -o OUT`: First Order
 /// Motion Model motion transfer, as the published demo.py does it (relative keypoint movement and Jacobians
-/// against an initial driving frame by default), with the source encoded once and driving frames in batches.
+/// against an initial driving frame by default), through <see cref="Animator"/>.
 /// </summary>
 public static class AnimateCommand
 {
-    private static readonly string[] PanelLabels = ["source", "driving", "result"];
-
     public static Command Create()
     {
         var source = new Option<string>("--source", "-s") { Description = "The picture to animate (png, jpg, …)", Required = true };
@@ -46,11 +43,15 @@ public static class AnimateCommand
                 Checkpoint = parse.GetValue(checkpoint)!,
                 Config = parse.GetValue(config)!,
                 Output = parse.GetValue(output)!,
-                Options = new AnimationOptions(Relative: IsRelative(parse.GetValue(mode)!), AdaptScale: parse.GetValue(adapt)),
+                Options = new AnimateOptions
+                {
+                    Mode = ParseMode(parse.GetValue(mode)!),
+                    AdaptScale = parse.GetValue(adapt),
+                    SideBySide = parse.GetValue(sideBySide),
+                    BatchSize = parse.GetValue(batch),
+                },
                 DrivingStart = parse.GetValue(start),
-                SideBySide = parse.GetValue(sideBySide),
-                Precision = AnimateModel.ParsePrecision(parse.GetValue(precision)!),
-                Batch = parse.GetValue(batch),
+                Precision = ParsePrecision(parse.GetValue(precision)!),
                 FolderFps = parse.GetValue(fps),
                 Audio = !parse.GetValue(noAudio),
                 Device = parse.GetValue(Cli.Device) ?? "cpu",
@@ -73,11 +74,18 @@ public static class AnimateCommand
         return cmd;
     }
 
-    private static bool IsRelative(string mode) => mode switch
+    private static MotionMode ParseMode(string mode) => mode switch
     {
-        "relative" => true,
-        "absolute" => false,
+        "relative" => MotionMode.Relative,
+        "absolute" => MotionMode.Absolute,
         _ => throw new UsageException($"--mode '{mode}' is not one of relative, absolute"),
+    };
+
+    private static ModelPrecision ParsePrecision(string text) => text switch
+    {
+        "fp32" => ModelPrecision.Float32,
+        "bf16" => ModelPrecision.BFloat16,
+        _ => throw new UsageException($"--precision '{text}' is not one of fp32, bf16"),
     };
 
     internal sealed record AnimateRequest
@@ -87,11 +95,9 @@ public static class AnimateCommand
         public required string Checkpoint { get; init; }
         public required string Config { get; init; }
         public required string Output { get; init; }
-        public required AnimationOptions Options { get; init; }
+        public required AnimateOptions Options { get; init; }
         public long DrivingStart { get; init; }
-        public bool SideBySide { get; init; }
-        public ScalarType Precision { get; init; } = ScalarType.Float32;
-        public int Batch { get; init; } = 4;
+        public ModelPrecision Precision { get; init; } = ModelPrecision.Float32;
         public double FolderFps { get; init; } = 25;
         public bool Audio { get; init; } = true;
         public string Device { get; init; } = "cpu";
@@ -102,98 +108,48 @@ public static class AnimateCommand
 
         public void Validate()
         {
-            if (Batch < 1 || Batch > 1024) throw new UsageException($"--batch {Batch} must be between 1 and 1024");
+            if (Options.BatchSize < 1 || Options.BatchSize > 1024) throw new UsageException($"--batch {Options.BatchSize} must be between 1 and 1024");
             if (DrivingStart < 0) throw new UsageException("--driving-start must be 0 or more");
-            if (Options.AdaptScale && !Options.Relative) throw new UsageException("--adapt-scale scales relative movement; use it with --mode relative");
-            if (FindBestFrame && !Options.Relative) throw new UsageException("--find-best-frame chooses the initial frame of relative motion; use it with --mode relative");
+            var relative = Options.Mode == MotionMode.Relative;
+            if (Options.AdaptScale && !relative) throw new UsageException("--adapt-scale scales relative movement; use it with --mode relative");
+            if (FindBestFrame && !relative) throw new UsageException("--find-best-frame chooses the initial frame of relative motion; use it with --mode relative");
             if (Face is not null && !FindBestFrame) throw new UsageException("--face chooses the source's face for --find-best-frame; add --find-best-frame");
             if (!(FolderFps > 0)) throw new UsageException($"--fps {FolderFps} must be a positive number");
         }
     }
 
     /// <summary>
-    /// The whole job: inputs checked first (cheap), then the models, then batches of driving frames. Reading the
-    /// source and probing the video (other processes) overlap loading the models; frames are decoded ahead and
-    /// encoded behind the models on other threads.
+    /// The whole job: inputs checked first (cheap), then the model, then the animation. Reading the source and probing
+    /// the video (other processes) overlap loading the model.
     /// </summary>
     internal static int Run(AnimateRequest r, IProgressReporter progress, CancellationToken cancel)
     {
         var sourceRead = Task.Run(() => ImageIO.ReadFrame(r.Source), cancel);
         var videoOpen = Task.Run(() => VideoSource.Open(r.Driving, r.FolderFps), cancel);
-        AnimateModel model;
-        try { model = AnimateModel.Load(r.Config, r.Checkpoint, r.Precision, r.Device); }
+        Animator animator;
+        try { animator = Animator.Load(r.Config, r.Checkpoint, new AnimatorOptions { Precision = r.Precision, Device = r.Device }); }
         catch
         {
             InputTasks.ThrowFirstFault(sourceRead, videoOpen); // a bad input is reported before a bad model, as it is checked first
             throw;
         }
-        using var _ = model;
+        using var _ = animator;
         var sourceFrame = sourceRead.GetAwaiter().GetResult();
         var video = videoOpen.GetAwaiter().GetResult();
         if (video.Info.FrameCount > 0 && r.DrivingStart >= video.Info.FrameCount)
             throw new UsageException($"--driving-start {r.DrivingStart}: {r.Driving} has {Counted.Of(video.Info.FrameCount, "frame")} (0 to {video.Info.FrameCount - 1})");
-        var (height, width) = model.FrameSize;
         cancel.ThrowIfCancellationRequested();
 
-        using var sourceImage = ResizeOwned(sourceFrame.ToTensor(), height, width);
-        using var prepared = model.Transfer.Prepare(sourceImage.unsqueeze(0).to(model.Device));
-        var drivingStart = r.FindBestFrame
-            ? AnimateBestFrame.Find(r.Source, sourceImage, video, r.Driving, r.Face, r.FaceModels, progress, r.Log, cancel)
-            : r.DrivingStart;
-
-        var options = new VideoWriteOptions
+        using var source = animator.PrepareSource(sourceFrame, r.Source);
+        var initial = r.DrivingStart;
+        if (r.FindBestFrame)
         {
-            FrameRate = video.Info.FrameRate,
-            AudioFrom = r.Audio && !Directory.Exists(r.Driving) ? r.Driving : null,
-        };
-        using var writer = new BackgroundVideoWriter(new VideoWriter(r.Output, options), capacity: 2 * r.Batch, size: r.SideBySide ? null : (width, height));
-        // The initial frame is usually the first one: its keypoints are then those of the first batch's first frame.
-        var initial = drivingStart == 0 ? null : InitialKeypoints(model, video.ReadFrame(drivingStart), height, width);
-        try
-        {
-            var pending = new List<RgbFrame>(r.Batch);
-            using var task = progress.Start("animate", video.Info.FrameCount > 0 ? video.Info.FrameCount : null);
-            void Flush()
-            {
-                if (pending.Count == 0) return;
-                cancel.ThrowIfCancellationRequested();
-                using var scope = NewDisposeScope();
-                var batch = stack(pending.Select(f => Geometry.Resize(f.ToTensor(), height, width)).ToArray());
-                var frames = batch.to(model.Device);
-                var keypoints = model.Transfer.DetectKeypoints(frames);
-                initial ??= keypoints.Item(0).DetachFromDisposeScope();
-                var predictions = model.Transfer.Animate(prepared, frames, initial, r.Options, keypoints);
-                for (var i = 0; i < pending.Count; i++)
-                    writer.Write(RgbFrame.FromTensor(r.SideBySide ? SideBySide.Compose([sourceImage, batch[i], predictions[i]], height, PanelLabels) : predictions[i]));
-                task.Advance(pending.Count);
-                pending.Clear();
-            }
-
-            foreach (var frame in Prefetch.Ahead(video.Frames(0, null, cancel), 2 * r.Batch, cancel))
-            {
-                cancel.ThrowIfCancellationRequested();
-                pending.Add(frame);
-                if (pending.Count == r.Batch) Flush();
-            }
-            Flush();
+            var best = animator.FindBestFrame(source, video, r.FaceModels, r.Face, progress, cancel);
+            if (best.Warning is { } warning) r.Log.WriteLine($"vivify: warning: {warning}");
+            r.Log.WriteLine($"vivify: best frame {best.Frame} of {r.Driving} ({best.FramesWithFace} of {best.Frames} frames show a face)");
+            initial = best.Frame;
         }
-        finally { initial?.Dispose(); }
-        if (writer.FramesWritten == 0) throw new VivifyException($"{r.Driving}: no frame could be read; check the video");
-        cancel.ThrowIfCancellationRequested();
-        writer.Complete();
+        animator.Animate(source, video, r.Output, r.Options with { InitialFrame = initial }, r.Audio, progress, cancel);
         return 0;
-    }
-
-    private static Tensor ResizeOwned(Tensor image, int height, int width)
-    {
-        using (image) return Geometry.Resize(image, height, width);
-    }
-
-    /// <summary>Keypoints of the frame treated as the initial one (kp_driving_initial of the published demo).</summary>
-    private static Keypoints InitialKeypoints(AnimateModel model, RgbFrame initial, int height, int width)
-    {
-        using var scope = NewDisposeScope();
-        var frame = Geometry.Resize(initial.ToTensor(), height, width).unsqueeze(0).to(model.Device);
-        return model.Transfer.DetectKeypoints(frame).MoveToOuterDisposeScope();
     }
 }

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Text.Json;
 using Vivify.Faces;
 using Vivify.Media;
-using static TorchSharp.torch;
 
 namespace Vivify.Cli.Commands;
 
@@ -58,23 +57,19 @@ public static class FacesCommand
             var tracker = landmarks && !parse.GetValue(noSmooth) && src.Video is not null ? new FaceTracker(src.Video.Info.Fps) : null;
             var frames = new List<object>();
             var framesWithFaces = 0;
-            List<FaceResult> Analyse(Tensor image)
+            var annotator = new FaceAnnotator(analyzer, landmarks, tracker);
+            RgbFrame Annotate(RgbFrame frame)
             {
-                var faces = landmarks ? analyzer.DetectWithLandmarks(image) : analyzer.Detect(image).Select(d => new FaceResult(d, null!)).ToList();
-                if (tracker is not null) faces = tracker.Smooth(faces);
+                var (faces, overlay) = annotator.Annotate(frame);
                 if (faces.Count > 0) framesWithFaces++;
                 frames.Add(new { index = frames.Count, faces = faces.Select(f => Json(f, landmarks)).ToList() });
-                return faces;
+                return overlay;
             }
-            Tensor Overlay(Tensor image, List<FaceResult> faces) =>
-                FaceOverlay.Draw(image, faces.Select(f => f.Detection), landmarks ? faces.Select(f => f.Landmarks) : null);
 
             int total;
             if (src.Video is null)
             {
-                using var scope = NewDisposeScope();
-                var image = src.Still!.ToTensor();
-                ImageIO.Write(outPath, Overlay(image, Analyse(image)));
+                ImageIO.Write(outPath, Annotate(src.Still!));
                 total = 1;
             }
             else
@@ -89,9 +84,7 @@ public static class FacesCommand
                         foreach (var f in src.Video.Frames(0, null, cancel))
                         {
                             cancel.ThrowIfCancellationRequested();
-                            using var scope = NewDisposeScope();
-                            var image = f.ToTensor();
-                            writer.Write(Overlay(image, Analyse(image)));
+                            writer.Write(Annotate(f));
                             task.Advance();
                         }
                     }

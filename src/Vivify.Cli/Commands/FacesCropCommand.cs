@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Vivify.Faces;
 using Vivify.Media;
-using static TorchSharp.torch;
 
 namespace Vivify.Cli.Commands;
 
@@ -50,24 +49,7 @@ public static class FacesCropCommand
             var info = src.Video.Info;
             using var analyzer = new FaceAnalyzer(FaceModels.Require(parse.GetValue(models)), kind);
             var tracker = new CropSegments(info.Width, info.Height) { MinFrames = parse.GetValue(minFrames), Increase = parse.GetValue(increase), IouWithInitial = parse.GetValue(iou) };
-            var scale = Math.Max(1.0, Math.Max(info.Width, info.Height) / 640.0);
-            var segments = Progress.Run(parse, progress =>
-            {
-                using (var task = progress.Start("find faces", info.FrameCount))
-                {
-                    foreach (var f in src.Video.Frames(0, null, cancel))
-                    {
-                        cancel.ThrowIfCancellationRequested();
-                        using var scope = NewDisposeScope();
-                        var image = f.ToTensor();
-                        if (scale > 1) image = Geometry.Resize(image, (int)Math.Round(f.Height / scale), (int)Math.Round(f.Width / scale));
-                        var faces = analyzer.Detect(image).Select(d => d with { X = d.X * scale, Y = d.Y * scale, Width = d.Width * scale, Height = d.Height * scale });
-                        tracker.Add(faces);
-                        task.Advance();
-                    }
-                }
-                return tracker.Finish();
-            });
+            var segments = Progress.Run(parse, progress => FaceVideoCrop.FindSegments(analyzer, src.Video, tracker, progress, cancel));
             if (segments.Count == 0)
                 throw new VivifyException($"{inPath}: no face stays in view for {parse.GetValue(minFrames)} frames in a row; nothing to crop (lower --min-frames for short clips)");
             var written = new List<string>();
@@ -82,12 +64,10 @@ public static class FacesCropCommand
                     using var writer = new VideoWriter(target, options);
                     using (var task = progress.Start($"crop {i + 1}/{segments.Count}", s.End - s.Start))
                     {
-                        foreach (var f in src.Video.Frames(s.Start, s.End - s.Start, cancel))
+                        foreach (var frame in FaceVideoCrop.Frames(src.Video, s, side, cancel))
                         {
                             cancel.ThrowIfCancellationRequested();
-                            using var scope = NewDisposeScope();
-                            var crop = Geometry.Crop(f.ToTensor(), s.Top, s.Left, s.Height, s.Width);
-                            writer.Write(Geometry.Resize(crop, side, side));
+                            writer.Write(frame);
                             task.Advance();
                         }
                     }

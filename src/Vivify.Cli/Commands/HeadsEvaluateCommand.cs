@@ -1,12 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using Spectre.Console;
-using Vivify.Faces;
 using Vivify.Heads;
-using Vivify.Heads.Data;
 using Vivify.Heads.Fid;
 using Vivify.Media;
-using static TorchSharp.torch;
 
 namespace Vivify.Cli.Commands;
 
@@ -49,7 +46,6 @@ public static class HeadsEvaluateCommand
             if (held < 1) throw new UsageException("--held-out must be at least 1");
             if (batchSize < 1) throw new UsageException("--batch must be at least 1");
             if (parse.GetValue(videos) is < 1) throw new UsageException("--videos must be at least 1");
-            var seed = (int)(parse.GetValue(Cli.Seed) ?? 0);
             var quiet = parse.GetValue(Cli.Quiet);
             var log = quiet ? TextWriter.Null : parse.InvocationConfiguration.Error;
             var checkpoint = HeadsFineTuneCommand.ModelPath(parse.GetValue(model)!);
@@ -57,69 +53,17 @@ public static class HeadsEvaluateCommand
             using var plan = OutputPlan.Begin()
                 .Inputs([checkpoint, parse.GetValue(data), parse.GetValue(vgg19), parse.GetValue(inception), parse.GetValue(models)])
                 .Folder(parse.GetValue(preview)).File(parse.GetValue(csv), "the figures", ".csv");
-            HeadsConfig config;
-            using (var probe = HeadsCheckpoint.Load(checkpoint)) config = probe.Config;
-            var dataset = HeadsDataset.Open(parse.GetValue(data)!, log: m => log.WriteLine("heads evaluate: " + m), cancel: cancel);
-            var tested = dataset.Videos.Take(parse.GetValue(videos) ?? int.MaxValue).ToList();
-            if (tested.Count == 0) throw new VivifyException($"{parse.GetValue(data)}: holds no videos to test; give videos of persons in a layout `heads meta-train` reads");
-            var starts = parse.GetValue(noScratch) ? new[] { FewShotStart.MetaLearned } : [FewShotStart.MetaLearned, FewShotStart.Scratch];
-            using var content = parse.GetValue(vgg19) is { } vgg ? new ContentLoss(config, Stylize.StylizeCheckpoints.LoadVgg19(vgg), null) : null;
-            if (content is null) log.WriteLine("heads evaluate: no --vgg19 given: fine-tuning's content loss is the mean absolute pixel difference");
-            using var faces = FaceMetrics(parse.GetValue(noFaces), parse.GetValue(models), log);
-            using var fid = parse.GetValue(inception) is { } inceptionPath ? FidInceptionV3.Load(inceptionPath) : null;
-            var fidDrawn = new Dictionary<(FewShotStart, int), List<Tensor>>();
-            var fidReal = new List<Tensor>();
-
-            var results = new List<FewShotResult>();
-            Progress.Run(parse, progress =>
+            var options = new FewShotExperimentOptions
             {
-                using var task = progress.Start("evaluate", (long)tested.Count * shotCounts.Length * starts.Length * stepCount, "steps");
-                foreach (var video in tested)
-                {
-                    var panels = new List<Tensor>();
-                    var labels = new List<string>();
-                    try
-                    {
-                        foreach (var k in shotCounts)
-                        {
-                            using var split = FewShotSplit.Of(video, k, held, (int)config.ImageSize);
-                            if (panels.Count == 0)
-                            {
-                                if (fid is not null) fidReal.Add(split.TestFrames.clone());
-                                using (var landmarks = split.TestLandmarks[0]) panels.Add(landmarks.clone());
-                                using (var real = split.TestFrames[0]) panels.Add(real.clone());
-                                labels.AddRange(["landmarks", "real"]);
-                            }
-                            foreach (var start in starts)
-                            {
-                                using var heads = Fresh(checkpoint, config, start, seed);
-                                var r = FewShotEvaluation.Run(heads, start, split, stepCount, content, out var drawn, batchSize, seed, _ => task.Advance(), cancel, faces);
-                                results.Add(r);
-                                using (drawn)
-                                {
-                                    using (var first = drawn[0]) panels.Add(first.clone());
-                                    if (fid is not null) (fidDrawn.TryGetValue((start, k), out var list) ? list : fidDrawn[(start, k)] = []).Add(drawn.clone());
-                                }
-                                labels.Add($"{(start == FewShotStart.MetaLearned ? "meta" : "scratch")} K={k}");
-                                log.WriteLine($"heads evaluate: {video.Id} {Name(start)} K={k}: held-out L1 {r.L1Before:F4} -> {r.L1:F4}, SSIM {r.Ssim:F4}" +
-                                    (faces is null ? "" : $", landmark error {r.LandmarkError:F4}, CSIM {r.Csim:F4}") + $" ({r.Seconds:F1} s)");
-                            }
-                        }
-                        if (parse.GetValue(preview) is { } dir)
-                        {
-                            Directory.CreateDirectory(dir);
-                            using var grid = SideBySide.Compose(panels, Math.Max(128, (int)config.ImageSize), labels);
-                            ImageIO.Write(Path.Combine(dir, video.Id.Replace('/', '_') + ".png"), grid);
-                        }
-                    }
-                    finally
-                    {
-                        foreach (var p in panels) p.Dispose();
-                    }
-                }
-                return 0;
-            });
-            var fids = fid is null ? new Dictionary<(FewShotStart, int), double>() : Fids(fid, fidDrawn, fidReal, log);
+                Shots = shotCounts, Steps = stepCount, HeldOut = held, Videos = parse.GetValue(videos), Batch = batchSize,
+                Scratch = !parse.GetValue(noScratch), Vgg19Path = parse.GetValue(vgg19), PreviewDir = parse.GetValue(preview),
+                FaceMetrics = !parse.GetValue(noFaces), FaceModels = parse.GetValue(models), InceptionPath = parse.GetValue(inception),
+                Seed = (int)(parse.GetValue(Cli.Seed) ?? 0),
+            };
+            if (options.Vgg19Path is null) log.WriteLine("heads evaluate: no --vgg19 given: fine-tuning's content loss is the mean absolute pixel difference");
+            var result = Progress.Run(parse, progress =>
+                FewShotExperiment.Run(checkpoint, parse.GetValue(data)!, options, progress, cancel, m => log.WriteLine("heads evaluate: " + m)));
+            var (results, fids) = (result.Runs, result.Fids);
             WriteTable(parse.InvocationConfiguration.Output, results, fids);
             if (parse.GetValue(csv) is { } csvPath) WriteCsv(csvPath, results, fids);
             plan.Commit();
@@ -128,56 +72,9 @@ public static class HeadsEvaluateCommand
         return cmd;
     }
 
-    /// <summary>
-    /// face-api's landmark and recognition networks for the face measures: from --models (which must hold them), else
-    /// from the default place when they are there; null when skipped or absent (said in the log).
-    /// </summary>
-    private static FewShotFaceMetrics? FaceMetrics(bool skip, string? dir, TextWriter log)
-    {
-        if (skip) return null;
-        if (dir is null && !FaceModels.ArePresent(FaceModels.DefaultDirectory()))
-        {
-            log.WriteLine($"heads evaluate: face-api's networks are not in {FaceModels.DefaultDirectory()} (make setup puts them there): landmark error and CSIM are not measured");
-            return null;
-        }
-        return new FewShotFaceMetrics(FaceModels.Require(dir));
-    }
+    private static string Name(FewShotStart start) => FewShotExperiment.Name(start);
 
-    /// <summary>The FID of each start and shot count: its drawn held-out frames against the real ones, over all videos.</summary>
-    private static Dictionary<(FewShotStart, int), double> Fids(FidInceptionV3 net, Dictionary<(FewShotStart, int), List<Tensor>> drawn, List<Tensor> real, TextWriter log)
-    {
-        try
-        {
-            using var scope = NewDisposeScope();
-            if (real.Sum(t => t.shape[0]) < 2)
-            {
-                log.WriteLine("heads evaluate: FID needs at least 2 held-out frames in all; give --held-out 2 or more");
-                return [];
-            }
-            var realFeatures = net.Features(cat(real, 0));
-            var fids = new Dictionary<(FewShotStart, int), double>();
-            foreach (var (key, frames) in drawn)
-                fids[key] = FrechetDistance.Distance(net.Features(cat(frames, 0)), realFeatures);
-            log.WriteLine($"heads evaluate: FID over {realFeatures.shape[0]} held-out frames per start and shot count (few frames make FID biased upwards: compare runs of equal size only)");
-            return fids;
-        }
-        finally
-        {
-            foreach (var t in real.Concat(drawn.Values.SelectMany(v => v))) t.Dispose();
-        }
-    }
-
-    /// <summary>The meta-learned model as saved, or the same configuration freshly initialised (seeded).</summary>
-    private static HeadsModel Fresh(string checkpoint, HeadsConfig config, FewShotStart start, int seed)
-    {
-        if (start == FewShotStart.MetaLearned) return HeadsCheckpoint.Load(checkpoint);
-        random.manual_seed(seed);
-        return new HeadsModel(config, numVideos: 1);
-    }
-
-    private static string Name(FewShotStart start) => start == FewShotStart.MetaLearned ? "meta-learned" : "from scratch";
-
-    private static void WriteTable(TextWriter o, IReadOnlyList<FewShotResult> results, Dictionary<(FewShotStart, int), double> fids)
+    private static void WriteTable(TextWriter o, IReadOnlyList<FewShotResult> results, IReadOnlyDictionary<(FewShotStart Start, int Shots), double> fids)
     {
         var console = TableConsole.For(o);
         var face = results.Any(r => !double.IsNaN(r.Csim));
@@ -208,7 +105,7 @@ public static class HeadsEvaluateCommand
         return values.Count == 0 ? "-" : values.Average().ToString("F4", CultureInfo.InvariantCulture);
     }
 
-    private static void WriteCsv(string path, IReadOnlyList<FewShotResult> results, Dictionary<(FewShotStart, int), double> fids)
+    private static void WriteCsv(string path, IReadOnlyList<FewShotResult> results, IReadOnlyDictionary<(FewShotStart Start, int Shots), double> fids)
     {
         using var output = AtomicOutput.ForFile(path);
         var lines = results.Select(r => string.Join(',', r.Video, r.Start == FewShotStart.MetaLearned ? "meta" : "scratch", F(r.Shots), F(r.Steps),

@@ -1,16 +1,13 @@
 using System.CommandLine;
-using Vivify.Faces;
 using Vivify.Heads;
 using Vivify.Media;
-using Vivify.Stylize;
-using static TorchSharp.torch;
 
 namespace Vivify.Cli.Commands;
 
 /// <summary>
 /// `vivify heads fine-tune --model RUN_DIR|checkpoint.pth --photos P1 [P2 …] -o PERSON.vhead`: few-shot fine-tuning
 /// (Zakharov et al. Sec. 3.3) of a meta-trained talking-head model on 1 to 32 photos or frames of one person, written
-/// as a person file for `vivify heads animate`.
+/// as a person file for `vivify heads animate` (<see cref="HeadsFineTuning"/>).
 /// </summary>
 public static class HeadsFineTuneCommand
 {
@@ -36,7 +33,7 @@ public static class HeadsFineTuneCommand
             if (!outPath.EndsWith(HeadsPersonFile.Extension, StringComparison.OrdinalIgnoreCase))
                 throw new UsageException($"{outPath}: name the person file with the extension {HeadsPersonFile.Extension}");
             var photoPaths = parse.GetValue(photos)!;
-            if (photoPaths.Length is < 1 or > 32) throw new UsageException($"--photos: give 1 to 32 photos of one person, not {photoPaths.Length}");
+            if (photoPaths.Length is < 1 or > HeadsFineTuning.MaxPhotos) throw new UsageException($"--photos: give 1 to 32 photos of one person, not {photoPaths.Length}");
             foreach (var p in photoPaths)
                 if (!File.Exists(p)) throw new UsageException($"{p}: no such photo");
             var stepCount = parse.GetValue(steps);
@@ -49,95 +46,31 @@ public static class HeadsFineTuneCommand
             using var plan = OutputPlan.Begin()
                 .Inputs([checkpoint, parse.GetValue(vgg19), parse.GetValue(vggFace), parse.GetValue(models), .. photoPaths])
                 .File(outPath, "a person file", HeadsPersonFile.Extension);
-            var faceDir = FaceModels.Require(parse.GetValue(models));
-
-            using var heads = HeadsCheckpoint.Load(checkpoint);
-            var size = heads.Config.ImageSize;
-            using var analyzer = new FaceAnalyzer(faceDir);
-            using var recognition = File.Exists(Path.Combine(faceDir, FaceRecognitionNet.ModelName + "-weights_manifest.json")) ? FaceRecognitionNet.Load(faceDir) : null;
-            using var shots = FineTuneShots.FromPhotos(photoPaths, size, analyzer, recognition);
-            using var content = ContentFor(heads.Config, parse.GetValue(vgg19), parse.GetValue(vggFace), log);
-            using var tuner = new FineTuner(heads, shots.Frames, shots.LandmarkImages, content, batchSize, (int)(parse.GetValue(Cli.Seed) ?? 0));
-            var total = stepCount ?? 40 * (int)Math.Ceiling(photoPaths.Length / (double)tuner.BatchSize);
-            var before = tuner.ReconstructionL1();
-            var done = 0;
-
-            // The person file with the steps taken (all, or those before an interruption).
-            void Save()
+            var options = new HeadsFineTuneOptions
             {
-                var after = tuner.ReconstructionL1();
-                using var psi = tuner.PsiPrime.detach().clone();
-                using var mean = FaceCrop.ToTensor(shots.MeanLandmarks());
-                var person = new HeadsPerson(heads.Config, heads.Generator, psi, mean)
-                {
-                    Discriminator = parse.GetValue(noD) ? null : heads.Discriminator,
-                    WPrime = parse.GetValue(noD) ? null : tuner.WPrime,
-                    FaceDescriptor = shots.FaceDescriptor,
-                    Metadata = new()
-                    {
-                        ["model"] = Path.GetFullPath(checkpoint),
-                        ["model_step"] = heads.Step,
-                        ["shots"] = (long)photoPaths.Length,
-                        ["photos"] = photoPaths.Select(Path.GetFileName).Cast<object?>().ToList(),
-                        ["steps"] = (long)done,
-                        ["l1_before"] = before,
-                        ["l1_after"] = after,
-                        ["created"] = DateTime.UtcNow.ToString("o"),
-                    },
-                };
-                HeadsPersonFile.Save(outPath, person); // the networks stay the model's: disposed with it
-                log.WriteLine($"heads fine-tune: {Counted.Of(photoPaths.Length, "photo")}, {Counted.Of(done, "step")}{(done < total ? $" of {total} (interrupted)" : "")}; " +
-                    $"L1 on the photos {before:F4} -> {after:F4}; wrote {outPath}");
-            }
-
-            try
+                Steps = stepCount, Batch = batchSize, Vgg19Path = parse.GetValue(vgg19), VggFacePath = parse.GetValue(vggFace),
+                FaceModels = parse.GetValue(models), KeepDiscriminator = !parse.GetValue(noD), Seed = (int)(parse.GetValue(Cli.Seed) ?? 0),
+            };
+            if (options.Vgg19Path is null)
+                log.WriteLine("heads fine-tune: no --vgg19 given: the content loss is the mean absolute pixel difference (the configuration's pixel_weight) instead of the VGG19/VGG-Face distances");
+            Progress.Run(parse, progress =>
             {
-                Progress.Run(parse, progress =>
-                {
-                    using var task = progress.Start("fine-tune", total, "steps");
-                    for (; done < total; done++)
-                    {
-                        cancel.ThrowIfCancellationRequested();
-                        var last = tuner.Step();
-                        task.Status($"G {last.Generator:F3} (cnt {last.Content:F3} adv {last.Adversarial:F3} fm {last.FeatureMatching:F3}) D {last.Discriminator:F3}");
-                        task.Advance();
-                    }
-                    return 0;
-                });
-                cancel.ThrowIfCancellationRequested();
-            }
-            catch (OperationCanceledException) when (done > 0)
-            {
-                Save(); // fine-tuning is training: the steps taken are kept
-                throw;
-            }
-            Save();
+                HeadsFineTuning.Run(checkpoint, photoPaths, outPath, options, progress, cancel, m => log.WriteLine("heads fine-tune: " + m));
+                return 0;
+            });
             plan.Commit();
             return Task.FromResult(0);
         });
         return cmd;
     }
 
-    /// <summary>RUN_DIR → RUN_DIR/checkpoint.pth; a file as it is.</summary>
+    /// <summary>RUN_DIR → RUN_DIR/checkpoint.pth; a file as it is (the message naming the command that makes one).</summary>
     internal static string ModelPath(string model)
     {
-        if (Directory.Exists(model))
-        {
-            var inRun = Path.Combine(model, HeadsCheckpoint.FileName);
-            if (!File.Exists(inRun)) throw new VivifyException($"{model}: the run directory has no {HeadsCheckpoint.FileName}; train with `vivify heads meta-train --out {model}` first");
-            return inRun;
-        }
-        if (!File.Exists(model)) throw new VivifyException($"{model}: no such model; pass the RUN_DIR of `vivify heads meta-train` or its {HeadsCheckpoint.FileName}");
-        return model;
-    }
-
-    private static ContentLoss? ContentFor(HeadsConfig config, string? vgg19, string? vggFace, TextWriter log)
-    {
-        if (vgg19 is null)
-        {
-            log.WriteLine($"heads fine-tune: no --vgg19 given: the content loss is the mean absolute pixel difference (weight {config.PixelWeight}) instead of the VGG19/VGG-Face distances");
-            return null;
-        }
-        return new ContentLoss(config, StylizeCheckpoints.LoadVgg19(vgg19), vggFace is null ? null : VggFaceFeatures.Load(vggFace), m => log.WriteLine("heads fine-tune: " + m));
+        if (Directory.Exists(model) && !File.Exists(Path.Combine(model, HeadsCheckpoint.FileName)))
+            throw new VivifyException($"{model}: the run directory has no {HeadsCheckpoint.FileName}; train with `vivify heads meta-train --out {model}` first");
+        if (!Directory.Exists(model) && !File.Exists(model))
+            throw new VivifyException($"{model}: no such model; pass the RUN_DIR of `vivify heads meta-train` or its {HeadsCheckpoint.FileName}");
+        return HeadsFineTuning.ModelPath(model);
     }
 }

@@ -49,7 +49,21 @@ public static class HeadsMetaTrainCommand
                 FaceModels = parse.GetValue(models),
                 Communicator = world,
             };
+            // The options' checks, said with the flags (the library's messages name none).
+            if (options.Steps < 1) throw new UsageException($"--steps {options.Steps}: give at least 1");
+            if (options.Batch < 1) throw new UsageException($"--batch {options.Batch}: give at least 1");
+            if (options.PreviewEvery < 0) throw new UsageException($"--preview-every {options.PreviewEvery}: give 0 (never) or a positive number of steps");
+            if (options.CheckpointEvery < 1) throw new UsageException($"--checkpoint-every {options.CheckpointEvery}: give a positive number of steps");
+            if (options.VggFacePath is not null && options.Vgg19Path is null) throw new UsageException("--vggface adds to the VGG19 content loss; give --vgg19 too");
             options.Validate();
+            if (world.Rank == 0 && !File.Exists(options.RunDir))
+            {
+                var checkpointFile = Path.Combine(options.RunDir, HeadsCheckpoint.FileName);
+                if (options.Resume && !File.Exists(checkpointFile))
+                    throw new VivifyException($"{options.RunDir}: no {HeadsCheckpoint.FileName} to resume from; run without --resume to start");
+                if (!options.Resume && File.Exists(checkpointFile))
+                    throw new VivifyException($"{options.RunDir}: already holds {HeadsCheckpoint.FileName}; pass --resume to continue or choose a new run directory");
+            }
             // The checkpoint and previews are written as training goes; a new run folder goes again on failure unless it holds a checkpoint.
             using var plan = Vivify.Media.OutputPlan.Begin(holdOutputs: false)
                 .Inputs([options.DataDir, configPath, options.Vgg19Path, options.VggFacePath, options.FaceModels])

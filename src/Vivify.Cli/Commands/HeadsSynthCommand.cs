@@ -21,7 +21,8 @@ public static class HeadsSynthCommand
         {
             Cli.ApplyGlobals(parse);
             var options = new SyntheticFaceDataset.Options(parse.GetValue(persons), parse.GetValue(videos), parse.GetValue(frames), parse.GetValue(size), parse.GetValue(Cli.Seed) ?? 0);
-            SyntheticFaceDataset.Validate(options);
+            if (SyntheticFaceDataset.Problem(options) is { } problem) throw new UsageException("--" + problem); // its names are the options'
+
             var root = parse.GetValue(output)!;
             using var plan = Vivify.Media.OutputPlan.Begin().Folder(root);
             Progress.Run(parse, p =>

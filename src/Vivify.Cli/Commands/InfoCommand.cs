@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Reflection;
-using TorchSharp;
+using Vivify.Torch;
 
 namespace Vivify.Cli.Commands;
 
@@ -26,16 +26,13 @@ public static class InfoCommand
         var rows = new List<(string, string)>
         {
             ("vivify", typeof(InfoCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "?"),
-            ("torchsharp", typeof(torch).Assembly.GetName().Version?.ToString(3) ?? "?"),
-            ("libtorch", torch.__version__),
+            ("torchsharp", TorchRuntime.TorchSharpVersion),
+            ("libtorch", TorchRuntime.LibTorchVersion),
             ("ffmpeg", FfmpegVersion()),
             (".net", Environment.Version.ToString()),
-            ("threads", $"{torch.get_num_threads()} (of {Environment.ProcessorCount} cores)"),
+            ("threads", $"{TorchRuntime.Threads} (of {Environment.ProcessorCount} cores)"),
         };
-        var devices = new List<string> { "cpu" };
-        if (torch.cuda.is_available())
-            for (int i = 0; i < torch.cuda.device_count(); i++) devices.Add($"cuda:{i}");
-        rows.Add(("devices", string.Join(", ", devices)));
+        rows.Add(("devices", string.Join(", ", TorchRuntime.Devices())));
         var flags = CpuFlags();
         rows.Add(("cpu", CpuModel()));
         rows.Add(("bf16 matmul", Bf16Support(flags)));

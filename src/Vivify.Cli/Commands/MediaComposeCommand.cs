@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Vivify.Media;
-using static TorchSharp.torch;
 
 namespace Vivify.Cli.Commands;
 
@@ -37,7 +36,6 @@ public static class MediaComposeCommand
                 {
                     if (stillOut)
                     {
-                        using var scope = NewDisposeScope();
                         ImageIO.Write(outPath, Compose(streams, sources, h, names) ?? throw Empty(sources));
                         return 0;
                     }
@@ -47,7 +45,6 @@ public static class MediaComposeCommand
                         for (long i = 0; i < total; i++)
                         {
                             cancel.ThrowIfCancellationRequested();
-                            using var scope = NewDisposeScope();
                             var frame = Compose(streams, sources, h, names);
                             if (frame is null) break;
                             writer.Write(frame);
@@ -70,13 +67,13 @@ public static class MediaComposeCommand
     }
 
     /// <summary>The next composed frame, or null when a video input has ended.</summary>
-    private static Tensor? Compose(List<IEnumerator<RgbFrame>> streams, List<MediaInput> sources, int height, string[]? labels)
+    private static RgbFrame? Compose(List<IEnumerator<RgbFrame>> streams, List<MediaInput> sources, int height, string[]? labels)
     {
-        var panels = new List<Tensor>();
+        var panels = new List<RgbFrame>();
         foreach (var s in streams)
         {
             if (!s.MoveNext()) return null;
-            panels.Add(s.Current.ToTensor());
+            panels.Add(s.Current);
         }
         return SideBySide.Compose(panels, height, labels);
     }

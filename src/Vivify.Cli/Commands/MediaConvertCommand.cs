@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Vivify.Media;
-using static TorchSharp.torch;
 
 namespace Vivify.Cli.Commands;
 
@@ -29,18 +28,11 @@ public static class MediaConvertCommand
             var target = parse.GetValue(size) is { } s ? MediaInput.ParseSize(s) : ((int, int)?)null;
             using var plan = OutputPlan.Begin().Input(inPath).VideoOrPicture(outPath);
             var src = MediaInput.Open(inPath, parse.GetValue(fps));
-            Tensor Shape(RgbFrame f)
-            {
-                var t = f.ToTensor();
-                if (parse.GetValue(square)) t = Geometry.CenterSquare(t);
-                if (target is var (w, h)) t = Geometry.Resize(t, h, w);
-                return t;
-            }
+            var shape = new FrameTransform { Square = parse.GetValue(square), Size = target };
             if (InputPath.IsStill(outPath))
             {
-                using var scope = NewDisposeScope();
                 var frame = src.Video?.ReadFrame(first) ?? src.Still!;
-                ImageIO.Write(outPath, Shape(frame));
+                ImageIO.Write(outPath, shape.Apply(frame));
                 plan.Commit();
                 return Task.FromResult(0);
             }
@@ -61,8 +53,7 @@ public static class MediaConvertCommand
                     foreach (var f in src.Video.Frames(first, parse.GetValue(frames), cancel))
                     {
                         cancel.ThrowIfCancellationRequested();
-                        using var scope = NewDisposeScope();
-                        writer.Write(Shape(f));
+                        writer.Write(shape.Apply(f));
                         task.Advance();
                     }
                 }

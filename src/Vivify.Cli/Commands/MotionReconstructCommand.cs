@@ -2,9 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Vivify.Media;
 using Vivify.Motion;
-using Vivify.Motion.Data;
 using Vivify.Motion.Evaluation;
-using static TorchSharp.torch;
 
 namespace Vivify.Cli.Commands;
 
@@ -33,36 +31,15 @@ public static class MotionReconstructCommand
             var outDir = parse.GetValue(output)!;
             // Every input and the output folder are checked before the networks load; the videos and tables appear together or not at all.
             using var plan = OutputPlan.Begin().Inputs([configPath, cpkPath, parse.GetValue(data), parse.GetValue(tracks)]).Folder(outDir);
-            var cfg = FommConfig.Load(configPath);
             if (!File.Exists(cpkPath)) throw new VivifyException($"{cpkPath}: checkpoint not found; give a file written by 'vivify motion train' or the published code");
             var trackSet = parse.GetValue(tracks) is { } tracksPath ? KeypointTracking.LoadTracks(tracksPath) : null;
             var videos = Reconstruction.Videos(parse.GetValue(data)!, parse.GetValue(heldOut));
             if (trackSet is not null && !videos.Any(v => trackSet.ContainsKey(Path.GetFileNameWithoutExtension(v.TrimEnd('/')))))
                 throw NoTracks();
-            using var kp = KeypointDetector.FromConfig(cfg.model_params);
-            using var gen = OcclusionAwareGenerator.FromConfig(cfg.model_params);
-            FommCheckpoint.LoadForInference(Vivify.Torch.Checkpoints.TorchFile.Load(cpkPath), kp, gen, cpkPath);
-            gen.align_corners = parse.GetValue(alignCorners);
-            kp.eval();
-            gen.eval();
+            using var model = MotionModel.Load(configPath, cpkPath, rgb: false);
 
             Directory.CreateDirectory(outDir);
-            var shape = cfg.dataset_params.frame_shape;
-            using var reader = new VideoReader(shape[0], shape[1], cacheBytes: 0);
-            var results = Progress.Run(parse, p =>
-            {
-                using var task = p.Start("reconstruct", videos.Count, "videos");
-                var list = new List<VideoReconstruction>();
-                foreach (var path in videos)
-                {
-                    using var scope = NewDisposeScope();
-                    var name = Path.GetFileNameWithoutExtension(path.TrimEnd('/'));
-                    var video = reader.Read(path).permute(0, 3, 1, 2).to(ScalarType.Float32).div(255f);
-                    list.Add(Reconstruction.Run(name, video, kp, gen, Path.Combine(outDir, name + ".mp4"), cancel));
-                    task.Advance();
-                }
-                return list;
-            });
+            var results = Progress.Run(parse, p => Reconstruction.Run(model, videos, outDir, parse.GetValue(alignCorners), p, cancel));
 
             var inv = CultureInfo.InvariantCulture;
             var frames = results.Sum(r => r.Frames);

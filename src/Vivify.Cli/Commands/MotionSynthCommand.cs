@@ -24,20 +24,27 @@ public static class MotionSynthCommand
             Cli.ApplyGlobals(parse);
             var s = parse.GetValue(size);
             if (s is not (64 or 128)) throw new UsageException($"--size {s}: use 64 or 128");
+            var n = parse.GetValue(videos);
+            if (n < 2) throw new UsageException($"--videos {n}: give at least 2 (one to train on, one to test)");
+            var f = parse.GetValue(frames);
+            if (f is < 2 or > 10_000) throw new UsageException($"--frames {f}: give 2 to 10000 frames per video");
+            var fraction = parse.GetValue(testFraction);
+            if (fraction is <= 0 or >= 1) throw new UsageException($"--test-fraction {fraction} must be between 0 and 1");
+            var k = parse.GetValue(figures);
+            if (k is < 1 or > 2) throw new UsageException($"--figures {k}: use 1 or 2");
             var storage = parse.GetValue(format) switch
             {
                 "strip" => VideoStorage.Strip,
                 "frames" => VideoStorage.Frames,
-                var f => throw new UsageException($"--format {f}: use strip or frames"),
+                var other => throw new UsageException($"--format {other}: use strip or frames"),
             };
             var seed = parse.GetValue(Cli.Seed) ?? 0;
             var root = parse.GetValue(output)!;
             using var plan = Vivify.Media.OutputPlan.Begin().Folder(root);
-            var (train, test) = Progress.Run(parse, p => SyntheticDataset.Write(root, parse.GetValue(videos), s, parse.GetValue(frames), seed,
-                storage, parse.GetValue(testFraction), p, cancel, parse.GetValue(figures)));
+            var (train, test) = Progress.Run(parse, p => SyntheticDataset.Write(root, n, s, f, seed, storage, fraction, p, cancel, k));
             plan.Commit();
             if (!parse.GetValue(Cli.Quiet))
-                parse.InvocationConfiguration.Output.WriteLine($"{root}: {train} training and {test} test videos, {s}x{s}, {parse.GetValue(frames)} frames each (seed {seed})");
+                parse.InvocationConfiguration.Output.WriteLine($"{root}: {train} training and {test} test videos, {s}x{s}, {f} frames each (seed {seed})");
             return Task.FromResult(0);
         });
         return cmd;

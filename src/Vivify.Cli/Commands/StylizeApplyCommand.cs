@@ -2,9 +2,6 @@ using System.CommandLine;
 using Vivify.Media;
 using Vivify.Stylize;
 using Vivify.Stylize.Prep;
-using Vivify.Torch.Checkpoints;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Vivify.Cli.Commands;
 
@@ -38,81 +35,20 @@ public static class StylizeApplyCommand
             using var plan = OutputPlan.Begin().Inputs([parse.GetValue(model), inPath]);
             if (still) plan.Picture(outPath);
             else plan.Video(outPath);
-            var code = Apply(parse, inPath, outPath, n, parse.GetValue(noAudio) ? null : inPath, cancel);
+            var filter = parse.GetValue(prefilter) is { } text ? StylizeOptions.ParseFilter(text) : (PreFilter?)null;
+            var options = new StylizeApplyOptions
+            {
+                PreFilter = filter, Batch = n, GuideDir = parse.GetValue(guideDir)!, FolderFps = parse.GetValue(fps), Audio = !parse.GetValue(noAudio),
+            };
+            using var stylizer = new StylizeApply(parse.GetValue(model)!, StylizeArgs.Device(parse));
+            var code = Progress.Run(parse, progress =>
+            {
+                stylizer.Run(inPath, outPath, options, progress, cancel);
+                return 0;
+            });
             plan.Commit();
             return Task.FromResult(code);
         });
         return cmd;
-
-        int Apply(ParseResult parse, string inPath, string outPath, int n, string? audio, CancellationToken cancel)
-        {
-            using var generator = StylizeCheckpoints.LoadGenerator(parse.GetValue(model)!);
-            var meta = Meta(parse.GetValue(model)!);
-            var filterText = parse.GetValue(prefilter) ?? (meta?.TryGetValue("prefilter", out var p) == true && p is string s ? s : "temporal");
-            var filter = FramePrep.Parse(filterText);
-            var device = StylizeInputs.Device(parse);
-            if (device.type != DeviceType.CPU) generator.to(device);
-            Tensor Run(Tensor x) => FullFrame.Stylize(generator, x.to(device)).cpu();
-
-            if (Directory.Exists(inPath) && StylizePublishedLayout.IsGenFolder(inPath))
-                return Progress.Run(parse, progress =>
-                {
-                    var frames = StylizePublishedLayout.GenFrames(inPath);
-                    if (frames.Count == 0) throw new VivifyException($"{inPath}/input_filtered: no frames there");
-                    using var writer = new VideoWriter(outPath, new VideoWriteOptions { FrameRate = Rational(parse.GetValue(fps)) });
-                    using (var task = progress.Start("stylize", frames.Count))
-                        for (var i = 0; i < frames.Count; i += n)
-                        {
-                            cancel.ThrowIfCancellationRequested();
-                            using var scope = NewDisposeScope();
-                            var x = stack(frames.Skip(i).Take(n).Select(f => StylizePublishedLayout.GenInput(inPath, f, generator.InputChannels, parse.GetValue(guideDir)!)).ToArray());
-                            var y = (Run(x) + 1) / 2;
-                            for (var k = 0; k < y.shape[0]; k++) writer.Write(y[k]);
-                            task.Advance(y.shape[0]);
-                        }
-                    writer.Complete();
-                    return 0;
-                });
-
-            if (!Directory.Exists(inPath) && InputPath.IsStill(inPath))
-            {
-                if (generator.InputChannels != 3) throw new VivifyException($"{parse.GetValue(model)}: the model takes guide channels, which need the whole video; apply it to the video");
-                using var scope = NewDisposeScope();
-                using var clip = new Clip([StylizePublishedLayout.Bytes(ImageIO.ReadFrame(inPath))]);
-                var y = (Run(new FramePrep(clip, filter).Input(0).unsqueeze(0)) + 1) / 2;
-                ImageIO.Write(outPath, y[0]);
-                return 0;
-            }
-
-            var (clipAll, info) = StylizeInputs.LoadClip(inPath, cancel);
-            using var _ = clipAll;
-            GaussDisks? guide = null;
-            if (generator.InputChannels == 6)
-            {
-                if (meta?.TryGetValue("keys", out var k) != true || k is not List<object?> keys || meta["guide_masks"] is not List<object?> masks)
-                    throw new VivifyException($"{parse.GetValue(model)}: a 6-channel model without Vivify's guide settings; give a published NAME_gen folder with its {StylizePublishedLayout.DefaultGuideDir}/ as --input");
-                guide = new GaussDisks(clipAll, keys.Select((f, i) => ((int)(long)f!, masks[i] as Tensor)).ToList());
-            }
-            else if (generator.InputChannels != 3)
-                throw new VivifyException($"{parse.GetValue(model)}: the model takes {generator.InputChannels} input channels; Vivify applies models of 3 (frame) or 6 (frame + guide)");
-            var frameRate = Directory.Exists(inPath) ? Rational(parse.GetValue(fps)) : info.FrameRate;
-            return Progress.Run(parse, progress =>
-            {
-                StylizeRun.Render(Run, new FramePrep(clipAll, filter, guide), outPath, frameRate, null, n, progress, cancel, Directory.Exists(inPath) ? null : audio);
-                return 0;
-            });
-        }
-    }
-
-    private static string Rational(double fps) => fps.ToString("0.######", System.Globalization.CultureInfo.InvariantCulture);
-
-    /// <summary>Vivify's "meta" entry of a model file, or null (published models have none).</summary>
-    private static PyDict? Meta(string path)
-    {
-        try
-        {
-            return TorchFile.Load(path, TorchLoadOptions.PickledModules(StylizeCheckpoints.PublishedClasses)) is PyDict d && d.TryGetValue("meta", out var m) ? m as PyDict : null;
-        }
-        catch (VivifyException) { return null; } // the generator loaded already; a file without Vivify's settings has none
     }
 }

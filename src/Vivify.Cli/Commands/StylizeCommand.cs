@@ -1,8 +1,6 @@
 using System.CommandLine;
 using Vivify.Media;
 using Vivify.Stylize;
-using Vivify.Stylize.Prep;
-using static TorchSharp.torch;
 
 namespace Vivify.Cli.Commands;
 
@@ -45,34 +43,29 @@ public static class StylizeCommand
                 .Video(outPath).Video(previewPath).Model(modelPath);
             var config = o.LoadConfig(parse);
             var budget = o.Budget(parse);
-            var filter = o.Filter(parse);
+            o.Filter(parse); // a bad --prefilter fails before the video is read
             var err = parse.InvocationConfiguration.Error;
             var quiet = parse.GetValue(Cli.Quiet);
             var log = quiet ? TextWriter.Null : err;
             var (clip, info) = StylizeInputs.LoadClip(videoPath, cancel);
             using var _ = clip;
-            var keys = StylizeInputs.Keys(parse.GetValue(o.Keys) ?? [], parse.GetValue(o.Masks) ?? [], clip, videoPath);
-            var guide = parse.GetValue(o.Aux) ? StylizeInputs.Guide(clip, keys) : null;
-            var prep = new FramePrep(clip, filter, guide);
-            var keyframes = StylizeInputs.Keyframes(keys, prep);
-            var vgg = StylizeInputs.Vgg(parse.GetValue(o.Vgg19), config, err, quiet);
-            using var session = new StylizeSession(config, prep.Channels, vgg, (int)(parse.GetValue(Cli.Seed) ?? 0), StylizeInputs.Device(parse), o.Average(parse));
-            session.SetKeyframes(keyframes);
-            session.Meta = StylizeOptions.Meta(filter, keys, guide, keyframes.Select(k => k.Mask).ToArray());
-            log.WriteLine($"stylize: {Counted.Of(clip.Count, "frame")} {clip.Width}×{clip.Height}, {Counted.Of(keys.Count, "keyframe")}, pre-filter {filter.ToString().ToLowerInvariant()}{(guide is null ? "" : ", auxiliary guide channels")}");
+            var keys = StylizeArgs.Keys(parse.GetValue(o.Keys) ?? [], parse.GetValue(o.Masks) ?? [], clip.Count, videoPath);
+            var options = o.JobOptions(parse, config, StylizeArgs.Vgg(parse.GetValue(o.Vgg19), config, err, quiet));
+            using var job = StylizeJob.Create(clip, keys, options, videoPath);
+            log.WriteLine($"stylize: {Counted.Of(clip.Count, "frame")} {clip.Width}×{clip.Height}, {Counted.Of(keys.Count, "keyframe")}, pre-filter {options.PreFilter.ToString().ToLowerInvariant()}{(options.Guide ? ", auxiliary guide channels" : "")}");
             var audio = parse.GetValue(noAudio) || Directory.Exists(videoPath) ? null : videoPath;
             var code = Progress.Run(parse, progress =>
             {
-                StylizeRun.Train(session, budget, progress, cancel, modelPath: modelPath, log: log);
-                if (modelPath is not null) session.Save(modelPath); // finished work: kept whatever happens to the rendering
+                job.Train(budget, progress, cancel, modelPath is null ? null : new TrainingSaves(modelPath), m => log.WriteLine("stylize: " + m));
+                if (modelPath is not null) job.Session.Save(modelPath); // finished work: kept whatever happens to the rendering
                 try
                 {
-                    StylizeRun.Render(session.Stylize, prep, outPath, info.FrameRate, previewPath, parse.GetValue(render), progress, cancel, audio);
+                    job.WriteVideo(outPath, info.FrameRate, previewPath, parse.GetValue(render), progress, cancel, audio);
                     plan.Commit();
                 }
                 catch (Exception e)
                 {
-                    KeepModel(session, modelPath, outPath, videoPath, interrupted: e is OperationCanceledException || cancel.IsCancellationRequested, err);
+                    KeepModel(job.Session, modelPath, outPath, videoPath, interrupted: e is OperationCanceledException || cancel.IsCancellationRequested, err);
                     throw;
                 }
                 return 0;

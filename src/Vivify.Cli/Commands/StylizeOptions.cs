@@ -34,7 +34,7 @@ internal sealed class StylizeOptions
     {
         var given = parse.GetValue(Config);
         var stored = resumeFrom is null ? null : StylizeSession.StoredConfig(resumeFrom);
-        var config = given is null && stored is not null ? stored : StylizeInputs.Config(given);
+        var config = given is null && stored is not null ? stored : StylizeArgs.Config(given);
         if (resumeFrom is not null && log is not null)
         {
             if (stored is null)
@@ -64,22 +64,34 @@ internal sealed class StylizeOptions
 
     /// <summary>The painted keyframes' and masks' files named by --key and --mask.</summary>
     public IEnumerable<string> KeyFiles(ParseResult parse) =>
-        (parse.GetValue(Keys) ?? []).Select(k => StylizeInputs.ParseFramePath(k, "--key").Path)
-        .Concat((parse.GetValue(Masks) ?? []).Select(m => StylizeInputs.ParseFramePath(m, "--mask").Path));
+        (parse.GetValue(Keys) ?? []).Select(k => StylizeArgs.ParseFramePath(k, "--key").Path)
+        .Concat((parse.GetValue(Masks) ?? []).Select(m => StylizeArgs.ParseFramePath(m, "--mask").Path));
 
-    public PreFilter Filter(ParseResult parse) => FramePrep.Parse(parse.GetValue(Prefilter) ?? "temporal");
+    public PreFilter Filter(ParseResult parse) => ParseFilter(parse.GetValue(Prefilter) ?? "temporal");
 
-    public StylizeRun.Budget Budget(ParseResult parse) => StylizeRun.Budget.From(parse.GetValue(Steps), parse.GetValue(Minutes), DefaultSteps);
+    /// <summary>A --prefilter value.</summary>
+    public static PreFilter ParseFilter(string text) =>
+        FramePrep.TryParse(text, out var f) ? f : throw new UsageException($"pre-filter '{text}' is not one of temporal, spatial, none");
 
-    /// <summary>What the model file remembers of the input preparation, for `stylize apply`.</summary>
-    public static Vivify.Torch.Checkpoints.PyDict Meta(PreFilter filter, IReadOnlyList<KeySpec> keys, GaussDisks? guide, TorchSharp.torch.Tensor?[] masks)
+    public TrainingBudget Budget(ParseResult parse) => BudgetOf(parse.GetValue(Steps), parse.GetValue(Minutes), DefaultSteps);
+
+    /// <summary>--steps and --minutes as a budget (neither: <paramref name="defaultSteps"/> steps; null: until interrupted).</summary>
+    public static TrainingBudget BudgetOf(long? steps, double? minutes, long? defaultSteps)
     {
-        var meta = new Vivify.Torch.Checkpoints.PyDict
-        {
-            ["prefilter"] = filter.ToString().ToLowerInvariant(),
-            ["keys"] = keys.Select(k => (object?)(long)k.Frame).ToList(),
-        };
-        if (guide is not null) meta["guide_masks"] = masks.Select(m => (object?)m).ToList();
-        return meta;
+        if (steps is <= 0) throw new UsageException("--steps must be at least 1");
+        if (minutes is <= 0) throw new UsageException("--minutes must be more than 0");
+        return steps is null && minutes is null ? new TrainingBudget(defaultSteps, null) : new TrainingBudget(steps, minutes);
     }
+
+    /// <summary>How the job prepares its inputs and builds its session, from the options.</summary>
+    public StylizeJobOptions JobOptions(ParseResult parse, StylizeConfig config, string? vgg19Path) => new()
+    {
+        Config = config,
+        Vgg19Path = vgg19Path,
+        PreFilter = Filter(parse),
+        Guide = parse.GetValue(Aux),
+        Average = Average(parse),
+        Seed = (int)(parse.GetValue(Cli.Seed) ?? 0),
+        Device = StylizeArgs.Device(parse),
+    };
 }

@@ -5,7 +5,6 @@ using Vivify.Media;
 using Vivify.Stylize;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
-using static TorchSharp.torch;
 
 namespace Vivify.Cli.Commands;
 
@@ -45,7 +44,9 @@ public static class StylizeSearchCommand
                 LearningRates = ParseList(parse.GetValue(lr)!, "--learning-rates", s => double.Parse(s, CultureInfo.InvariantCulture)),
                 ResnetBlocks = ParseList(parse.GetValue(blocks)!, "--resnet-blocks", s => int.Parse(s, CultureInfo.InvariantCulture)),
             };
-            var settings = searchGrid.Settings();
+            IReadOnlyList<SearchSetting> settings;
+            try { settings = searchGrid.Settings(); }
+            catch (ArgumentException e) { throw new UsageException($"{e.Message} (--patch-sizes, --batch-sizes, --learning-rates, --resnet-blocks)"); }
             var vggPath = parse.GetValue(vgg) ?? Environment.GetEnvironmentVariable("VIVIFY_VGG19");
             using var plan = OutputPlan.Begin()
                 .Inputs([parse.GetValue(video), parse.GetValue(config), vggPath, .. parse.GetValue(key)!.Append(parse.GetValue(holdout)!).Select(PaintingOf)])
@@ -55,30 +56,27 @@ public static class StylizeSearchCommand
             var baseConfig = parse.GetValue(config) is { } path ? StylizeConfig.Load(path) : StylizeConfig.Parse(TimedTraining.ReferencePYaml, "reference_P");
             var o = parse.InvocationConfiguration.Output;
 
-            using var scope = NewDisposeScope();
             var src = VideoSource.Open(parse.GetValue(video)!);
-            var keyframes = parse.GetValue(key)!.Select(k =>
-            {
-                var (frame, painted) = ReadPair(src, k, "--key");
-                return new Keyframe(frame * 2 - 1, painted * 2 - 1);
-            }).ToList();
+            var keys = parse.GetValue(key)!.Select(k => Painted(src, k, "--key")).ToList();
             var holdoutSpec = parse.GetValue(holdout)!;
             var keyFrames = parse.GetValue(key)!.Select(k => k.Split('=')[0].TrimStart('0')).ToHashSet();
             if (keyFrames.Contains(holdoutSpec.Split('=')[0].TrimStart('0')))
                 throw new UsageException($"--holdout {holdoutSpec}: that frame is also a --key, so it would not be held out; score on a frame the network does not train on");
-            var (holdFrame, holdPainted) = ReadPair(src, holdoutSpec, "--holdout");
-            using var perception = vggPath is null ? null
-                : new PerceptualVGG19(StylizeCheckpoints.LoadVgg19(vggPath), baseConfig.PerceptionLoss.PerceptionModel.Args.FeatureLayers,
-                    baseConfig.PerceptionLoss.PerceptionModel.Args.UseNormalization);
+            var held = Painted(src, holdoutSpec, "--holdout");
             if (!parse.GetValue(Cli.Quiet))
                 o.WriteLine($"{settings.Count} settings × {perSetting.ToString("0.##", CultureInfo.InvariantCulture)} s; perceptual term: " +
-                    (perception is null ? "off (no --vgg19 or VIVIFY_VGG19)" : $"on ({vggPath})"));
+                    (vggPath is null ? "off (no --vgg19 or VIVIFY_VGG19)" : $"on ({vggPath})"));
 
             var results = Progress.Run(parse, progress =>
             {
                 using var task = progress.Start("search", settings.Count, "settings");
-                return StylizeSearch.Run(baseConfig, keyframes, holdFrame * 2 - 1, holdPainted, searchGrid, perSetting, perception,
-                    parse.GetValue(Cli.Seed) ?? 0, onResult: _ => task.Advance(), cancel: cancel);
+                try
+                {
+                    return StylizeSearchFiles.Run(parse.GetValue(video)!, keys, held, baseConfig, searchGrid, perSetting, vggPath,
+                        parse.GetValue(Cli.Seed) ?? 0, onResult: _ => task.Advance(), cancel: cancel);
+                }
+                catch (ArgumentException e) { throw new UsageException(e.Message); } // e.g. a patch size the discriminator cannot take
+
             });
             var best = StylizeSearch.Best(results);
             WriteTable(o, results, best);
@@ -117,20 +115,15 @@ public static class StylizeSearchCommand
     /// <summary>The picture of "N=PAINTED" (the whole text when it is not of that form, which reading it reports).</summary>
     private static string PaintingOf(string spec) => spec.IndexOf('=') is > 0 and var eq ? spec[(eq + 1)..] : spec;
 
-    /// <summary>"N=PAINTED": frame N of the video and the painting, both [3,H,W] in [0,1] and of the same size.</summary>
-    private static (Tensor Frame, Tensor Painted) ReadPair(VideoSource src, string spec, string option)
+    /// <summary>"N=PAINTED": frame N of the video (checked against its length) and the painting.</summary>
+    private static PaintedFrame Painted(VideoSource src, string spec, string option)
     {
         var eq = spec.IndexOf('=');
         if (eq <= 0 || !long.TryParse(spec[..eq], NumberStyles.None, CultureInfo.InvariantCulture, out var n))
             throw new UsageException($"{option} '{spec}' is not N=PAINTED (a frame number, '=', a picture)");
-        var paintedPath = spec[(eq + 1)..];
         if (n >= src.Info.FrameCount && src.Info.FrameCount > 0)
             throw new UsageException($"{option} '{spec}': the video has {src.Info.FrameCount} frames (0…{src.Info.FrameCount - 1}); choose one of them");
-        var frame = src.ReadFrame(n).ToTensor();
-        var painted = ImageIO.Read(paintedPath);
-        if (!painted.shape.SequenceEqual(frame.shape))
-            throw new UsageException($"{paintedPath}: is {painted.shape[2]}×{painted.shape[1]} but frame {n} is {frame.shape[2]}×{frame.shape[1]}: paint over the frame at its size");
-        return (frame, painted);
+        return new PaintedFrame(n, spec[(eq + 1)..]);
     }
 
     private static IReadOnlyList<T> ParseList<T>(string text, string option, Func<string, T> parse)

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Vivify.Media;
 using Vivify.Stylize.Prep;
-using static TorchSharp.torch;
 
 namespace Vivify.Cli.Commands;
 
@@ -17,9 +16,7 @@ public static class StylizeToonCommand
         {
             Cli.ApplyGlobals(parse);
             using var plan = OutputPlan.Begin().Input(parse.GetValue(input)).Picture(parse.GetValue(output));
-            using var scope = NewDisposeScope();
-            var frame = StylizePublishedLayout.Bytes(ImageIO.ReadFrame(parse.GetValue(input)!));
-            ImageIO.Write(parse.GetValue(output)!, CvImage.ToUnit(ToonFilter.Apply(frame)));
+            ToonFilter.ApplyFile(parse.GetValue(input)!, parse.GetValue(output)!);
             plan.Commit();
             return Task.FromResult(0);
         });

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Vivify.Media;
 using Vivify.Stylize;
-using Vivify.Stylize.Prep;
 using Vivify.Torch.Distributed;
 
 namespace Vivify.Cli.Commands;
@@ -44,38 +43,35 @@ public static class StylizeTrainCommand
             var quiet = parse.GetValue(Cli.Quiet) || world.Rank != 0;
             var config = o.LoadConfig(parse, resuming ? modelPath : null, quiet ? null : line => err.WriteLine($"stylize train: {line}"));
             var budget = o.Budget(parse);
-            var seed = (int)(parse.GetValue(Cli.Seed) ?? 0);
-            List<Keyframe> keyframes;
-            Vivify.Torch.Checkpoints.PyDict meta;
+            o.Filter(parse); // a bad --prefilter fails before the video is read
+            var vgg = StylizeArgs.Vgg(parse.GetValue(o.Vgg19), config, err, quiet);
+            var options = o.JobOptions(parse, config, vgg);
+            StylizeJob? job = null;
+            StylizeSession session;
             if (parse.GetValue(data) is { } root)
             {
                 if (parse.GetValue(video) is not null) throw new UsageException("give either --data or --video, not both");
-                keyframes = StylizePublishedLayout.TrainKeyframes(root, config, parse.GetValue(o.Aux));
-                meta = new Vivify.Torch.Checkpoints.PyDict { ["prefilter"] = "none" };
+                session = StylizePublishedLayout.TrainingSession(root, options, resuming ? modelPath : null);
             }
             else
             {
                 var videoPath = parse.GetValue(video) ?? throw new UsageException("stylize train needs --video IN with --key FRAME=PAINTED.png, or --data NAME_train");
-                var filter = o.Filter(parse);
+                // Training needs only the keyframes: the clip goes once they are prepared.
                 var (clip, _) = StylizeInputs.LoadClip(videoPath, cancel);
-                using var c = clip;
-                var keys = StylizeInputs.Keys(parse.GetValue(o.Keys) ?? [], parse.GetValue(o.Masks) ?? [], clip, videoPath);
-                var guide = parse.GetValue(o.Aux) ? StylizeInputs.Guide(clip, keys) : null;
-                keyframes = StylizeInputs.Keyframes(keys, new FramePrep(clip, filter, guide));
-                meta = StylizeOptions.Meta(filter, keys, guide, keyframes.Select(k => k.Mask).ToArray());
+                using (clip)
+                {
+                    var keys = StylizeArgs.Keys(parse.GetValue(o.Keys) ?? [], parse.GetValue(o.Masks) ?? [], clip.Count, videoPath);
+                    job = resuming ? StylizeJob.Resume(modelPath, clip, keys, options, videoPath) : StylizeJob.Create(clip, keys, options, videoPath);
+                }
+                session = job.Session;
             }
-            var vgg = StylizeInputs.Vgg(parse.GetValue(o.Vgg19), config, err, quiet);
-            using var session = resuming
-                ? StylizeSession.Resume(modelPath, config, vgg, seed, StylizeInputs.Device(parse), o.Average(parse))
-                : new StylizeSession(config, (int)keyframes[0].Pre.shape[0], vgg, seed, StylizeInputs.Device(parse), o.Average(parse));
-            session.SetKeyframes(keyframes);
-            session.Meta = meta;
+            using var owner = (IDisposable?)job ?? session;
             session.Distribute(world);
             if (!quiet && world.Size > 1) err.WriteLine($"stylize train: data parallel over {world.Size} ranks: global batch {config.Trainer.BatchSize}, {config.Trainer.BatchSize / world.Size} per rank");
             if (!quiet && resuming) err.WriteLine($"stylize train: resuming {modelPath} at step {session.Steps}");
             int Work(IProgressReporter progress)
             {
-                StylizeRun.Train(session, budget, progress, cancel, parse.GetValue(every), modelPath, quiet ? null : err);
+                StylizeTraining.Train(session, budget, progress, cancel, new TrainingSaves(modelPath, parse.GetValue(every)), quiet ? null : m => err.WriteLine("stylize: " + m));
                 session.Save(modelPath);
                 World.Finish(world);
                 if (!quiet) err.WriteLine($"stylize train: {Counted.Of(session.Steps, "step")}; model written to {modelPath}");

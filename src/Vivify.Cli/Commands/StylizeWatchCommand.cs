@@ -1,9 +1,7 @@
 using System.CommandLine;
-using System.Diagnostics;
 using Vivify.Media;
 using Vivify.Stylize;
 using Vivify.Stylize.Prep;
-using static TorchSharp.torch;
 
 namespace Vivify.Cli.Commands;
 
@@ -37,105 +35,21 @@ public static class StylizeWatchCommand
             void Log(string line) { if (!quiet) lock (err) err.WriteLine($"watch: {line}"); }
             var resuming = File.Exists(p.Model) && !parse.GetValue(fresh);
             var config = o.LoadConfig(parse, resuming ? p.Model : null, Log);
-            var budget = StylizeRun.Budget.From(parse.GetValue(o.Steps), parse.GetValue(o.Minutes), long.MaxValue);
-            var filter = o.Filter(parse);
-            var vgg = StylizeInputs.Vgg(parse.GetValue(o.Vgg19), config, err, quiet);
+            var budget = StylizeOptions.BudgetOf(parse.GetValue(o.Steps), parse.GetValue(o.Minutes), null);
+            o.Filter(parse); // a bad --prefilter fails before the video is read
+            var options = o.JobOptions(parse, config, StylizeArgs.Vgg(parse.GetValue(o.Vgg19), config, err, quiet));
             var (clip, _) = StylizeInputs.LoadClip(p.Video, cancel);
             using var c = clip;
-            p.PreviewFrames(parse.GetValue(frames), [], clip.Count); // a bad --frames fails here, before training
-            var aux = parse.GetValue(o.Aux);
-            var seed = (int)(parse.GetValue(Cli.Seed) ?? 0);
-            using var session = resuming
-                ? StylizeSession.Resume(p.Model, config, vgg, seed, StylizeInputs.Device(parse), o.Average(parse))
-                : new StylizeSession(config, aux ? 6 : 3, vgg, seed, StylizeInputs.Device(parse), o.Average(parse));
-            if (session.Generator.InputChannels != (aux ? 6 : 3))
-                throw new VivifyException($"{p.Model}: the model was trained {(aux ? "without" : "with")} --aux; use the same setting, or --fresh");
-            if (resuming) Log($"continuing {p.Model} at step {session.Steps}");
-
-            string signature = "";
-            FramePrep? prep = null;
-            List<int> previewFrames = [];
-            var cache = new Dictionary<int, Tensor>();
-            bool Reload()
+            var previewFrames = PreviewFrames(parse.GetValue(frames), clip.Count); // a bad --frames fails here, before training
+            using var job = resuming ? ResumeJob(p, clip, options) : StylizeJob.Create(clip, [], options, p.Video);
+            if (resuming) Log($"continuing {p.Model} at step {job.Session.Steps}");
+            var watch = new StylizeWatch(p, job, new StylizeWatchOptions
             {
-                var now = p.Signature();
-                if (now == signature) return false;
-                signature = now;
-                try
-                {
-                    var keys = p.Keys(clip);
-                    if (keys.Count == 0) { Log($"no keyframes in {p.KeysDir} yet; waiting for one: {KeyHint(clip)}"); return true; }
-                    var guide = aux ? StylizeInputs.Guide(clip, keys) : null;
-                    // The guide keeps only its points; the flows of the whole clip (16 bytes a pixel a frame) are not
-                    // kept while watching, and the previews recompute the few they need.
-                    if (guide is not null) clip.ReleaseFlowsBefore(clip.Count);
-                    var newPrep = new FramePrep(clip, filter, guide);
-                    if (guide is not null || prep is null) { foreach (var t in cache.Values) t.Dispose(); cache.Clear(); }
-                    prep = newPrep;
-                    var keyframes = StylizeInputs.Keyframes(keys, prep);
-                    session.SetKeyframes(keyframes);
-                    session.Meta = StylizeOptions.Meta(filter, keys, guide, keyframes.Select(k => k.Mask).ToArray());
-                    previewFrames = p.PreviewFrames(parse.GetValue(frames), keys, clip.Count);
-                    Log($"keyframes {string.Join(", ", keys.Select(k => k.Frame))} loaded (step {session.Steps})");
-                }
-                catch (VivifyException e)
-                {
-                    Log(prep is null ? $"{e.Message}; waiting for a valid keyframe: {KeyHint(clip)}" : $"{e.Message} (keeping the previous keyframes)");
-                }
-                return true;
-            }
-            void Preview()
-            {
-                if (prep is null || session.Steps == 0) return;
-                session.Save(p.Model);
-                using var scope = NewDisposeScope();
-                Directory.CreateDirectory(p.PreviewDir);
-                foreach (var f in previewFrames)
-                {
-                    if (!cache.TryGetValue(f, out var x)) { x = prep.Input(f); x.DetachFromDisposeScope(); cache[f] = x; }
-                    var y = (session.Stylize(x.unsqueeze(0)) + 1) / 2;
-                    // Ctrl-C in a terminal also reaches a running ffmpeg; the preview is then written again on the way out.
-                    try { ImageIO.Write(Path.Combine(p.PreviewDir, $"{f:D5}.png"), y[0]); }
-                    catch (VivifyException) when (cancel.IsCancellationRequested) { }
-                }
-            }
-
+                PreviewFrames = previewFrames, PreviewEverySeconds = parse.GetValue(every), Budget = budget,
+            }, Log);
             var code = Progress.Run(parse, progress =>
             {
-                var clock = Stopwatch.StartNew();
-                double lastCheck = -1, lastPreview = 0;
-                var start = session.Steps;
-                using (var task = progress.Start("watch", null, "steps"))
-                {
-                    try
-                    {
-                        while (!cancel.IsCancellationRequested)
-                        {
-                            var t = clock.Elapsed.TotalSeconds;
-                            if (t - lastCheck >= 1) { lastCheck = t; Reload(); }
-                            if (prep is null) { cancel.WaitHandle.WaitOne(500); continue; }
-                            if (budget.Steps is long s && session.Steps - start >= s) break;
-                            if (budget.Minutes is double m && clock.Elapsed.TotalMinutes >= m) break;
-                            var l = session.Step();
-                            task.Status($"L1 {l.Image:0.0000} adv {l.Adversarial:0.000} D {l.Discriminator:0.000}");
-                            task.Advance();
-                            if (clock.Elapsed.TotalSeconds - lastPreview >= parse.GetValue(every)) { lastPreview = clock.Elapsed.TotalSeconds; Preview(); }
-                        }
-                    }
-                    finally
-                    {
-                        foreach (var x in cache.Values) x.Dispose();
-                        cache.Clear();
-                    }
-                }
-                if (session.Steps > 0)
-                {
-                    Preview();
-                    foreach (var x in cache.Values) x.Dispose();
-                    cache.Clear();
-                    Log($"stopped after {Counted.Of(session.Steps, "step")}; model kept at {p.Model}, previews in {p.PreviewDir}");
-                }
-                else Log("stopped before any training step; nothing written");
+                watch.Run(progress, cancel);
                 return 0;
             });
             plan.Commit();
@@ -144,6 +58,24 @@ public static class StylizeWatchCommand
         return cmd;
     }
 
-    private static string KeyHint(Clip clip) =>
-        $"a {clip.Width}×{clip.Height} picture named by its 0-based frame number (0 to {clip.Count - 1}), e.g. 00000.png";
+    /// <summary>The job continuing the project's model.pth; a model trained with the other --aux setting is refused.</summary>
+    private static StylizeJob ResumeJob(StylizeProject p, Clip clip, StylizeJobOptions options)
+    {
+        if (StylizeCheckpoints.InputChannels(p.Model) != (options.Guide ? 6 : 3))
+            throw new ModelMismatchException($"{p.Model}: the model was trained {(options.Guide ? "without" : "with")} --aux; use the same setting, or --fresh", p.Model);
+        return StylizeJob.Resume(p.Model, clip, [], options, p.Video);
+    }
+
+    /// <summary>--frames: frame numbers to preview, or null for the default (the keyframes and the first, middle and last frame).</summary>
+    private static List<int>? PreviewFrames(string? option, int count)
+    {
+        if (option is null) return null;
+        var list = new List<int>();
+        foreach (var part in option.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!int.TryParse(part, out var n) || n < 0 || n >= count) throw new UsageException($"--frames: '{part}' is not a frame number 0–{count - 1}");
+            list.Add(n);
+        }
+        return list.Distinct().ToList();
+    }
 }

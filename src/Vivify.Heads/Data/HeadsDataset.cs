@@ -39,9 +39,9 @@ public sealed class HeadsDataset
     public static HeadsDataset Open(string root, string? faceModels = null, Action<string>? log = null, CancellationToken cancel = default)
     {
         if (!Directory.Exists(root))
-            throw new VivifyException(File.Exists(root)
+            throw new InvalidInputException(root, File.Exists(root)
                 ? $"{root}: is a file; give the dataset directory (DIR/PERSON/VIDEO/… or DIR/PERSON/*.mp4)"
-                : $"{root}: no such dataset directory; give DIR/PERSON/VIDEO/CLIP frame folders, DIR/PERSON/*.mp4, or make one with `vivify heads synth --out DIR`");
+                : $"{root}: no such dataset directory; give DIR/PERSON/VIDEO/CLIP frame folders, DIR/PERSON/*.mp4, or make a synthetic one (vivify heads synth)");
         FaceAnalyzer? analyzer = null;
         try
         {
@@ -64,7 +64,7 @@ public sealed class HeadsDataset
                 }
             }
             if (videos.Count == 0)
-                throw new VivifyException($"{root}: no usable videos (DIR/PERSON/VIDEO/CLIP/00000.png …, DIR/PERSON/VIDEO/00000.png … or DIR/PERSON/*.mp4, with a face in at least two frames); check the layout");
+                throw new InvalidInputException(root, $"{root}: no usable videos (DIR/PERSON/VIDEO/CLIP/00000.png …, DIR/PERSON/VIDEO/00000.png … or DIR/PERSON/*.mp4, with a face in at least two frames); check the layout");
             return new HeadsDataset(root, videos);
         }
         finally

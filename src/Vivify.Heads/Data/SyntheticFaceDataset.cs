@@ -55,9 +55,14 @@ public static class SyntheticFaceDataset
 
     public static void Validate(Options o)
     {
-        if (o.Persons < 1 || o.Persons > 100000) throw new UsageException($"--persons {o.Persons}: give 1 to 100000");
-        if (o.VideosPerPerson < 1 || o.VideosPerPerson > 100) throw new UsageException($"--videos-per-person {o.VideosPerPerson}: give 1 to 100");
-        if (o.Frames < 2 || o.Frames > 100000) throw new UsageException($"--frames {o.Frames}: give 2 to 100000 (an episode needs at least two frames of a video)");
-        if (o.Size < 32 || o.Size > 1024) throw new UsageException($"--size {o.Size}: give 32 to 1024 pixels");
+        if (Problem(o) is { } problem) throw new ArgumentOutOfRangeException(nameof(o), problem);
     }
+
+    /// <summary>What is out of range in <paramref name="o"/> (the option's name, its value and the range), or null.</summary>
+    public static string? Problem(Options o) =>
+        o.Persons is < 1 or > 100000 ? $"persons {o.Persons}: give 1 to 100000"
+        : o.VideosPerPerson is < 1 or > 100 ? $"videos-per-person {o.VideosPerPerson}: give 1 to 100"
+        : o.Frames is < 2 or > 100000 ? $"frames {o.Frames}: give 2 to 100000 (an episode needs at least two frames of a video)"
+        : o.Size is < 32 or > 1024 ? $"size {o.Size}: give 32 to 1024 pixels"
+        : null;
 }

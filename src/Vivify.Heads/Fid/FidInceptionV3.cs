@@ -83,7 +83,7 @@ public sealed class FidInceptionV3 : Module<Tensor, Tensor>
     /// </summary>
     public static FidInceptionV3 Load(string path)
     {
-        const string fix = "give pytorch-fid's " + WeightsFile + " (its FID Inception weights) with --inception";
+        const string fix = "give pytorch-fid's " + WeightsFile + " (its FID Inception weights)";
         if (!File.Exists(path)) throw new VivifyException($"{path}: Inception weights not found: {fix}");
         object? loaded;
         try { loaded = TorchFile.Load(path); }

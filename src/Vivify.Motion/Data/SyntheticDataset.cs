@@ -24,9 +24,9 @@ public static class SyntheticDataset
     public static (int Train, int Test) Write(string root, int videos, int size, int frames, long seed, VideoStorage storage,
         double testFraction, IProgressReporter progress, CancellationToken cancel = default, int figures = 2)
     {
-        if (videos < 2) throw new UsageException($"--videos {videos}: give at least 2 (one to train on, one to test)");
-        if (frames is < 2 or > 10_000) throw new UsageException($"--frames {frames}: give 2 to 10000 frames per video");
-        if (testFraction is <= 0 or >= 1) throw new UsageException($"--test-fraction {testFraction} must be between 0 and 1");
+        if (videos < 2) throw new ArgumentOutOfRangeException(nameof(videos), videos, "give at least 2 videos (one to train on, one to test)");
+        if (frames is < 2 or > 10_000) throw new ArgumentOutOfRangeException(nameof(frames), frames, "give 2 to 10000 frames per video");
+        if (testFraction is <= 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(testFraction), testFraction, "the test fraction must be between 0 and 1");
         var test = Math.Clamp((int)Math.Ceiling(videos * testFraction), 1, videos - 1);
         using var output = AtomicOutput.ForDirectory(root);
         Directory.CreateDirectory(Path.Combine(output.TempPath, "train"));

@@ -22,9 +22,9 @@ public static class SyntheticVideos
     /// </summary>
     public static Tensor Generate(long seed, int index, int size, int frames, int figures, out float[,,] centres)
     {
-        if (figures is < 1 or > 2) throw new UsageException($"--figures {figures}: use 1 or 2");
-        if (size < 16) throw new UsageException($"--size {size} is too small; use 64 or 128");
-        if (frames < 2) throw new UsageException($"--frames {frames}: a video needs at least 2 frames");
+        if (figures is < 1 or > 2) throw new ArgumentOutOfRangeException(nameof(figures), figures, "use 1 or 2 figures");
+        if (size < 16) throw new ArgumentOutOfRangeException(nameof(size), size, "the size is too small; use 64 or 128");
+        if (frames < 2) throw new ArgumentOutOfRangeException(nameof(frames), frames, "a video needs at least 2 frames");
         // Not HashCode.Combine: it is randomised per process. System.Random(int) is the same sequence in every .NET.
         var rng = new Random(unchecked((int)(seed * 1_000_003L + index * 7_919L + 0x5EED)));
         using var scope = NewDisposeScope();

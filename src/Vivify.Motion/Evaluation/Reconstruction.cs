@@ -31,6 +31,31 @@ public static class Reconstruction
     }
 
     /// <summary>
+    /// Reconstructs each video of <paramref name="videos"/> with <paramref name="model"/>, read at the config's frame
+    /// size, writing OUT/NAME.mp4 (frame | prediction | occlusion) per video into <paramref name="outDir"/> (which must
+    /// exist). With <paramref name="alignCorners"/>, grid_sample as PyTorch 1.0 did (align_corners=True), for the
+    /// published checkpoints.
+    /// </summary>
+    public static List<VideoReconstruction> Run(MotionModel model, IReadOnlyList<string> videos, string outDir, bool alignCorners,
+        IProgressReporter? progress = null, CancellationToken cancel = default)
+    {
+        model.Generator.align_corners = alignCorners;
+        var (height, width) = model.FrameSize;
+        using var reader = new VideoReader(height, width, cacheBytes: 0);
+        using var task = (progress ?? NoProgress.Instance).Start("reconstruct", videos.Count, "videos");
+        var list = new List<VideoReconstruction>();
+        foreach (var path in videos)
+        {
+            using var scope = NewDisposeScope();
+            var name = Path.GetFileNameWithoutExtension(path.TrimEnd('/'));
+            var video = reader.Read(path).permute(0, 3, 1, 2).to(ScalarType.Float32).div(255f).to(model.Device);
+            list.Add(Run(name, video, model.KeypointDetector, model.Generator, Path.Combine(outDir, name + ".mp4"), cancel));
+            task.Advance();
+        }
+        return list;
+    }
+
+    /// <summary>
     /// Reconstructs one video [F, 3, H, W]; with <paramref name="sideBySide"/>, writes frame, prediction and the
     /// occlusion map side by side as a video there.
     /// </summary>

@@ -31,9 +31,9 @@ public sealed class Trainer(TrainOptions options, IProgressReporter progress, Te
         if (!root) (progress, log) = (NoProgress.Instance, TextWriter.Null);
         var latest = root ? TrainCheckpoint.Latest(options.RunDir) : null;
         if (root && options.Resume && latest is null)
-            throw new VivifyException($"{options.RunDir}: no checkpoint to resume from; run without --resume to start");
+            throw new ResumeConflictException(options.RunDir, null);
         if (root && !options.Resume && latest is not null)
-            throw new VivifyException($"{options.RunDir}: already holds checkpoints ({Path.GetFileName(latest)}); pass --resume to continue or choose a new run directory");
+            throw new ResumeConflictException(options.RunDir, latest);
         var dataParams = config.dataset_params;
         using var dataset = new FramesDataset(options.DataDir, dataParams.frame_shape, dataParams.id_sampling, is_train: true,
             Augmentation.FromConfig(dataParams.augmentation_params, options.ConfigPath));
@@ -138,7 +138,7 @@ public sealed class Trainer(TrainOptions options, IProgressReporter progress, Te
                 TrainCheckpoint.Save(options.RunDir, epoch - 1, m);
                 path = TrainCheckpoint.PathFor(options.RunDir, epoch - 1);
             }
-            log.WriteLine($"interrupted {(k > 0 ? $"in epoch {epoch} after {k} of its {perEpoch} batches" : $"as epoch {epoch} began")}; saved {path} (continue with --resume)");
+            log.WriteLine($"interrupted {(k > 0 ? $"in epoch {epoch} after {k} of its {perEpoch} batches" : $"as epoch {epoch} began")}; saved {path} (resume the run to continue)");
             throw;
         }
         if (root && savedEpoch < train.num_epochs - 1 && train.num_epochs > startEpoch) TrainCheckpoint.Save(options.RunDir, train.num_epochs - 1, m);
@@ -149,14 +149,14 @@ public sealed class Trainer(TrainOptions options, IProgressReporter progress, Te
     private void RequirePerceptualWeights(TrainParams train)
     {
         if (train.loss_weights.perceptual.Sum() != 0 && options.Vgg19Path is null && !options.NoPretrainedVgg)
-            throw new UsageException("the perceptual loss needs torchvision's pretrained VGG19: pass --vgg19 vgg19-dcbb9e9d.pth, or --no-pretrained-vgg to train with an untrained one");
+            throw new ArgumentException("the perceptual loss needs torchvision's pretrained VGG19: give its weights (vgg19-dcbb9e9d.pth), or ask for an untrained one", nameof(options));
     }
 
     private Vgg19? Perceptual(TrainParams train)
     {
         if (train.loss_weights.perceptual.Sum() == 0) return null;
         if (options.Vgg19Path is { } path) return Vgg19.Load(path);
-        log.WriteLine("warning: --no-pretrained-vgg: the perceptual loss uses an untrained VGG19 (torchvision's initialisation, seeded)");
+        log.WriteLine("warning: no pretrained VGG19: the perceptual loss uses an untrained one (torchvision's initialisation, seeded)");
         return Vgg19.Untrained();
     }
 

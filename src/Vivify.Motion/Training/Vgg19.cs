@@ -87,7 +87,7 @@ public sealed class Vgg19 : nn.Module<Tensor, List<Tensor>>
     /// </summary>
     public static Vgg19 Load(string path)
     {
-        var features = TorchvisionVgg.ReadFeatures(path, Bounds[^1], "give torchvision's vgg19-dcbb9e9d.pth (or --no-pretrained-vgg)");
+        var features = TorchvisionVgg.ReadFeatures(path, Bounds[^1], "give torchvision's vgg19-dcbb9e9d.pth (or train with an untrained VGG19)");
         var vgg = new Vgg19();
         var state = new Dictionary<string, Tensor>
         {

@@ -42,11 +42,21 @@ public sealed class FramePrep(Clip clip, PreFilter filter, GaussDisks? guide = n
         return x.MoveToOuterDisposeScope();
     }
 
-    public static PreFilter Parse(string text) => text.ToLowerInvariant() switch
+    /// <summary>"temporal", "spatial" or "none" (any case) to its <see cref="PreFilter"/>; false for anything else.</summary>
+    public static bool TryParse(string text, out PreFilter filter)
     {
-        "temporal" => PreFilter.Temporal,
-        "spatial" => PreFilter.Spatial,
-        "none" => PreFilter.None,
-        _ => throw new UsageException($"pre-filter '{text}' is not one of temporal, spatial, none"),
-    };
+        PreFilter? f = text.ToLowerInvariant() switch
+        {
+            "temporal" => PreFilter.Temporal,
+            "spatial" => PreFilter.Spatial,
+            "none" => PreFilter.None,
+            _ => null,
+        };
+        filter = f ?? PreFilter.Temporal;
+        return f is not null;
+    }
+
+    /// <summary>As <see cref="TryParse"/>, throwing <see cref="ArgumentException"/> for a name that is none of them.</summary>
+    public static PreFilter Parse(string text) =>
+        TryParse(text, out var f) ? f : throw new ArgumentException($"pre-filter '{text}' is not one of temporal, spatial, none", nameof(text));
 }

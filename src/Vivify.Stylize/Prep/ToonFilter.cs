@@ -1,4 +1,5 @@
 using OpenCvSharp;
+using Vivify.Media;
 using static TorchSharp.torch;
 
 namespace Vivify.Stylize.Prep;
@@ -10,6 +11,15 @@ namespace Vivify.Stylize.Prep;
 /// </summary>
 public static class ToonFilter
 {
+    /// <summary>Reads the picture <paramref name="input"/>, filters it and writes <paramref name="output"/> (.png/.jpg).</summary>
+    public static void ApplyFile(string input, string output)
+    {
+        using var scope = NewDisposeScope();
+        var frame = StylizeInputs.Bytes(ImageIO.ReadFrame(input));
+        ImageIO.Write(output, CvImage.ToUnit(Apply(frame)));
+    }
+
+    /// <summary>The filter on an RGB picture, uint8 [3,H,W] → uint8 [3,H,W].</summary>
     public static Tensor Apply(Tensor rgb)
     {
         using var src = CvImage.ToMat(rgb);

@@ -4,13 +4,13 @@ namespace Vivify.Torch.StateDicts;
 /// A checkpoint's state dict does not fit the model. The message is one line that counts every kind of
 /// difference and names the first few with their shapes; the full lists are on the exception.
 /// </summary>
-public sealed class StateDictMismatchException : VivifyException
+public sealed class StateDictMismatchException : ModelMismatchException
 {
     /// <summary>How many keys of each kind the one-line message names before "N more".</summary>
     public const int ListedPerKind = 3;
 
     public StateDictMismatchException(string source, IReadOnlyList<KeyMismatch> missing, IReadOnlyList<KeyMismatch> unexpected, IReadOnlyList<KeyMismatch> shapeMismatches)
-        : base(Describe(source, missing, unexpected, shapeMismatches))
+        : base(Describe(source, missing, unexpected, shapeMismatches), source)
     {
         CheckpointSource = source;
         Missing = missing;

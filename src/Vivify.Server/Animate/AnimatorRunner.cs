@@ -1,0 +1,42 @@
+using Vivify.Media;
+using Vivify.Motion;
+
+namespace Vivify.Server.Animate;
+
+/// <summary>
+/// <see cref="IAnimateRunner"/> on Vivify.Motion's public <see cref="Animator"/>: the source prepared, the driving video
+/// animated into the job's output (which appears only when whole), progress and cancellation passed through.
+/// </summary>
+internal sealed class AnimatorRunner(AnimatorCache animators) : IAnimateRunner
+{
+    public void Run(AnimateWork work, Action<double> progress, CancellationToken cancel)
+    {
+        var animator = animators.Get(work.Model, work.BFloat16);
+        using var source = animator.PrepareSource(work.Source);
+        var driving = VideoSource.Open(work.Driving);
+        var options = new AnimateOptions { Mode = work.Relative ? MotionMode.Relative : MotionMode.Absolute, InitialFrame = work.DrivingStart };
+        animator.Animate(source, driving, work.Output, options, audio: true, progress: new JobProgress(progress), cancel: cancel);
+    }
+
+    /// <summary>The library's progress loops as the job's fraction done.</summary>
+    private sealed class JobProgress(Action<double> report) : IProgressReporter, IProgressTask
+    {
+        private long _done;
+        private long? _total;
+
+        public IProgressTask Start(string description, long? total, string unit = "frames")
+        {
+            _done = 0;
+            _total = total;
+            return this;
+        }
+
+        public void Advance(long by = 1)
+        {
+            _done += by;
+            if (_total is > 0) report(Math.Min(1, (double)_done / _total.Value));
+        }
+
+        public void Dispose() { }
+    }
+}
