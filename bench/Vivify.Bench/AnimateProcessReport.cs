@@ -32,6 +32,7 @@ public static class AnimateProcessReport
         var checkpoints = new List<(string Name, string Path)> { ("vox-256 {generator, kp_detector}", vox) };
         if (!quick) checkpoints.Add(("vox-adv layout, with discriminator and Adam states", WriteAdvCheckpoint(config, vox, Path.Combine(work, "random-vox-adv.pth.tar"))));
 
+        var loadBefore = OpsReport.LoadAverage();
         var runs = new List<Run>();
         for (var round = 0; round < rounds; round++)
             foreach (var (name, path) in checkpoints)
@@ -48,7 +49,9 @@ public static class AnimateProcessReport
                         string.Join("; ", runs.TakeLast(hasPublished ? 3 : 2).Select(r => r.Error ?? $"{r.Implementation} {r.Seconds:F2} s, {r.PeakMb:F0} MB")));
                 }
 
-        return Markdown(runs, checkpoints, hasPublished, published, long_, rounds);
+        return Markdown(runs, checkpoints, hasPublished, published, long_, rounds) +
+            $"\nLoad average (1, 5, 15 min) before the runs: {loadBefore}; after: {OpsReport.LoadAverage()} ({Environment.ProcessorCount} cores): " +
+            "above about 2 the machine was shared with other work while measuring, which slows every case, not necessarily alike.\n";
     }
 
     /// <summary>A 256×256 driving video of <paramref name="frames"/> frames and a one-frame one, and the source picture (their first frame).</summary>

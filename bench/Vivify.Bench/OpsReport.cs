@@ -86,7 +86,15 @@ public static class OpsReport
         var model = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name"))?.Split(':', 2)[1].Trim() ?? "?";
         var flags = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("flags")) ?? "";
         var bf16 = flags.Contains("amx_bf16") ? "AMX-BF16" : flags.Contains("avx512_bf16") ? "AVX512-BF16" : "no bf16 matrix instructions";
-        return $"{model}, {Environment.ProcessorCount} cores, {bf16}";
+        var compute = Vivify.BFloat16Compute.FastOnThisCpu ? "bf16 computed in bf16" : "bf16 computed in float32 (bf16 is slower on this CPU: Vivify.BFloat16Compute)";
+        return $"{model}, {Environment.ProcessorCount} cores, {bf16}; {compute}";
+    }
+
+    /// <summary>The 1, 5 and 15 minute load averages (/proc/loadavg), e.g. "0.52 0.80 1.10": how shared the machine was.</summary>
+    internal static string LoadAverage()
+    {
+        try { return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)); }
+        catch (IOException) { return "?"; }
     }
 
     internal static string RepoRoot()

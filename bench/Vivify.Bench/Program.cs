@@ -9,6 +9,7 @@ using Vivify.Bench;
 //   faces    face detection + landmarks per 640x480 frame, beside face-api under Node
 //   stylize  stylization quality against wall time and inference frames/s, beside the published code (FSPBT_PUBLISHED_DIR)
 //   distributed  data-parallel motion training, 1 rank x 2 threads against mpirun -np 2 x 1 thread; all-reduce bandwidth (FOMM_CODE for vox-256)
+//   animate-ops  each operation of vox-256 inference alone, fp32 and bf16, contiguous and channels last
 //   stylize-inference  inference frames/s alone, on frames of Megamind.avi and vtest.avi, fp32 and bf16, beside the published generator
 if (args.Length > 0)
 {
@@ -26,6 +27,7 @@ if (args.Length > 0)
             case "distributed": return DistributedReport.Run(rest);
             case "distributed-rank": return DistributedReport.Rank(rest);
             case "stylize-inference": return StylizeInferenceReport.Run(rest);
+            case "animate-ops": return AnimateOpsReport.Run(rest);
         }
     }
     catch (Vivify.VivifyException e)

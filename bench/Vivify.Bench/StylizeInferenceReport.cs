@@ -27,7 +27,7 @@ public static class StylizeInferenceReport
         var work = Directory.CreateTempSubdirectory("vivify-bench-stylize-fps-").FullName;
         var md = new StringBuilder("# bench/stylize: inference speed\n\n");
         if (quick) md.AppendLine("**Smoke run (`--quick`): small frames, one short round; not a measurement.**\n");
-        md.AppendLine($"Machine: {OpsReport.Machine()}; {threads} threads on both sides; measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.");
+        md.AppendLine($"Machine: {OpsReport.Machine()}; {threads} threads on both sides; measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; load average (1, 5, 15 min) before: {OpsReport.LoadAverage()}.");
         md.AppendLine($"Vivify: TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString(3)} / libtorch {__version__}, `FullFrame.Stylize` (GeneratorJInference). " +
             (publishedOk ? $"Published: models.GeneratorJ from `{published}` (FSPBT_PUBLISHED_DIR) under Debian's python3-torch, through bench/stylize/fspbt_bench.py --fps." : "Published: **not measured** (FSPBT_PUBLISHED_DIR unset)."));
         md.AppendLine($"reference_P generator (7 residual blocks, filters 32-64-128-128-128-64), random weights, eval mode, no gradients; one batch of {batch} frames of each clip " +
@@ -58,6 +58,8 @@ public static class StylizeInferenceReport
             }
         }
         finally { Directory.Delete(work, recursive: true); }
+        md.AppendLine();
+        md.AppendLine($"Load average after: {OpsReport.LoadAverage()} ({Environment.ProcessorCount} cores; above about 2 the machine was shared with other work while measuring).");
         var text = md.ToString();
         Console.WriteLine(text);
         var output = Option(args, "--output") ?? Path.Combine(root, "bench", "stylize", "inference.md");

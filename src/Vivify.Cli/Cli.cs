@@ -49,6 +49,7 @@ public static class Cli
         }
         // Inputs used although damaged (a truncated video) are said, one line each.
         using var warnings = Vivify.Media.MediaWarnings.To(w => { lock (err) err.WriteLine($"vivify: warning: {w}"); }); // also under --quiet
+        Vivify.TimingTrace.Mark("parsed");
         try
         {
             return parse.InvokeAsync(config, cancel).GetAwaiter().GetResult();

@@ -1,4 +1,5 @@
 using Vivify.Cli;
 
+Vivify.TimingTrace.Mark("main");
 using var interrupt = new Interrupt();
 return Cli.Run(args, cancel: interrupt.Token);

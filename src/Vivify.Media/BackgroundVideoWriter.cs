@@ -63,7 +63,9 @@ public sealed class BackgroundVideoWriter : IDisposable
         _queue.CompleteAdding();
         _pump.Wait(CancellationToken.None);
         _failure?.Throw();
+        TimingTrace.Mark("last frame encoded");
         _writer.Complete();
+        TimingTrace.Mark("video complete");
         Dispose();
     }
 

@@ -107,7 +107,7 @@ public sealed class DenseMotionNetwork : nn.Module
         var source_repeat = source_image.unsqueeze(1).unsqueeze(1).repeat(1, num_kp + 1, 1, 1, 1, 1);
         source_repeat = source_repeat.view(bs * (num_kp + 1), -1, h, w);
         var motions = sparse_motions.view(bs * (num_kp + 1), h, w, -1);
-        var sparse_deformed = nn.functional.grid_sample(source_repeat, motions.to(source_repeat.dtype), align_corners: align_corners);
+        var sparse_deformed = OcclusionAwareGenerator.Sample(source_repeat, motions, align_corners);
         return sparse_deformed.view(bs, num_kp + 1, -1, h, w).MoveToOuterDisposeScope();
     }
 

@@ -88,6 +88,7 @@ public static class FommCheckpoint
             Load(kp, kpState, "kp_detector", source, assign: true);
             kp.eval();
             generator.eval();
+            TimingTrace.Mark("models built");
             return (kp, generator);
         }
         catch

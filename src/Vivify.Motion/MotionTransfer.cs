@@ -1,4 +1,5 @@
 using TorchSharp;
+using Vivify.Torch.Modules;
 using static TorchSharp.torch;
 
 namespace Vivify.Motion;
@@ -51,23 +52,32 @@ public sealed class MotionTransfer
 
     private readonly ScalarType precision;
 
+    /// <summary>The dtype the models compute in (float32 for a bf16 request where bf16 is slower: see the constructor).</summary>
+    public ScalarType ComputeType => precision;
+
     /// <param name="foldBatchNorm">Fold batch norms into the convolutions before them (<see cref="Blocks.BatchNormFolding"/>); do it after loading weights.</param>
     /// <param name="precision">
     /// Float32, or BFloat16: the models are converted to it and their batch norms are always folded (the fold
     /// is computed in float32 from the float32 weights, saving a bf16 rounding per layer); heatmap reductions,
     /// keypoint geometry and 2×2 inverses stay float32. Predictions are float32.
     /// </param>
+    /// <param name="nativeBf16">
+    /// For BFloat16: null (default) computes in bf16 where this CPU does it faster than float32 and in float32 where
+    /// it does not (<see cref="BFloat16Compute"/>: the predictions then equal float32's); true computes in bf16
+    /// whatever its speed, false in float32.
+    /// </param>
     /// <param name="inferenceOnly">
     /// The models serve this transfer only: folding frees the weights it replaces, block by block, so that
     /// memory holds one copy of the model (they cannot be trained or run unfolded afterwards).
     /// </param>
     public MotionTransfer(KeypointDetector kp_detector, OcclusionAwareGenerator generator, bool foldBatchNorm = false,
-        ScalarType precision = ScalarType.Float32, bool inferenceOnly = false)
+        ScalarType precision = ScalarType.Float32, bool inferenceOnly = false, bool? nativeBf16 = null)
     {
         if (precision is not (ScalarType.Float32 or ScalarType.BFloat16))
             throw new ArgumentException($"precision {precision} is not supported: use Float32 or BFloat16", nameof(precision));
         this.kp_detector = kp_detector;
         this.generator = generator;
+        precision = BFloat16Compute.For(precision, generator.final.weight!.device, nativeBf16);
         this.precision = precision;
         if (foldBatchNorm || inferenceOnly || precision != ScalarType.Float32)
         {
@@ -79,6 +89,27 @@ public sealed class MotionTransfer
             kp_detector.to(precision);
             generator.to(precision);
         }
+        if (inferenceOnly)
+        {
+            ChannelsLastWeights(kp_detector);
+            ChannelsLastWeights(generator);
+        }
+        TimingTrace.Mark($"models folded, computing in {precision}");
+    }
+
+    /// <summary>
+    /// The remaining convolutions' weights laid out channels last, as the inference feature maps are (libtorch would
+    /// otherwise copy them to that layout at every call; most cost in the hourglasses' small, wide layers).
+    /// </summary>
+    private static void ChannelsLastWeights(nn.Module model)
+    {
+        using var _ = no_grad();
+        foreach (var (_, m) in model.named_modules())
+        {
+            if (m is not TorchSharp.Modules.Conv2d conv || conv.weight is not { } w || w.device.type == DeviceType.META || ChannelsLast.Is(w)) continue;
+            conv.weight = new TorchSharp.Modules.Parameter(ChannelsLast.Of(w), requires_grad: false);
+            w.Dispose();
+        }
     }
 
     /// <summary>Keypoints and features of a source image [1, C, H, W]; the caller disposes the result.</summary>
@@ -89,6 +120,7 @@ public sealed class MotionTransfer
         source = source.to(precision);
         var kp = kp_detector.forward(source);
         var encoded = generator.encode(source);
+        TimingTrace.Mark("source prepared");
         return new PreparedSource(source.alias().MoveToOuterDisposeScope(), kp.MoveToOuterDisposeScope(), encoded.MoveToOuterDisposeScope());
     }
 
@@ -97,7 +129,9 @@ public sealed class MotionTransfer
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        return kp_detector.forward(frames.to(precision)).MoveToOuterDisposeScope();
+        var keypoints = kp_detector.forward(frames.to(precision)).MoveToOuterDisposeScope();
+        TimingTrace.Mark($"keypoints of {Counted.Of(frames.shape[0], "frame")}");
+        return keypoints;
     }
 
     /// <summary>
@@ -113,7 +147,8 @@ public sealed class MotionTransfer
         kp_driving ??= kp_detector.forward(driving_frames.to(precision));
         var kp_norm = NormalizeKp.normalize_kp(source.Keypoints, kp_driving, kp_driving_initial,
             adapt_movement_scale: options.AdaptScale, use_relative_movement: options.Relative, use_relative_jacobian: options.Relative);
-        var output = generator.forward_encoded(source.Image, source.Encoded, kp_norm, source.Keypoints);
+        var output = generator.forward_encoded(source.Image, source.Encoded, kp_norm, source.Keypoints, withDeformed: false);
+        TimingTrace.Mark($"{Counted.Of(driving_frames.shape[0], "frame")} animated");
         return output.prediction.to(ScalarType.Float32).MoveToOuterDisposeScope(); // the other outputs die with this scope
     }
 }

@@ -83,6 +83,26 @@ public sealed class GeneratorJ : nn.Module<Tensor, Tensor>
         return output.MoveToOuterDisposeScope();
     }
 
+    /// <summary>A copy in eval mode with the same configuration, weights and statistics in <paramref name="dtype"/>.</summary>
+    internal GeneratorJ CopyAs(ScalarType dtype)
+    {
+        static Conv2d Conv(Sequential layer, int i) => (Conv2d)layer.children().ElementAt(i);
+        var c0 = Conv(conv0, 0);
+        long Out(Conv2d c) => c.weight!.shape[0];
+        var f2 = Out(Conv(conv2, 0));
+        var filters = new[] { Out(c0), Out(Conv(conv1, 0)), f2, Conv(upconv2, 1).weight!.shape[1] - f2, Out(Conv(upconv2, 1)), Out(Conv(conv_11, 0)) }
+            .Select(f => (int)f).ToArray();
+        var copy = new GeneratorJ(c0.bias is not null, ResnetBlocks, conv_12 is Sequential, filters, InputChannels, conv_11_a is not null);
+        copy.to(dtype);
+        using (no_grad())
+        {
+            var source = state_dict();
+            foreach (var (name, t) in copy.state_dict()) t.copy_(source[name]);
+        }
+        copy.eval();
+        return copy;
+    }
+
     private static Sequential ReluLayer(long inF, long outF, long size, long stride, long padding, bool bias, nn.Module<Tensor, Tensor> nonlinearity) =>
         nn.Sequential(
             ("conv", nn.Conv2d(inF, outF, size, stride: stride, padding: padding, bias: bias)),

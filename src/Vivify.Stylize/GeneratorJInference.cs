@@ -11,7 +11,9 @@ namespace Vivify.Stylize;
 /// feature map fewer), the nearest-upsample-then-3×3-convolution layers computed at their input's resolution
 /// (<see cref="UpsampledConv"/>: 16 instead of 36 multiply-adds per input pixel and channel, without the upsampled
 /// copy), activations in place, feature maps laid out channels last (<see cref="ChannelsLast"/>: no reorders around the
-/// convolutions) and each freed after its last use. A snapshot of the generator's
+/// convolutions) and each freed after its last use; a bf16 generator computes in float32 on CPUs slower at bf16
+/// (<see cref="BFloat16Compute"/>: oneDNN's bf16 7×7 convolution at full resolution ran 3.5× slower than float32's on an
+/// Emerald Rapids VM without AMX). A snapshot of the generator's
 /// weights: make a new one after they change (folding takes milliseconds).
 /// </summary>
 public sealed class GeneratorJInference : IDisposable
@@ -21,9 +23,20 @@ public sealed class GeneratorJInference : IDisposable
     private readonly UpsampledConv upconv2, upconv1;
     private readonly FoldedConv upconv2Folded, upconv1Folded;
     private readonly GeneratorJ g;
+    private readonly GeneratorJ? copy;
+    private readonly ScalarType dtype, compute;
 
-    public GeneratorJInference(GeneratorJ generator)
+    /// <param name="nativeBf16">
+    /// For a bf16 generator: null (default) computes in bf16 where this CPU does it faster than float32 and in float32
+    /// (a float32 copy of the weights) where it does not (<see cref="BFloat16Compute"/>); true in bf16 whatever its speed,
+    /// false in float32. The output has the generator's dtype either way.
+    /// </param>
+    public GeneratorJInference(GeneratorJ generator, bool? nativeBf16 = null)
     {
+        var weight = ((Conv2d)generator.conv0.children().First()).weight!;
+        dtype = weight.dtype;
+        compute = BFloat16Compute.For(dtype, weight.device, nativeBf16);
+        if (compute != dtype) generator = copy = generator.CopyAs(compute);
         g = generator;
         conv0 = Folded(generator.conv0, 3);
         conv1 = Folded(generator.conv1, 1, stride: 2);
@@ -59,7 +72,7 @@ public sealed class GeneratorJInference : IDisposable
         using var _ = no_grad();
         using var scope = NewDisposeScope();
         using var slope = 0.2.ToScalar();
-        x = ChannelsLast.Of(x);
+        x = ChannelsLast.Of(x.to(compute));
         var output_0 = conv0.forward(x).leaky_relu_(slope);
         var output_1 = conv1.forward(output_0).leaky_relu_(slope);
         var output_2 = conv2.forward(output_1).leaky_relu_(slope); // also the skip connection (in eval, conv2 twice gives the same)
@@ -77,6 +90,7 @@ public sealed class GeneratorJInference : IDisposable
         output = Next(output, output_0, ((Conv2d)g.conv_11.children().First()).forward, x).relu_();
         if (g.conv_11_a is not null) output = Next(output, null, g.conv_11_a.forward);
         output = Next(output, null, g.conv_12.forward);
+        if (output.dtype != dtype) output = Next(output, null, o => o.to(dtype));
         return output.MoveToOuterDisposeScope();
     }
 
@@ -103,5 +117,6 @@ public sealed class GeneratorJInference : IDisposable
         upconv1.Dispose();
         upconv2Folded.Dispose();
         upconv1Folded.Dispose();
+        copy?.Dispose();
     }
 }

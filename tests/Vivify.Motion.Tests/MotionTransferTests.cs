@@ -97,7 +97,8 @@ public class MotionTransferPrecisionTests(Xunit.Abstractions.ITestOutputHelper l
         {
             using var kp = Kp();
             using var gen = Gen();
-            var transfer = new MotionTransfer(kp, gen, foldBatchNorm: true, precision: precision);
+            // bf16 arithmetic whatever this CPU's speed at it (by default a CPU slower at bf16 computes float32).
+            var transfer = new MotionTransfer(kp, gen, foldBatchNorm: true, precision: precision, nativeBf16: true);
             using var prepared = transfer.Prepare(source);
             var initial = transfer.DetectKeypoints(driving[TensorIndex.Slice(0, 1)]);
             return transfer.Animate(prepared, driving, initial, new AnimationOptions(Relative: true));
@@ -111,6 +112,49 @@ public class MotionTransferPrecisionTests(Xunit.Abstractions.ITestOutputHelper l
         log.WriteLine($"bf16 vs fp32 PSNR {psnr:F1} dB (seed {seed})");
         Assert.True(psnr >= 40, $"PSNR {psnr:F1} dB < 40 dB");
         Assert.True(mse > 0, "bf16 really ran in bf16");
+    }
+
+    [Fact]
+    public void Bf16_computed_in_float32_predicts_what_fp32_predicts()
+    {
+        var config = FommConfig.Load(Fixtures.Path("fomm", "tiny.yaml"));
+        using var scope = NewDisposeScope();
+        var source = rand(1, 3, 64, 64, generator: new Generator(33));
+        var driving = rand(2, 3, 64, 64, generator: new Generator(34));
+        Tensor Run(ScalarType precision, bool? nativeBf16, out ScalarType compute)
+        {
+            random.manual_seed(5);
+            using var kp = KeypointDetector.FromConfig(config.model_params);
+            using var gen = OcclusionAwareGenerator.FromConfig(config.model_params);
+            kp.eval();
+            gen.eval();
+            var transfer = new MotionTransfer(kp, gen, foldBatchNorm: true, precision: precision, nativeBf16: nativeBf16);
+            compute = transfer.ComputeType;
+            using var prepared = transfer.Prepare(source);
+            using var initial = transfer.DetectKeypoints(driving.narrow(0, 0, 1));
+            return transfer.Animate(prepared, driving, initial, new AnimationOptions());
+        }
+        var fp32 = Run(ScalarType.Float32, null, out _);
+        var inFloat32 = Run(ScalarType.BFloat16, false, out var c32);
+        Assert.Equal(ScalarType.Float32, c32);
+        TensorAssert.Equal(fp32, inFloat32, "bf16 computed in float32");
+        Run(ScalarType.BFloat16, true, out var c16).Dispose();
+        Assert.Equal(ScalarType.BFloat16, c16);
+        Run(ScalarType.BFloat16, null, out var auto).Dispose();
+        Assert.Equal(BFloat16Compute.FastOnThisCpu ? ScalarType.BFloat16 : ScalarType.Float32, auto);
+    }
+
+    [Theory]
+    [InlineData("GenuineIntel", "avx512f avx512_bf16 avx512_fp16", false)] // Sapphire/Emerald Rapids without AMX (a VM): bf16 at float32's rate
+    [InlineData("GenuineIntel", "avx512f avx512_bf16 avx512_fp16 amx_bf16 amx_tile", true)] // with AMX
+    [InlineData("GenuineIntel", "avx512f avx512_bf16", true)] // Cooper Lake
+    [InlineData("GenuineIntel", "avx2 avx512f", false)] // emulated
+    [InlineData("AuthenticAMD", "avx512f avx512_bf16", true)] // Zen 4
+    [InlineData("AuthenticAMD", "avx2 fma", false)]
+    [InlineData("", "", true)] // nothing known: as asked
+    public void Bf16_pays_where_the_cpu_multiplies_bf16_faster(string vendor, string flags, bool fast)
+    {
+        Assert.Equal(fast, BFloat16Compute.IsFast(vendor, flags.Split(' ', StringSplitOptions.RemoveEmptyEntries).ToHashSet()));
     }
 
     [Fact]

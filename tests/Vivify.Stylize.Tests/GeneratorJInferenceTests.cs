@@ -46,6 +46,25 @@ public class GeneratorJInferenceTests
     }
 
     [Fact]
+    public void A_bf16_generator_computed_in_float32_gives_its_float32_copy_output_in_bf16()
+    {
+        using var g = Random(5, true, true, true, 2);
+        g.to(ScalarType.BFloat16);
+        using var scope = NewDisposeScope();
+        var x = (rand(1, 3, 24, 32, generator: new Generator(5)) * 2 - 1).to(ScalarType.BFloat16);
+        using var _ = no_grad();
+        using var inference = new GeneratorJInference(g, nativeBf16: false);
+        var actual = inference.forward(x);
+        Assert.Equal(ScalarType.BFloat16, actual.dtype);
+        using var f32 = g.CopyAs(ScalarType.Float32);
+        Assert.Equal(ScalarType.Float32, f32.conv_12.parameters().First().dtype);
+        var expected = f32.forward(x.to(ScalarType.Float32));
+        Assert.True(expected.std().item<float>() > 0.05f, "non-trivial output");
+        // The float32 computation (2e-5 from the forward, as above), rounded once to bf16: at most one bf16 step (2^-8 below 1) apart.
+        TensorAssert.AllCloseAbs(expected.to(ScalarType.BFloat16).to(ScalarType.Float32), actual.to(ScalarType.Float32), 1.0 / 256, "output");
+    }
+
+    [Fact]
     public void Bf16_inference_stays_close_to_the_bf16_forward()
     {
         using var g = Random(4, true, true, true, 2);
@@ -54,7 +73,7 @@ public class GeneratorJInferenceTests
         var x = (rand(1, 3, 24, 32, generator: new Generator(4)) * 2 - 1).to(ScalarType.BFloat16);
         using var _ = no_grad();
         var expected = g.forward(x).to(ScalarType.Float32);
-        using var inference = new GeneratorJInference(g);
+        using var inference = new GeneratorJInference(g, nativeBf16: true); // bf16 arithmetic whatever this CPU's speed at it
         var actual = inference.forward(x).to(ScalarType.Float32);
         var mse = (expected - actual).pow(2).mean().item<float>();
         var psnr = 10 * Math.Log10(4.0 / mse); // outputs in [-1, 1]

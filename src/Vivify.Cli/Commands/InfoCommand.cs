@@ -44,7 +44,10 @@ public static class InfoCommand
         var have = new List<string>();
         if (flags.Contains("amx_bf16")) have.Add("AMX-BF16");
         if (flags.Contains("avx512_bf16")) have.Add("AVX512-BF16");
-        return have.Count > 0 ? "yes (" + string.Join(", ", have) + ")" : "no (bf16 runs, emulated: slower than fp32)";
+        if (have.Count == 0) return "no (bf16 runs, emulated: slower than fp32)";
+        return "yes (" + string.Join(", ", have) + ")" + (BFloat16Compute.FastOnThisCpu
+            ? ""
+            : ": no faster than fp32 without AMX on this CPU, so --precision bf16 computes in fp32");
     }
 
     internal static IReadOnlySet<string> CpuFlags()

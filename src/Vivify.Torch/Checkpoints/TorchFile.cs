@@ -52,6 +52,7 @@ public static class TorchFile
             };
             tensors.Bind();
             scope.MoveToOuter(tensors.Results);
+            TimingTrace.Mark($"checkpoint read: {displayName}");
             return result;
         }
         catch (CheckpointFormatException) { throw; }

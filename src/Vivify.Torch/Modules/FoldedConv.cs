@@ -37,7 +37,8 @@ public sealed class FoldedConv : IDisposable
         using var scope = NewDisposeScope();
         dtype ??= conv.weight!.dtype;
         var (w, b) = Fold(conv, norm);
-        return new FoldedConv(w.to(dtype.Value).detach().MoveToOuterDisposeScope(), b.to(dtype.Value).detach().MoveToOuterDisposeScope(), padding, groups, stride).DetachAll();
+        // Laid out channels last, as the inference feature maps are: libtorch would otherwise copy the weights to that layout at every call.
+        return new FoldedConv(ChannelsLast.Of(w.to(dtype.Value)).detach().MoveToOuterDisposeScope(), b.to(dtype.Value).detach().MoveToOuterDisposeScope(), padding, groups, stride).DetachAll();
     }
 
     /// <summary>

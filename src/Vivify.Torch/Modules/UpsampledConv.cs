@@ -60,7 +60,7 @@ public sealed class UpsampledConv : IDisposable
             var rows = Taps(w, py, 2);
             for (var px = 0; px < 2; px++) phases.Add(Taps(rows, px, 3)); // [out, in, 2, 2]
         }
-        var weight = cat(phases, 0).to(dtype).detach().MoveToOuterDisposeScope();
+        var weight = ChannelsLast.Of(cat(phases, 0).to(dtype)).detach().MoveToOuterDisposeScope(); // as FoldedConv's
         var bias = folded.bias.repeat(4).detach().MoveToOuterDisposeScope();
         weight.DetachFromDisposeScope();
         bias.DetachFromDisposeScope();
