@@ -95,8 +95,8 @@ public static class HeadsPersonFile
         if (!File.Exists(path))
             throw new VivifyException($"{path}: no such person file; make one with `vivify heads fine-tune --model RUN_DIR --photos P1 … -o {Path.GetFileName(path)}`");
         object? loaded;
-        try { loaded = TorchFile.Load(path); }
-        catch (Exception e) when (e is CheckpointFormatException or VivifyException) { throw new VivifyException($"{path}: not a person file (not a torch zip); pass a PERSON{Extension} written by `vivify heads fine-tune`"); }
+        try { loaded = CheckpointIO.Load(path); }
+        catch (Exception e) when (e is (CheckpointFormatException or VivifyException) and not CheckpointStructureException) { throw new VivifyException($"{path}: not a person file (not a torch zip); pass a PERSON{Extension} written by `vivify heads fine-tune`"); }
         if (loaded is not PyDict dict || !dict.TryGetValue("format", out var f) || f as string != Format)
             throw new VivifyException($"{path}: not a person file (no format '{Format}'); pass a PERSON{Extension} written by `vivify heads fine-tune`");
         string Fail(string what) => throw new VivifyException($"{path}: the person file {what}; write it again with `vivify heads fine-tune`");

@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Motion;
 
@@ -30,8 +31,8 @@ public static class NormalizeKp
         if (use_relative_movement)
         {
             var kp_value_diff = kp_driving.value - kp_driving_initial.value;
-            if (adapt_movement_scale) kp_value_diff = kp_value_diff * scale;
-            value = (kp_value_diff + kp_source.value).MoveToOuterDisposeScope();
+            if (adapt_movement_scale) kp_value_diff = kp_value_diff * S(scale);
+            value = kp_value_diff.add(kp_source.value, One).MoveToOuterDisposeScope();
 
             if (use_relative_jacobian && jacobian is not null)
             {

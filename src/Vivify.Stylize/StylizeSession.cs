@@ -131,7 +131,7 @@ public sealed class StylizeSession : IDisposable
     public static StylizeSession Resume(string path, StylizeConfig config, Vgg19Features? vgg, int seed = 0, Device? device = null, bool average = true)
     {
         if (!File.Exists(path)) throw new VivifyException($"{path}: model file not found: drop --resume to start a new model");
-        if (TorchFile.Load(path) is not PyDict root || !root.ContainsKey("discriminator") || root["generator"] is not PyDict g)
+        if (CheckpointIO.Load(path) is not PyDict root || !root.ContainsKey("discriminator") || root["generator"] is not PyDict g)
             throw new VivifyException($"{path}: not a Vivify training file (a published model holds no discriminator or optimizer state): drop --resume");
         var inferred = StylizeCheckpoints.InferGeneratorConfig(g, path);
         config.Generator.Args = inferred;

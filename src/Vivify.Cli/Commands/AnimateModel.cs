@@ -42,7 +42,7 @@ internal sealed class AnimateModel : IDisposable
         FrameSizeOf(config, configPath);
         if (config.model_params.common_params.num_channels != 3)
             throw new VivifyException($"{configPath}: num_channels is {config.model_params.common_params.num_channels}; vivify animate works on RGB pictures (num_channels: 3)");
-        var checkpoint = TorchFile.Load(checkpointPath);
+        var checkpoint = CheckpointIO.Load(checkpointPath);
         KeypointDetector? kp = null;
         OcclusionAwareGenerator? generator = null;
         try

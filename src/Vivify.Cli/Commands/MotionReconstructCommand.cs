@@ -5,6 +5,7 @@ using Vivify.Motion;
 using Vivify.Motion.Data;
 using Vivify.Motion.Evaluation;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Cli.Commands;
 
@@ -34,7 +35,7 @@ public static class MotionReconstructCommand
             if (!File.Exists(cpkPath)) throw new VivifyException($"{cpkPath}: checkpoint not found; give a file written by 'vivify motion train' or the published code");
             using var kp = KeypointDetector.FromConfig(cfg.model_params);
             using var gen = OcclusionAwareGenerator.FromConfig(cfg.model_params);
-            FommCheckpoint.LoadForInference(Vivify.Torch.Checkpoints.TorchFile.Load(cpkPath), kp, gen, cpkPath);
+            FommCheckpoint.LoadForInference(Vivify.Torch.Checkpoints.CheckpointIO.Load(cpkPath), kp, gen, cpkPath);
             gen.align_corners = parse.GetValue(alignCorners);
             kp.eval();
             gen.eval();
@@ -57,7 +58,7 @@ public static class MotionReconstructCommand
                     {
                         using var scope = NewDisposeScope();
                         var name = Path.GetFileNameWithoutExtension(path.TrimEnd('/'));
-                        var video = reader.Read(path).permute(0, 3, 1, 2).to(ScalarType.Float32).div(255f);
+                        var video = reader.Read(path).permute(0, 3, 1, 2).to(ScalarType.Float32).div(S(255f));
                         var target = Path.Combine(outDir, name + ".mp4");
                         list.Add(Reconstruction.Run(name, video, kp, gen, target, cancel));
                         written.Add(target);

@@ -5,6 +5,7 @@ using Vivify.Stylize.Prep;
 using Vivify.Torch.Checkpoints;
 using TorchSharp;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Cli.Commands;
 
@@ -52,7 +53,7 @@ public static class StylizeApplyCommand
                             cancel.ThrowIfCancellationRequested();
                             using var scope = NewDisposeScope();
                             var x = stack(frames.Skip(i).Take(n).Select(f => StylizePublishedLayout.GenInput(inPath, f, generator.InputChannels, parse.GetValue(guideDir)!)).ToArray());
-                            var y = (Run(x) + 1) / 2;
+                            var y = Run(x).add(S(1), One) / S(2);
                             for (var k = 0; k < y.shape[0]; k++) writer.Write(y[k]);
                             task.Advance(y.shape[0]);
                         }
@@ -66,7 +67,7 @@ public static class StylizeApplyCommand
                 if (generator.InputChannels != 3) throw new VivifyException($"{parse.GetValue(model)}: the model takes guide channels, which need the whole video; apply it to the video");
                 using var scope = NewDisposeScope();
                 using var clip = new Clip([StylizePublishedLayout.Bytes(ImageIO.ReadFrame(inPath))]);
-                var y = (Run(new FramePrep(clip, filter).Input(0).unsqueeze(0)) + 1) / 2;
+                var y = Run(new FramePrep(clip, filter).Input(0).unsqueeze(0)).add(S(1), One) / S(2);
                 ImageIO.Write(outPath, y[0]);
                 return Task.FromResult(0);
             }
@@ -99,7 +100,7 @@ public static class StylizeApplyCommand
     {
         try
         {
-            return TorchFile.Load(path, TorchLoadOptions.PickledModules(StylizeCheckpoints.PublishedClasses)) is PyDict d && d.TryGetValue("meta", out var m) ? m as PyDict : null;
+            return CheckpointIO.Load(path, TorchLoadOptions.PickledModules(StylizeCheckpoints.PublishedClasses)) is PyDict d && d.TryGetValue("meta", out var m) ? m as PyDict : null;
         }
         catch (VivifyException) { return null; } // the generator loaded already; a file without Vivify's settings has none
     }

@@ -3,6 +3,7 @@ using Vivify.Media;
 using Vivify.Stylize;
 using Vivify.Stylize.Prep;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Cli.Commands;
 
@@ -60,7 +61,7 @@ internal static class StylizeRun
                 using var scope = NewDisposeScope();
                 var n = Math.Min(batch, prep.Clip.Count - first);
                 var inputs = stack(Enumerable.Range(first, n).Select(prep.Input).ToArray());
-                var result = (stylize(inputs) + 1) / 2;
+                var result = stylize(inputs).add(S(1), One) / S(2);
                 for (var i = 0; i < n; i++)
                 {
                     writer.Write(result[i]);

@@ -6,6 +6,7 @@ using Vivify.Stylize;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Cli.Commands;
 
@@ -57,7 +58,7 @@ public static class StylizeSearchCommand
             var keyframes = parse.GetValue(key)!.Select(k =>
             {
                 var (frame, painted) = ReadPair(src, k, "--key");
-                return new Keyframe(frame * 2 - 1, painted * 2 - 1);
+                return new Keyframe(frame * S(2) - S(1), painted * S(2) - S(1));
             }).ToList();
             var holdoutSpec = parse.GetValue(holdout)!;
             var keyFrames = parse.GetValue(key)!.Select(k => k.Split('=')[0].TrimStart('0')).ToHashSet();
@@ -74,7 +75,7 @@ public static class StylizeSearchCommand
             var results = Progress.Run(parse, progress =>
             {
                 using var task = progress.Start("search", settings.Count, "settings");
-                return StylizeSearch.Run(baseConfig, keyframes, holdFrame * 2 - 1, holdPainted, searchGrid, perSetting, perception,
+                return StylizeSearch.Run(baseConfig, keyframes, holdFrame * S(2) - S(1), holdPainted, searchGrid, perSetting, perception,
                     parse.GetValue(Cli.Seed) ?? 0, onResult: _ => task.Advance(), cancel: cancel);
             });
             var best = StylizeSearch.Best(results);

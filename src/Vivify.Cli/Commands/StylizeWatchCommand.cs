@@ -4,6 +4,7 @@ using Vivify.Media;
 using Vivify.Stylize;
 using Vivify.Stylize.Prep;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Cli.Commands;
 
@@ -85,7 +86,7 @@ public static class StylizeWatchCommand
                 foreach (var f in previewFrames)
                 {
                     if (!cache.TryGetValue(f, out var x)) { x = prep.Input(f); x.DetachFromDisposeScope(); cache[f] = x; }
-                    var y = (session.Stylize(x.unsqueeze(0)) + 1) / 2;
+                    var y = session.Stylize(x.unsqueeze(0)).add(S(1), One) / S(2);
                     // Ctrl-C in a terminal also reaches a running ffmpeg; the preview is then written again on the way out.
                     try { ImageIO.Write(Path.Combine(p.PreviewDir, $"{f:D5}.png"), y[0]); }
                     catch (VivifyException) when (cancel.IsCancellationRequested) { }

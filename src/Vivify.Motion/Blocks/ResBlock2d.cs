@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Motion.Blocks;
 
@@ -39,7 +40,7 @@ public sealed class ResBlock2d : nn.Module<Tensor, Tensor>, IBatchNormFoldable
         @out = folded1 is not null && !training ? folded1.forward(@out) : norm2.forward(conv1.forward(@out));
         @out = nn.functional.relu(@out);
         @out = conv2.forward(@out);
-        @out = @out + x;
+        @out = @out.add(x, One);
         return @out.MoveToOuterDisposeScope();
     }
 }

@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Motion.Training;
 
@@ -19,7 +20,7 @@ public static class TrainingStep
         using (generated)
         {
             Tensor? loss = null;
-            foreach (var v in losses_generator.Values) loss = loss is null ? v.mean() : loss + v.mean();
+            foreach (var v in losses_generator.Values) loss = loss is null ? v.mean() : loss.add(v.mean(), One);
             loss!.backward();
             m.optimizer_generator.step();
             m.optimizer_generator.zero_grad();
@@ -33,7 +34,7 @@ public static class TrainingStep
                 m.optimizer_discriminator.zero_grad();
                 var losses_discriminator = discriminator_full.forward(driving, generated);
                 Tensor? dloss = null;
-                foreach (var v in losses_discriminator.Values) dloss = dloss is null ? v.mean() : dloss + v.mean();
+                foreach (var v in losses_discriminator.Values) dloss = dloss is null ? v.mean() : dloss.add(v.mean(), One);
                 dloss!.backward();
                 m.optimizer_discriminator.step();
                 m.optimizer_discriminator.zero_grad();
