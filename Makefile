@@ -5,12 +5,13 @@ SHELL := /bin/bash
 CONFIG ?= Release
 VIVIFY_TORCH_BACKEND ?= cpu
 # ffmpeg: media; python3-torch (+ python3-pil for the published stylization code): interop tests and side-by-side benchmarks; patchelf + gcc: the TorchSharp
-# load-time fix (build/native-fix); libgtk-3-0: OpenCvSharp's native runtime; opencv-doc: sample media.
-APT_PACKAGES := ffmpeg python3-torch python3-yaml python3-pil patchelf gcc libgtk-3-0 opencv-doc
+# load-time fix (build/native-fix); libgtk-3-0: OpenCvSharp's native runtime; opencv-doc: sample media; openmpi-bin +
+# libopenmpi-dev: data-parallel training under mpirun (Vivify.Torch/Distributed binds libmpi.so.40) and its tests.
+APT_PACKAGES := ffmpeg python3-torch python3-yaml python3-pil patchelf gcc libgtk-3-0 opencv-doc openmpi-bin libopenmpi-dev
 DOTNET := dotnet
 BUILD_FLAGS := -c $(CONFIG) -p:VivifyTorchBackend=$(VIVIFY_TORCH_BACKEND) -nologo -v q
 
-.PHONY: all setup build test demo bench clean
+.PHONY: all setup build test demo bench pack pack-check clean
 all: build
 
 setup:
@@ -25,9 +26,21 @@ test: build
 demo: build
 	@bash build/demo.sh
 
+# NuGet packages of the six libraries and the `vivify` tool (Vivify.Tool + Vivify.Tool.linux-x64) into artifacts/.
+# REPOSITORY_URL=... names the repository in the packages (default: a placeholder, Directory.Build.props).
+pack: setup
+	@rm -rf artifacts
+	@$(DOTNET) pack Vivify.slnx -c Release -p:VivifyTorchBackend=cpu -p:VivifyPackBuild=true \
+		$(if $(REPOSITORY_URL),-p:RepositoryUrl=$(REPOSITORY_URL)) -nologo -v q -clp:ErrorsOnly
+	@ls -l artifacts/*.nupkg artifacts/*.snupkg | awk '{printf "%10.1f KB  %s\n", $$5 / 1024, $$9}'
+
+# The packages as a stranger uses them: contents, `dotnet tool install` + `vivify info`, consumer programs (build/pack-check.sh).
+pack-check: pack
+	@bash build/pack-check.sh
+
 bench: build
 	@$(DOTNET) run -c Release --project bench/Vivify.Bench -- $(ARGS)
 
 clean:
 	@$(DOTNET) clean Vivify.slnx -c $(CONFIG) -nologo -v q
-	@rm -rf build/.cache out
+	@rm -rf build/.cache out artifacts

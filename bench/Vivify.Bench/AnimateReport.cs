@@ -48,7 +48,8 @@ public static class AnimateReport
                 TorchSave.Save(new PyDict { { "source", source }, { "driving", driving } }, framesPath);
             }
 
-            Case[] cases = quick ? [new("fp32", 1), new("fp32", 4), new("bf16", 4)] : [new("fp32", 1), new("fp32", 4), new("fp32", 8), new("bf16", 1), new("bf16", 4), new("bf16", 8)];
+            var processOnly = args.Contains("--process-only");
+            Case[] cases = processOnly ? [] : quick ? [new("fp32", 1), new("fp32", 4), new("bf16", 4)] : [new("fp32", 1), new("fp32", 4), new("fp32", 8), new("bf16", 1), new("bf16", 4), new("bf16", 8)];
             var results = new List<Measured>();
             foreach (var c in cases)
             {
@@ -56,9 +57,11 @@ public static class AnimateReport
                 Console.WriteLine($"Vivify {c.Precision} batch {c.Batch}: {m.FramesPerSecond:F2} frames/s, peak +{m.PeakExtraMb:F0} MB");
                 results.Add(m);
             }
-            var published = MeasurePublished(configPath, checkpoint, framesPath, threads);
+            var published = processOnly ? new Measured("published", double.NaN, double.NaN, "not run (--process-only)") : MeasurePublished(configPath, checkpoint, framesPath, threads);
             Console.WriteLine(published.Note);
-            Write(root, quick, frames, threads, h, w, results, published);
+            var rounds = args.SkipWhile(a => a != "--rounds").Skip(1).FirstOrDefault() is { } r ? int.Parse(r, System.Globalization.CultureInfo.InvariantCulture) : quick ? 1 : 3;
+            var process = args.Contains("--loop-only") ? "" : AnimateProcessReport.Measure(work, config, configPath, checkpoint, threads, quick, rounds);
+            Write(root, quick, frames, threads, h, w, results, published, process);
             return 0;
         }
         finally
@@ -154,15 +157,24 @@ public static class AnimateReport
         }
     }
 
-    private static void Write(string root, bool quick, int frames, int threads, int h, int w, List<Measured> ours, Measured published)
+    private static void Write(string root, bool quick, int frames, int threads, int h, int w, List<Measured> ours, Measured published, string process)
     {
         var md = new StringBuilder();
         md.AppendLine("# bench/animate results");
         md.AppendLine();
         if (quick) md.AppendLine("**Smoke run (`--quick`, a handful of frames): not a measurement; run without `--quick` on a quiet machine.**\n");
         md.AppendLine($"Machine: {OpsReport.Machine()}; {threads} threads on both sides; {DateTime.UtcNow:yyyy-MM-dd}.");
-        md.AppendLine($"vox-256 architecture (configs/vox-adv-256.yaml), random weights (seed 0), {h}x{w} frames, {frames} random driving frames, relative mode.");
-        md.AppendLine($"Vivify: TorchSharp {typeof(torch).Assembly.GetName().Version?.ToString(3)} / libtorch {__version__}. Published: {published.Note}");
+        md.AppendLine($"vox-256 architecture (configs/vox-adv-256.yaml), random weights (seed 0), {h}x{w} frames, relative mode.");
+        md.AppendLine($"Vivify: TorchSharp {typeof(torch).Assembly.GetName().Version?.ToString(3)} / libtorch {__version__}.");
+        if (process.Length > 0) md.AppendLine().Append(process).AppendLine();
+        if (ours.Count == 0)
+        {
+            Finish(root, md);
+            return;
+        }
+        md.AppendLine("## The model loop alone");
+        md.AppendLine();
+        md.AppendLine($"{frames} random driving frames. Published: {published.Note}");
         md.AppendLine();
         md.AppendLine("| implementation | frames/s | ms/frame | peak working memory | speed vs published |");
         md.AppendLine("| --- | --- | --- | --- | --- |");
@@ -178,6 +190,11 @@ public static class AnimateReport
         md.AppendLine("Peak memory: the highest resident set during warm-up and timed run (VmHWM, reset through /proc/self/clear_refs) minus");
         md.AppendLine("the resident set just before them with the models and frames loaded (freed heap returned first with malloc_trim): the");
         md.AppendLine("working memory of one frame batch. For the published code it includes its copy of the whole driving video as one tensor.");
+        Finish(root, md);
+    }
+
+    private static void Finish(string root, StringBuilder md)
+    {
         var text = md.ToString();
         Console.WriteLine(text);
         var outPath = Path.Combine(root, "bench", "animate", "results.md");

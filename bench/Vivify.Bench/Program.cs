@@ -7,6 +7,8 @@ using Vivify.Bench;
 //   train    FOMM training steps/s, beside the published code (FOMM_CODE)
 //   faces    face detection + landmarks per 640x480 frame, beside face-api under Node
 //   stylize  stylization quality against wall time and inference frames/s, beside the published code (FSPBT_PUBLISHED_DIR)
+//   distributed  data-parallel motion training, 1 rank x 2 threads against mpirun -np 2 x 1 thread; all-reduce bandwidth (FOMM_CODE for vox-256)
+//   stylize-inference  inference frames/s alone, on frames of Megamind.avi and vtest.avi, fp32 and bf16, beside the published generator
 if (args.Length > 0)
 {
     var rest = args.Skip(1).ToArray();
@@ -19,6 +21,9 @@ if (args.Length > 0)
             case "train": return TrainReport.Run(rest);
             case "faces": return FacesReport.Run(rest);
             case "stylize": return StylizeReport.Run(rest);
+            case "distributed": return DistributedReport.Run(rest);
+            case "distributed-rank": return DistributedReport.Rank(rest);
+            case "stylize-inference": return StylizeInferenceReport.Run(rest);
         }
     }
     catch (Vivify.VivifyException e)

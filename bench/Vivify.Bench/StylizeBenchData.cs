@@ -80,6 +80,24 @@ public static class StylizeBenchData
         return result;
     }
 
+    /// <summary>
+    /// <paramref name="count"/> frames of <paramref name="clip"/> from <paramref name="start"/>, resized (area) to width×height and
+    /// written as dir/NNNNN.png: the frames both sides stylize when inference speed is measured.
+    /// </summary>
+    public static string InferenceFrames(string clip, long start, int count, int width, int height, string dir)
+    {
+        if (!File.Exists(clip)) throw new VivifyException($"{clip}: sample clip not found: run 'make setup' (build/samples.sh) or pass --clip");
+        Directory.CreateDirectory(dir);
+        var i = 0;
+        foreach (var f in VideoSource.Open(clip).Frames(start, count))
+        {
+            using var scope = NewDisposeScope();
+            ImageIO.Write(Path.Combine(dir, $"{i++:D5}.png"), Geometry.Resize(f.ToTensor(), height, width));
+        }
+        if (i < count) throw new UsageException($"{clip}: has only {i} frames from frame {start}; start earlier");
+        return dir;
+    }
+
     /// <summary>Mean PSNR and SSIM over the frames that are not keyframes; <paramref name="output"/> gives an 8-bit-exact image [3,H,W] in [0,1] per frame.</summary>
     public static (double Psnr, double Ssim) Score(IReadOnlyList<BenchFrame> frames, Func<BenchFrame, Tensor> output)
     {

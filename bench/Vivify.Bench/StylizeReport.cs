@@ -57,12 +57,13 @@ public static class StylizeReport
             }
 
             var bf16 = Bf16Matrix();
+            var fpsFrames = StylizeBenchData.InferenceFrames(o.Clip, o.Start, o.FpsBatch, o.FpsWidth, o.FpsHeight, Path.Combine(work, "fps-frames"));
             var fps = new List<(string DType, double? Ours, double? Theirs)>();
             foreach (var (dt, st) in bf16 is null ? new[] { ("float32", ScalarType.Float32) } : [("float32", ScalarType.Float32), ("bfloat16", ScalarType.BFloat16)])
             {
                 Console.WriteLine($"stylize bench: inference {dt} at {o.FpsWidth}x{o.FpsHeight}, batches of {o.FpsBatch}");
-                var ours = StylizeRuns.VivifyFps(o.FpsWidth, o.FpsHeight, o.FpsBatch, st, o.FpsMinFrames, o.FpsMinSeconds, o.Seed);
-                var theirs = publishedOk ? StylizeRuns.PublishedFps(o.Published!, o.FpsWidth, o.FpsHeight, o.FpsBatch, dt, o.Threads, o.FpsMinFrames, o.FpsMinSeconds, o.Seed) : null;
+                var ours = StylizeRuns.VivifyFps(o.FpsWidth, o.FpsHeight, o.FpsBatch, st, o.FpsMinFrames, o.FpsMinSeconds, o.Seed, fpsFrames);
+                var theirs = publishedOk ? StylizeRuns.PublishedFps(o.Published!, o.FpsWidth, o.FpsHeight, o.FpsBatch, dt, o.Threads, o.FpsMinFrames, o.FpsMinSeconds, o.Seed, fpsFrames) : null;
                 fps.Add((dt, ours, theirs));
             }
 
@@ -138,6 +139,8 @@ public static class StylizeReport
         }
         md.AppendLine();
         md.AppendLine($"## Inference ({o.FpsWidth}×{o.FpsHeight}, batches of {o.FpsBatch} frames, reference_P generator in eval mode)");
+        md.AppendLine();
+        md.AppendLine($"Both sides stylize the same batch: frames {o.Start}…{o.Start + o.FpsBatch - 1} of `{Path.GetFileName(o.Clip)}` resized to {o.FpsWidth}×{o.FpsHeight} (PNG), in [-1, 1]; the generator's weights are random (seed {o.Seed}), as speed does not depend on them.");
         md.AppendLine();
         md.AppendLine(bf16 is null ? "bf16: this CPU has no bf16 matrix instructions (avx512_bf16 / amx_bf16), so only float32 is measured."
             : $"bf16: the CPU has {bf16}; the whole generator is converted to bfloat16 on both sides.");

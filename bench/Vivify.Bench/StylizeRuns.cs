@@ -74,8 +74,11 @@ public static class StylizeRuns
         return ok ? scores : null;
     }
 
-    /// <summary>Vivify's inference rate: the reference_P generator in eval mode on batches of random frames.</summary>
-    public static double? VivifyFps(int width, int height, int batch, ScalarType dtype, int minFrames, double minSeconds, long seed)
+    /// <summary>
+    /// Vivify's inference rate: the reference_P generator in eval mode on batches of random frames, or on one batch of
+    /// the PNG frames in <paramref name="framesDir"/> (read as the published tool reads them, in [-1, 1]).
+    /// </summary>
+    public static double? VivifyFps(int width, int height, int batch, ScalarType dtype, int minFrames, double minSeconds, long seed, string? framesDir = null)
     {
         try
         {
@@ -84,7 +87,8 @@ public static class StylizeRuns
             d.Dispose();
             using var generator = g;
             generator.to(dtype);
-            using var x = (rand(batch, 3, height, width) * 2 - 1).to(dtype);
+            using var x = (framesDir is null ? rand(batch, 3, height, width) * 2 - 1 : FramesBatch(framesDir)).to(dtype);
+            batch = (int)x.shape[0];
             FullFrame.Stylize(generator, x).Dispose();
             var frames = 0;
             var clock = Stopwatch.StartNew();
@@ -102,12 +106,22 @@ public static class StylizeRuns
         }
     }
 
-    /// <summary>The published generator's inference rate (same sizes, batch, dtype, threads).</summary>
-    public static double? PublishedFps(string publishedDir, int width, int height, int batch, string dtype, int threads, int minFrames, double minSeconds, long seed)
+    /// <summary>The PNG frames of a folder as one batch [N, 3, H, W] in [-1, 1].</summary>
+    private static Tensor FramesBatch(string dir)
+    {
+        using var scope = NewDisposeScope();
+        var frames = Directory.GetFiles(dir, "*.png").Order(StringComparer.Ordinal).Select(f => ImageIO.Read(f) * 2 - 1).ToArray();
+        return stack(frames).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The published generator's inference rate (same sizes, batch, dtype, threads; the same frames when <paramref name="framesDir"/> is given).</summary>
+    public static double? PublishedFps(string publishedDir, int width, int height, int batch, string dtype, int threads, int minFrames, double minSeconds, long seed,
+        string? framesDir = null)
     {
         double? fps = null;
         RunDriver(["--published", publishedDir, "--fps", "--width", $"{width}", "--height", $"{height}", "--batch", $"{batch}", "--dtype", dtype,
-            "--threads", $"{threads}", "--min-frames", $"{minFrames}", "--min-seconds", minSeconds.ToString(CultureInfo.InvariantCulture), "--seed", $"{seed}"], line =>
+            "--threads", $"{threads}", "--min-frames", $"{minFrames}", "--min-seconds", minSeconds.ToString(CultureInfo.InvariantCulture), "--seed", $"{seed}",
+            .. framesDir is null ? Array.Empty<string>() : ["--frames", framesDir]], line =>
         {
             using var doc = JsonDocument.Parse(line);
             fps = doc.RootElement.GetProperty("fps").GetDouble();

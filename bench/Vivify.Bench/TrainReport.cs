@@ -23,7 +23,7 @@ public static class TrainReport
     {
         var quick = args.Contains("--quick");
         var root = OpsReport.RepoRoot();
-        var fixtures = Environment.GetEnvironmentVariable("VIVIFY_FIXTURES") ?? Path.Combine(root, "..", "shared", "fixtures");
+        var fixtures = Environment.GetEnvironmentVariable("VIVIFY_FIXTURES") ?? Path.Combine(root, "tests", "fixtures");
         var cases = new List<Case> { new("tiny", Path.Combine(fixtures, "fomm", "tiny.yaml"), 4, quick ? 1 : 3, quick ? 2 : 20) };
         // The 256x256 cases read the published files (configs/vox-adv-256.yaml holds the model values only):
         // vox-256 without the GAN (no discriminator step), vox-adv-256 with it.

@@ -15,8 +15,9 @@ vgg19(pretrained=True), which would download weights: the shim builds torchvisio
 Modes:
   train: --data DIR (train/input_filtered, train/output, train/mask, frames/) --budgets 2,4 --out DIR
          prints one JSON line per budget: {"budget", "steps", "train_seconds", "dir"}; stylized frames in DIR/bNN/.
-  fps:   --fps --width 640 --height 480 --batch 4 --dtype float32|bfloat16
-         prints {"fps", "frames", "seconds"} for the reference_P generator in eval mode.
+  fps:   --fps --width 640 --height 480 --batch 4 --dtype float32|bfloat16 [--frames DIR]
+         prints {"fps", "frames", "seconds"} for the reference_P generator in eval mode, on random frames or on the
+         PNG frames in DIR (one batch of all of them).
 """
 import argparse
 import json
@@ -194,7 +195,13 @@ def fps(args):
     generator = models.GeneratorJ(**dict(job['generator']['args'], input_channels=3)).eval()
     dtype = {'float32': torch.float32, 'bfloat16': torch.bfloat16}[args.dtype]
     generator = generator.to(dtype)
-    x = torch.rand(args.batch, 3, args.height, args.width).mul(2).sub(1).to(dtype)
+    if args.frames:  # the clip's frames (PNG), as generate.py reads them: ToTensor, then Normalize to [-1, 1]
+        names = sorted(n for n in os.listdir(args.frames) if n.endswith('.png'))
+        to_tensor, normalize = sys.modules['torchvision.transforms'].ToTensor(), sys.modules['torchvision.transforms'].Normalize((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))
+        x = torch.stack([normalize(to_tensor(Image.open(os.path.join(args.frames, n)).convert('RGB'))) for n in names]).to(dtype)
+        args.batch = x.shape[0]
+    else:
+        x = torch.rand(args.batch, 3, args.height, args.width).mul(2).sub(1).to(dtype)
     with torch.no_grad():
         generator(x)
         frames, t0 = 0, time.perf_counter()
@@ -222,6 +229,7 @@ def main():
     p.add_argument('--dtype', default='float32')
     p.add_argument('--min-frames', type=int, default=8)
     p.add_argument('--min-seconds', type=float, default=3.0)
+    p.add_argument('--frames', default=None, help='fps on these PNG frames (one batch) instead of random ones')
     args = p.parse_args()
     if not args.published or not os.path.isfile(os.path.join(args.published, 'models.py')):
         sys.exit('fspbt_bench: the published code was not found: set FSPBT_PUBLISHED_DIR (or --published) to its folder')

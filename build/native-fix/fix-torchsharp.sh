@@ -1,51 +1,53 @@
 #!/usr/bin/env bash
 # Vivify: make TorchSharp 0.107.0's native layer load on distributions whose libstdc++ predates GCC 13.
 #
+# usage: fix-torchsharp.sh ORIGINAL_libLibTorchSharp.so OUT_DIR
+# Writes OUT_DIR/libLibTorchSharp.so, a repaired copy of ORIGINAL, and OUT_DIR/libvivify_glibcxx_compat.so.
+#
 # libLibTorchSharp.so references exactly one symbol that libstdc++ 12 (Debian 12) lacks,
-# _ZSt21ios_base_library_initv@GLIBCXX_3.4.32. Two changes to the copy in a build output fix it:
-#   1. its needed-version entry GLIBCXX_3.4.32 is marked weak (VER_FLG_WEAK), so the loader does
+# _ZSt21ios_base_library_initv@GLIBCXX_3.4.32 (no relocation uses it: it only marks the version). The copy:
+#   1. has its needed-version entry GLIBCXX_3.4.32 marked weak (VER_FLG_WEAK), so the loader does
 #      not refuse the library for that version alone;
-#   2. libvivify_glibcxx_compat.so, which defines that symbol as an empty function (libstdc++ 12
-#      initialises iostreams itself), is added as a DT_NEEDED entry; the library's RUNPATH
-#      already starts with $ORIGIN, so it is found beside it.
-# Does nothing where the system libstdc++ has GLIBCXX_3.4.32, or where the copy is already fixed.
-# The NuGet cache is never modified: the output's file (possibly a hard link) is replaced.
+#   2. needs libvivify_glibcxx_compat.so (a DT_NEEDED entry), which defines that symbol as an empty
+#      function (libstdc++ 12 initialises iostreams itself); the library's RUNPATH already starts
+#      with $ORIGIN, so it is found beside it.
+# Both files go where the build puts them: src/Vivify.Torch/buildTransitive/Vivify.Torch.targets copies them into
+# build and publish outputs, and `make pack` ships them in the Vivify.Torch package, so that its consumers need
+# neither gcc nor patchelf. Needs gcc and patchelf; ORIGINAL (the NuGet cache's file) is only read.
+# Does nothing when both outputs are newer than ORIGINAL and the sources here.
 set -euo pipefail
-dir=${1:?usage: fix-torchsharp.sh NATIVE_DIR}
-lib="$dir/libLibTorchSharp.so"
+orig=${1:?usage: fix-torchsharp.sh ORIGINAL_LIB OUT_DIR}
+out=${2:?usage: fix-torchsharp.sh ORIGINAL_LIB OUT_DIR}
 compat=libvivify_glibcxx_compat.so
 here=$(cd "$(dirname "$0")" && pwd)
+lib="$out/libLibTorchSharp.so"
 
-libstdcxx=$( (/sbin/ldconfig -p 2>/dev/null || ldconfig -p) | awk '/libstdc\+\+\.so\.6 .*x86-64/ && !f {print $NF; f=1}')
-if [ -n "$libstdcxx" ] && grep -a 'GLIBCXX_3\.4\.32' "$libstdcxx" >/dev/null; then
-  exit 0  # system libstdc++ is new enough: package untouched
-fi
+up_to_date() {
+  local f
+  for f in "$orig" "$here/fix-torchsharp.sh" "$here/elf_weak_version.c" "$here/glibcxx_compat.c" "$here/glibcxx_compat.map"; do
+    [ "$lib" -nt "$f" ] && [ "$out/$compat" -nt "$f" ] || return 1
+  done
+}
+[ -f "$lib" ] && [ -f "$out/$compat" ] && up_to_date && exit 0
+
 need() { command -v "$1" >/dev/null || { echo "fix-torchsharp: '$1' is missing; install it with: sudo apt-get install -y $2 (or run 'make setup')" >&2; exit 1; }; }
 need patchelf patchelf
 need gcc gcc
 
-if patchelf --print-needed "$lib" | grep -x "$compat" >/dev/null && [ -f "$dir/$compat" ]; then
-  exit 0  # already fixed
-fi
-
-cache="$here/../.cache/native-fix"
-mkdir -p "$cache"
-if [ ! -x "$cache/elf_weak_version" ] || [ "$here/elf_weak_version.c" -nt "$cache/elf_weak_version" ]; then
-  gcc -O2 -o "$cache/elf_weak_version.tmp.$$" "$here/elf_weak_version.c" && mv -f "$cache/elf_weak_version.tmp.$$" "$cache/elf_weak_version"
-fi
-if [ ! -f "$cache/$compat" ] || [ "$here/glibcxx_compat.c" -nt "$cache/$compat" ]; then
-  gcc -shared -fPIC -nostdlib -O2 -Wl,--version-script="$here/glibcxx_compat.map" -Wl,-soname,$compat \
-      -o "$cache/$compat.tmp.$$" "$here/glibcxx_compat.c" && mv -f "$cache/$compat.tmp.$$" "$cache/$compat"
-fi
-
-tmp="$lib.vivify-tmp.$$"
-trap 'rm -f "$tmp"' EXIT
-cp -f "$lib" "$tmp"           # a new inode: a hard-linked NuGet cache file stays as it is
-chmod u+w "$tmp"
-if ! patchelf --print-needed "$tmp" | grep -x "$compat" >/dev/null; then
-  "$cache/elf_weak_version" "$tmp" GLIBCXX_3.4.32
-  patchelf --add-needed "$compat" "$tmp"
-fi
-cp -f "$cache/$compat" "$dir/$compat.tmp.$$" && mv -f "$dir/$compat.tmp.$$" "$dir/$compat"
-mv -f "$tmp" "$lib"
-trap - EXIT
+mkdir -p "$out"
+tmp=$(mktemp -d "$out/.fix-torchsharp.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+gcc -O2 -o "$tmp/elf_weak_version" "$here/elf_weak_version.c"
+gcc -shared -fPIC -nostdlib -O2 -Wl,--version-script="$here/glibcxx_compat.map" -Wl,-soname,$compat \
+    -o "$tmp/$compat" "$here/glibcxx_compat.c"
+cp -f "$orig" "$tmp/libLibTorchSharp.so"
+chmod u+w "$tmp/libLibTorchSharp.so"
+case "$(patchelf --print-rpath "$tmp/libLibTorchSharp.so")" in
+  '$ORIGIN'*) ;;
+  *) echo "fix-torchsharp: $orig: its RUNPATH does not start with \$ORIGIN, so $compat would not be found beside it" >&2; exit 1 ;;
+esac
+"$tmp/elf_weak_version" "$tmp/libLibTorchSharp.so" GLIBCXX_3.4.32
+patchelf --add-needed "$compat" "$tmp/libLibTorchSharp.so"
+# Renames are atomic: builds of several projects at once may run this together.
+mv -f "$tmp/$compat" "$out/$compat"
+mv -f "$tmp/libLibTorchSharp.so" "$lib"

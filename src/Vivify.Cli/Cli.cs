@@ -37,15 +37,17 @@ public static class Cli
             EnableDefaultExceptionHandler = false,
             ProcessTerminationTimeout = null, // Program's Interrupt owns SIGINT/SIGTERM
             Output = stdout ?? Console.Out,
-            Error = stderr ?? Console.Error,
+            Error = stderr ?? new TerminalErrors(Console.Error),
         };
-        var err = stderr ?? Console.Error;
+        var err = config.Error;
         if (parse.Errors.Count > 0)
         {
-            foreach (var e in parse.Errors) err.WriteLine($"vivify: {e.Message}");
+            foreach (var e in parse.Errors) err.WriteLine($"vivify: {ParseErrors.Describe(e)}");
             err.WriteLine("vivify: run 'vivify --help' for usage.");
             return 2;
         }
+        // Inputs used although damaged (a truncated video) are said, one line each.
+        using var warnings = Vivify.Media.MediaWarnings.To(w => { if (!parse.GetValue(Quiet)) lock (err) err.WriteLine($"vivify: warning: {w}"); });
         try
         {
             return parse.InvokeAsync(config, cancel).GetAwaiter().GetResult();
@@ -58,7 +60,9 @@ public static class Cli
             // error a moment before our own signal handler has cancelled: give it that moment.
             if (inner is OperationCanceledException || cancel.IsCancellationRequested || (cancel.CanBeCanceled && cancel.WaitHandle.WaitOne(200)))
             {
-                err.WriteLine("vivify: interrupted; unfinished outputs were removed (checkpoints already saved are kept: continue with --resume).");
+                err.WriteLine(ResumeOption.IsOn(parse.CommandResult.Command)
+                    ? "vivify: interrupted; unfinished outputs were removed (what was saved is kept: continue with --resume)."
+                    : "vivify: interrupted; unfinished outputs were removed.");
                 return 130;
             }
             if (inner is VivifyException ve)

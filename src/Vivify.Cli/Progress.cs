@@ -14,13 +14,18 @@ public static class Progress
     {
         var err = parse.InvocationConfiguration.Error;
         if (parse.GetValue(Cli.Quiet)) return work(NoProgress.Instance);
-        var terminal = ReferenceEquals(err, Console.Error) && !Console.IsErrorRedirected && Environment.GetEnvironmentVariable("TERM") != "dumb";
+        var terminal = err is TerminalErrors && !Console.IsErrorRedirected && Environment.GetEnvironmentVariable("TERM") != "dumb";
         if (!terminal) return work(new PlainProgress(err));
         var units = new System.Collections.Concurrent.ConcurrentDictionary<int, string>();
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         return console.Progress().AutoClear(false).HideCompleted(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new CountColumn(units), new RateColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-            .Start(ctx => work(new SpectreReporter(ctx, units)));
+            .Start(ctx =>
+            {
+                // Lines the command writes meanwhile are printed above the bars, not under their next redraw.
+                using (((TerminalErrors)err).Above(line => console.WriteLine(line)))
+                    return work(new SpectreReporter(ctx, units));
+            });
     }
 
     private sealed class SpectreReporter(ProgressContext ctx, System.Collections.Concurrent.ConcurrentDictionary<int, string> units) : IProgressReporter
@@ -60,7 +65,7 @@ public static class Progress
         {
             var done = task.State.Get<long>("done");
             var unit = units.GetValueOrDefault(task.Id, "");
-            return new Text(task.IsIndeterminate ? $"{done} {unit}" : $"{done}/{task.MaxValue:0} {unit}");
+            return new Text(task.IsIndeterminate ? $"{done} {Counted.Unit(done, unit)}" : $"{done}/{task.MaxValue:0} {Counted.Unit((long)task.MaxValue, unit)}");
         }
     }
 
@@ -68,6 +73,13 @@ public static class Progress
     {
         public override Spectre.Console.Rendering.IRenderable Render(Spectre.Console.Rendering.RenderOptions options, ProgressTask task, TimeSpan deltaTime) =>
             new Text(task.Speed is double s ? $"{s:0.0}/s" : "", new Style(Color.Grey));
+    }
+
+    /// <summary>Time left as m:ss, or h:mm:ss from an hour on (at most 9999 hours).</summary>
+    internal static string Eta(double seconds)
+    {
+        var t = TimeSpan.FromSeconds(Math.Clamp(seconds, 0, 9999 * 3600.0));
+        return t.TotalHours >= 1 ? $"{(long)t.TotalHours}:{t:mm\\:ss}" : $"{t:m\\:ss}";
     }
 
     /// <summary>Lines such as "compose: 120/300 frames, 25.0 frames/s, ETA 0:07", at most every few seconds, and one at the end.</summary>
@@ -92,8 +104,8 @@ public static class Progress
                 _lastPrint = now;
                 var rate = _done / Math.Max(now, 1e-9);
                 var line = total is long t
-                    ? $"{description}: {_done}/{t} {unit}, {rate:0.0} {unit}/s, ETA {TimeSpan.FromSeconds(Math.Max(0, (t - _done) / Math.Max(rate, 1e-9))):m\\:ss}"
-                    : $"{description}: {_done} {unit}, {rate:0.0} {unit}/s";
+                    ? $"{description}: {_done}/{t} {Counted.Unit(t, unit)}, {rate:0.0} {unit}/s, ETA {Eta((t - _done) / Math.Max(rate, 1e-9))}"
+                    : $"{description}: {_done} {Counted.Unit(_done, unit)}, {rate:0.0} {unit}/s";
                 if (_status.Length > 0) line += $" ({_status})";
                 lock (err) err.WriteLine(line);
             }
@@ -102,7 +114,7 @@ public static class Progress
             {
                 var s = _clock.Elapsed.TotalSeconds;
                 var status = _status.Length > 0 ? $"; {_status}" : "";
-                lock (err) err.WriteLine($"{description}: {_done} {unit} in {s:0.0} s ({_done / Math.Max(s, 1e-9):0.0} {unit}/s{status})");
+                lock (err) err.WriteLine($"{description}: {_done} {Counted.Unit(_done, unit)} in {s:0.0} s ({_done / Math.Max(s, 1e-9):0.0} {unit}/s{status})");
             }
         }
     }

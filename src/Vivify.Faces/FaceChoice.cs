@@ -9,7 +9,7 @@ public static class FaceChoice
     public static FaceResult Choose(IReadOnlyList<FaceResult> faces, int? index, string picture)
     {
         if (faces.Count == 0)
-            throw new VivifyException($"{picture}: no face found; give a picture where a face is clearly visible (frontal, not too small), or lower --min-confidence");
+            throw new VivifyException($"{picture}: no face found; give a picture where a face is clearly visible (frontal, not too small)");
         if (index is int i)
         {
             if (i < 0 || i >= faces.Count)

@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using Vivify.Torch.Distributed;
 using static TorchSharp.torch;
 using static Vivify.Torch.Scalars;
 using Adam = Vivify.Torch.Optim.Adam;
@@ -25,7 +26,8 @@ public sealed record MetaStepLosses(double Content, double Adversarial, double F
 /// discriminator (θ, W, w₀, b) takes <see cref="HeadsConfig.DiscriminatorSteps"/> Adam steps on the hinge loss
 /// L_DSC at its learning rate; then the embedder and generator (φ, ψ, P) take one Adam step together on
 /// L_CNT + L_ADV + L_MCH, L_ADV = −D(x̂) + w_FM·L_FM, against the updated discriminator. W enters L_MCH as a
-/// constant: the paper minimises that objective over φ, ψ, P only and updates W through L_DSC.
+/// constant: the paper minimises that objective over φ, ψ, P only and updates W through L_DSC. Data parallel (a
+/// communicator of several ranks), gradients are averaged over the ranks before every Adam step.
 /// </summary>
 public sealed class MetaLearner : IDisposable
 {
@@ -35,13 +37,20 @@ public sealed class MetaLearner : IDisposable
     private readonly Discriminator _d;
     private readonly ContentLoss _content;
 
-    public MetaLearner(HeadsConfig config, Embedder e, Generator g, Discriminator d, ContentLoss content)
+    private readonly GradientBuckets? _gradientsEG, _gradientsD;
+
+    public MetaLearner(HeadsConfig config, Embedder e, Generator g, Discriminator d, ContentLoss content, ICommunicator? comm = null)
     {
         config.Validate();
         (_config, _e, _g, _d, _content) = (config, e, g, d, content);
         var betas = (config.Beta1, config.Beta2);
         OptimizerEG = new Adam(e.parameters().Concat(g.parameters()), lr: config.LearningRateEG, betas: betas);
         OptimizerD = new Adam(d.parameters(), lr: config.LearningRateD, betas: betas);
+        if (comm is { Size: > 1 })
+        {
+            _gradientsEG = new GradientBuckets(e.parameters().Concat(g.parameters()), comm);
+            _gradientsD = new GradientBuckets(d.parameters(), comm);
+        }
     }
 
     public Adam OptimizerEG { get; }
@@ -69,8 +78,9 @@ public sealed class MetaLearner : IDisposable
                 using var fake = _d.call(fakeFrozen, y, i);
                 var loss = Losses.DiscriminatorHinge(real.Score, fake.Score);
                 loss.backward();
+                _gradientsD?.Average();
                 OptimizerD.step();
-                lossD = loss.item<float>();
+                lossD = Value(loss);
             }
         }
 
@@ -90,8 +100,9 @@ public sealed class MetaLearner : IDisposable
             var match = S(_config.MatchWeight) * Losses.EmbeddingMatch(w, e);
             var total = content.add(adversarial, One).add(fm, One).add(match, One);
             total.backward();
+            _gradientsEG?.Average();
             OptimizerEG.step();
-            return new MetaStepLosses(content.item<float>(), adversarial.item<float>(), fm.item<float>(), match.item<float>(), lossD);
+            return new MetaStepLosses(Value(content), Value(adversarial), Value(fm), Value(match), lossD);
         }
         finally
         {
@@ -99,9 +110,18 @@ public sealed class MetaLearner : IDisposable
         }
     }
 
+    /// <summary>A loss as a number, whatever its floating-point type.</summary>
+    private static double Value(Tensor t)
+    {
+        using var d = t.detach().to(ScalarType.Float64);
+        return d.item<double>();
+    }
+
     public void Dispose()
     {
         OptimizerEG.Dispose();
         OptimizerD.Dispose();
+        _gradientsEG?.Dispose();
+        _gradientsD?.Dispose();
     }
 }

@@ -33,6 +33,12 @@ public sealed record MetaTrainOptions
     /// <summary>Directory of the face-api networks, for clips whose landmarks are not cached yet.</summary>
     public string? FaceModels { get; init; }
 
+    /// <summary>The job's ranks for data-parallel meta-training (<see cref="Vivify.Torch.Distributed.World.Start"/>); null: this process alone.</summary>
+    public Vivify.Torch.Distributed.ICommunicator? Communicator { get; init; }
+
+    /// <summary>The type networks and episodes compute in: float32, or float64 to check exactness.</summary>
+    public TorchSharp.torch.ScalarType Dtype { get; init; } = TorchSharp.torch.ScalarType.Float32;
+
     public void Validate()
     {
         if (Steps < 1) throw new UsageException($"--steps {Steps}: give at least 1");

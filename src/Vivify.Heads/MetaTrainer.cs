@@ -1,7 +1,9 @@
 using System.Globalization;
+using TorchSharp;
 using Vivify.Heads.Data;
 using Vivify.Stylize;
 using Vivify.Torch.Checkpoints;
+using Vivify.Torch.Distributed;
 using static TorchSharp.torch;
 
 namespace Vivify.Heads;
@@ -12,7 +14,9 @@ namespace Vivify.Heads;
 /// Deterministic with the seed: the initial weights come from it, the episodes from (seed, step), and nothing else
 /// is random, so a run resumed from RUN_DIR/checkpoint.pth (weights, spectral-norm vectors, both Adam states, step,
 /// W's video ids) takes exactly the steps an uninterrupted one would. Writes RUN_DIR/checkpoint.pth (atomically,
-/// every N steps, at the end and on interruption), RUN_DIR/log.csv and RUN_DIR/preview/*.png.
+/// every N steps, at the end and on interruption), RUN_DIR/log.csv and RUN_DIR/preview/*.png. Under mpirun
+/// (<see cref="MetaTrainOptions.Communicator"/>) the ranks train data-parallel (<see cref="HeadsDataParallel"/>) and
+/// only rank 0 reads and writes the run directory, logs and shows progress.
 /// </summary>
 public sealed class MetaTrainer(MetaTrainOptions options, IProgressReporter progress, TextWriter log)
 {
@@ -24,25 +28,36 @@ public sealed class MetaTrainer(MetaTrainOptions options, IProgressReporter prog
     {
         options.Validate();
         options.Config.Validate(options.ConfigSource ?? "config");
-        if (File.Exists(options.RunDir)) throw new VivifyException($"{options.RunDir}: is a file; give a directory for the run");
-        if (options.Resume && !File.Exists(CheckpointPath))
+        var comm = options.Communicator ?? SingleProcess.Instance;
+        var root = comm.Rank == 0; // rank 0 alone reads and writes the run directory, logs and shows progress
+        if (!root) (progress, log) = (NoProgress.Instance, TextWriter.Null);
+        if (root && File.Exists(options.RunDir)) throw new VivifyException($"{options.RunDir}: is a file; give a directory for the run");
+        if (root && options.Resume && !File.Exists(CheckpointPath))
             throw new VivifyException($"{options.RunDir}: no {HeadsCheckpoint.FileName} to resume from; run without --resume to start");
-        if (!options.Resume && File.Exists(CheckpointPath))
+        if (root && !options.Resume && File.Exists(CheckpointPath))
             throw new VivifyException($"{options.RunDir}: already holds {HeadsCheckpoint.FileName}; pass --resume to continue or choose a new run directory");
 
         var data = HeadsDataset.Open(options.DataDir, options.FaceModels, log.WriteLine, cancel);
-        Directory.CreateDirectory(options.RunDir);
-        using var model = options.Resume ? Resume(data, out var raw) : Start(data, out raw);
+        if (root) Directory.CreateDirectory(options.RunDir);
+        PyDict? raw = null;
+        using var model = HeadsDataParallel.Share(!root ? null : options.Resume ? Resume(data, out raw) : Start(data, out raw), data, comm);
+        if (options.Dtype != ScalarType.Float32)
+            foreach (var network in new nn.Module[] { model.Embedder, model.Generator, model.Discriminator }) network.to(options.Dtype);
         var config = model.Config;
+        var shard = comm.Size > 1 ? DataParallel.Shard(options.Batch, comm, "--batch") : ((int, int)?)null;
         log.WriteLine($"meta-train: {data.Videos.Count} videos of {data.Videos.Select(v => v.Person).Distinct().Count()} persons, " +
                       $"{config.ImageSize}x{config.ImageSize}, K = {config.KShot}, B = {options.Batch}, from step {model.Step}");
 
         using var content = Content(config);
-        using var learner = new MetaLearner(config, model.Embedder, model.Generator, model.Discriminator, content);
+        using var learner = new MetaLearner(config, model.Embedder, model.Generator, model.Discriminator, content, comm);
         if (raw is not null && !HeadsCheckpoint.LoadOptimizers(raw, learner, CheckpointPath))
             log.WriteLine($"{CheckpointPath}: holds no optimizer state; Adam starts afresh");
-        var sampler = new EpisodeSampler(data, options.Batch, config.KShot, config.ImageSize, options.Seed);
-        using var csv = new MetaTrainLog(options.RunDir, model.Step);
+        HeadsDataParallel.Share(learner, comm);
+        if (comm.Size > 1)
+            log.WriteLine($"data parallel over {comm.Size} ranks: global batch {options.Batch}, {options.Batch / comm.Size} per rank");
+        var sampler = new EpisodeSampler(data, options.Batch, config.KShot, config.ImageSize, options.Seed, shard);
+        using var csv = root ? new MetaTrainLog(options.RunDir, model.Step) : null;
+        var communicated = comm.Stats.Snapshot();
 
         var first = model.Step;
         var saved = model.Step;
@@ -54,17 +69,26 @@ public sealed class MetaTrainer(MetaTrainOptions options, IProgressReporter prog
                 cancel.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
                 var episode = sampler.Sample(s);
-                var losses = learner.Step(episode);
+                if (options.Dtype != ScalarType.Float32)
+                    episode = episode with { Frames = episode.Frames.to(options.Dtype), Landmarks = episode.Landmarks.to(options.Dtype),
+                        TargetFrame = episode.TargetFrame.to(options.Dtype), TargetLandmarks = episode.TargetLandmarks.to(options.Dtype) };
+                var losses = HeadsDataParallel.Mean(learner.Step(episode), comm);
                 model.Step = s + 1;
-                csv.Write(model.Step, losses);
+                csv?.Write(model.Step, losses);
                 task.Status(Status(losses));
-                if (options.PreviewEvery > 0 && model.Step % options.PreviewEvery == 0)
+                if (comm.Size > 1 && model.Step % 100 == 0 && comm.Stats.Snapshot() is var now)
+                {
+                    log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"step {model.Step}: communication {(now.Seconds - communicated.Seconds) * 10:0.#} ms a step ({(now.Bytes - communicated.Bytes) / 1e8:0.##} MB)"));
+                    communicated = now;
+                }
+                if (root && options.PreviewEvery > 0 && model.Step % options.PreviewEvery == 0)
                 {
                     var dir = Path.Combine(options.RunDir, "preview");
                     Directory.CreateDirectory(dir);
                     MetaTrainPreview.Write(Path.Combine(dir, $"{model.Step:D8}.png"), model, episode);
                 }
-                if (model.Step % options.CheckpointEvery == 0)
+                if (root && model.Step % options.CheckpointEvery == 0)
                 {
                     HeadsCheckpoint.Save(CheckpointPath, model, learner);
                     saved = model.Step;
@@ -74,10 +98,11 @@ public sealed class MetaTrainer(MetaTrainOptions options, IProgressReporter prog
         }
         catch (OperationCanceledException)
         {
-            if (model.Step > saved) HeadsCheckpoint.Save(CheckpointPath, model, learner); // the steps completed so far
+            if (root && model.Step > saved) HeadsCheckpoint.Save(CheckpointPath, model, learner); // the steps completed so far
+            if (root && model.Step > 0) log.WriteLine($"meta-train: interrupted at step {model.Step}; {CheckpointPath} holds it (continue with --resume)");
             throw;
         }
-        if (model.Step > saved) HeadsCheckpoint.Save(CheckpointPath, model, learner);
+        if (root && model.Step > saved) HeadsCheckpoint.Save(CheckpointPath, model, learner);
         return model.Step;
     }
 

@@ -4,10 +4,13 @@ namespace Vivify.Media;
 /// Writes an output under a temporary name beside its target (same directory, so the final rename is
 /// atomic) and renames it at <see cref="Commit"/>; disposing without commit (failure, Ctrl-C) deletes
 /// it, so no partial output is ever left. For a directory (PNG sequence) the temporary is a directory.
+/// While an <see cref="OutputPlan"/> is open, <see cref="Commit"/> hands the finished temporary to the plan, which
+/// puts all of a command's outputs in place together (or removes them all).
 /// </summary>
 public sealed class AtomicOutput : IDisposable
 {
     private bool _committed;
+    private bool _held;
 
     private AtomicOutput(string target, string temp, bool isDirectory)
     {
@@ -23,12 +26,9 @@ public sealed class AtomicOutput : IDisposable
 
     private static AtomicOutput Create(string target, bool isDirectory)
     {
-        var full = Path.GetFullPath(target.TrimEnd('/', '\\') is { Length: > 0 } t ? t : target);
-        var parent = Path.GetDirectoryName(full) ?? "/";
-        if (!Directory.Exists(parent))
-            throw new VivifyException(File.Exists(parent)
-                ? $"{target}: cannot write there, {parent} is a file; choose another output path"
-                : $"{target}: cannot write there, the directory {parent} does not exist; create it or choose another output path");
+        var full = FullPath(target);
+        var parent = RequireFolder(target);
+        OutputPlan.Current?.RequireNotAnInput(target);
         if (isDirectory) RequireReplaceableDirectory(target, full);
         else if (Directory.Exists(full)) throw new VivifyException($"{target}: is a directory; give a file name for the output");
         var name = Path.GetFileName(full);
@@ -46,8 +46,21 @@ public sealed class AtomicOutput : IDisposable
         return new AtomicOutput(target, temp, isDirectory);
     }
 
+    internal static string FullPath(string target) => Path.GetFullPath(target.TrimEnd('/', '\\') is { Length: > 0 } t ? t : target);
+
+    /// <summary>The existing directory an output goes into; a missing one, or a file in its place, is a one-line error.</summary>
+    internal static string RequireFolder(string target)
+    {
+        var parent = Path.GetDirectoryName(FullPath(target)) ?? "/";
+        if (!Directory.Exists(parent))
+            throw new VivifyException(File.Exists(parent)
+                ? $"{target}: cannot write there, {parent} is a file; choose another output path"
+                : $"{target}: cannot write there, the directory {parent} does not exist; create it or choose another output path");
+        return parent;
+    }
+
     /// <summary>A PNG-sequence target may replace an empty directory or an earlier sequence, never other files.</summary>
-    private static void RequireReplaceableDirectory(string target, string full)
+    internal static void RequireReplaceableDirectory(string target, string full)
     {
         if (File.Exists(full)) throw new VivifyException($"{target}: is a file; give a directory name for the PNG frames");
         if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any(e => !IsSequenceFrame(e)))
@@ -57,10 +70,21 @@ public sealed class AtomicOutput : IDisposable
     private static bool IsSequenceFrame(string path) =>
         File.Exists(path) && System.Text.RegularExpressions.Regex.IsMatch(Path.GetFileName(path), @"^\d{5,}\.png$");
 
-    /// <summary>Moves the finished output into place (replacing an earlier one).</summary>
+    /// <summary>Moves the finished output into place (replacing an earlier one), or, inside an <see cref="OutputPlan"/>, hands it to the plan.</summary>
     public void Commit()
     {
-        var full = Path.GetFullPath(Target.TrimEnd('/', '\\'));
+        if (_committed || _held) return;
+        if (OutputPlan.Current is { } plan && plan.Hold(this))
+        {
+            _held = true;
+            return;
+        }
+        CommitNow();
+    }
+
+    internal void CommitNow()
+    {
+        var full = FullPath(Target);
         try
         {
             if (IsDirectory)
@@ -81,14 +105,20 @@ public sealed class AtomicOutput : IDisposable
         _committed = true;
     }
 
-    public void Dispose()
+    /// <summary>Removes the temporary (a plan's rollback).</summary>
+    internal void Discard()
     {
-        if (_committed) return;
         try
         {
             if (IsDirectory) { if (Directory.Exists(TempPath)) Directory.Delete(TempPath, recursive: true); }
             else File.Delete(TempPath);
         }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException) { }
+    }
+
+    public void Dispose()
+    {
+        if (_committed || _held) return;
+        Discard();
     }
 }

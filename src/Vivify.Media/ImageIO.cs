@@ -37,13 +37,7 @@ public static class ImageIO
 
     public static void Write(string path, RgbFrame frame)
     {
-        var ext = Path.GetExtension(path).ToLowerInvariant();
-        string[] codec = ext switch
-        {
-            ".png" => ["-c:v", "png", "-pix_fmt", "rgb24"],
-            ".jpg" or ".jpeg" => ["-c:v", "mjpeg", "-pix_fmt", "yuvj444p", "-q:v", "2"],
-            _ => throw new UsageException($"{path}: cannot write '{ext}' images; use .png or .jpg"),
-        };
+        var codec = Codec(path);
         using var output = AtomicOutput.ForFile(path);
         using var p = FfmpegProcess.Start(FfmpegTools.Ffmpeg,
             ["-nostdin", "-y", "-v", "error", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", $"{frame.Width}x{frame.Height}", "-i", "pipe:0",
@@ -52,6 +46,20 @@ public static class ImageIO
         try { p.Stdin.Write(frame.Data); } catch (IOException) { }
         if (p.Finish() != 0) throw new VivifyException($"{path}: ffmpeg could not write it ({p.LastError()}); choose a writable output path");
         output.Commit();
+    }
+
+    /// <summary>Fails (a usage error) for a name no picture can be written under.</summary>
+    internal static void CheckTarget(string path) => Codec(path);
+
+    private static string[] Codec(string path)
+    {
+        var ext = Path.GetExtension(path).ToLowerInvariant();
+        return ext switch
+        {
+            ".png" => ["-c:v", "png", "-pix_fmt", "rgb24"],
+            ".jpg" or ".jpeg" => ["-c:v", "mjpeg", "-pix_fmt", "yuvj444p", "-q:v", "2"],
+            _ => throw new UsageException($"{path}: cannot write '{ext}' images; use .png or .jpg"),
+        };
     }
 
     internal static int ReadFull(Stream s, byte[] buffer)

@@ -35,12 +35,20 @@ public static class MediaProbe
         return new MediaInfo(path, w, h, rate!, frames, duration, Str(video, "codec_name") ?? "?", audioInfo);
     }
 
-    /// <summary>Counts video packets (demuxing only, no decoding) where the container has no frame count (mkv, webm, gif).</summary>
-    private static long CountPackets(string path)
+    /// <summary>
+    /// Counts video packets (demuxing only, no decoding: fast): the frame count where the container has none (mkv, webm,
+    /// gif), and fewer than the container announces when the file is cut short.
+    /// </summary>
+    public static long CountPackets(string path) => Count(path, "-count_packets", "nb_read_packets", "count its frames");
+
+    /// <summary>Decodes every frame of the video stream to count those that decode (slow: a whole decoding pass).</summary>
+    public static long CountDecodableFrames(string path) => Count(path, "-count_frames", "nb_read_frames", "decode its frames");
+
+    private static long Count(string path, string flag, string entry, string doing)
     {
         var text = FfmpegProcess.RunText(FfmpegTools.Ffprobe,
-            ["-v", "error", "-select_streams", "v:0", "-count_packets", "-show_entries", "stream=nb_read_packets", "-of", "csv=p=0", InputPath.ForFfmpeg(path)],
-            err => $"{path}: cannot count its frames ({err}); the video is corrupt, re-encode it");
+            ["-v", "error", "-select_streams", "v:0", flag, "-show_entries", "stream=" + entry, "-of", "csv=p=0", InputPath.ForFfmpeg(path)],
+            err => $"{path}: cannot {doing} ({err}); the video is corrupt, re-encode it");
         return long.TryParse(text.Trim().Split('\n')[0].Trim(','), out var n) ? n : 0;
     }
 

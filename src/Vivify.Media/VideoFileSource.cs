@@ -46,5 +46,8 @@ internal sealed class VideoFileSource : VideoSource
             throw new VivifyException($"{Info.Path}: the video is corrupt or unreadable after {produced} frames ({p.LastError()}); re-encode it or pick another file");
         if (produced == 0 && start == 0)
             throw new VivifyException($"{Info.Path}: no frame could be decoded; the video is corrupt, re-encode it or pick another file");
+        // The stream ended early and ffmpeg said why (e.g. "partial file"): the frames read are used, and that is said.
+        if (start + produced < Info.FrameCount && (count is null || produced < count) && p.LastError().Length > 0)
+            MediaWarnings.Warn($"{Info.Path}: the video is truncated or damaged: {start + produced} frames could be read of the {Info.FrameCount} its container announces; only those are used");
     }
 }

@@ -31,10 +31,16 @@ public sealed class VideoWriter : IDisposable
 
     public long FramesWritten { get; private set; }
 
+    /// <summary>Fails (a usage error) for a name no video can be written under.</summary>
+    internal static void CheckTarget(string path) => KindOf(path);
+
+    /// <summary>Whether the name is taken as a directory of PNG frames.</summary>
+    internal static bool IsFrameDirectory(string path) => path.EndsWith('/') || Path.GetExtension(path.TrimEnd('/')) == "" || Directory.Exists(path);
+
     private static Kind KindOf(string path)
     {
         var ext = Path.GetExtension(path.TrimEnd('/')).ToLowerInvariant();
-        if (path.EndsWith('/') || ext == "" || Directory.Exists(path)) return Kind.PngSequence;
+        if (IsFrameDirectory(path)) return Kind.PngSequence;
         return ext switch
         {
             ".mp4" or ".mov" or ".mkv" or ".m4v" => Kind.H264,
@@ -44,6 +50,13 @@ public sealed class VideoWriter : IDisposable
     }
 
     public void Write(Tensor image) => Write(RgbFrame.FromTensor(image));
+
+    /// <summary>Starts ffmpeg for frames of this size now (the first <see cref="Write(RgbFrame)"/> does otherwise), so that its start-up overlaps the caller's work.</summary>
+    public void Open(int width, int height)
+    {
+        ObjectDisposedException.ThrowIf(_output is null, this);
+        if (_ffmpeg is null) Start(width, height);
+    }
 
     public void Write(RgbFrame frame)
     {

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using Vivify.Motion.Blocks;
+using Vivify.Torch.Modules;
 using static TorchSharp.torch;
 using static Vivify.Torch.Scalars;
 
@@ -38,15 +39,15 @@ public sealed class DenseMotionNetwork : nn.Module
     private readonly double kp_variance;
 
     public DenseMotionNetwork(long block_expansion, int num_blocks, long max_features, long num_kp, long num_channels,
-        bool estimate_occlusion_map = false, double scale_factor = 1, double kp_variance = 0.01) : base(nameof(DenseMotionNetwork))
+        bool estimate_occlusion_map = false, double scale_factor = 1, double kp_variance = 0.01, Device? device = null) : base(nameof(DenseMotionNetwork))
     {
-        hourglass = new Hourglass(block_expansion, in_features: (num_kp + 1) * (num_channels + 1), max_features: max_features, num_blocks: num_blocks);
-        mask = nn.Conv2d(hourglass.out_filters, num_kp + 1, (7, 7), padding: (3, 3));
-        if (estimate_occlusion_map) occlusion = nn.Conv2d(hourglass.out_filters, 1, (7, 7), padding: (3, 3));
+        hourglass = new Hourglass(block_expansion, in_features: (num_kp + 1) * (num_channels + 1), max_features: max_features, num_blocks: num_blocks, device: device);
+        mask = nn.Conv2d(hourglass.out_filters, num_kp + 1, (7, 7), padding: (3, 3), device: device);
+        if (estimate_occlusion_map) occlusion = nn.Conv2d(hourglass.out_filters, 1, (7, 7), padding: (3, 3), device: device);
         this.num_kp = num_kp;
         this.scale_factor = scale_factor;
         this.kp_variance = kp_variance;
-        if (scale_factor != 1) down = new AntiAliasInterpolation2d(num_channels, scale_factor);
+        if (scale_factor != 1) down = new AntiAliasInterpolation2d(num_channels, scale_factor, device);
         RegisterComponents();
     }
 
@@ -129,6 +130,7 @@ public sealed class DenseMotionNetwork : nn.Module
         // Keypoint geometry is float32; the hourglass runs in the model's dtype (bf16 or float32).
         var input = cat([heatmap_representation.to(deformed_source.dtype), deformed_source], dim: 2);
         input = input.view(bs, -1, h, w).to(mask.weight!.dtype);
+        if (!training) input = ChannelsLast.Of(input); // inference: no layout reorders around the convolutions
 
         var prediction = hourglass.forward(input);
 

@@ -1,5 +1,6 @@
 using TorchSharp;
 using Vivify.Torch.Checkpoints;
+using Vivify.Torch.StateDicts;
 using static TorchSharp.torch;
 
 namespace Vivify.Motion;
@@ -22,8 +23,12 @@ public static class FommCheckpoint
         return state;
     }
 
-    /// <summary>Copies <paramref name="state"/> into <paramref name="module"/> after checking that every key and shape fits.</summary>
-    public static void Load(nn.Module module, PyDict state, string section, string source)
+    /// <summary>
+    /// Copies <paramref name="state"/> into <paramref name="module"/> after checking that every key and shape fits;
+    /// with <paramref name="assign"/>, makes its tensors the module's parameters and buffers instead (for a module
+    /// built on the meta device, see <see cref="StateAssign"/>: no copy).
+    /// </summary>
+    public static void Load(nn.Module module, PyDict state, string section, string source, bool assign = false)
     {
         var model = module.state_dict();
         var stored = new Dictionary<string, Tensor>();
@@ -45,6 +50,11 @@ public static class FommCheckpoint
                 string.Join("; ", problems.Take(MaxListed)) + (problems.Count > MaxListed ? "; …" : "") +
                 "); pass the config the checkpoint was trained with");
 
+        if (assign)
+        {
+            StateAssign.Assign(module, stored);
+            return;
+        }
         using var _ = no_grad();
         foreach (var (key, mine) in model) mine.copy_(stored[key]);
     }
@@ -56,6 +66,36 @@ public static class FommCheckpoint
         var kp = Section(checkpoint, "kp_detector", source);
         Load(generator, gen, "generator", source);
         Load(kp_detector, kp, "kp_detector", source);
+    }
+
+    /// <summary>The checkpoint sections that inference reads (<see cref="TorchLoadOptions.Sections"/>).</summary>
+    public static readonly IReadOnlyList<string> InferenceSections = ["generator", "kp_detector"];
+
+    /// <summary>
+    /// The keypoint detector and generator of <paramref name="config"/> holding a checkpoint's weights, in eval mode:
+    /// built on the meta device and given the checkpoint's tensors (<see cref="StateAssign"/>), so nothing is randomly
+    /// initialised or copied. The caller may dispose the checkpoint's tensors afterwards.
+    /// </summary>
+    public static (KeypointDetector kp_detector, OcclusionAwareGenerator generator) ForInference(ModelParams config, object? checkpoint, string source)
+    {
+        var gen = Section(checkpoint, "generator", source);
+        var kpState = Section(checkpoint, "kp_detector", source);
+        var kp = KeypointDetector.FromConfig(config, META);
+        var generator = OcclusionAwareGenerator.FromConfig(config, META);
+        try
+        {
+            Load(generator, gen, "generator", source, assign: true);
+            Load(kp, kpState, "kp_detector", source, assign: true);
+            kp.eval();
+            generator.eval();
+            return (kp, generator);
+        }
+        catch
+        {
+            kp.Dispose();
+            generator.Dispose();
+            throw;
+        }
     }
 
     private static string Shape(Tensor t) => "[" + string.Join(",", t.shape) + "]";

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using Vivify.Motion.Blocks;
+using Vivify.Torch.Modules;
 using static TorchSharp.torch;
 using static Vivify.Torch.Scalars;
 
@@ -22,14 +23,14 @@ public sealed class KeypointDetector : nn.Module<Tensor, Keypoints>
 
     public KeypointDetector(long block_expansion, long num_kp, long num_channels, long max_features, int num_blocks,
         double temperature, bool estimate_jacobian = false, double scale_factor = 1, bool single_jacobian_map = false,
-        long pad = 0) : base("KPDetector")
+        long pad = 0, Device? device = null) : base("KPDetector")
     {
-        predictor = new Hourglass(block_expansion, in_features: num_channels, max_features: max_features, num_blocks: num_blocks);
-        kp = nn.Conv2d(predictor.out_filters, num_kp, (7, 7), padding: (pad, pad));
+        predictor = new Hourglass(block_expansion, in_features: num_channels, max_features: max_features, num_blocks: num_blocks, device: device);
+        kp = nn.Conv2d(predictor.out_filters, num_kp, (7, 7), padding: (pad, pad), device: device);
         if (estimate_jacobian)
         {
             num_jacobian_maps = single_jacobian_map ? 1 : num_kp;
-            jacobian = nn.Conv2d(predictor.out_filters, 4 * num_jacobian_maps, (7, 7), padding: (pad, pad));
+            jacobian = nn.Conv2d(predictor.out_filters, 4 * num_jacobian_maps, (7, 7), padding: (pad, pad), device: device);
             using (no_grad())
             {
                 jacobian.weight!.zero_();
@@ -40,15 +41,16 @@ public sealed class KeypointDetector : nn.Module<Tensor, Keypoints>
         }
         this.temperature = temperature;
         this.scale_factor = scale_factor;
-        if (scale_factor != 1) down = new AntiAliasInterpolation2d(num_channels, scale_factor);
+        if (scale_factor != 1) down = new AntiAliasInterpolation2d(num_channels, scale_factor, device);
         RegisterComponents();
     }
 
-    public static KeypointDetector FromConfig(ModelParams p) => new(
+    /// <param name="device">Where the weights are made; the meta device gives a model without weights, to be given a checkpoint's (<see cref="FommCheckpoint.ForInference"/>).</param>
+    public static KeypointDetector FromConfig(ModelParams p, Device? device = null) => new(
         p.kp_detector_params.block_expansion, p.common_params.num_kp, p.common_params.num_channels,
         p.kp_detector_params.max_features, p.kp_detector_params.num_blocks, p.kp_detector_params.temperature,
         p.common_params.estimate_jacobian, p.kp_detector_params.scale_factor, p.kp_detector_params.single_jacobian_map,
-        p.kp_detector_params.pad);
+        p.kp_detector_params.pad, device);
 
     /// <summary>Extracts the mean of each heatmap [N, K, h, w] → [N, K, 2].</summary>
     public static Tensor gaussian2kp(Tensor heatmap)
@@ -64,13 +66,14 @@ public sealed class KeypointDetector : nn.Module<Tensor, Keypoints>
     {
         using var scope = NewDisposeScope();
         if (down is not null) x = down.forward(x);
+        if (!training) x = ChannelsLast.Of(x); // inference: no layout reorders around the convolutions
 
         var feature_map = predictor.forward(x);
         // Heatmap softmax and keypoint/Jacobian sums run in float32 even for a bf16 model: they sum thousands of terms.
         var prediction = Precision.Accumulating(kp.forward(feature_map));
 
         var final_shape = prediction.shape;
-        var heatmap = prediction.view(final_shape[0], final_shape[1], -1);
+        var heatmap = prediction.reshape(final_shape[0], final_shape[1], -1);
         heatmap = nn.functional.softmax(heatmap / S(temperature), dim: 2);
         heatmap = heatmap.view(final_shape);
 

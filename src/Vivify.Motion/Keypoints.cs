@@ -8,6 +8,9 @@ namespace Vivify.Motion;
 /// </summary>
 public sealed record Keypoints(Tensor value, Tensor? jacobian) : IDisposable
 {
+    /// <summary>A copy of item <paramref name="index"/> of the batch, as a batch of one.</summary>
+    public Keypoints Item(long index) => new(value.narrow(0, index, 1).clone(), jacobian?.narrow(0, index, 1).clone());
+
     public Keypoints MoveToOuterDisposeScope()
     {
         value.MoveToOuterDisposeScope();

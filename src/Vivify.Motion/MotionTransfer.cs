@@ -45,26 +45,30 @@ public sealed class MotionTransfer
     /// <param name="foldBatchNorm">Fold batch norms into the convolutions before them (<see cref="Blocks.BatchNormFolding"/>); do it after loading weights.</param>
     /// <param name="precision">
     /// Float32, or BFloat16: the models are converted to it and their batch norms are always folded (the fold
-    /// is computed in float32, saving a bf16 rounding per layer); heatmap reductions, keypoint geometry and
-    /// 2×2 inverses stay float32. Predictions are float32.
+    /// is computed in float32 from the float32 weights, saving a bf16 rounding per layer); heatmap reductions,
+    /// keypoint geometry and 2×2 inverses stay float32. Predictions are float32.
+    /// </param>
+    /// <param name="inferenceOnly">
+    /// The models serve this transfer only: folding frees the weights it replaces, block by block, so that
+    /// memory holds one copy of the model (they cannot be trained or run unfolded afterwards).
     /// </param>
     public MotionTransfer(KeypointDetector kp_detector, OcclusionAwareGenerator generator, bool foldBatchNorm = false,
-        ScalarType precision = ScalarType.Float32)
+        ScalarType precision = ScalarType.Float32, bool inferenceOnly = false)
     {
         if (precision is not (ScalarType.Float32 or ScalarType.BFloat16))
             throw new UsageException($"precision {precision} is not supported: use fp32 or bf16");
         this.kp_detector = kp_detector;
         this.generator = generator;
         this.precision = precision;
+        if (foldBatchNorm || inferenceOnly || precision != ScalarType.Float32)
+        {
+            Blocks.BatchNormFolding.Fold(kp_detector, precision, inferenceOnly);
+            Blocks.BatchNormFolding.Fold(generator, precision, inferenceOnly);
+        }
         if (precision != ScalarType.Float32)
         {
             kp_detector.to(precision);
             generator.to(precision);
-        }
-        if (foldBatchNorm || precision != ScalarType.Float32)
-        {
-            Blocks.BatchNormFolding.Fold(kp_detector);
-            Blocks.BatchNormFolding.Fold(generator);
         }
     }
 
@@ -89,13 +93,15 @@ public sealed class MotionTransfer
 
     /// <summary>
     /// Predictions [N, C, H, W] for a batch of driving frames; <paramref name="kp_driving_initial"/> is the
-    /// keypoints of the frame treated as the initial one (batch 1), used in relative mode.
+    /// keypoints of the frame treated as the initial one (batch 1), used in relative mode; <paramref name="kp_driving"/>
+    /// the frames' own keypoints when they are already known (<see cref="DetectKeypoints"/>), else they are detected.
     /// </summary>
-    public Tensor Animate(PreparedSource source, Tensor driving_frames, Keypoints kp_driving_initial, AnimationOptions options)
+    public Tensor Animate(PreparedSource source, Tensor driving_frames, Keypoints kp_driving_initial, AnimationOptions options,
+        Keypoints? kp_driving = null)
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        var kp_driving = kp_detector.forward(driving_frames.to(precision));
+        kp_driving ??= kp_detector.forward(driving_frames.to(precision));
         var kp_norm = NormalizeKp.normalize_kp(source.Keypoints, kp_driving, kp_driving_initial,
             adapt_movement_scale: options.AdaptScale, use_relative_movement: options.Relative, use_relative_jacobian: options.Relative);
         var output = generator.forward_encoded(source.Image, source.Encoded, kp_norm, source.Keypoints);

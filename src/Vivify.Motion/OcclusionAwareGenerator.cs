@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using Vivify.Motion.Blocks;
+using Vivify.Torch.Modules;
 using static TorchSharp.torch;
 
 namespace Vivify.Motion;
@@ -42,21 +43,21 @@ public sealed class OcclusionAwareGenerator : nn.Module
 
     public OcclusionAwareGenerator(long num_channels, long num_kp, long block_expansion, long max_features, int num_down_blocks,
         int num_bottleneck_blocks, bool estimate_occlusion_map = false, DenseMotionParams? dense_motion_params = null,
-        bool estimate_jacobian = false) : base(nameof(OcclusionAwareGenerator))
+        bool estimate_jacobian = false, Device? device = null) : base(nameof(OcclusionAwareGenerator))
     {
         if (dense_motion_params is not null)
             dense_motion_network = new DenseMotionNetwork(dense_motion_params.block_expansion, dense_motion_params.num_blocks,
                 dense_motion_params.max_features, num_kp, num_channels, estimate_occlusion_map,
-                dense_motion_params.scale_factor, dense_motion_params.kp_variance);
+                dense_motion_params.scale_factor, dense_motion_params.kp_variance, device);
 
-        first = new SameBlock2d(num_channels, block_expansion, kernel_size: 7, padding: 3);
+        first = new SameBlock2d(num_channels, block_expansion, kernel_size: 7, padding: 3, device: device);
 
         down_blocks = new ModuleList<DownBlock2d>();
         for (var i = 0; i < num_down_blocks; i++)
         {
             var in_features = Math.Min(max_features, block_expansion * (1L << i));
             var out_features = Math.Min(max_features, block_expansion * (1L << (i + 1)));
-            down_blocks.Add(new DownBlock2d(in_features, out_features, kernel_size: 3, padding: 1));
+            down_blocks.Add(new DownBlock2d(in_features, out_features, kernel_size: 3, padding: 1, device: device));
         }
 
         up_blocks = new ModuleList<UpBlock2d>();
@@ -64,21 +65,22 @@ public sealed class OcclusionAwareGenerator : nn.Module
         {
             var in_features = Math.Min(max_features, block_expansion * (1L << (num_down_blocks - i)));
             var out_features = Math.Min(max_features, block_expansion * (1L << (num_down_blocks - i - 1)));
-            up_blocks.Add(new UpBlock2d(in_features, out_features, kernel_size: 3, padding: 1));
+            up_blocks.Add(new UpBlock2d(in_features, out_features, kernel_size: 3, padding: 1, device: device));
         }
 
         var bottleneck_features = Math.Min(max_features, block_expansion * (1L << num_down_blocks));
         bottleneck = nn.Sequential(Enumerable.Range(0, num_bottleneck_blocks)
-            .Select(i => ("r" + i, (nn.Module<Tensor, Tensor>)new ResBlock2d(bottleneck_features, kernel_size: 3, padding: 1))).ToArray());
+            .Select(i => ("r" + i, (nn.Module<Tensor, Tensor>)new ResBlock2d(bottleneck_features, kernel_size: 3, padding: 1, device: device))).ToArray());
 
-        final = nn.Conv2d(block_expansion, num_channels, (7, 7), padding: (3, 3));
+        final = nn.Conv2d(block_expansion, num_channels, (7, 7), padding: (3, 3), device: device);
         RegisterComponents();
     }
 
-    public static OcclusionAwareGenerator FromConfig(ModelParams p) => new(
+    /// <param name="device">Where the weights are made; the meta device gives a model without weights, to be given a checkpoint's (<see cref="FommCheckpoint.ForInference"/>).</param>
+    public static OcclusionAwareGenerator FromConfig(ModelParams p, Device? device = null) => new(
         p.common_params.num_channels, p.common_params.num_kp, p.generator_params.block_expansion,
         p.generator_params.max_features, p.generator_params.num_down_blocks, p.generator_params.num_bottleneck_blocks,
-        p.generator_params.estimate_occlusion_map, p.generator_params.dense_motion_params, p.common_params.estimate_jacobian);
+        p.generator_params.estimate_occlusion_map, p.generator_params.dense_motion_params, p.common_params.estimate_jacobian, device);
 
     /// <summary>
     /// grid_sample geometry of every warp: false (default) reproduces the published code under PyTorch ≥ 1.3;
@@ -113,7 +115,8 @@ public sealed class OcclusionAwareGenerator : nn.Module
     public Tensor encode(Tensor source_image)
     {
         using var scope = NewDisposeScope();
-        var @out = first.forward(source_image);
+        // Inference: channels-last feature maps, which oneDNN convolves without reordering them.
+        var @out = first.forward(training ? source_image : ChannelsLast.Of(source_image));
         foreach (var down_block in down_blocks) @out = down_block.forward(@out);
         return @out.MoveToOuterDisposeScope();
     }
@@ -135,7 +138,16 @@ public sealed class OcclusionAwareGenerator : nn.Module
         var bs = kp_driving.value.shape[0];
         if (encoded.shape[0] != bs) encoded = encoded.expand(bs, -1, -1, -1);
 
+        // Each step's input is dropped as soon as the next exists (not at the end of this scope): the
+        // full-resolution tensors of a batch are the largest memory the model needs.
         var @out = encoded;
+        var owned = false;
+        Tensor Next(Tensor input, Tensor output)
+        {
+            if (owned) input.Dispose();
+            owned = true;
+            return output;
+        }
         Tensor? mask = null, sparse_deformed = null, occlusion_map = null, deformation = null, deformed = null;
         if (dense_motion_network is not null)
         {
@@ -144,22 +156,24 @@ public sealed class OcclusionAwareGenerator : nn.Module
             sparse_deformed = dense_motion.sparse_deformed;
             occlusion_map = dense_motion.occlusion_map;
             deformation = dense_motion.deformation;
-            @out = deform_input(@out, deformation);
+            @out = Next(@out, deform_input(@out, deformation));
+            if (!training) @out = Next(@out, ChannelsLast.Of(@out));
 
             if (occlusion_map is not null)
             {
                 var occ = occlusion_map;
                 if (@out.shape[2] != occ.shape[2] || @out.shape[3] != occ.shape[3])
                     occ = nn.functional.interpolate(occ, size: [@out.shape[2], @out.shape[3]], mode: InterpolationMode.Bilinear, align_corners: false);
-                @out = @out * occ;
+                @out = Next(@out, @out * occ);
             }
             deformed = deform_input(source_image.shape[0] == bs ? source_image : source_image.expand(bs, -1, -1, -1), deformation);
         }
 
-        @out = bottleneck.forward(@out);
-        foreach (var up_block in up_blocks) @out = up_block.forward(@out);
-        @out = final.forward(@out);
-        @out = sigmoid(@out);
+        @out = Next(@out, bottleneck.forward(@out));
+        foreach (var up_block in up_blocks) @out = Next(@out, up_block.forward(@out));
+        @out = Next(@out, final.forward(@out));
+        @out = Blocks.Fresh.Sigmoid(@out);
+        if (!@out.is_contiguous()) @out = Next(@out, @out.contiguous());
 
         return new GeneratorOutput
         {

@@ -9,7 +9,7 @@ public static class FullFrame
     /// <summary>
     /// Stylizes frames [N,C,H,W] in [-1,1]. GeneratorJ halves the size twice and doubles it twice, so sizes not divisible
     /// by 4 are padded (reflection) to the next multiple of 4 and the result cropped back; other sizes run unchanged,
-    /// as in the published tool.
+    /// as in the published tool. Computed by <see cref="GeneratorJInference"/> (same values, less work).
     /// </summary>
     public static Tensor Stylize(GeneratorJ generator, Tensor frames)
     {
@@ -21,7 +21,8 @@ public static class FullFrame
         long h = frames.shape[2], w = frames.shape[3];
         long ph = (4 - h % 4) % 4, pw = (4 - w % 4) % 4;
         var x = ph == 0 && pw == 0 ? frames : nn.functional.pad(frames, [0, pw, 0, ph], PaddingModes.Reflect);
-        var y = generator.forward(x);
+        using var inference = new GeneratorJInference(generator);
+        var y = inference.forward(x);
         if (ph != 0 || pw != 0) y = y[.., .., ..(int)h, ..(int)w];
         return y.contiguous().MoveToOuterDisposeScope();
     }

@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using Vivify.Torch.Distributed;
 using static TorchSharp.torch;
 using LeakyReLU = Vivify.Torch.Modules.LeakyReLU;
 using static Vivify.Torch.Scalars;
@@ -9,19 +10,20 @@ namespace Vivify.Stylize;
 /// <summary>
 /// The published default generator (models.GeneratorJ, batch norm):
 /// conv0 → conv1 → conv2 → resnet blocks → upconv2 → upconv1 → conv_11 → (conv_11_a) → conv_12 → (tanh),
-/// with skip connections from conv2, conv1, conv0 and the input. State-dict keys equal the published ones.
+/// with skip connections from conv2, conv1, conv0 and the input. State-dict keys equal the published ones. Its blocks run
+/// through <see cref="SynchronizedBatchNorm"/>, which is their own forward unless data-parallel training synchronised them.
 /// </summary>
 public sealed class GeneratorJ : nn.Module<Tensor, Tensor>
 {
-    private readonly Sequential conv0;
-    private readonly Sequential conv1;
-    private readonly Sequential conv2;
-    private readonly ModuleList<Sequential> resnets;
-    private readonly Sequential upconv2;
-    private readonly Sequential upconv1;
-    private readonly Sequential conv_11;
-    private readonly Sequential? conv_11_a;
-    private readonly nn.Module<Tensor, Tensor> conv_12;
+    internal readonly Sequential conv0;
+    internal readonly Sequential conv1;
+    internal readonly Sequential conv2;
+    internal readonly ModuleList<Sequential> resnets;
+    internal readonly Sequential upconv2;
+    internal readonly Sequential upconv1;
+    internal readonly Sequential conv_11;
+    internal readonly Sequential? conv_11_a;
+    internal readonly nn.Module<Tensor, Tensor> conv_12;
 
     public GeneratorJ(GeneratorConfig config) : this(config.UseBias, config.ResnetBlocks, config.Tanh,
         config.Filters, config.InputChannels, config.AppendSmoothers) { }
@@ -64,21 +66,21 @@ public sealed class GeneratorJ : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var output_0 = conv0.forward(x);
-        var output_1 = conv1.forward(output_0);
-        var output = conv2.forward(output_1);
+        var output_0 = SynchronizedBatchNorm.forward(conv0, x);
+        var output_1 = SynchronizedBatchNorm.forward(conv1, output_0);
+        var output = SynchronizedBatchNorm.forward(conv2, output_1);
         // The published forward runs conv2 a second time for the skip connection. Both calls return the
         // same tensor (eval: running statistics; train: batch statistics), so in eval we reuse the first
         // result. In training we run it twice as published: each call advances batch-norm running
         // statistics (momentum applied twice), so saved models keep exact parity with the published
         // tool; gradients are the same either way (sum over the two identical paths).
-        var output_2 = training ? conv2.forward(output_1) : output;
-        foreach (var layer in resnets) output = layer.forward(output).add(output, One);
+        var output_2 = training ? SynchronizedBatchNorm.forward(conv2, output_1) : output;
+        foreach (var layer in resnets) output = SynchronizedBatchNorm.forward(layer, output).add(output, One);
 
-        output = upconv2.forward(cat([output, output_2], 1));
-        output = upconv1.forward(cat([output, output_1], 1));
+        output = SynchronizedBatchNorm.forward(upconv2, cat([output, output_2], 1));
+        output = SynchronizedBatchNorm.forward(upconv1, cat([output, output_1], 1));
         output = conv_11.forward(cat([output, output_0, x], 1));
-        if (conv_11_a is not null) output = conv_11_a.forward(output);
+        if (conv_11_a is not null) output = SynchronizedBatchNorm.forward(conv_11_a, output);
         output = conv_12.forward(output);
         return output.MoveToOuterDisposeScope();
     }

@@ -1,6 +1,4 @@
 using System.Globalization;
-using YamlDotNet.Serialization;
-using YamlDotNet.Serialization.NamingConventions;
 using static TorchSharp.torch;
 
 namespace Vivify.Stylize;
@@ -45,15 +43,19 @@ public sealed class SearchGrid
 /// <summary>
 /// The paper's grid search: each setting trains from the same seed for the same wall time on the painted keyframes,
 /// then stylizes a held-out frame whose painting is known and is scored by PSNR and SSIM (<see cref="ImageMetrics"/>)
-/// after 8-bit conversion. The best setting has the highest PSNR (SSIM breaks ties).
+/// after 8-bit conversion. The best setting has the highest PSNR (SSIM breaks ties). A step budget instead of (or
+/// besides) the wall time makes a search repeatable whatever the machine's load: <c>stepsPerSetting</c>, with
+/// <see cref="double.PositiveInfinity"/> seconds for steps alone.
 /// </summary>
 public static class StylizeSearch
 {
     public static IReadOnlyList<SearchResult> Run(StylizeConfig baseConfig, IReadOnlyList<Keyframe> keyframes, Tensor holdoutPre,
         Tensor holdoutPainted, SearchGrid grid, double secondsPerSetting, PerceptualVGG19? perception = null, long seed = 0,
-        Action<SearchSetting>? onStart = null, Action<SearchResult>? onResult = null, CancellationToken cancel = default)
+        Action<SearchSetting>? onStart = null, Action<SearchResult>? onResult = null, CancellationToken cancel = default,
+        long? stepsPerSetting = null)
     {
         if (!(secondsPerSetting > 0)) throw new UsageException("seconds per setting must be positive");
+        if (stepsPerSetting < 1) throw new UsageException("steps per setting must be at least 1");
         if (keyframes.Count == 0) throw new UsageException("the search needs at least one painted keyframe");
         var channels = (int)keyframes[0].Pre.shape[0];
         if (holdoutPre.dim() != 3 || holdoutPre.shape[0] != channels)
@@ -71,17 +73,20 @@ public static class StylizeSearch
             cancel.ThrowIfCancellationRequested();
             onStart?.Invoke(setting);
             var result = Evaluate(ConfigFor(baseConfig, setting), setting, keyframes, holdoutPre, holdoutPainted, secondsPerSetting,
-                perception, seed, cancel);
+                perception, seed, cancel, steps: stepsPerSetting);
             results.Add(result);
             onResult?.Invoke(result);
         }
         return results;
     }
 
-    /// <summary>Trains one setting for <paramref name="seconds"/> and scores it on the held-out frame.</summary>
+    /// <summary>
+    /// Trains one setting for <paramref name="seconds"/> or <paramref name="steps"/> steps, whichever comes first, and
+    /// scores it on the held-out frame.
+    /// </summary>
     public static SearchResult Evaluate(StylizeConfig config, SearchSetting setting, IReadOnlyList<Keyframe> keyframes, Tensor holdoutPre,
         Tensor holdoutPainted, double seconds, PerceptualVGG19? perception = null, long seed = 0, CancellationToken cancel = default,
-        bool average = true)
+        bool average = true, long? steps = null)
     {
         manual_seed(seed);
         var (g, d) = TimedTraining.BuildModels(config, (int)keyframes[0].Pre.shape[0]);
@@ -91,9 +96,9 @@ public static class StylizeSearch
         using var mean = average ? new GeneratorAverage(generator, new GeneratorJ(config.Generator.Args)) : null;
         using var trainer = new StylizeTrainer(generator, discriminator, perception, config);
         var sampler = new PatchSampler(keyframes, setting.PatchSize, seed: (int)seed);
-        var (steps, spent) = TimedTraining.Train(trainer, sampler, setting.BatchSize, seconds, cancel, mean is null ? null : mean.Update);
+        var (done, spent) = TimedTraining.Train(trainer, sampler, setting.BatchSize, seconds, cancel, mean is null ? null : mean.Update, steps);
         var (psnr, ssim) = TimedTraining.Score(mean?.Model ?? generator, holdoutPre, holdoutPainted);
-        return new SearchResult(setting, steps, spent, psnr, ssim);
+        return new SearchResult(setting, done, spent, psnr, ssim);
     }
 
     /// <summary>The smallest patch DiscriminatorN_IN accepts: 4×4 convolutions, stride 2 then two of stride 1, padding 1.</summary>
@@ -115,8 +120,7 @@ public static class StylizeSearch
     /// <summary>A copy of <paramref name="baseConfig"/> with the setting's patch size, batch size, learning rate (both optimizers) and blocks.</summary>
     public static StylizeConfig ConfigFor(StylizeConfig baseConfig, SearchSetting setting)
     {
-        var yaml = new SerializerBuilder().WithNamingConvention(UnderscoredNamingConvention.Instance).Build().Serialize(baseConfig);
-        var c = StylizeConfig.Parse(yaml, "search configuration");
+        var c = StylizeConfigYaml.Copy(baseConfig, "search configuration");
         c.TrainingDataset.PatchSize = setting.PatchSize;
         c.Trainer.BatchSize = setting.BatchSize;
         c.OptGenerator.Args.Lr = setting.LearningRate;

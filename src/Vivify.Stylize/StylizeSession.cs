@@ -1,4 +1,5 @@
 using Vivify.Torch.Checkpoints;
+using Vivify.Torch.Distributed;
 using Vivify.Torch.Optim;
 using Vivify.Torch.StateDicts;
 using TorchSharp;
@@ -10,8 +11,9 @@ namespace Vivify.Stylize;
 /// A training run: generator, discriminator, optional VGG19 perception network and their optimizers, the keyframes it
 /// learns from (replaceable between steps, for live editing), by default a <see cref="GeneratorAverage"/> that
 /// inference uses, and its model file: a torch.save zip holding {"generator" (the weights inference uses: the average
-/// when there is one), "discriminator", "opt_generator", "opt_discriminator" (state dicts), "steps", "meta", and with
-/// an average "generator_trained" (the trained weights) and "average_updates"} that
+/// when there is one), "discriminator", "opt_generator", "opt_discriminator" (state dicts), "steps", "meta", "config" (the
+/// training configuration as YAML, which a resumed run takes up), and with an average "generator_trained" (the trained
+/// weights) and "average_updates"} that
 /// <see cref="StylizeCheckpoints.LoadGenerator"/> and PyTorch read, and <see cref="Resume"/> continues.
 /// </summary>
 public sealed class StylizeSession : IDisposable
@@ -20,10 +22,15 @@ public sealed class StylizeSession : IDisposable
     private PatchSampler? _sampler;
     private IReadOnlyList<Keyframe> _keyframes = [];
     private readonly int _seed;
+    private ICommunicator _comm = SingleProcess.Instance;
+    private (int Start, int Count)? _shard;
 
     /// <param name="average">Keep an average of the generator's weights for inference (<see cref="GeneratorAverage"/>); false is the published tool's behaviour.</param>
-    public StylizeSession(StylizeConfig config, int inputChannels, Vgg19Features? vgg, int seed = 0, Device? device = null, bool average = true)
+    /// <param name="dtype">The type the networks train in: float32, or float64 to check exactness.</param>
+    public StylizeSession(StylizeConfig config, int inputChannels, Vgg19Features? vgg, int seed = 0, Device? device = null, bool average = true,
+        ScalarType dtype = ScalarType.Float32)
     {
+        Dtype = dtype;
         Device = device ?? CPU;
         Config = config;
         var least = 3 << config.Discriminator.Args.NLayers;
@@ -33,18 +40,18 @@ public sealed class StylizeSession : IDisposable
         Generator = new GeneratorJ(config.Generator.Args);
         Discriminator = new DiscriminatorN_IN(config.Discriminator.Args);
         Perception = vgg is null ? null : new PerceptualVGG19(vgg, config.PerceptionLoss.PerceptionModel.Args.FeatureLayers, config.PerceptionLoss.PerceptionModel.Args.UseNormalization);
-        if (Device.type != DeviceType.CPU)
+        if (Device.type != DeviceType.CPU || dtype != ScalarType.Float32)
         {
-            Generator.to(Device);
-            Discriminator.to(Device);
-            Perception?.to(Device);
+            Generator.to(Device, dtype);
+            Discriminator.to(Device, dtype);
+            Perception?.to(Device, dtype);
         }
         _trainer = new StylizeTrainer(Generator, Discriminator, Perception, config);
         _seed = seed;
         if (average)
         {
             var copy = new GeneratorJ(config.Generator.Args);
-            if (Device.type != DeviceType.CPU) copy.to(Device);
+            if (Device.type != DeviceType.CPU || dtype != ScalarType.Float32) copy.to(Device, dtype);
             Average = new GeneratorAverage(Generator, copy);
         }
     }
@@ -52,6 +59,7 @@ public sealed class StylizeSession : IDisposable
     public StylizeConfig Config { get; }
     /// <summary>Where the networks run (keyframes stay on the CPU; patches and frames are moved per step).</summary>
     public Device Device { get; }
+    public ScalarType Dtype { get; }
     public GeneratorJ Generator { get; }
     public DiscriminatorN_IN Discriminator { get; }
     public PerceptualVGG19? Perception { get; }
@@ -88,28 +96,58 @@ public sealed class StylizeSession : IDisposable
 
     private static IEnumerable<Tensor> Tensors(Keyframe k) => k.Mask is null ? [k.Pre, k.Post] : [k.Pre, k.Post, k.Mask];
 
-    /// <summary>One discriminator and one generator step on a batch of patches.</summary>
+    /// <summary>
+    /// Trains data-parallel over <paramref name="comm"/>'s ranks (under mpirun): trainer.batch_size is the global batch,
+    /// drawn whole on every rank (the same patches for any number of ranks), of which each rank trains on its shard;
+    /// the generator's batch norm is synchronised, gradients are averaged before every Adam step, and rank 0's networks
+    /// and optimizer states are every rank's from here on. Only rank 0 writes the model file (<see cref="Save"/>).
+    /// </summary>
+    public void Distribute(ICommunicator comm)
+    {
+        if (comm.Size == 1) return;
+        _shard = DataParallel.Shard(Config.Trainer.BatchSize, comm, "configuration: trainer.batch_size");
+        _comm = comm;
+        SynchronizedBatchNorm.Convert(Generator, comm);
+        _trainer.Distribute(comm);
+        DataParallel.Broadcast(Generator, comm);
+        DataParallel.Broadcast(Discriminator, comm);
+        if (Average is not null) DataParallel.Broadcast(Average.Model, comm);
+        DataParallel.Broadcast(_trainer.GeneratorOptimizer, comm);
+        if (_trainer.DiscriminatorOptimizer is { } d) DataParallel.Broadcast(d, comm);
+    }
+
+    /// <summary>Rank 0's <paramref name="value"/> on every rank (for decisions such as a time budget's end); the value itself alone.</summary>
+    public bool Agreed(bool value) => DataParallel.Broadcast(value ? 1 : 0, _comm) != 0;
+
+    /// <summary>One discriminator and one generator step on a batch of patches (data parallel: this rank's shard; the losses are the global batch's).</summary>
     public StepLosses Step()
     {
         if (_sampler is null) throw new InvalidOperationException("SetKeyframes first");
         using var scope = NewDisposeScope();
         var (pre, post, already) = _sampler.Sample(Config.Trainer.BatchSize);
-        var losses = _trainer.Step(pre.to(Device), post.to(Device), already.to(Device));
+        if (_shard is { } s) (pre, post, already) = (pre.narrow(0, s.Start, s.Count), post.narrow(0, s.Start, s.Count), already.narrow(0, s.Start, s.Count));
+        var losses = _trainer.Step(pre.to(Dtype, Device), post.to(Dtype, Device), already.to(Dtype, Device));
         Average?.Update();
         Steps++;
-        return losses;
+        if (_comm.Size == 1) return losses;
+        var m = DataParallel.Mean(new Dictionary<string, double>
+        {
+            ["d"] = losses.Discriminator, ["img"] = losses.Image, ["per"] = losses.Perception, ["adv"] = losses.Adversarial, ["g"] = losses.GeneratorTotal,
+        }, _comm);
+        return new StepLosses(m["d"], m["img"], m["per"], m["adv"], m["g"]);
     }
 
     /// <summary>Stylizes model-space inputs [N,C,H,W] → [N,3,H,W] in [-1,1] (eval mode; training mode comes back at the next step).</summary>
     public Tensor Stylize(Tensor inputs)
     {
-        using var y = FullFrame.Stylize(InferenceGenerator, inputs.to(Device));
-        return y.cpu();
+        using var y = FullFrame.Stylize(InferenceGenerator, inputs.to(Dtype, Device));
+        return y.to(inputs.dtype, CPU);
     }
 
-    /// <summary>Writes the model file atomically.</summary>
+    /// <summary>Writes the model file atomically (data parallel: rank 0 does; the other ranks return).</summary>
     public void Save(string path)
     {
+        if (_comm.Rank != 0) return;
         var root = new PyDict
         {
             ["generator"] = StateDict.ToPyDict(InferenceGenerator),
@@ -118,6 +156,7 @@ public sealed class StylizeSession : IDisposable
             ["opt_discriminator"] = AdamStateDict.Save(_trainer.DiscriminatorOptimizer!),
             ["steps"] = Steps,
             ["meta"] = Meta,
+            ["config"] = StylizeConfigYaml.Write(Config),
         };
         if (Average is not null)
         {
@@ -127,15 +166,26 @@ public sealed class StylizeSession : IDisposable
         TorchSave.Save(root, path);
     }
 
-    /// <summary>Loads a model file written by <see cref="Save"/> to continue training it.</summary>
-    public static StylizeSession Resume(string path, StylizeConfig config, Vgg19Features? vgg, int seed = 0, Device? device = null, bool average = true)
+    /// <summary>The training configuration a model file keeps (null for files written before it was kept, and published models).</summary>
+    public static StylizeConfig? StoredConfig(string path)
     {
-        if (!File.Exists(path)) throw new VivifyException($"{path}: model file not found: drop --resume to start a new model");
+        if (!File.Exists(path)) throw new VivifyException($"{path}: model file not found: give the path of a trained model");
+        return CheckpointIO.Load(path, TorchLoadOptions.PickledModules(StylizeCheckpoints.PublishedClasses)) is PyDict root
+               && root.TryGetValue("config", out var c) && c is string yaml
+            ? StylizeConfig.Parse(yaml, $"{path} (its configuration)")
+            : null;
+    }
+
+    /// <summary>Loads a model file written by <see cref="Save"/> to continue training it.</summary>
+    public static StylizeSession Resume(string path, StylizeConfig config, Vgg19Features? vgg, int seed = 0, Device? device = null, bool average = true,
+        ScalarType dtype = ScalarType.Float32)
+    {
+        if (!File.Exists(path)) throw new VivifyException($"{path}: model file not found: start a new model");
         if (CheckpointIO.Load(path) is not PyDict root || !root.ContainsKey("discriminator") || root["generator"] is not PyDict g)
-            throw new VivifyException($"{path}: not a Vivify training file (a published model holds no discriminator or optimizer state): drop --resume");
+            throw new VivifyException($"{path}: not a Vivify training file (a published model holds no discriminator or optimizer state), so training cannot continue from it: start a new model");
         var inferred = StylizeCheckpoints.InferGeneratorConfig(g, path);
         config.Generator.Args = inferred;
-        var session = new StylizeSession(config, inferred.InputChannels, vgg, seed, device, average);
+        var session = new StylizeSession(config, inferred.InputChannels, vgg, seed, device, average, dtype);
         // "generator" holds the average when the file has one; the trained weights are then under "generator_trained".
         var trained = root.TryGetValue("generator_trained", out var t) && t is PyDict raw ? raw : g;
         StateDict.Load(session.Generator, trained, strict: true, source: path);

@@ -48,8 +48,9 @@ internal static class StylizeSingleGeneratorPass
             optD!.zero_grad();
             var dLoss = StylizeLosses.Discriminator(t.Discriminator, generated, already);
             dLoss.backward();
+            t.AverageDiscriminatorGradients();
             optD.step();
-            dValue = dLoss.item<float>();
+            dValue = StylizeTrainer.Value(dLoss);
         }
 
         optG.zero_grad();
@@ -59,8 +60,9 @@ internal static class StylizeSingleGeneratorPass
         var adversarial = t.Discriminator is not null ? StylizeLosses.Adversarial(t.Discriminator, generated) : zero;
         var total = t.Weights.GeneratorTotal(image, perception, adversarial);
         total.backward();
+        t.AverageGeneratorGradients();
         optG.step();
         counted();
-        return new StepLosses(dValue, image.item<float>(), perception.item<float>(), adversarial.item<float>(), total.item<float>());
+        return new StepLosses(dValue, StylizeTrainer.Value(image), StylizeTrainer.Value(perception), StylizeTrainer.Value(adversarial), StylizeTrainer.Value(total));
     }
 }

@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using Vivify.Torch.Distributed;
 using Adam = Vivify.Torch.Optim.Adam;
 using static TorchSharp.torch;
 
@@ -18,6 +19,7 @@ public sealed class StylizeTrainer : IDisposable
 {
     private readonly Adam _optG;
     private readonly Adam? _optD;
+    private GradientBuckets? _gradientsG, _gradientsD;
 
     public StylizeTrainer(GeneratorJ generator, DiscriminatorN_IN? discriminator, PerceptualVGG19? perception, StylizeConfig config)
     {
@@ -66,8 +68,9 @@ public sealed class StylizeTrainer : IDisposable
             using (no_grad()) generatedForD = Generator.forward(pre);
             var dLoss = StylizeLosses.Discriminator(Discriminator, generatedForD, already);
             dLoss.backward();
+            AverageDiscriminatorGradients();
             _optD.step();
-            dValue = dLoss.item<float>();
+            dValue = StylizeTrainer.Value(dLoss);
         }
 
         _optG.zero_grad();
@@ -78,10 +81,29 @@ public sealed class StylizeTrainer : IDisposable
         var adversarial = Discriminator is not null ? StylizeLosses.Adversarial(Discriminator, generated) : zero;
         var total = Weights.GeneratorTotal(image, perception, adversarial);
         total.backward();
+        AverageGeneratorGradients();
         _optG.step();
         Steps++;
-        return new StepLosses(dValue, image.item<float>(), perception.item<float>(), adversarial.item<float>(), total.item<float>());
+        return new StepLosses(dValue, StylizeTrainer.Value(image), StylizeTrainer.Value(perception), StylizeTrainer.Value(adversarial), StylizeTrainer.Value(total));
     }
+
+    /// <summary>Data parallel over <paramref name="comm"/>'s ranks: gradients averaged in buckets before every Adam step.</summary>
+    internal void Distribute(ICommunicator comm)
+    {
+        if (comm.Size == 1) return;
+        _gradientsG = new GradientBuckets(Generator.parameters(), comm);
+        if (Discriminator is not null) _gradientsD = new GradientBuckets(Discriminator.parameters(), comm);
+    }
+
+    internal void AverageGeneratorGradients() => _gradientsG?.Average();
+
+    /// <summary>A loss as a number, whatever its floating-point type.</summary>
+    internal static double Value(Tensor t)
+    {
+        using var d = t.detach().to(ScalarType.Float64);
+        return d.item<double>();
+    }
+    internal void AverageDiscriminatorGradients() => _gradientsD?.Average();
 
     /// <summary>Vivify's Adam (torch.optim.Adam 1.13 arithmetic, state in PyTorch's layout).</summary>
     private static Adam MakeAdam(IEnumerable<Parameter> parameters, OptimizerConfig args) =>
@@ -97,5 +119,7 @@ public sealed class StylizeTrainer : IDisposable
     {
         _optG.Dispose();
         _optD?.Dispose();
+        _gradientsG?.Dispose();
+        _gradientsD?.Dispose();
     }
 }

@@ -4,7 +4,7 @@ using static Vivify.Torch.Scalars;
 
 namespace Vivify.Stylize;
 
-/// <summary>Builds the published networks from a configuration and trains them on patches for a wall-clock budget.</summary>
+/// <summary>Builds the published networks from a configuration and trains them on patches for a wall-clock or step budget.</summary>
 public static class TimedTraining
 {
     /// <summary>The published reference_P configuration (`_config/reference_P.yaml`), the paper's defaults.</summary>
@@ -29,13 +29,16 @@ public static class TimedTraining
 
     /// <summary>
     /// Runs trainer steps on batches from <paramref name="sampler"/> until <paramref name="seconds"/> of wall time have
-    /// passed (patch sampling counted, as the published loop counts its data loader). At least one step runs.
-    /// <paramref name="afterStep"/> runs after each step, inside the budget. Returns the number of steps and the seconds actually spent.
+    /// passed (patch sampling counted, as the published loop counts its data loader) or <paramref name="maxSteps"/>
+    /// steps are done, whichever comes first (<see cref="double.PositiveInfinity"/> seconds: a step budget alone). At
+    /// least one step runs. <paramref name="afterStep"/> runs after each step, inside the budget. Returns the number of
+    /// steps and the seconds actually spent.
     /// </summary>
     public static (long Steps, double Seconds) Train(StylizeTrainer trainer, PatchSampler sampler, int batchSize, double seconds,
-        CancellationToken cancel = default, Action? afterStep = null)
+        CancellationToken cancel = default, Action? afterStep = null, long? maxSteps = null)
     {
         if (batchSize < 1) throw new UsageException($"batch size {batchSize} is too small: use at least 1");
+        if (maxSteps < 1) throw new UsageException($"a budget of {maxSteps} steps is too small: use at least 1");
         var clock = Stopwatch.StartNew();
         long steps = 0;
         do
@@ -47,7 +50,7 @@ public static class TimedTraining
             afterStep?.Invoke();
             steps++;
         }
-        while (clock.Elapsed.TotalSeconds < seconds);
+        while (clock.Elapsed.TotalSeconds < seconds && !(steps >= maxSteps));
         return (steps, clock.Elapsed.TotalSeconds);
     }
 

@@ -197,6 +197,10 @@ public class AnimateCommandTests(Xunit.Abstractions.ITestOutputHelper log)
             (["-s", portrait, "-d", clip, .. model, "--mode", "absolute", "--adapt-scale"], 2, "use it with --mode relative"),
             (["-s", portrait, "-d", clip, .. model, "--mode", "sideways"], 2, "--mode 'sideways' is not one of relative, absolute"),
             (["-s", portrait, "-d", clip, .. model, "--precision", "fp8"], 2, "--precision 'fp8' is not one of fp32, bf16"),
+            // Inputs, config and checkpoint are read at the same time; the errors keep the order of a check one after the other.
+            (["-s", h.PathOf("nobody.jpg"), "-d", h.PathOf("none.mp4"), "--config", h.PathOf("none.yaml"), "--checkpoint", h.PathOf("missing.pth.tar")], 1, "nobody.jpg: no such file"),
+            (["-s", portrait, "-d", h.PathOf("none.mp4"), "--config", model[1], "--checkpoint", h.PathOf("broken.pth.tar")], 1, "none.mp4"),
+            (["-s", portrait, "-d", clip, "--config", h.PathOf("none.yaml"), "--checkpoint", h.PathOf("broken.pth.tar")], 1, "none.yaml: cannot read the configuration"),
         };
         foreach (var (args, expected, message) in cases)
         {

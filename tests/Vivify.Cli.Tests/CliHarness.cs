@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Xunit;
 
 namespace Vivify.Cli.Tests;
 
@@ -31,11 +32,44 @@ public sealed class CliHarness : IDisposable
         return path;
     }
 
+    /// <summary>
+    /// The first half, cut with `head -c`, of a clip encoded with its index first (+faststart, as Vivify writes mp4):
+    /// it opens and announces all its frames, but holds only the first ones.
+    /// </summary>
+    public string TruncatedClip(string name, int frames)
+    {
+        var full = PathOf("whole-" + name);
+        var seconds = (frames / 10.0).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Ffmpeg("-f", "lavfi", "-i", $"testsrc=size=64x48:rate=10:duration={seconds}", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-movflags", "+faststart", full);
+        var cut = PathOf(name);
+        using (var p = Process.Start(new ProcessStartInfo("bash", ["-c", $"head -c {new FileInfo(full).Length / 2} '{full}' > '{cut}'"]))!) p.WaitForExit();
+        File.Delete(full);
+        return cut;
+    }
+
     public string Picture(string name, int w = 40, int h = 30)
     {
         var path = PathOf(name);
         Ffmpeg("-f", "lavfi", "-i", $"testsrc=size={w}x{h}:rate=1", "-frames:v", "1", path);
         return path;
+    }
+
+    /// <summary>
+    /// Fails when a message names an option (--x) that the command of <paramref name="args"/> does not have: a hint
+    /// must be one the user can follow with that command.
+    /// </summary>
+    public static void NamesOnlyItsOptions(string[] args, string message)
+    {
+        System.CommandLine.Command command = Cli.Build();
+        var options = command.Options.SelectMany(o => o.Aliases.Append(o.Name)).ToHashSet();
+        foreach (var a in args)
+        {
+            if (command.Subcommands.FirstOrDefault(c => c.Name == a) is not { } sub) continue;
+            command = sub;
+            options.UnionWith(command.Options.SelectMany(o => o.Aliases.Append(o.Name)));
+        }
+        foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(message, @"(?<![\w-])--[a-z][a-z0-9-]*"))
+            Assert.True(options.Contains(m.Value), $"'{string.Join(' ', args.Take(3))}' has no {m.Value}, which its message names: {message}");
     }
 
     /// <summary>Names in the scratch directory, temporaries included.</summary>

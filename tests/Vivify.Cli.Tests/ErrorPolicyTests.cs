@@ -12,6 +12,7 @@ public class ErrorPolicyTests
         Assert.Contains(mustContain, e);
         Assert.StartsWith("vivify: ", e);
         Assert.DoesNotContain("   at ", e); // no stack trace without --verbose
+        CliHarness.NamesOnlyItsOptions(args, e);
         Assert.Equal(before, h.Entries()); // nothing written, no temporaries left
     }
 

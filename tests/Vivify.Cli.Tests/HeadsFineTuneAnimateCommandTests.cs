@@ -41,6 +41,25 @@ public class HeadsFineTuneAnimateCommandTests
         return clip;
     }
 
+    /// <summary>Fine-tuning is training: Ctrl-C writes the person file with the steps taken, and says so.</summary>
+    [FaceModelsFact]
+    public async Task InterruptedFineTuningKeepsItsSteps()
+    {
+        using var h = new CliHarness();
+        var run = TinyRun(h);
+        var person = h.PathOf("me.vhead");
+        using var fineTune = new BackgroundRun("heads", "fine-tune", "--model", run, "--photos", Sample("sample2.jpg"), "-o", person, "--steps", "1000000",
+            "--models", FaceModelsFactAttribute.ModelDir);
+        await fineTune.WaitFor("/1000000 steps"); // the plain progress's first line, after 5 s of steps
+        Assert.Equal(130, await fineTune.Interrupt());
+        using var loaded = HeadsPersonFile.Load(person);
+        var steps = (long)loaded.Metadata["steps"]!;
+        Assert.InRange(steps, 1, 999_999);
+        Assert.Contains($"{Counted.Of(steps, "step")} of 1000000 (interrupted)", fineTune.Log());
+        Assert.Contains($"wrote {person}", fineTune.Log());
+        Assert.DoesNotContain("--resume", fineTune.Log()); // fine-tune has none
+    }
+
     [FaceModelsFact]
     public void FineTuneOnTwoSamplePortraitsThenAnimateAMegamindClip()
     {
@@ -51,7 +70,7 @@ public class HeadsFineTuneAnimateCommandTests
             "-o", person, "--steps", "2", "--models", FaceModelsFactAttribute.ModelDir);
         Assert.True(code == 0, e);
         Assert.Contains("no --vgg19 given", e);
-        Assert.Contains("heads fine-tune: 2 photo(s), 2 steps", e);
+        Assert.Contains("heads fine-tune: 2 photos, 2 steps", e);
         using (var loaded = HeadsPersonFile.Load(person))
         {
             Assert.Equal(HeadsConfig.Tiny, loaded.Config);

@@ -18,6 +18,7 @@ public class InterruptTests
         var (code, _, e) = await run;
         Assert.Equal(130, code);
         Assert.Contains("interrupted", e);
+        Assert.DoesNotContain("--resume", e); // compose has nothing to resume
         Assert.Equal(["long.mp4"], h.Entries());
     }
 

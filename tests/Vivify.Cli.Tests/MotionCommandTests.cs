@@ -35,10 +35,12 @@ public sealed class MotionCommandTests : IDisposable
         Assert.Equal(2, noVgg.Code);
         Assert.Contains("--vgg19", noVgg.Err);
         Assert.Contains("--no-pretrained-vgg", noVgg.Err);
+        Assert.False(Directory.Exists(_cli.PathOf("run"))); // a refused run leaves no empty run folder
 
         var resume = _cli.Run("motion", "train", "--config", config, "--data", _cli.PathOf("data"), "--out", _cli.PathOf("run2"), "--resume", "--no-pretrained-vgg");
         Assert.NotEqual(0, resume.Code);
         Assert.Contains("no checkpoint to resume from", resume.Err);
+        Assert.False(Directory.Exists(_cli.PathOf("run2")));
     }
 
     [Fact]
@@ -49,7 +51,7 @@ public sealed class MotionCommandTests : IDisposable
             "--config", Fixtures.Path("fomm", "tiny.yaml"), "--data", Path.Combine(_cli.PathOf("data"), "test"), "-o", _cli.PathOf("rec"));
         Assert.True(code == 0, err);
         Assert.Matches(@"shapes0002\s+L1 0\.\d{5}", output);
-        Assert.Matches(@"Reconstruction loss: 0\.\d{5} over 4 frames of 1 videos", output);
+        Assert.Matches(@"Reconstruction loss: 0\.\d{5} over 4 frames of 1 video ", output);
         Assert.True(File.Exists(Path.Combine(_cli.PathOf("rec"), "shapes0002.mp4")));
         Assert.Equal(3, File.ReadAllLines(Path.Combine(_cli.PathOf("rec"), "reconstruction.csv")).Length);
 
@@ -62,7 +64,7 @@ public sealed class MotionCommandTests : IDisposable
             "--config", Fixtures.Path("fomm", "tiny.yaml"), "--data", flat, "--held-out", "-o", _cli.PathOf("rec2"),
             "--tracks", Path.Combine(_cli.PathOf("data"), "tracks.csv"));
         Assert.True(code == 0, err);
-        Assert.Matches(@"over 4 frames of 1 videos", output);
+        Assert.Matches(@"over 4 frames of 1 video ", output);
         Assert.Matches(@"Keypoints following a figure: mean correlation -?\d\.\d{3}; \d+ of 10 with r >= 0\.8 .*; \d of 2 figures followed by at least one", output);
         Assert.Equal(11, File.ReadAllLines(Path.Combine(_cli.PathOf("rec2"), "keypoint-tracking.csv")).Length);
     }

@@ -17,7 +17,7 @@ public sealed class StylizeCommandTests
         """;
 
     /// <summary>A 32×24 clip of 8 frames, a painted keyframe (a frame through the cartoon filter), and the tiny configuration.</summary>
-    private static (string Clip, string Painted, string Config) Setup(CliHarness h)
+    internal static (string Clip, string Painted, string Config) Setup(CliHarness h)
     {
         var clip = h.ClipWithAudio("clip.mp4", 8, 32, 24);
         Assert.Equal(0, h.Run("media", "convert", clip, "--start", "3", "-o", h.PathOf("f3.png")).Code);
@@ -42,6 +42,9 @@ public sealed class StylizeCommandTests
         Assert.Contains("train: 3 steps", err);
         Assert.Equal(8, Frames(h.PathOf("out.mp4")));
         Assert.Equal(8, Frames(h.PathOf("side.mp4")));
+        // The video's sound stays, as animate and heads keep it.
+        Assert.NotNull(Vivify.Media.MediaProbe.Probe(h.PathOf("out.mp4")).Audio);
+        Assert.NotNull(Vivify.Media.MediaProbe.Probe(h.PathOf("side.mp4")).Audio);
         using var g = StylizeCheckpoints.LoadGenerator(h.PathOf("m.pth"));
         Assert.Equal(3, g.InputChannels);
         Assert.DoesNotContain(h.Entries(), n => n.Contains(".vivify-tmp-"));
@@ -60,6 +63,10 @@ public sealed class StylizeCommandTests
         var apply = h.Run("stylize", "apply", "--model", h.PathOf("m.pth"), "--input", clip, "-o", h.PathOf("again.mp4"));
         Assert.True(apply.Code == 0, apply.Err);
         Assert.Equal(8, Frames(h.PathOf("again.mp4")));
+        Assert.NotNull(Vivify.Media.MediaProbe.Probe(h.PathOf("again.mp4")).Audio);
+        apply = h.Run("stylize", "apply", "--model", h.PathOf("m.pth"), "--input", clip, "-o", h.PathOf("silent.mp4"), "--no-audio");
+        Assert.True(apply.Code == 0, apply.Err);
+        Assert.Null(Vivify.Media.MediaProbe.Probe(h.PathOf("silent.mp4")).Audio);
     }
 
     [Fact]

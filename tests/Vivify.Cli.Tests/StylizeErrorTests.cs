@@ -13,6 +13,7 @@ public sealed class StylizeErrorTests
         Assert.Contains(mustContain, e);
         Assert.StartsWith("vivify: ", e);
         Assert.Single(e.Trim().Split('\n'), l => !l.Contains("run 'vivify --help'"));
+        CliHarness.NamesOnlyItsOptions(args, e);
         Assert.Equal(before, h.Entries());
     }
 
@@ -38,32 +39,24 @@ public sealed class StylizeErrorTests
         Fails(h, 1, "model file not found", "stylize", "apply", "--model", h.PathOf("none.pth"), "--input", clip, "-o", h.PathOf("o.mp4"));
     }
 
+    /// <summary>Interrupted while training, the whole job keeps the steps taken in --model (saved atomically) and says so; the video is not written.</summary>
     [Fact]
-    public async Task InterruptedTrainingLeavesNoOutput()
+    public async Task InterruptedTrainingKeepsTheModelAndWritesNoVideo()
     {
         using var h = new CliHarness();
         var clip = h.ClipWithAudio("clip.mp4", 6, 32, 24);
         var good = h.Picture("good.png", 32, 24);
         var before = h.Entries();
-        using var cts = new CancellationTokenSource();
-        var sw = new StringWriter();
-        var err = TextWriter.Synchronized(sw);
-        string Log() { lock (err) return sw.ToString(); }
-        var run = Task.Run(() => Cli.Run(["stylize", "--video", clip, "--key", $"0={good}", "--steps", "100000", "-o", h.PathOf("out.mp4"), "--model", h.PathOf("m.pth")],
-            TextWriter.Null, err, cts.Token));
+        using var run = new BackgroundRun("stylize", "--video", clip, "--key", $"0={good}", "--steps", "100000", "-o", h.PathOf("out.mp4"), "--model", h.PathOf("m.pth"));
         // Interrupt once training is under way: the plain-text progress prints its first "train:" line after 5 s of steps.
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (!Log().Contains("train: "))
-        {
-            Assert.False(run.IsCompleted, $"the run ended before it could be interrupted: {Log()}");
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(120), $"training did not start: {Log()}");
-            await Task.Delay(100);
-        }
-        cts.Cancel();
-        var code = await run;
-        var e = Log();
+        await run.WaitFor("train: ");
+        var code = await run.Interrupt();
+        var e = run.Log();
         Assert.True(code == 130, e);
-        Assert.Contains("interrupted", e);
-        Assert.Equal(before, h.Entries());
+        Assert.Contains($"the model is saved in {h.PathOf("m.pth")}", e);
+        Assert.Contains("vivify: interrupted; unfinished outputs were removed.", e);
+        Assert.DoesNotContain("--resume", e); // the whole job has none
+        Assert.Equal([.. before, "m.pth"], h.Entries());
+        using var g = Vivify.Stylize.StylizeCheckpoints.LoadGenerator(h.PathOf("m.pth"));
     }
 }

@@ -12,6 +12,7 @@ namespace Vivify.Heads.Tests;
 /// freshly initialised for the same steps; the held-out frames drawn from their landmarks must be closer (L1)
 /// to the real ones after meta-learning, and closer with 8 shots than with 1.
 /// </summary>
+[Trait("Category", "Evidence")]
 public sealed class FewShotEvidenceTests : IDisposable
 {
     /// <summary>The micro model with the tiny configuration's CPU learning rates and the pixel stand-in for L_CNT.</summary>

@@ -66,6 +66,7 @@ public class FineTunerTests
     }
 
     [Fact]
+    [Trait("Category", "Evidence")]
     public void FineTuningReducesTheLossOnTheShotsAndLeavesEmbedderPAndWAlone()
     {
         using var scope = NewDisposeScope();

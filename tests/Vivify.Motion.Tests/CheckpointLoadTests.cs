@@ -72,3 +72,35 @@ public class CheckpointLoadTests
         Assert.Contains("extra.weight [2] is not in the model", e.Message);
     }
 }
+
+public class InferenceLoadTests
+{
+    [Fact]
+    public void Models_built_for_inference_hold_the_checkpoint_and_predict_what_copied_models_predict()
+    {
+        using var scope = NewDisposeScope();
+        var config = FommConfig.Load(Fixtures.Path("fomm", "tiny.yaml")).model_params;
+        var path = Fixtures.Path("fomm", "checkpoint-legacy.pth.tar");
+        using var kpA = KeypointDetector.FromConfig(config);
+        using var genA = OcclusionAwareGenerator.FromConfig(config);
+        FommCheckpoint.LoadForInference(TorchFile.Load(path), kpA, genA, path);
+        kpA.eval();
+        genA.eval();
+
+        var checkpoint = TorchFile.Load(path, new TorchLoadOptions { Sections = FommCheckpoint.InferenceSections });
+        var (kpB, genB) = FommCheckpoint.ForInference(config, checkpoint, path);
+        using (kpB)
+        using (genB)
+        {
+            Assert.False(kpB.training || genB.training);
+            foreach (var (a, b) in new[] { (genA.state_dict(), genB.state_dict()), (kpA.state_dict(), kpB.state_dict()) })
+                foreach (var (key, t) in a) TensorAssert.Equal(t, b[key], key);
+            var e = FixtureData.Case();
+            using var _ = no_grad();
+            var kp = kpB.forward(e["source"]);
+            TensorAssert.AllCloseAbs(e["kp_source.value"], kp.value, 1e-4, "kp_source");
+            using var o = genB.forward(e["source"], new Keypoints(e["kp_driving.value"], e["kp_driving.jacobian"]), new Keypoints(e["kp_source.value"], e["kp_source.jacobian"]));
+            TensorAssert.AllCloseAbs(e["absolute.prediction"], o.prediction, 1e-4, "prediction");
+        }
+    }
+}

@@ -122,3 +122,52 @@ public class MotionTransferPrecisionTests(Xunit.Abstractions.ITestOutputHelper l
         Assert.Throws<UsageException>(() => new MotionTransfer(kp, gen, precision: ScalarType.Int32));
     }
 }
+
+public class MotionTransferMemoryTests
+{
+    [Theory]
+    [InlineData(ScalarType.Float32)]
+    [InlineData(ScalarType.BFloat16)]
+    public void An_inference_only_transfer_frees_the_folded_weights_and_predicts_the_same(ScalarType precision)
+    {
+        var config = FommConfig.Load(Fixtures.Path("fomm", "tiny.yaml"));
+        (KeypointDetector, OcclusionAwareGenerator) Models()
+        {
+            random.manual_seed(7);
+            var kp = KeypointDetector.FromConfig(config.model_params);
+            var gen = OcclusionAwareGenerator.FromConfig(config.model_params);
+            using (no_grad())
+            {
+                kp.jacobian!.weight!.normal_(0, 0.05);
+                foreach (var (name, b) in gen.named_buffers().Concat(kp.named_buffers()))
+                    if (name.EndsWith("running_var")) b.uniform_(0.5, 1.5);
+            }
+            kp.eval();
+            gen.eval();
+            return (kp, gen);
+        }
+        using var scope = NewDisposeScope();
+        var source = rand(1, 3, 64, 64, generator: new Generator(41));
+        var driving = rand(2, 3, 64, 64, generator: new Generator(42));
+        Tensor Run(bool inferenceOnly, out long bytes)
+        {
+            var (kp, gen) = Models();
+            using (kp)
+            using (gen)
+            {
+                var transfer = new MotionTransfer(kp, gen, foldBatchNorm: true, precision: precision, inferenceOnly: inferenceOnly);
+                bytes = gen.parameters().Concat(kp.parameters()).Concat(gen.buffers()).Concat(kp.buffers())
+                    .Where(t => t.device.type != DeviceType.META).Sum(t => t.NumberOfElements * t.ElementSize);
+                using var prepared = transfer.Prepare(source);
+                using var initial = transfer.DetectKeypoints(driving.narrow(0, 0, 1));
+                return transfer.Animate(prepared, driving, initial, new AnimationOptions());
+            }
+        }
+        var kept = Run(false, out var keptBytes);
+        var freed = Run(true, out var freedBytes);
+        TensorAssert.Equal(kept, freed, "predictions");
+        // What stays: the unfolded convolutions (res blocks' second ones, heads, final) and the norms before convolutions;
+        // tiny.yaml's are a third of its weights (vox-256's a sixth).
+        Assert.True(freedBytes < keptBytes / 2, $"{freedBytes} bytes of weights left of {keptBytes}");
+    }
+}

@@ -13,6 +13,7 @@ namespace Vivify.Motion.Tests;
 /// reconstruct its held-out videos clearly better than the same networks before training did, and its keypoints must
 /// follow the figures more closely. (Beating the copy-the-first-frame baseline takes a longer run: README.)
 /// </summary>
+[Trait("Category", "Evidence")]
 public class TrainingEvidenceTests(ITestOutputHelper output)
 {
     [Fact]

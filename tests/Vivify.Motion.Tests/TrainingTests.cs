@@ -106,6 +106,41 @@ public class TrainingTests(SynthData data) : IClassFixture<SynthData>
     }
 
     [Fact]
+    public void Ctrl_C_within_an_epoch_saves_the_steps_taken_and_resuming_takes_the_same_steps_as_an_uninterrupted_run()
+    {
+        var whole = Path.Combine(data.Root, "whole-run");
+        var cut = Path.Combine(data.Root, "cut-run");
+        Assert.Equal(4, new Trainer(Options(TinyConfig(2), whole, false), NoProgress.Instance, TextWriter.Null).Run());
+
+        using var cts = new CancellationTokenSource();
+        var log = new StringWriter();
+        Assert.ThrowsAny<OperationCanceledException>(() => new Trainer(Options(TinyConfig(2), cut, false), new CancelAfter(1, cts), log).Run(cts.Token));
+        var saved = TrainCheckpoint.PathFor(cut, 0);
+        Assert.Contains($"interrupted in epoch 0 after 1 of its 2 batches; saved {saved}", log.ToString());
+        var cpk = (Vivify.Torch.Checkpoints.PyDict)Vivify.Torch.Checkpoints.TorchFile.Load(saved)!;
+        Assert.Equal((-1L, 1L), ((long)cpk["epoch"]!, (long)cpk["epoch_batches"]!)); // no epoch finished; one batch of epoch 0 taken
+
+        Assert.Equal(3, new Trainer(Options(TinyConfig(2), cut, true), NoProgress.Instance, TextWriter.Null).Run());
+        var a = TrainLog.Read(Path.Combine(whole, "log.csv"));
+        var b = TrainLog.Read(Path.Combine(cut, "log.csv"));
+        Assert.Equal(a.Select(r => (r.Epoch, r.Iteration)), b.Select(r => (r.Epoch, r.Iteration)));
+        for (var i = 0; i < a.Count; i++)
+            foreach (var (name, value) in a[i].Losses)
+                TensorAssert.CloseRel(value, b[i].Losses[name], 1e-6, $"step {i} {name}");
+        // The finished epoch's checkpoint replaced the unfinished one.
+        Assert.False(((Vivify.Torch.Checkpoints.PyDict)Vivify.Torch.Checkpoints.TorchFile.Load(saved)!).ContainsKey("epoch_batches"));
+    }
+
+    /// <summary>Cancels the run after its n-th step, as Ctrl-C between steps would.</summary>
+    private sealed class CancelAfter(int steps, CancellationTokenSource cts) : IProgressReporter, IProgressTask
+    {
+        private int _done;
+        public IProgressTask Start(string description, long? total, string unit = "frames") => this;
+        public void Advance(long by = 1) { if ((_done += (int)by) >= steps) cts.Cancel(); }
+        public void Dispose() { }
+    }
+
+    [Fact]
     public void Reconstruction_reports_per_video_L1_and_the_first_frame_baseline_and_writes_the_side_by_side_video()
     {
         var config = FommConfig.Load(Fixtures.Path("fomm", "tiny.yaml"));

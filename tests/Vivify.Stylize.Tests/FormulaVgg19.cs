@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace Vivify.Stylize.Tests;
 
 /// <summary>
-/// The deterministic "formula VGG19" of the fixtures (shared/fixtures/fomm/README.md): the j-th convolution has
+/// The deterministic "formula VGG19" of the fixtures (tests/fixtures/fomm/README.md): the j-th convolution has
 /// weight.flatten()[n] = sqrt(2/fan_in)·sin(12.9898·n + 78.233·j), bias[n] = 0.01·cos(n + j), computed in float64.
 /// </summary>
 internal static class FormulaVgg19

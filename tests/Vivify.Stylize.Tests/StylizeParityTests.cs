@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace Vivify.Stylize.Tests;
 
-/// <summary>Parity with the published code on shared/fixtures/stylize (weights.pt, case.pt, reference_P.yaml).</summary>
+/// <summary>Parity with the published code on tests/fixtures/stylize (weights.pt, case.pt, reference_P.yaml).</summary>
 [Trait("Category", "Parity")]
 public sealed class StylizeParityTests
 {
@@ -30,6 +30,15 @@ public sealed class StylizeParityTests
         using var _ = no_grad();
         using var output = g.forward(c["frame"]);
         TensorAssert.AllCloseAbs(c["full_output"], output, 1e-4, "full_output");
+    }
+
+    [Fact]
+    public void FullFrameInferenceOutputMatches()
+    {
+        var (g, _) = LoadNetworks();
+        var c = FixtureTensors.Load("stylize", "case.pt");
+        using var output = FullFrame.Stylize(g, c["frame"]);
+        TensorAssert.AllCloseAbs(c["full_output"], output, 1e-4, "full_output (folded inference)");
     }
 
     private static bool FeedsTrainModeBatchNorm(string name) =>

@@ -59,6 +59,7 @@ public sealed class StylizeTrainingTests
     }
 
     [Fact]
+    [Trait("Category", "Evidence")]
     public void TrainingATinyModelReducesTheLossOnAToyKeyframe()
     {
         manual_seed(7);

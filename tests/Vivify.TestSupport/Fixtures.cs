@@ -1,6 +1,9 @@
 namespace Vivify.TestSupport;
 
-/// <summary>Locates the shared parity fixtures (VIVIFY_FIXTURES, default ../shared/fixtures beside the checkout).</summary>
+/// <summary>
+/// Locates the parity fixtures: VIVIFY_FIXTURES when set (another folder with the same layout and file names),
+/// else the repository's own tests/fixtures.
+/// </summary>
 public static class Fixtures
 {
     public static string Root { get; } = Resolve();
@@ -13,7 +16,7 @@ public static class Fixtures
     private static string Resolve()
     {
         var env = Environment.GetEnvironmentVariable("VIVIFY_FIXTURES");
-        var dir = !string.IsNullOrEmpty(env) ? env : System.IO.Path.Combine(FindRepoRoot(), "..", "shared", "fixtures");
+        var dir = !string.IsNullOrEmpty(env) ? env : System.IO.Path.Combine(FindRepoRoot(), "tests", "fixtures");
         dir = System.IO.Path.GetFullPath(dir);
         if (!Directory.Exists(dir))
             throw new DirectoryNotFoundException($"parity fixtures not found at {dir}: set VIVIFY_FIXTURES to the fixtures folder");

@@ -62,7 +62,13 @@ public static class AnimateCommand
             if (request.FindBestFrame && parse.GetResult(start) is not null)
                 throw new UsageException("--find-best-frame chooses the initial frame itself; give it or --driving-start, not both");
             request.Validate();
-            return Task.FromResult(Progress.Run(parse, progress => Run(request, progress, cancel)));
+            // Every name is checked before the checkpoint is loaded; the result appears only when whole.
+            using var plan = OutputPlan.Begin()
+                .Inputs([request.Source, request.Driving, request.Checkpoint, request.Config, request.FaceModels])
+                .Video(request.Output);
+            var code = Progress.Run(parse, progress => Run(request, progress, cancel));
+            plan.Commit();
+            return Task.FromResult(code);
         });
         return cmd;
     }
@@ -102,19 +108,30 @@ public static class AnimateCommand
             if (FindBestFrame && !Options.Relative) throw new UsageException("--find-best-frame chooses the initial frame of relative motion; use it with --mode relative");
             if (Face is not null && !FindBestFrame) throw new UsageException("--face chooses the source's face for --find-best-frame; add --find-best-frame");
             if (!(FolderFps > 0)) throw new UsageException($"--fps {FolderFps} must be a positive number");
-            if (!Directory.Exists(Output) && InputPath.IsStill(Output))
-                throw new UsageException($"{Output}: animate writes a video; use .mp4, .mov, .mkv, .gif, or a directory name for PNG frames");
         }
     }
 
-    /// <summary>The whole job: inputs checked first (cheap), then the models, then batches of driving frames.</summary>
+    /// <summary>
+    /// The whole job: inputs checked first (cheap), then the models, then batches of driving frames. Reading the
+    /// source and probing the video (other processes) overlap loading the models; frames are decoded ahead and
+    /// encoded behind the models on other threads.
+    /// </summary>
     internal static int Run(AnimateRequest r, IProgressReporter progress, CancellationToken cancel)
     {
-        var sourceFrame = ImageIO.ReadFrame(r.Source);
-        var video = VideoSource.Open(r.Driving, r.FolderFps);
+        var sourceRead = Task.Run(() => ImageIO.ReadFrame(r.Source), cancel);
+        var videoOpen = Task.Run(() => VideoSource.Open(r.Driving, r.FolderFps), cancel);
+        AnimateModel model;
+        try { model = AnimateModel.Load(r.Config, r.Checkpoint, r.Precision, r.Device); }
+        catch
+        {
+            InputTasks.ThrowFirstFault(sourceRead, videoOpen); // a bad input is reported before a bad model, as it is checked first
+            throw;
+        }
+        using var _ = model;
+        var sourceFrame = sourceRead.GetAwaiter().GetResult();
+        var video = videoOpen.GetAwaiter().GetResult();
         if (video.Info.FrameCount > 0 && r.DrivingStart >= video.Info.FrameCount)
-            throw new UsageException($"--driving-start {r.DrivingStart}: {r.Driving} has {video.Info.FrameCount} frames (0 to {video.Info.FrameCount - 1})");
-        using var model = AnimateModel.Load(r.Config, r.Checkpoint, r.Precision, r.Device);
+            throw new UsageException($"--driving-start {r.DrivingStart}: {r.Driving} has {Counted.Of(video.Info.FrameCount, "frame")} (0 to {video.Info.FrameCount - 1})");
         var (height, width) = model.FrameSize;
         cancel.ThrowIfCancellationRequested();
 
@@ -123,31 +140,36 @@ public static class AnimateCommand
         var drivingStart = r.FindBestFrame
             ? AnimateBestFrame.Find(r.Source, sourceImage, video, r.Driving, r.Face, r.FaceModels, progress, r.Log, cancel)
             : r.DrivingStart;
-        using var initial = InitialKeypoints(model, video, drivingStart, height, width);
 
         var options = new VideoWriteOptions
         {
             FrameRate = video.Info.FrameRate,
             AudioFrom = r.Audio && !Directory.Exists(r.Driving) ? r.Driving : null,
         };
-        using var writer = new VideoWriter(r.Output, options);
-        var pending = new List<RgbFrame>(r.Batch);
-        using (var task = progress.Start("animate", video.Info.FrameCount > 0 ? video.Info.FrameCount : null))
+        using var writer = new BackgroundVideoWriter(new VideoWriter(r.Output, options), capacity: 2 * r.Batch, size: r.SideBySide ? null : (width, height));
+        // The initial frame is usually the first one: its keypoints are then those of the first batch's first frame.
+        var initial = drivingStart == 0 ? null : InitialKeypoints(model, video.ReadFrame(drivingStart), height, width);
+        try
         {
+            var pending = new List<RgbFrame>(r.Batch);
+            using var task = progress.Start("animate", video.Info.FrameCount > 0 ? video.Info.FrameCount : null);
             void Flush()
             {
                 if (pending.Count == 0) return;
                 cancel.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
-                var frames = stack(pending.Select(f => Geometry.Resize(f.ToTensor(), height, width)).ToArray());
-                var predictions = model.Transfer.Animate(prepared, frames.to(model.Device), initial, r.Options);
+                var batch = stack(pending.Select(f => Geometry.Resize(f.ToTensor(), height, width)).ToArray());
+                var frames = batch.to(model.Device);
+                var keypoints = model.Transfer.DetectKeypoints(frames);
+                initial ??= keypoints.Item(0).DetachFromDisposeScope();
+                var predictions = model.Transfer.Animate(prepared, frames, initial, r.Options, keypoints);
                 for (var i = 0; i < pending.Count; i++)
-                    writer.Write(r.SideBySide ? SideBySide.Compose([sourceImage, frames[i], predictions[i]], height, PanelLabels) : predictions[i]);
+                    writer.Write(RgbFrame.FromTensor(r.SideBySide ? SideBySide.Compose([sourceImage, batch[i], predictions[i]], height, PanelLabels) : predictions[i]));
                 task.Advance(pending.Count);
                 pending.Clear();
             }
 
-            foreach (var frame in video.Frames(0, null, cancel))
+            foreach (var frame in Prefetch.Ahead(video.Frames(0, null, cancel), 2 * r.Batch, cancel))
             {
                 cancel.ThrowIfCancellationRequested();
                 pending.Add(frame);
@@ -155,6 +177,7 @@ public static class AnimateCommand
             }
             Flush();
         }
+        finally { initial?.Dispose(); }
         if (writer.FramesWritten == 0) throw new VivifyException($"{r.Driving}: no frame could be read; check the video");
         cancel.ThrowIfCancellationRequested();
         writer.Complete();
@@ -167,10 +190,10 @@ public static class AnimateCommand
     }
 
     /// <summary>Keypoints of the frame treated as the initial one (kp_driving_initial of the published demo).</summary>
-    private static Keypoints InitialKeypoints(AnimateModel model, VideoSource video, long index, int height, int width)
+    private static Keypoints InitialKeypoints(AnimateModel model, RgbFrame initial, int height, int width)
     {
         using var scope = NewDisposeScope();
-        var frame = Geometry.Resize(video.ReadFrame(index).ToTensor(), height, width).unsqueeze(0).to(model.Device);
+        var frame = Geometry.Resize(initial.ToTensor(), height, width).unsqueeze(0).to(model.Device);
         return model.Transfer.DetectKeypoints(frame).MoveToOuterDisposeScope();
     }
 }

@@ -35,45 +35,62 @@ internal sealed class AnimateModel : IDisposable
         return (shape[0], shape[1]);
     }
 
-    /// <summary>Reads the config, then the checkpoint (one-line errors name the file and the fix).</summary>
+    /// <summary>
+    /// Reads the config and the checkpoint, at the same time (parsing YAML is mostly JIT compilation, reading the
+    /// checkpoint mostly copying); a bad config is reported before a bad checkpoint. One-line errors name the file
+    /// and the fix.
+    /// </summary>
     public static AnimateModel Load(string configPath, string checkpointPath, ScalarType precision, string device)
     {
-        var config = FommConfig.Load(configPath);
-        FrameSizeOf(config, configPath);
-        if (config.model_params.common_params.num_channels != 3)
-            throw new VivifyException($"{configPath}: num_channels is {config.model_params.common_params.num_channels}; vivify animate works on RGB pictures (num_channels: 3)");
-        var checkpoint = CheckpointIO.Load(checkpointPath);
-        KeypointDetector? kp = null;
-        OcclusionAwareGenerator? generator = null;
+        var configRead = Task.Run(() => Checked(FommConfig.Load(configPath), configPath));
+        object? checkpoint;
+        // Only the generator and keypoint detector are read (a published vox-adv-cpk.pth.tar is mostly
+        // discriminator and optimizer state), straight into the models' weights.
+        try { checkpoint = CheckpointIO.Load(checkpointPath, new TorchLoadOptions { Sections = FommCheckpoint.InferenceSections }); }
+        catch
+        {
+            InputTasks.ThrowFirstFault(configRead);
+            throw;
+        }
+        FommConfig config;
+        try { config = configRead.GetAwaiter().GetResult(); }
+        catch
+        {
+            DisposeTensors(checkpoint);
+            throw;
+        }
+        KeypointDetector kp;
+        OcclusionAwareGenerator generator;
+        try { (kp, generator) = FommCheckpoint.ForInference(config.model_params, checkpoint, checkpointPath); }
+        finally { DisposeTensors(checkpoint); } // the models hold their own references: folding can free each block's weights
         try
         {
-            kp = KeypointDetector.FromConfig(config.model_params);
-            generator = OcclusionAwareGenerator.FromConfig(config.model_params);
-            FommCheckpoint.LoadForInference(checkpoint, kp, generator, checkpointPath);
-            kp.eval();
-            generator.eval();
             var dev = new Device(device);
             if (dev.type != DeviceType.CPU)
             {
                 kp.to(dev);
                 generator.to(dev);
             }
-            var transfer = new MotionTransfer(kp, generator, foldBatchNorm: true, precision: precision);
+            var transfer = new MotionTransfer(kp, generator, foldBatchNorm: true, precision: precision, inferenceOnly: true);
             return new AnimateModel(config, kp, generator, transfer, dev);
         }
         catch
         {
-            kp?.Dispose();
-            generator?.Dispose();
+            kp.Dispose();
+            generator.Dispose();
             throw;
-        }
-        finally
-        {
-            DisposeTensors(checkpoint);
         }
     }
 
-    /// <summary>The checkpoint's tensors were copied into the models; free them (the discriminator and optimizers too).</summary>
+    private static FommConfig Checked(FommConfig config, string configPath)
+    {
+        FrameSizeOf(config, configPath);
+        if (config.model_params.common_params.num_channels != 3)
+            throw new VivifyException($"{configPath}: num_channels is {config.model_params.common_params.num_channels}; vivify animate works on RGB pictures (num_channels: 3)");
+        return config;
+    }
+
+    /// <summary>Frees the checkpoint's references to its tensors (the models keep theirs).</summary>
     private static void DisposeTensors(object? node)
     {
         switch (node)

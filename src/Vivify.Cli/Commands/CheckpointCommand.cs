@@ -57,12 +57,12 @@ public static class CheckpointCommand
             Cli.ApplyGlobals(parse);
             var inPath = parse.GetValue(input)!.FullName;
             var outPath = parse.GetValue(output)!.FullName;
-            if (Path.GetFullPath(inPath) == Path.GetFullPath(outPath))
-                throw new UsageException($"IN and OUT are the same file ({inPath}); choose another output name");
             CheckpointIO.KindOf(outPath); // validates the extension before any work
+            using var plan = Vivify.Media.OutputPlan.Begin().Input(inPath).File(outPath, "a checkpoint");
             using var scope = NewDisposeScope();
             var root = Load(inPath, parse.GetValue(allow));
             CheckpointIO.Save(root, outPath);
+            plan.Commit();
             if (!parse.GetValue(Cli.Quiet))
                 parse.InvocationConfiguration.Output.WriteLine($"wrote {outPath}");
             return 0;

@@ -47,6 +47,8 @@ public static class FacesCommand
             var conf = parse.GetValue(minConfidence);
             if (!(conf > 0 && conf < 1)) throw new UsageException($"--min-confidence {conf}: give a number between 0 and 1");
             var jsonPath = parse.GetValue(json) ?? Path.ChangeExtension(outPath.TrimEnd('/'), ".json");
+            // Both outputs are checked before the networks load, and appear together or not at all.
+            using var plan = OutputPlan.Begin().Inputs([inPath, parse.GetValue(models)]).VideoOrPicture(outPath).File(jsonPath, "the faces", ".json");
             var src = MediaInput.Open(inPath, parse.GetValue(fps));
             if (src.Video is null && !InputPath.IsStill(outPath))
                 throw new UsageException($"{outPath}: the input is a picture; write the overlay as .png or .jpg");
@@ -105,6 +107,7 @@ public static class FacesCommand
                 File.WriteAllText(outJson.TempPath, JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = false }));
                 outJson.Commit();
             }
+            plan.Commit();
             if (!parse.GetValue(Cli.Quiet))
             {
                 parse.InvocationConfiguration.Error.WriteLine($"faces {name}: {total} frame{(total == 1 ? "" : "s")}, faces in {framesWithFaces}; wrote {outPath} and {jsonPath}");

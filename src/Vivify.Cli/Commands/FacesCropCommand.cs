@@ -43,6 +43,8 @@ public static class FacesCropCommand
                 "tiny" => FaceDetectorKind.Tiny,
                 var d => throw new UsageException($"--detector '{d}': choose ssd or tiny"),
             };
+            // Each segment's video is checked against the input when it is named; all appear together or none.
+            using var plan = OutputPlan.Begin().Inputs([inPath, parse.GetValue(models)]).Video(outPath);
             var src = MediaInput.Open(inPath, parse.GetValue(fps));
             if (src.Video is null) throw new UsageException($"{inPath}: is a picture; faces crop needs a video");
             var info = src.Video.Info;
@@ -69,9 +71,6 @@ public static class FacesCropCommand
             if (segments.Count == 0)
                 throw new VivifyException($"{inPath}: no face stays in view for {parse.GetValue(minFrames)} frames in a row; nothing to crop (lower --min-frames for short clips)");
             var written = new List<string>();
-            var completed = new List<string>();
-            try
-            {
             for (var i = 0; i < segments.Count; i++)
             {
                 var s = segments[i];
@@ -95,16 +94,9 @@ public static class FacesCropCommand
                     writer.Complete();
                     return 0;
                 });
-                completed.Add(target);
                 written.Add($"{target} (frames {s.Start}–{s.End - 1}, region {s.Width}x{s.Height} at {s.Left},{s.Top})");
             }
-            }
-            catch
-            {
-                // One job, one result: segments already written go too when a later one fails or is interrupted.
-                foreach (var done in completed) File.Delete(done);
-                throw;
-            }
+            plan.Commit();
             if (!parse.GetValue(Cli.Quiet))
                 foreach (var w in written) parse.InvocationConfiguration.Error.WriteLine($"faces crop: wrote {w}");
             return Task.FromResult(0);

@@ -36,8 +36,6 @@ public static class HeadsAnimateCommand
             Cli.RequireCpu(parse, "heads animate");
             if (parse.GetValue(retarget) && parse.GetValue(noRetarget)) throw new UsageException("give --retarget or --no-retarget, not both");
             var outPath = parse.GetValue(output)!;
-            if (!Directory.Exists(outPath) && InputPath.IsStill(outPath))
-                throw new UsageException($"{outPath}: heads animate writes a video; use .mp4, .mov, .mkv, .gif, or a directory name for PNG frames");
             var folderFps = parse.GetValue(fps);
             if (!(folderFps > 0)) throw new UsageException($"--fps {folderFps} must be a positive number");
             var drivingPath = parse.GetValue(driving)!;
@@ -49,6 +47,7 @@ public static class HeadsAnimateCommand
                 Smooth = !parse.GetValue(noSmooth),
             };
             var log = parse.GetValue(Cli.Quiet) ? TextWriter.Null : parse.InvocationConfiguration.Error;
+            using var plan = OutputPlan.Begin().Inputs([parse.GetValue(person), drivingPath, parse.GetValue(models)]).Video(outPath);
             var video = VideoSource.Open(drivingPath, folderFps);
             using var loaded = HeadsPersonFile.Load(parse.GetValue(person)!);
             var faceDir = FaceModels.Require(parse.GetValue(models));
@@ -57,7 +56,8 @@ public static class HeadsAnimateCommand
                 ? FaceRecognitionNet.Load(faceDir) : null;
             var animator = new HeadsAnimator(loaded, analyzer, recognition);
             var result = Progress.Run(parse, progress => animator.Run(video, drivingPath, outPath, options, progress, cancel, log));
-            log.WriteLine($"heads animate: {result.Frames} frames ({result.FramesWithoutFace} without a face kept the last landmarks), retargeting {(result.Retargeted ? "on" : "off")}; wrote {outPath}");
+            plan.Commit();
+            log.WriteLine($"heads animate: {Counted.Of(result.Frames, "frame")} ({result.FramesWithoutFace} without a face kept the last landmarks), retargeting {(result.Retargeted ? "on" : "off")}; wrote {outPath}");
             return Task.FromResult(0);
         });
         return cmd;

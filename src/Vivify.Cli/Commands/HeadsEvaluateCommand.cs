@@ -48,14 +48,20 @@ public static class HeadsEvaluateCommand
             if (stepCount < 1) throw new UsageException("--steps must be at least 1");
             if (held < 1) throw new UsageException("--held-out must be at least 1");
             if (batchSize < 1) throw new UsageException("--batch must be at least 1");
+            if (parse.GetValue(videos) is < 1) throw new UsageException("--videos must be at least 1");
             var seed = (int)(parse.GetValue(Cli.Seed) ?? 0);
             var quiet = parse.GetValue(Cli.Quiet);
             var log = quiet ? TextWriter.Null : parse.InvocationConfiguration.Error;
             var checkpoint = HeadsFineTuneCommand.ModelPath(parse.GetValue(model)!);
+            // The table's CSV and the previews are checked before any work and appear together at the end, or not at all.
+            using var plan = OutputPlan.Begin()
+                .Inputs([checkpoint, parse.GetValue(data), parse.GetValue(vgg19), parse.GetValue(inception), parse.GetValue(models)])
+                .Folder(parse.GetValue(preview)).File(parse.GetValue(csv), "the figures", ".csv");
             HeadsConfig config;
             using (var probe = HeadsCheckpoint.Load(checkpoint)) config = probe.Config;
             var dataset = HeadsDataset.Open(parse.GetValue(data)!, log: m => log.WriteLine("heads evaluate: " + m), cancel: cancel);
             var tested = dataset.Videos.Take(parse.GetValue(videos) ?? int.MaxValue).ToList();
+            if (tested.Count == 0) throw new VivifyException($"{parse.GetValue(data)}: holds no videos to test; give videos of persons in a layout `heads meta-train` reads");
             var starts = parse.GetValue(noScratch) ? new[] { FewShotStart.MetaLearned } : [FewShotStart.MetaLearned, FewShotStart.Scratch];
             using var content = parse.GetValue(vgg19) is { } vgg ? new ContentLoss(config, Stylize.StylizeCheckpoints.LoadVgg19(vgg), null) : null;
             if (content is null) log.WriteLine("heads evaluate: no --vgg19 given: fine-tuning's content loss is the mean absolute pixel difference");
@@ -116,6 +122,7 @@ public static class HeadsEvaluateCommand
             var fids = fid is null ? new Dictionary<(FewShotStart, int), double>() : Fids(fid, fidDrawn, fidReal, log);
             WriteTable(parse.InvocationConfiguration.Output, results, fids);
             if (parse.GetValue(csv) is { } csvPath) WriteCsv(csvPath, results, fids);
+            plan.Commit();
             return Task.FromResult(0);
         });
         return cmd;

@@ -46,6 +46,9 @@ public static class HeadsFineTuneCommand
             if (parse.GetValue(vggFace) is not null && parse.GetValue(vgg19) is null) throw new UsageException("--vggface adds to the VGG19 content loss; give --vgg19 too");
             var log = parse.GetValue(Cli.Quiet) ? TextWriter.Null : parse.InvocationConfiguration.Error;
             var checkpoint = ModelPath(parse.GetValue(model)!);
+            using var plan = OutputPlan.Begin()
+                .Inputs([checkpoint, parse.GetValue(vgg19), parse.GetValue(vggFace), parse.GetValue(models), .. photoPaths])
+                .File(outPath, "a person file", HeadsPersonFile.Extension);
             var faceDir = FaceModels.Require(parse.GetValue(models));
 
             using var heads = HeadsCheckpoint.Load(checkpoint);
@@ -57,42 +60,59 @@ public static class HeadsFineTuneCommand
             using var tuner = new FineTuner(heads, shots.Frames, shots.LandmarkImages, content, batchSize, (int)(parse.GetValue(Cli.Seed) ?? 0));
             var total = stepCount ?? 40 * (int)Math.Ceiling(photoPaths.Length / (double)tuner.BatchSize);
             var before = tuner.ReconstructionL1();
-            FineTuneLosses? last = null;
-            Progress.Run(parse, progress =>
+            var done = 0;
+
+            // The person file with the steps taken (all, or those before an interruption).
+            void Save()
             {
-                using var task = progress.Start("fine-tune", total, "steps");
-                for (var s = 0; s < total; s++)
+                var after = tuner.ReconstructionL1();
+                using var psi = tuner.PsiPrime.detach().clone();
+                using var mean = FaceCrop.ToTensor(shots.MeanLandmarks());
+                var person = new HeadsPerson(heads.Config, heads.Generator, psi, mean)
                 {
-                    cancel.ThrowIfCancellationRequested();
-                    last = tuner.Step();
-                    task.Status($"G {last.Generator:F3} (cnt {last.Content:F3} adv {last.Adversarial:F3} fm {last.FeatureMatching:F3}) D {last.Discriminator:F3}");
-                    task.Advance();
-                }
-                return 0;
-            });
-            var after = tuner.ReconstructionL1();
-            cancel.ThrowIfCancellationRequested();
-            using var psi = tuner.PsiPrime.detach().clone();
-            using var mean = FaceCrop.ToTensor(shots.MeanLandmarks());
-            var person = new HeadsPerson(heads.Config, heads.Generator, psi, mean)
+                    Discriminator = parse.GetValue(noD) ? null : heads.Discriminator,
+                    WPrime = parse.GetValue(noD) ? null : tuner.WPrime,
+                    FaceDescriptor = shots.FaceDescriptor,
+                    Metadata = new()
+                    {
+                        ["model"] = Path.GetFullPath(checkpoint),
+                        ["model_step"] = heads.Step,
+                        ["shots"] = (long)photoPaths.Length,
+                        ["photos"] = photoPaths.Select(Path.GetFileName).Cast<object?>().ToList(),
+                        ["steps"] = (long)done,
+                        ["l1_before"] = before,
+                        ["l1_after"] = after,
+                        ["created"] = DateTime.UtcNow.ToString("o"),
+                    },
+                };
+                HeadsPersonFile.Save(outPath, person); // the networks stay the model's: disposed with it
+                log.WriteLine($"heads fine-tune: {Counted.Of(photoPaths.Length, "photo")}, {Counted.Of(done, "step")}{(done < total ? $" of {total} (interrupted)" : "")}; " +
+                    $"L1 on the photos {before:F4} -> {after:F4}; wrote {outPath}");
+            }
+
+            try
             {
-                Discriminator = parse.GetValue(noD) ? null : heads.Discriminator,
-                WPrime = parse.GetValue(noD) ? null : tuner.WPrime,
-                FaceDescriptor = shots.FaceDescriptor,
-                Metadata = new()
+                Progress.Run(parse, progress =>
                 {
-                    ["model"] = Path.GetFullPath(checkpoint),
-                    ["model_step"] = heads.Step,
-                    ["shots"] = (long)photoPaths.Length,
-                    ["photos"] = photoPaths.Select(Path.GetFileName).Cast<object?>().ToList(),
-                    ["steps"] = (long)total,
-                    ["l1_before"] = before,
-                    ["l1_after"] = after,
-                    ["created"] = DateTime.UtcNow.ToString("o"),
-                },
-            };
-            HeadsPersonFile.Save(outPath, person); // the networks stay the model's: disposed with it
-            log.WriteLine($"heads fine-tune: {photoPaths.Length} photo(s), {total} steps; L1 on the photos {before:F4} -> {after:F4}; wrote {outPath}");
+                    using var task = progress.Start("fine-tune", total, "steps");
+                    for (; done < total; done++)
+                    {
+                        cancel.ThrowIfCancellationRequested();
+                        var last = tuner.Step();
+                        task.Status($"G {last.Generator:F3} (cnt {last.Content:F3} adv {last.Adversarial:F3} fm {last.FeatureMatching:F3}) D {last.Discriminator:F3}");
+                        task.Advance();
+                    }
+                    return 0;
+                });
+                cancel.ThrowIfCancellationRequested();
+            }
+            catch (OperationCanceledException) when (done > 0)
+            {
+                Save(); // fine-tuning is training: the steps taken are kept
+                throw;
+            }
+            Save();
+            plan.Commit();
             return Task.FromResult(0);
         });
         return cmd;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Vivify.Heads;
+using Vivify.Torch.Distributed;
 
 namespace Vivify.Cli.Commands;
 
@@ -14,7 +15,7 @@ public static class HeadsMetaTrainCommand
         var tiny = new Option<bool>("--tiny") { Description = "The tiny 64×64 configuration (tests, CPU demonstrations)" };
         var steps = new Option<long>("--steps") { Description = "Steps to take (with --resume: more steps after the checkpoint's)", DefaultValueFactory = _ => 1000 };
         var batch = new Option<int>("--batch") { Description = "Episodes (videos) per step", DefaultValueFactory = _ => 2 };
-        var resume = new Option<bool>("--resume") { Description = "Continue from RUN_DIR/checkpoint.pth (weights, Adam states, step), exactly as if never stopped" };
+        var resume = new ResumeOption("Continue from RUN_DIR/checkpoint.pth (weights, Adam states, step), exactly as if never stopped");
         var vgg19 = new Option<string?>("--vgg19") { Description = "torchvision's VGG19 weights (vgg19-dcbb9e9d.pth) for the content loss; without it a pixel L1 stands in (logged)" };
         var vggFace = new Option<string?>("--vggface") { Description = "VGG-Face weights for the content loss's second term; without it the term is left out (logged)" };
         var preview = new Option<int>("--preview-every") { Description = "Every N steps a preview PNG in RUN_DIR/preview (landmarks | target | generated); 0 for none", DefaultValueFactory = _ => 100 };
@@ -30,6 +31,7 @@ public static class HeadsMetaTrainCommand
             Cli.RequireCpu(parse, "heads meta-train");
             var configPath = parse.GetValue(config);
             if (configPath is not null && parse.GetValue(tiny)) throw new UsageException("give either --config YAML or --tiny, not both");
+            var world = World.Start(cancel); // under mpirun -np N: data parallel, rank 0 writes
             var options = new MetaTrainOptions
             {
                 DataDir = parse.GetValue(data)!,
@@ -45,12 +47,19 @@ public static class HeadsMetaTrainCommand
                 CheckpointEvery = parse.GetValue(checkpoint),
                 Seed = parse.GetValue(Cli.Seed) ?? 0,
                 FaceModels = parse.GetValue(models),
+                Communicator = world,
             };
             options.Validate();
+            // The checkpoint and previews are written as training goes; a new run folder goes again on failure unless it holds a checkpoint.
+            using var plan = Vivify.Media.OutputPlan.Begin(holdOutputs: false)
+                .Inputs([options.DataDir, configPath, options.Vgg19Path, options.VggFacePath, options.FaceModels])
+                .Folder(options.RunDir, dir => File.Exists(Path.Combine(dir, HeadsCheckpoint.FileName)));
             var quiet = parse.GetValue(Cli.Quiet);
             var err = parse.InvocationConfiguration.Error;
             var step = Progress.Run(parse, p => new MetaTrainer(options, p, quiet ? TextWriter.Null : err).Run(cancel));
-            if (!quiet) parse.InvocationConfiguration.Output.WriteLine($"{options.RunDir}: meta-trained to step {step}; checkpoint.pth, log.csv and preview/ are there");
+            plan.Commit();
+            World.Finish(world);
+            if (!quiet && world.Rank == 0) parse.InvocationConfiguration.Output.WriteLine($"{options.RunDir}: meta-trained to step {step}; checkpoint.pth, log.csv and preview/ are there");
             return Task.FromResult(0);
         });
         return cmd;

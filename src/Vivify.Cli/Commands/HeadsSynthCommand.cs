@@ -23,12 +23,14 @@ public static class HeadsSynthCommand
             var options = new SyntheticFaceDataset.Options(parse.GetValue(persons), parse.GetValue(videos), parse.GetValue(frames), parse.GetValue(size), parse.GetValue(Cli.Seed) ?? 0);
             SyntheticFaceDataset.Validate(options);
             var root = parse.GetValue(output)!;
+            using var plan = Vivify.Media.OutputPlan.Begin().Folder(root);
             Progress.Run(parse, p =>
             {
                 using var task = p.Start("synth", (long)options.Persons * options.VideosPerPerson * options.Frames);
                 SyntheticFaceDataset.Write(root, options, () => task.Advance(), cancel);
                 return 0;
             });
+            plan.Commit();
             if (!parse.GetValue(Cli.Quiet))
                 parse.InvocationConfiguration.Output.WriteLine($"{root}: {options.Persons} persons × {options.VideosPerPerson} videos × {options.Frames} frames, {options.Size}x{options.Size} (seed {options.Seed})");
             return Task.FromResult(0);

@@ -23,13 +23,14 @@ public static class MediaComposeCommand
             var h = parse.GetValue(height);
             if (h < 8 || h > 4096) throw new UsageException($"--height {h} must be between 8 and 4096");
             var names = parse.GetValue(labels)?.Split(',').Select(l => l.Trim()).ToArray();
+            using var plan = OutputPlan.Begin().Inputs(parse.GetValue(inputs)!).VideoOrPicture(outPath);
             var sources = parse.GetValue(inputs)!.Select(p => MediaInput.Open(p, parse.GetValue(fps))).ToList();
             var videos = sources.Where(s => s.Video is not null).ToList();
             var stillOut = InputPath.IsStill(outPath);
             var total = stillOut || videos.Count == 0 ? 1 : videos.Min(v => v.Video!.Info.FrameCount);
             var audio = parse.GetValue(noAudio) ? null : videos.FirstOrDefault(v => v.HasAudio && !Directory.Exists(v.Path));
             var rate = videos.Count > 0 ? videos[0].Video!.Info.FrameRate : "25";
-            return Task.FromResult(Progress.Run(parse, progress =>
+            var code = Progress.Run(parse, progress =>
             {
                 var streams = sources.Select(s => s.Frames(0, cancel).GetEnumerator()).ToList();
                 try
@@ -61,7 +62,9 @@ public static class MediaComposeCommand
                 {
                     foreach (var s in streams) s.Dispose();
                 }
-            }));
+            });
+            plan.Commit();
+            return Task.FromResult(code);
         });
         return cmd;
     }

@@ -27,6 +27,7 @@ public static class MediaConvertCommand
             if (first < 0) throw new UsageException("--start must be 0 or more");
             if (parse.GetValue(frames) is <= 0) throw new UsageException("--frames must be at least 1");
             var target = parse.GetValue(size) is { } s ? MediaInput.ParseSize(s) : ((int, int)?)null;
+            using var plan = OutputPlan.Begin().Input(inPath).VideoOrPicture(outPath);
             var src = MediaInput.Open(inPath, parse.GetValue(fps));
             Tensor Shape(RgbFrame f)
             {
@@ -40,6 +41,7 @@ public static class MediaConvertCommand
                 using var scope = NewDisposeScope();
                 var frame = src.Video?.ReadFrame(first) ?? src.Still!;
                 ImageIO.Write(outPath, Shape(frame));
+                plan.Commit();
                 return Task.FromResult(0);
             }
             if (src.Video is null) throw new UsageException($"{inPath}: is a single picture; convert it to .png or .jpg, or use it in 'vivify media compose'");
@@ -51,7 +53,7 @@ public static class MediaConvertCommand
                 AudioFrom = parse.GetValue(noAudio) || Directory.Exists(inPath) ? null : inPath,
                 AudioOffset = TimeSpan.FromSeconds(first / info.Fps),
             };
-            return Task.FromResult(Progress.Run(parse, progress =>
+            var code = Progress.Run(parse, progress =>
             {
                 using var writer = new VideoWriter(outPath, options);
                 using (var task = progress.Start("convert", total))
@@ -67,7 +69,9 @@ public static class MediaConvertCommand
                 if (writer.FramesWritten == 0) throw new VivifyException($"{inPath}: has no frame {first} (it has {info.FrameCount}); choose an earlier --start");
                 writer.Complete();
                 return 0;
-            }));
+            });
+            plan.Commit();
+            return Task.FromResult(code);
         });
         return cmd;
     }

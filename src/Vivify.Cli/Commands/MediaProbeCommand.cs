@@ -11,7 +11,8 @@ public static class MediaProbeCommand
     {
         var input = new Argument<string>("input") { Description = "A picture, a video, or a directory of numbered frames" };
         var fps = new Option<double>("--fps") { Description = "Frame rate of a directory of frames", DefaultValueFactory = _ => 25 };
-        var cmd = new Command("probe", "Show a picture's or video's size, frame rate, frame count, duration and audio") { input, fps };
+        var count = new Option<bool>("--count-frames") { Description = "Decode the whole video to count the frames that decode (slow); without it the frames present are counted, which is fast" };
+        var cmd = new Command("probe", "Show a picture's or video's size, frame rate, frame count, duration and audio") { input, fps, count };
         cmd.SetAction(parse =>
         {
             var path = parse.GetValue(input)!;
@@ -27,12 +28,32 @@ public static class MediaProbeCommand
             if (!still)
             {
                 o.WriteLine($"{"fps",-10} {info.Fps.ToString("0.###", inv)} ({info.FrameRate})");
-                o.WriteLine($"{"frames",-10} {info.FrameCount}");
+                o.WriteLine($"{"frames",-10} {(isDir ? info.FrameCount.ToString(inv) : Frames(path, info.FrameCount, parse.GetValue(count)))}");
                 o.WriteLine($"{"duration",-10} {info.DurationSeconds.ToString("0.###", inv)} s");
                 o.WriteLine($"{"audio",-10} {(info.Audio is { } a ? $"{a.Codec}, {a.SampleRate} Hz, {a.Channels} channel{(a.Channels == 1 ? "" : "s")}" : "none")}");
             }
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>
+    /// The frame count, checked against the file: a video cut short announces more frames than it holds. Packets are
+    /// counted (demuxing only); with <paramref name="decode"/>, frames are decoded and counted.
+    /// </summary>
+    private static string Frames(string path, long announced, bool decode)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        if (decode)
+        {
+            var decodable = MediaProbe.CountDecodableFrames(path);
+            return decodable < announced
+                ? string.Create(inv, $"{decodable} decodable, of the {announced} the container announces (truncated or damaged)")
+                : string.Create(inv, $"{decodable} decodable");
+        }
+        var present = MediaProbe.CountPackets(path);
+        return present < announced
+            ? string.Create(inv, $"{announced} announced, only {present} in the file (truncated or damaged; --count-frames counts those that decode)")
+            : announced.ToString(inv);
     }
 }

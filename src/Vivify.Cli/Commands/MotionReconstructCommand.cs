@@ -30,9 +30,16 @@ public static class MotionReconstructCommand
             Cli.ApplyGlobals(parse);
             Cli.RequireCpu(parse, "motion reconstruction");
             var configPath = parse.GetValue(config)!;
-            var cfg = FommConfig.Load(configPath);
             var cpkPath = parse.GetValue(checkpoint)!;
+            var outDir = parse.GetValue(output)!;
+            // Every input and the output folder are checked before the networks load; the videos and tables appear together or not at all.
+            using var plan = OutputPlan.Begin().Inputs([configPath, cpkPath, parse.GetValue(data), parse.GetValue(tracks)]).Folder(outDir);
+            var cfg = FommConfig.Load(configPath);
             if (!File.Exists(cpkPath)) throw new VivifyException($"{cpkPath}: checkpoint not found; give a file written by 'vivify motion train' or the published code");
+            var trackSet = parse.GetValue(tracks) is { } tracksPath ? KeypointTracking.LoadTracks(tracksPath) : null;
+            var videos = Reconstruction.Videos(parse.GetValue(data)!, parse.GetValue(heldOut));
+            if (trackSet is not null && !videos.Any(v => trackSet.ContainsKey(Path.GetFileNameWithoutExtension(v.TrimEnd('/')))))
+                throw NoTracks();
             using var kp = KeypointDetector.FromConfig(cfg.model_params);
             using var gen = OcclusionAwareGenerator.FromConfig(cfg.model_params);
             FommCheckpoint.LoadForInference(Vivify.Torch.Checkpoints.CheckpointIO.Load(cpkPath), kp, gen, cpkPath);
@@ -40,39 +47,23 @@ public static class MotionReconstructCommand
             kp.eval();
             gen.eval();
 
-            var trackSet = parse.GetValue(tracks) is { } tracksPath ? KeypointTracking.LoadTracks(tracksPath) : null;
-            var videos = Reconstruction.Videos(parse.GetValue(data)!, parse.GetValue(heldOut));
-            var outDir = parse.GetValue(output)!;
             Directory.CreateDirectory(outDir);
             var shape = cfg.dataset_params.frame_shape;
             using var reader = new VideoReader(shape[0], shape[1], cacheBytes: 0);
-            var written = new List<string>();
-            List<VideoReconstruction> results;
-            try
+            var results = Progress.Run(parse, p =>
             {
-                results = Progress.Run(parse, p =>
+                using var task = p.Start("reconstruct", videos.Count, "videos");
+                var list = new List<VideoReconstruction>();
+                foreach (var path in videos)
                 {
-                    using var task = p.Start("reconstruct", videos.Count, "videos");
-                    var list = new List<VideoReconstruction>();
-                    foreach (var path in videos)
-                    {
-                        using var scope = NewDisposeScope();
-                        var name = Path.GetFileNameWithoutExtension(path.TrimEnd('/'));
-                        var video = reader.Read(path).permute(0, 3, 1, 2).to(ScalarType.Float32).div(S(255f));
-                        var target = Path.Combine(outDir, name + ".mp4");
-                        list.Add(Reconstruction.Run(name, video, kp, gen, target, cancel));
-                        written.Add(target);
-                        task.Advance();
-                    }
-                    return list;
-                });
-            }
-            catch
-            {
-                // One job, one result: the videos of an unfinished evaluation go, as its table would be missing.
-                foreach (var done in written) File.Delete(done);
-                throw;
-            }
+                    using var scope = NewDisposeScope();
+                    var name = Path.GetFileNameWithoutExtension(path.TrimEnd('/'));
+                    var video = reader.Read(path).permute(0, 3, 1, 2).to(ScalarType.Float32).div(S(255f));
+                    list.Add(Reconstruction.Run(name, video, kp, gen, Path.Combine(outDir, name + ".mp4"), cancel));
+                    task.Advance();
+                }
+                return list;
+            });
 
             var inv = CultureInfo.InvariantCulture;
             var frames = results.Sum(r => r.Frames);
@@ -90,20 +81,23 @@ public static class MotionReconstructCommand
             if (!parse.GetValue(Cli.Quiet))
             {
                 foreach (var r in results) o.WriteLine(string.Create(inv, $"{r.Name,-24} L1 {r.L1:0.00000}  (first frame repeated: {r.FirstFrameL1:0.00000})"));
-                o.WriteLine(string.Create(inv, $"Reconstruction loss: {overall:0.00000} over {frames} frames of {results.Count} videos (first frame repeated: {baseline:0.00000})"));
+                o.WriteLine(string.Create(inv, $"Reconstruction loss: {overall:0.00000} over {Counted.Of(frames, "frame")} of {Counted.Of(results.Count, "video")} (first frame repeated: {baseline:0.00000})"));
             }
             if (trackSet is not null) ReportTracking(results, trackSet, outDir, parse);
+            plan.Commit();
             return Task.FromResult(0);
         });
         return cmd;
     }
+
+    private static VivifyException NoTracks() => new("--tracks: none of the test videos is in the tracks file; give the tracks.csv of this dataset");
 
     /// <summary>OUT/keypoint-tracking.csv and a summary: how well each keypoint follows the figure it follows best.</summary>
     private static void ReportTracking(List<VideoReconstruction> results, Dictionary<string, float[,,]> tracks, string outDir, ParseResult parse)
     {
         var inv = CultureInfo.InvariantCulture;
         var follows = KeypointTracking.Score(results, tracks);
-        if (follows.Count == 0) throw new VivifyException("--tracks: none of the test videos is in the tracks file; give the tracks.csv of this dataset");
+        if (follows.Count == 0) throw NoTracks();
         var csv = new List<string> { "video,keypoint,figure,correlation,gain" };
         csv.AddRange(follows.Select(k => string.Create(inv, $"{k.Video},{k.Keypoint},{k.Figure},{k.Correlation:R},{k.Gain:R}")));
         using (var table = AtomicOutput.ForFile(Path.Combine(outDir, "keypoint-tracking.csv")))

@@ -32,8 +32,10 @@ public static class MotionSynthCommand
             };
             var seed = parse.GetValue(Cli.Seed) ?? 0;
             var root = parse.GetValue(output)!;
+            using var plan = Vivify.Media.OutputPlan.Begin().Folder(root);
             var (train, test) = Progress.Run(parse, p => SyntheticDataset.Write(root, parse.GetValue(videos), s, parse.GetValue(frames), seed,
                 storage, parse.GetValue(testFraction), p, cancel, parse.GetValue(figures)));
+            plan.Commit();
             if (!parse.GetValue(Cli.Quiet))
                 parse.InvocationConfiguration.Output.WriteLine($"{root}: {train} training and {test} test videos, {s}x{s}, {parse.GetValue(frames)} frames each (seed {seed})");
             return Task.FromResult(0);

@@ -24,7 +24,8 @@ public static class StylizeApplyCommand
         var batch = new Option<int>("--batch") { Description = "Frames stylized together", DefaultValueFactory = _ => 4 };
         var guideDir = new Option<string>("--guide-dir") { Description = "In a NAME_gen folder: the guide images' folder for a 6-channel model", DefaultValueFactory = _ => StylizePublishedLayout.DefaultGuideDir };
         var fps = new Option<double>("--fps") { Description = "Frame rate of a folder of frames", DefaultValueFactory = _ => 25 };
-        var cmd = new Command("apply", "Stylize a picture, video or frames with a trained model") { model, input, output, prefilter, batch, guideDir, fps };
+        var noAudio = new Option<bool>("--no-audio") { Description = "Leave out the video's audio" };
+        var cmd = new Command("apply", "Stylize a picture, video or frames with a trained model") { model, input, output, prefilter, batch, guideDir, fps, noAudio };
         cmd.SetAction((parse, cancel) =>
         {
             Cli.ApplyGlobals(parse);
@@ -33,6 +34,19 @@ public static class StylizeApplyCommand
             var n = parse.GetValue(batch);
             if (n < 1) throw new UsageException("--batch must be at least 1");
             if (!File.Exists(inPath) && !Directory.Exists(inPath)) throw new VivifyException($"{inPath}: no such picture, video or folder; check --input");
+            var still = !Directory.Exists(inPath) && InputPath.IsStill(inPath);
+            if (still && !InputPath.IsStill(outPath)) throw new UsageException($"{outPath}: the input is one picture; give a .png or .jpg output");
+            using var plan = OutputPlan.Begin().Inputs([parse.GetValue(model), inPath]);
+            if (still) plan.Picture(outPath);
+            else plan.Video(outPath);
+            var code = Apply(parse, inPath, outPath, n, parse.GetValue(noAudio) ? null : inPath, cancel);
+            plan.Commit();
+            return Task.FromResult(code);
+        });
+        return cmd;
+
+        int Apply(ParseResult parse, string inPath, string outPath, int n, string? audio, CancellationToken cancel)
+        {
             using var generator = StylizeCheckpoints.LoadGenerator(parse.GetValue(model)!);
             var meta = Meta(parse.GetValue(model)!);
             var filterText = parse.GetValue(prefilter) ?? (meta?.TryGetValue("prefilter", out var p) == true && p is string s ? s : "temporal");
@@ -42,7 +56,7 @@ public static class StylizeApplyCommand
             Tensor Run(Tensor x) => FullFrame.Stylize(generator, x.to(device)).cpu();
 
             if (Directory.Exists(inPath) && StylizePublishedLayout.IsGenFolder(inPath))
-                return Task.FromResult(Progress.Run(parse, progress =>
+                return Progress.Run(parse, progress =>
                 {
                     var frames = StylizePublishedLayout.GenFrames(inPath);
                     if (frames.Count == 0) throw new VivifyException($"{inPath}/input_filtered: no frames there");
@@ -59,17 +73,16 @@ public static class StylizeApplyCommand
                         }
                     writer.Complete();
                     return 0;
-                }));
+                });
 
             if (!Directory.Exists(inPath) && InputPath.IsStill(inPath))
             {
-                if (!InputPath.IsStill(outPath)) throw new UsageException($"{outPath}: the input is one picture; give a .png or .jpg output");
                 if (generator.InputChannels != 3) throw new VivifyException($"{parse.GetValue(model)}: the model takes guide channels, which need the whole video; apply it to the video");
                 using var scope = NewDisposeScope();
                 using var clip = new Clip([StylizePublishedLayout.Bytes(ImageIO.ReadFrame(inPath))]);
                 var y = Run(new FramePrep(clip, filter).Input(0).unsqueeze(0)).add(S(1), One) / S(2);
                 ImageIO.Write(outPath, y[0]);
-                return Task.FromResult(0);
+                return 0;
             }
 
             var (clipAll, info) = StylizeInputs.LoadClip(inPath, cancel);
@@ -84,13 +97,12 @@ public static class StylizeApplyCommand
             else if (generator.InputChannels != 3)
                 throw new VivifyException($"{parse.GetValue(model)}: the model takes {generator.InputChannels} input channels; Vivify applies models of 3 (frame) or 6 (frame + guide)");
             var frameRate = Directory.Exists(inPath) ? Rational(parse.GetValue(fps)) : info.FrameRate;
-            return Task.FromResult(Progress.Run(parse, progress =>
+            return Progress.Run(parse, progress =>
             {
-                StylizeRun.Render(Run, new FramePrep(clipAll, filter, guide), outPath, frameRate, null, n, progress, cancel);
+                StylizeRun.Render(Run, new FramePrep(clipAll, filter, guide), outPath, frameRate, null, n, progress, cancel, Directory.Exists(inPath) ? null : audio);
                 return 0;
-            }));
-        });
-        return cmd;
+            });
+        }
     }
 
     private static string Rational(double fps) => fps.ToString("0.######", System.Globalization.CultureInfo.InvariantCulture);

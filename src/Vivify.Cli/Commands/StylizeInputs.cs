@@ -14,20 +14,9 @@ internal static class StylizeInputs
     /// <summary>The --device to run the networks on (cpu default).</summary>
     public static Device Device(System.CommandLine.ParseResult parse) => torch.device(parse.GetValue(Cli.Device) ?? "cpu");
 
-    /// <summary>
-    /// Fails early (before training) for an output that cannot be written: a missing parent directory, a picture
-    /// where a video or frame directory is expected, a model file name that is not a checkpoint.
-    /// </summary>
-    public static void CheckOutput(string path, string option, bool video)
-    {
-        var parent = Path.GetDirectoryName(Path.GetFullPath(path.TrimEnd('/', '\\')));
-        if (parent is not null && !Directory.Exists(parent))
-            throw new VivifyException($"{path}: cannot write there, the directory {parent} does not exist; create it or choose another {option} path");
-        if (video && !Directory.Exists(path) && InputPath.IsStill(path))
-            throw new UsageException($"{option} {path}: give a video (.mp4, .mov, .mkv, .gif) or a directory name for PNG frames");
-        if (!video && Vivify.Torch.Checkpoints.CheckpointIO.KindOf(path) != Vivify.Torch.Checkpoints.CheckpointKind.Torch)
-            throw new UsageException($"{option} {path}: models are saved as torch.save files; use .pth (convert later with 'vivify checkpoint convert')");
-    }
+    /// <summary>The model files Vivify writes: torch.save zips.</summary>
+    public static OutputPlan Model(this OutputPlan plan, string? path) =>
+        plan.File(path, "a model", Vivify.Torch.Checkpoints.CheckpointIO.TorchExtensions);
 
     /// <summary>"N=FILE" (N a 0-based frame number) as given to --key and --mask.</summary>
     public static (int Frame, string Path) ParseFramePath(string text, string option)

@@ -26,9 +26,31 @@ internal sealed class StylizeOptions
         foreach (var o in new Option[] { Steps, Minutes, Vgg19, Config, Aux, Prefilter, Batch, NoAverage }) cmd.Options.Add(o);
     }
 
-    public StylizeConfig LoadConfig(ParseResult parse)
+    /// <summary>
+    /// The configuration: --config, or the default; when continuing a model file (<paramref name="resumeFrom"/>), the
+    /// one the model was trained with unless --config is given, which is then said, with what differs.
+    /// </summary>
+    public StylizeConfig LoadConfig(ParseResult parse, string? resumeFrom = null, Action<string>? log = null)
     {
-        var config = StylizeInputs.Config(parse.GetValue(Config));
+        var given = parse.GetValue(Config);
+        var stored = resumeFrom is null ? null : StylizeSession.StoredConfig(resumeFrom);
+        var config = given is null && stored is not null ? stored : StylizeInputs.Config(given);
+        if (resumeFrom is not null && log is not null)
+        {
+            if (stored is null)
+                log($"{resumeFrom} does not hold its training configuration (an older model): continuing with {given ?? "the default configuration (reference_P)"}; give --config if it was trained with another");
+            else if (given is null) log($"continuing with the configuration {resumeFrom} was trained with");
+            else
+            {
+                // The generator's shape comes from the model's weights whatever the configuration says.
+                var asGiven = StylizeConfigYaml.Copy(config, given);
+                asGiven.Generator.Args = stored.Generator.Args;
+                var changes = StylizeConfigYaml.Differences(stored, asGiven);
+                log(changes.Count == 0
+                    ? $"--config {given} is the configuration {resumeFrom} was trained with"
+                    : $"--config {given} replaces the configuration {resumeFrom} was trained with: {string.Join(", ", changes)}");
+            }
+        }
         if (parse.GetValue(Batch) is int b)
         {
             if (b < 1) throw new UsageException("--batch must be at least 1");
@@ -39,6 +61,11 @@ internal sealed class StylizeOptions
 
     /// <summary>Whether the session keeps the weight average for inference (not with --no-average).</summary>
     public bool Average(ParseResult parse) => !parse.GetValue(NoAverage);
+
+    /// <summary>The painted keyframes' and masks' files named by --key and --mask.</summary>
+    public IEnumerable<string> KeyFiles(ParseResult parse) =>
+        (parse.GetValue(Keys) ?? []).Select(k => StylizeInputs.ParseFramePath(k, "--key").Path)
+        .Concat((parse.GetValue(Masks) ?? []).Select(m => StylizeInputs.ParseFramePath(m, "--mask").Path));
 
     public PreFilter Filter(ParseResult parse) => FramePrep.Parse(parse.GetValue(Prefilter) ?? "temporal");
 

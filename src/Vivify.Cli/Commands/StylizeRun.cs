@@ -21,9 +21,25 @@ internal static class StylizeRun
         }
     }
 
-    /// <summary>Trains until the budget is spent; calls <paramref name="checkpoint"/> every <paramref name="every"/> steps.</summary>
+    /// <summary>
+    /// Trains until the budget is spent. With <paramref name="modelPath"/>, the model is saved there (atomically) every
+    /// <paramref name="every"/> steps (0: never) and, with the steps since, when interrupted, which <paramref name="log"/> is told.
+    /// </summary>
     public static void Train(StylizeSession session, Budget budget, IProgressReporter progress, CancellationToken cancel,
-        long every = 0, Action? checkpoint = null)
+        long every = 0, string? modelPath = null, TextWriter? log = null)
+    {
+        var saved = session.Steps;
+        try { Steps(session, budget, progress, cancel, every, modelPath, ref saved); }
+        catch (OperationCanceledException) when (modelPath is not null && session.Steps > saved)
+        {
+            session.Save(modelPath);
+            log?.WriteLine($"stylize: interrupted after {Counted.Of(session.Steps, "step")}; the model is saved in {modelPath}");
+            throw;
+        }
+    }
+
+    private static void Steps(StylizeSession session, Budget budget, IProgressReporter progress, CancellationToken cancel,
+        long every, string? modelPath, ref long saved)
     {
         var clock = Stopwatch.StartNew();
         var start = session.Steps;
@@ -33,7 +49,7 @@ internal static class StylizeRun
         {
             cancel.ThrowIfCancellationRequested();
             if (budget.Steps is long s && session.Steps - start >= s) break;
-            if (budget.Minutes is double m && clock.Elapsed.TotalMinutes >= m) break;
+            if (budget.Minutes is double m && session.Agreed(clock.Elapsed.TotalMinutes >= m)) break; // data parallel: rank 0's clock
             var l = session.Step();
             // Running averages over about the last 20 steps.
             var a = session.Steps - start == 1 ? 1.0 : 0.05;
@@ -42,15 +58,19 @@ internal static class StylizeRun
                 ? $"L1 {img:0.0000} adv {adv:0.000} D {d:0.000}"
                 : $"L1 {img:0.0000} vgg {per:0.0000} adv {adv:0.000} D {d:0.000}");
             task.Advance();
-            if (every > 0 && checkpoint is not null && session.Steps % every == 0) checkpoint();
+            if (every > 0 && modelPath is not null && session.Steps % every == 0)
+            {
+                session.Save(modelPath);
+                saved = session.Steps;
+            }
         }
     }
 
-    /// <summary>Stylizes the clip's frames in batches and writes them (optionally also a side-by-side preview).</summary>
+    /// <summary>Stylizes the clip's frames in batches and writes them (optionally also a side-by-side preview), with the audio of <paramref name="audio"/>.</summary>
     public static void Render(Func<Tensor, Tensor> stylize, FramePrep prep, string output, string frameRate, string? preview,
-        int batch, IProgressReporter progress, CancellationToken cancel)
+        int batch, IProgressReporter progress, CancellationToken cancel, string? audio = null)
     {
-        var options = new VideoWriteOptions { FrameRate = frameRate };
+        var options = new VideoWriteOptions { FrameRate = frameRate, AudioFrom = audio };
         using var writer = new VideoWriter(output, options);
         using var side = preview is null ? null : new VideoWriter(preview, options);
         using (var task = progress.Start("stylize", prep.Clip.Count))

@@ -47,10 +47,13 @@ public static class StylizeSearchCommand
                 ResnetBlocks = ParseList(parse.GetValue(blocks)!, "--resnet-blocks", s => int.Parse(s, CultureInfo.InvariantCulture)),
             };
             var settings = searchGrid.Settings();
+            var vggPath = parse.GetValue(vgg) ?? Environment.GetEnvironmentVariable("VIVIFY_VGG19");
+            using var plan = OutputPlan.Begin()
+                .Inputs([parse.GetValue(video), parse.GetValue(config), vggPath, .. parse.GetValue(key)!.Append(parse.GetValue(holdout)!).Select(PaintingOf)])
+                .File(parse.GetValue(bestOut), "a configuration", ".yaml", ".yml");
             var perSetting = parse.GetValue(seconds);
             if (!(perSetting > 0)) throw new UsageException("--seconds must be positive");
             var baseConfig = parse.GetValue(config) is { } path ? StylizeConfig.Load(path) : StylizeConfig.Parse(TimedTraining.ReferencePYaml, "reference_P");
-            var vggPath = parse.GetValue(vgg) ?? Environment.GetEnvironmentVariable("VIVIFY_VGG19");
             var o = parse.InvocationConfiguration.Output;
 
             using var scope = NewDisposeScope();
@@ -88,6 +91,7 @@ public static class StylizeSearchCommand
                 using (var output = AtomicOutput.ForFile(outPath)) { File.WriteAllText(output.TempPath, yaml); output.Commit(); }
                 o.WriteLine($"written {outPath}");
             }
+            plan.Commit();
             return Task.FromResult(0);
         });
         return cmd;
@@ -110,6 +114,9 @@ public static class StylizeSearchCommand
         }
         console.Write(table);
     }
+
+    /// <summary>The picture of "N=PAINTED" (the whole text when it is not of that form, which reading it reports).</summary>
+    private static string PaintingOf(string spec) => spec.IndexOf('=') is > 0 and var eq ? spec[(eq + 1)..] : spec;
 
     /// <summary>"N=PAINTED": frame N of the video and the painting, both [3,H,W] in [0,1] and of the same size.</summary>
     private static (Tensor Frame, Tensor Painted) ReadPair(VideoSource src, string spec, string option)

@@ -16,9 +16,11 @@ public static class StylizeToonCommand
         cmd.SetAction((parse, cancel) =>
         {
             Cli.ApplyGlobals(parse);
+            using var plan = OutputPlan.Begin().Input(parse.GetValue(input)).Picture(parse.GetValue(output));
             using var scope = NewDisposeScope();
             var frame = StylizePublishedLayout.Bytes(ImageIO.ReadFrame(parse.GetValue(input)!));
             ImageIO.Write(parse.GetValue(output)!, CvImage.ToUnit(ToonFilter.Apply(frame)));
+            plan.Commit();
             return Task.FromResult(0);
         });
         return cmd;

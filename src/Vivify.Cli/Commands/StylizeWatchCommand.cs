@@ -29,24 +29,29 @@ public static class StylizeWatchCommand
             Cli.ApplyGlobals(parse);
             var p = new StylizeProject(parse.GetValue(project)!);
             if (parse.GetValue(every) <= 0) throw new UsageException("--preview-every must be more than 0 seconds");
-            var config = o.LoadConfig(parse);
-            var budget = StylizeRun.Budget.From(parse.GetValue(o.Steps), parse.GetValue(o.Minutes), long.MaxValue);
-            var filter = o.Filter(parse);
+            // The model and previews are written as training goes and kept: nothing is held back.
+            using var plan = OutputPlan.Begin(holdOutputs: false)
+                .Inputs([p.Video, p.KeysDir, p.MasksDir, parse.GetValue(o.Config), parse.GetValue(o.Vgg19)])
+                .Model(p.Model).Folder(p.PreviewDir, keepOnFailure: _ => true);
             var err = parse.InvocationConfiguration.Error;
             var quiet = parse.GetValue(Cli.Quiet);
             void Log(string line) { if (!quiet) lock (err) err.WriteLine($"watch: {line}"); }
+            var resuming = File.Exists(p.Model) && !parse.GetValue(fresh);
+            var config = o.LoadConfig(parse, resuming ? p.Model : null, Log);
+            var budget = StylizeRun.Budget.From(parse.GetValue(o.Steps), parse.GetValue(o.Minutes), long.MaxValue);
+            var filter = o.Filter(parse);
             var vgg = StylizeInputs.Vgg(parse.GetValue(o.Vgg19), config, err, quiet);
             var (clip, _) = StylizeInputs.LoadClip(p.Video, cancel);
             using var c = clip;
             p.PreviewFrames(parse.GetValue(frames), [], clip.Count); // a bad --frames fails here, before training
             var aux = parse.GetValue(o.Aux);
             var seed = (int)(parse.GetValue(Cli.Seed) ?? 0);
-            using var session = File.Exists(p.Model) && !parse.GetValue(fresh)
+            using var session = resuming
                 ? StylizeSession.Resume(p.Model, config, vgg, seed, StylizeInputs.Device(parse), o.Average(parse))
                 : new StylizeSession(config, aux ? 6 : 3, vgg, seed, StylizeInputs.Device(parse), o.Average(parse));
             if (session.Generator.InputChannels != (aux ? 6 : 3))
                 throw new VivifyException($"{p.Model}: the model was trained {(aux ? "without" : "with")} --aux; use the same setting, or --fresh");
-            if (File.Exists(p.Model) && !parse.GetValue(fresh)) Log($"continuing {p.Model} at step {session.Steps}");
+            if (resuming) Log($"continuing {p.Model} at step {session.Steps}");
 
             string signature = "";
             FramePrep? prep = null;
@@ -60,7 +65,7 @@ public static class StylizeWatchCommand
                 try
                 {
                     var keys = p.Keys(clip);
-                    if (keys.Count == 0) { Log($"no keyframes in {p.KeysDir} yet; waiting"); return true; }
+                    if (keys.Count == 0) { Log($"no keyframes in {p.KeysDir} yet; waiting for one: {KeyHint(clip)}"); return true; }
                     var guide = aux ? StylizeInputs.Guide(clip, keys) : null;
                     // The guide keeps only its points; the flows of the whole clip (16 bytes a pixel a frame) are not
                     // kept while watching, and the previews recompute the few they need.
@@ -74,7 +79,10 @@ public static class StylizeWatchCommand
                     previewFrames = p.PreviewFrames(parse.GetValue(frames), keys, clip.Count);
                     Log($"keyframes {string.Join(", ", keys.Select(k => k.Frame))} loaded (step {session.Steps})");
                 }
-                catch (VivifyException e) { Log($"{e.Message} (keeping the previous keyframes)"); }
+                catch (VivifyException e)
+                {
+                    Log(prep is null ? $"{e.Message}; waiting for a valid keyframe: {KeyHint(clip)}" : $"{e.Message} (keeping the previous keyframes)");
+                }
                 return true;
             }
             void Preview()
@@ -93,7 +101,7 @@ public static class StylizeWatchCommand
                 }
             }
 
-            return Task.FromResult(Progress.Run(parse, progress =>
+            var code = Progress.Run(parse, progress =>
             {
                 var clock = Stopwatch.StartNew();
                 double lastCheck = -1, lastPreview = 0;
@@ -126,12 +134,17 @@ public static class StylizeWatchCommand
                     Preview();
                     foreach (var x in cache.Values) x.Dispose();
                     cache.Clear();
-                    Log($"stopped after {session.Steps} steps; model kept at {p.Model}, previews in {p.PreviewDir}");
+                    Log($"stopped after {Counted.Of(session.Steps, "step")}; model kept at {p.Model}, previews in {p.PreviewDir}");
                 }
                 else Log("stopped before any training step; nothing written");
                 return 0;
-            }));
+            });
+            plan.Commit();
+            return Task.FromResult(code);
         });
         return cmd;
     }
+
+    private static string KeyHint(Clip clip) =>
+        $"a {clip.Width}×{clip.Height} picture named by its 0-based frame number (0 to {clip.Count - 1}), e.g. 00000.png";
 }

@@ -6,9 +6,10 @@ namespace Vivify.Heads.Data;
 /// Meta-learning episodes (Zakharov et al. Sec. 3.2): for step s, B videos (distinct while the dataset has that
 /// many) and from each K + 1 frames (distinct while the video has that many): the first K for the embedder, the
 /// last the target; the video's index into W. Every draw comes from a generator seeded by (seed, step) alone, so a
-/// resumed run sees exactly the episodes an uninterrupted one would.
+/// resumed run sees exactly the episodes an uninterrupted one would. With a <paramref name="shard"/> (data parallel:
+/// this rank's episodes [Start, Start + Count) of the <paramref name="batch"/>), only those are read, for any number of ranks the same.
 /// </summary>
-public sealed class EpisodeSampler(HeadsDataset data, int batch, int k, int imageSize, long seed)
+public sealed class EpisodeSampler(HeadsDataset data, int batch, int k, int imageSize, long seed, (int Start, int Count)? shard = null)
 {
     /// <summary>The choices of step <paramref name="step"/>: per episode the video index and its K + 1 (clip, frame) pairs.</summary>
     public IReadOnlyList<(int Video, (int Clip, int Frame)[] Frames)> Choose(long step)
@@ -28,6 +29,7 @@ public sealed class EpisodeSampler(HeadsDataset data, int batch, int k, int imag
     {
         using var scope = NewDisposeScope();
         var chosen = Choose(step);
+        if (shard is { } s) chosen = chosen.Skip(s.Start).Take(s.Count).ToList();
         var frames = new List<Tensor>();
         var landmarks = new List<Tensor>();
         foreach (var (v, picks) in chosen)

@@ -32,7 +32,7 @@ public static class LandmarkFile
                   .Append(',').Append(points[i, 1].ToString("R", CultureInfo.InvariantCulture));
             sb.Append('\n');
         }
-        var temp = path + ".tmp";
+        var temp = $"{path}.{Environment.ProcessId}.tmp"; // ranks of a data-parallel job may cache the same clip at once
         File.WriteAllText(temp, sb.ToString());
         File.Move(temp, path, overwrite: true);
     }

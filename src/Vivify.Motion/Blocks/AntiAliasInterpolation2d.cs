@@ -1,4 +1,5 @@
 using TorchSharp;
+using Vivify.Torch.StateDicts;
 using static TorchSharp.torch;
 using static Vivify.Torch.Scalars;
 
@@ -8,12 +9,12 @@ namespace Vivify.Motion.Blocks;
 /// Band-limited downsampling: a depthwise Gaussian blur (σ = (1/scale − 1)/2, buffer <c>weight</c>)
 /// followed by taking every (1/scale)-th pixel (computed as a strided convolution).
 /// </summary>
-public sealed class AntiAliasInterpolation2d : nn.Module<Tensor, Tensor>
+public sealed class AntiAliasInterpolation2d : nn.Module<Tensor, Tensor>, IAssignableState
 {
     private readonly long ka, kb, groups, int_inv_scale;
     private readonly double scale;
 
-    public AntiAliasInterpolation2d(long channels, double scale) : base(nameof(AntiAliasInterpolation2d))
+    public AntiAliasInterpolation2d(long channels, double scale, Device? device = null) : base(nameof(AntiAliasInterpolation2d))
     {
         var sigma = (1 / scale - 1) / 2;
         var kernel_size = 2 * (long)Math.Round(sigma * 4, MidpointRounding.ToEven) + 1;
@@ -29,7 +30,7 @@ public sealed class AntiAliasInterpolation2d : nn.Module<Tensor, Tensor>
                 kernel = kernel * exp(-(mgrid - S(mean)).pow(S(2)) / S(2 * sigma * sigma));
             kernel = kernel / kernel.sum();
             kernel = kernel.view(1, 1, kernel_size, kernel_size).repeat(channels, 1, 1, 1);
-            weight = kernel.MoveToOuterDisposeScope();
+            weight = (device is null ? kernel : kernel.to(device)).MoveToOuterDisposeScope();
         }
         groups = channels;
         this.scale = scale;
@@ -39,6 +40,14 @@ public sealed class AntiAliasInterpolation2d : nn.Module<Tensor, Tensor>
 
     /// <summary>The depthwise Gaussian kernel [channels, 1, k, k]: a buffer (state-dict key <c>weight</c>).</summary>
     internal Tensor weight;
+
+    public void AssignState(string name, Tensor value)
+    {
+        if (name != nameof(weight)) throw new ArgumentException($"AntiAliasInterpolation2d has no '{name}'", nameof(name));
+        weight.Dispose();
+        weight = value.DetachFromDisposeScope();
+        ConditionallyRegisterBuffer(nameof(weight), weight);
+    }
 
     public override Tensor forward(Tensor input)
     {

@@ -9,14 +9,14 @@ public sealed class Decoder : nn.Module<List<Tensor>, Tensor>
 {
     internal readonly ModuleList<UpBlock2d> up_blocks;
 
-    public Decoder(long block_expansion, long in_features, int num_blocks = 3, long max_features = 256) : base(nameof(Decoder))
+    public Decoder(long block_expansion, long in_features, int num_blocks = 3, long max_features = 256, Device? device = null) : base(nameof(Decoder))
     {
         up_blocks = new ModuleList<UpBlock2d>();
         for (var i = num_blocks - 1; i >= 0; i--)
         {
             var in_filters = (i == num_blocks - 1 ? 1 : 2) * Math.Min(max_features, block_expansion * (1L << (i + 1)));
             var out_filters = Math.Min(max_features, block_expansion * (1L << i));
-            up_blocks.Add(new UpBlock2d(in_filters, out_filters, kernel_size: 3, padding: 1));
+            up_blocks.Add(new UpBlock2d(in_filters, out_filters, kernel_size: 3, padding: 1, device: device));
         }
         out_filters = block_expansion + in_features;
         RegisterComponents();

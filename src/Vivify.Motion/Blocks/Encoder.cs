@@ -9,14 +9,14 @@ public sealed class Encoder : nn.Module<Tensor, List<Tensor>>
 {
     internal readonly ModuleList<DownBlock2d> down_blocks;
 
-    public Encoder(long block_expansion, long in_features, int num_blocks = 3, long max_features = 256) : base(nameof(Encoder))
+    public Encoder(long block_expansion, long in_features, int num_blocks = 3, long max_features = 256, Device? device = null) : base(nameof(Encoder))
     {
         down_blocks = new ModuleList<DownBlock2d>();
         for (var i = 0; i < num_blocks; i++)
         {
             var inF = i == 0 ? in_features : Math.Min(max_features, block_expansion * (1L << i));
             var outF = Math.Min(max_features, block_expansion * (1L << (i + 1)));
-            down_blocks.Add(new DownBlock2d(inF, outF, kernel_size: 3, padding: 1));
+            down_blocks.Add(new DownBlock2d(inF, outF, kernel_size: 3, padding: 1, device: device));
         }
         RegisterComponents();
     }

@@ -9,10 +9,10 @@ public sealed class Hourglass : nn.Module<Tensor, Tensor>
     internal readonly Encoder encoder;
     internal readonly Decoder decoder;
 
-    public Hourglass(long block_expansion, long in_features, int num_blocks = 3, long max_features = 256) : base(nameof(Hourglass))
+    public Hourglass(long block_expansion, long in_features, int num_blocks = 3, long max_features = 256, Device? device = null) : base(nameof(Hourglass))
     {
-        encoder = new Encoder(block_expansion, in_features, num_blocks, max_features);
-        decoder = new Decoder(block_expansion, in_features, num_blocks, max_features);
+        encoder = new Encoder(block_expansion, in_features, num_blocks, max_features, device);
+        decoder = new Decoder(block_expansion, in_features, num_blocks, max_features, device);
         RegisterComponents();
     }
 

@@ -1,5 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using Vivify.Torch.Distributed;
+using Vivify.Torch.Modules;
 using static TorchSharp.torch;
 using static Vivify.Torch.Scalars;
 
@@ -15,32 +17,33 @@ public sealed class ResBlock2d : nn.Module<Tensor, Tensor>, IBatchNormFoldable
     private readonly long padding;
     private FoldedConv? folded1;
 
-    public ResBlock2d(long in_features, long kernel_size, long padding) : base(nameof(ResBlock2d))
+    public ResBlock2d(long in_features, long kernel_size, long padding, Device? device = null) : base(nameof(ResBlock2d))
     {
-        conv1 = nn.Conv2d(in_features, in_features, kernel_size, padding: padding);
-        conv2 = nn.Conv2d(in_features, in_features, kernel_size, padding: padding);
-        norm1 = nn.BatchNorm2d(in_features, affine: true);
-        norm2 = nn.BatchNorm2d(in_features, affine: true);
+        conv1 = nn.Conv2d(in_features, in_features, kernel_size, padding: padding, device: device);
+        conv2 = nn.Conv2d(in_features, in_features, kernel_size, padding: padding, device: device);
+        norm1 = nn.BatchNorm2d(in_features, affine: true, device: device);
+        norm2 = nn.BatchNorm2d(in_features, affine: true, device: device);
         this.padding = padding;
         RegisterComponents();
     }
 
     /// <summary>Folds norm2 into conv1 (norm1 precedes its convolution and stays).</summary>
-    public void FoldBatchNorm()
+    public void FoldBatchNorm(ScalarType? dtype = null, bool release = false)
     {
         folded1?.Dispose();
-        folded1 = FoldedConv.From(conv1, norm2, padding, 1);
+        folded1 = FoldedConv.From(conv1, norm2, padding, 1, dtype);
+        if (release) FoldedConv.Release(conv1, norm2);
     }
 
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var @out = norm1.forward(x);
-        @out = nn.functional.relu(@out);
-        @out = folded1 is not null && !training ? folded1.forward(@out) : norm2.forward(conv1.forward(@out));
-        @out = nn.functional.relu(@out);
+        var @out = SynchronizedBatchNorm.forward(norm1, x);
+        @out = Fresh.Relu(@out);
+        @out = folded1 is not null && !training ? folded1.forward(@out) : SynchronizedBatchNorm.forward(norm2, conv1.forward(@out));
+        @out = Fresh.Relu(@out);
         @out = conv2.forward(@out);
-        @out = @out.add(x, One);
+        @out = Fresh.Add(@out, x);
         return @out.MoveToOuterDisposeScope();
     }
 }

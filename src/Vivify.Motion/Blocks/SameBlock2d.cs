@@ -1,5 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using Vivify.Torch.Distributed;
+using Vivify.Torch.Modules;
 using static TorchSharp.torch;
 
 namespace Vivify.Motion.Blocks;
@@ -12,26 +14,27 @@ public sealed class SameBlock2d : nn.Module<Tensor, Tensor>, IBatchNormFoldable
     private readonly long padding, groups;
     private FoldedConv? folded;
 
-    public SameBlock2d(long in_features, long out_features, long groups = 1, long kernel_size = 3, long padding = 1) : base(nameof(SameBlock2d))
+    public SameBlock2d(long in_features, long out_features, long groups = 1, long kernel_size = 3, long padding = 1, Device? device = null) : base(nameof(SameBlock2d))
     {
-        conv = nn.Conv2d(in_features, out_features, kernel_size, padding: padding, groups: groups);
-        norm = nn.BatchNorm2d(out_features, affine: true);
+        conv = nn.Conv2d(in_features, out_features, kernel_size, padding: padding, groups: groups, device: device);
+        norm = nn.BatchNorm2d(out_features, affine: true, device: device);
         this.padding = padding;
         this.groups = groups;
         RegisterComponents();
     }
 
-    public void FoldBatchNorm()
+    public void FoldBatchNorm(ScalarType? dtype = null, bool release = false)
     {
         folded?.Dispose();
-        folded = FoldedConv.From(conv, norm, padding, groups);
+        folded = FoldedConv.From(conv, norm, padding, groups, dtype);
+        if (release) FoldedConv.Release(conv, norm);
     }
 
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var @out = folded is not null && !training ? folded.forward(x) : norm.forward(conv.forward(x));
-        @out = nn.functional.relu(@out);
+        var @out = folded is not null && !training ? folded.forward(x) : SynchronizedBatchNorm.forward(norm, conv.forward(x));
+        @out = Fresh.Relu(@out);
         return @out.MoveToOuterDisposeScope();
     }
 }

@@ -15,21 +15,24 @@ public sealed record Batch(Tensor source, Tensor driving, IReadOnlyList<string> 
 /// <summary>
 /// The published DataLoader(shuffle=True, drop_last=True) over a <see cref="DatasetRepeater"/>: each epoch a seeded
 /// permutation cut into full batches, prepared on background threads a few batches ahead and delivered in order.
-/// Batch k of epoch e depends only on (seed, e, k), whatever the threads do.
+/// Batch k of epoch e depends only on (seed, e, k), whatever the threads do. With a <paramref name="shard"/> (data
+/// parallel: this rank's items [Start, Start + Count) of each batch of <paramref name="batch_size"/>), only that part of
+/// each batch is made, the same items with the same augmentation as in the whole batch, for any number of ranks.
 /// </summary>
-public sealed class BatchLoader(DatasetRepeater data, int batch_size, long seed, int prefetch = 4)
+public sealed class BatchLoader(DatasetRepeater data, int batch_size, long seed, int prefetch = 4, (int Start, int Count)? shard = null)
 {
-    public int BatchesPerEpoch => data.Count / batch_size;
+    public int BatchesPerEpoch => batch_size >= 1 ? data.Count / batch_size
+        : throw new VivifyException("config: train_params.batch_size must be at least 1"); // also when the config leaves it out
 
-    public IEnumerable<Batch> Epoch(int epoch, CancellationToken cancel = default)
+    /// <summary>The batches of an epoch from batch <paramref name="first"/> on (those before are skipped, not made).</summary>
+    public IEnumerable<Batch> Epoch(int epoch, CancellationToken cancel = default, int first = 0)
     {
-        if (batch_size < 1) throw new VivifyException("config: train_params.batch_size must be at least 1");
         if (BatchesPerEpoch == 0)
             throw new VivifyException($"config: batch_size {batch_size} exceeds the {data.Count} items of an epoch (videos × num_repeats); lower batch_size or raise num_repeats");
         var order = Enumerable.Range(0, data.Count).ToArray();
         new Random(Mix(seed, epoch, -1)).Shuffle(order);
         var pending = new Queue<Task<Batch>>();
-        var next = 0;
+        var next = first;
         try
         {
             while (next < BatchesPerEpoch || pending.Count > 0)
@@ -53,9 +56,10 @@ public sealed class BatchLoader(DatasetRepeater data, int batch_size, long seed,
     private Batch Make(int[] order, int epoch, int k)
     {
         var pairs = new List<FramePair>();
+        var (start, count) = shard ?? (0, batch_size);
         try
         {
-            for (var i = 0; i < batch_size; i++)
+            for (var i = start; i < start + count; i++)
             {
                 var idx = order[k * batch_size + i];
                 pairs.Add(data.GetPair(idx, new Random(Mix(seed, epoch, k * batch_size + i))));

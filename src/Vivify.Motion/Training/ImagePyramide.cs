@@ -24,7 +24,7 @@ public sealed class ImagePyramide : nn.Module<Tensor, Dictionary<string, Tensor>
     /// <summary>A scale as the published code names it (Python's str of the YAML number: 1, 0.5, 0.25).</summary>
     public static string Name(double scale) => scale.ToString("R", CultureInfo.InvariantCulture);
 
-    /// <summary>A scale written in the YAML (as the discriminator keeps it) in the form <see cref="Name"/> gives.</summary>
+    /// <summary>A scale written in the YAML (as the discriminator keeps it) in the form <see cref="Name(double)"/> gives.</summary>
     public static string Name(string scale) =>
         double.TryParse(scale, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? Name(v) : scale;
 

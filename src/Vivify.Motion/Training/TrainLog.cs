@@ -4,25 +4,26 @@ namespace Vivify.Motion.Training;
 
 /// <summary>
 /// RUN_DIR/log.csv: one row per step (epoch, iteration, then every loss by name, full precision), appended to on
-/// resume; rows of epochs after the resumed checkpoint (an interrupted epoch) are dropped first.
+/// resume; rows of steps after the resumed checkpoint (those of an interruption not saved) are dropped first.
 /// </summary>
 public sealed class TrainLog : IDisposable
 {
     private readonly StreamWriter _writer;
     private string[]? _columns;
 
-    public TrainLog(string runDir, int firstEpoch)
+    /// <param name="firstIteration">the step the run continues at (0 for a new run)</param>
+    public TrainLog(string runDir, long firstIteration)
     {
         var path = Path.Combine(runDir, "log.csv");
         var kept = new List<string>();
-        if (firstEpoch > 0 && File.Exists(path))
+        if (firstIteration > 0 && File.Exists(path))
         {
             var lines = File.ReadAllLines(path);
             if (lines.Length > 0)
             {
                 kept.Add(lines[0]);
                 _columns = lines[0].Split(',')[2..];
-                kept.AddRange(lines.Skip(1).Where(l => int.TryParse(l.Split(',')[0], CultureInfo.InvariantCulture, out var e) && e < firstEpoch));
+                kept.AddRange(lines.Skip(1).Where(l => l.Split(',') is { Length: > 1 } f && long.TryParse(f[1], CultureInfo.InvariantCulture, out var i) && i < firstIteration));
             }
         }
         _writer = new StreamWriter(path, append: false);

@@ -20,4 +20,11 @@ public sealed record TrainOptions
     public bool AlignCorners { get; init; }
     /// <summary>Write the visualiser's picture every this many steps (0: never).</summary>
     public int VisualizeEvery { get; init; }
+    /// <summary>The job's ranks for data-parallel training (<see cref="Vivify.Torch.Distributed.World.Start"/>); null: this process alone.</summary>
+    public Vivify.Torch.Distributed.ICommunicator? Communicator { get; init; }
+    /// <summary>
+    /// The type the networks, losses and batches compute in: float32, or float64 to check exactness (float32 rounding,
+    /// which Adam's normalisation turns into whole steps where a gradient is zero in exact arithmetic, hides it).
+    /// </summary>
+    public TorchSharp.torch.ScalarType Dtype { get; init; } = TorchSharp.torch.ScalarType.Float32;
 }

@@ -11,7 +11,10 @@ namespace Vivify.Motion.Training;
 /// per batch one generator step (sum of the generator-side losses into generator and keypoint detector) and, with a
 /// GAN weight, one discriminator step; checkpoints every checkpoint_freq epochs and at the end. Deterministic with the
 /// seed: initial weights, batches (see <see cref="BatchLoader"/>) and each step's random transform derive from it, so
-/// a resumed run takes exactly the steps an uninterrupted one would.
+/// a resumed run takes exactly the steps an uninterrupted one would, also from an interruption within an epoch, which
+/// saves the steps taken (<see cref="TrainCheckpoint.SaveUnfinished"/>).
+/// Under mpirun (<see cref="TrainOptions.Communicator"/>) the ranks train data-parallel (<see cref="MotionDataParallel"/>)
+/// and only rank 0 writes checkpoints, log.csv, pictures, the log and progress.
 /// </summary>
 public sealed class Trainer(TrainOptions options, IProgressReporter progress, TextWriter log)
 {
@@ -22,23 +25,42 @@ public sealed class Trainer(TrainOptions options, IProgressReporter progress, Te
         var train = config.train_params ?? throw new VivifyException($"{options.ConfigPath}: no train_params; use a training configuration");
         if (train.transform_params is null && train.loss_weights.equivariance_value + train.loss_weights.equivariance_jacobian != 0)
             throw new VivifyException($"{options.ConfigPath}: equivariance losses are weighted but train_params.transform_params is missing; add it");
-        Directory.CreateDirectory(options.RunDir);
+        RequirePerceptualWeights(train);
+        var comm = options.Communicator ?? Vivify.Torch.Distributed.SingleProcess.Instance;
+        var root = comm.Rank == 0; // rank 0 alone reads and writes the run directory, logs and shows progress
+        if (!root) (progress, log) = (NoProgress.Instance, TextWriter.Null);
+        var latest = root ? TrainCheckpoint.Latest(options.RunDir) : null;
+        if (root && options.Resume && latest is null)
+            throw new VivifyException($"{options.RunDir}: no checkpoint to resume from; run without --resume to start");
+        if (root && !options.Resume && latest is not null)
+            throw new VivifyException($"{options.RunDir}: already holds checkpoints ({Path.GetFileName(latest)}); pass --resume to continue or choose a new run directory");
+        var dataParams = config.dataset_params;
+        using var dataset = new FramesDataset(options.DataDir, dataParams.frame_shape, dataParams.id_sampling, is_train: true,
+            Augmentation.FromConfig(dataParams.augmentation_params, options.ConfigPath));
 
         manual_seed(options.Seed);
-        using var m = new TrainModels(config);
+        using var m = new TrainModels(config, options.Dtype);
         m.generator.align_corners = options.AlignCorners;
+        using var dp = new MotionDataParallel(comm, m, train.batch_size);
+        var loader = new BatchLoader(new DatasetRepeater(dataset, train.num_repeats), train.batch_size, options.Seed, shard: dp.Shard);
+        var perEpoch = loader.BatchesPerEpoch;
         var startEpoch = 0;
-        if (options.Resume)
+        var startBatch = 0;
+        if (latest is not null)
         {
-            var latest = TrainCheckpoint.Latest(options.RunDir)
-                ?? throw new VivifyException($"{options.RunDir}: no checkpoint to resume from; run without --resume to start");
-            startEpoch = TrainCheckpoint.Load(latest, m) + 1;
-            log.WriteLine($"resuming from {latest} at epoch {startEpoch}");
+            var (finished, batches) = TrainCheckpoint.Load(latest, m);
+            (startEpoch, startBatch) = (finished + 1, batches);
+            log.WriteLine($"resuming from {latest} at epoch {startEpoch}{(batches > 0 ? $", batch {batches}" : "")}");
         }
-        else if (TrainCheckpoint.Latest(options.RunDir) is { } existing)
-            throw new VivifyException($"{options.RunDir}: already holds checkpoints ({Path.GetFileName(existing)}); pass --resume to continue or choose a new run directory");
+        if (comm.Size > 1) // the other ranks take rank 0's state, resumed or new
+        {
+            startEpoch = dp.Broadcast(startEpoch);
+            startBatch = dp.Broadcast(startBatch);
+            dp.Broadcast(m);
+            log.WriteLine(dp.Describe(train.batch_size));
+        }
 
-        using var vgg = Perceptual(train);
+        using var vgg = Perceptual(train)?.to(options.Dtype);
         // The checkpoint's learning rates already include the decays up to startEpoch; PyTorch's scheduler, built with
         // last_epoch = startEpoch − 1, would apply the milestone at startEpoch a second time: keep the loaded rates.
         var loadedLrs = new[] { m.optimizer_generator, m.optimizer_discriminator, m.optimizer_kp_detector }
@@ -54,74 +76,104 @@ public sealed class Trainer(TrainOptions options, IProgressReporter progress, Te
                 for (var g = 0; g < optimizers[i].ParamGroups.Count; g++) optimizers[i].ParamGroups[g].Lr = loadedLrs[i][g];
         }
 
-        var dataParams = config.dataset_params;
-        using var dataset = new FramesDataset(options.DataDir, dataParams.frame_shape, dataParams.id_sampling, is_train: true,
-            Augmentation.FromConfig(dataParams.augmentation_params, options.ConfigPath));
-        var loader = new BatchLoader(new DatasetRepeater(dataset, train.num_repeats), train.batch_size, options.Seed);
         var channels = config.model_params.common_params.num_channels;
         var discScales = config.model_params.discriminator_params.scales;
-        using var generator_full = new GeneratorFullModel(m.kp_detector, m.generator, m.discriminator, train, channels, discScales, vgg);
-        using var discriminator_full = new DiscriminatorFullModel(m.discriminator, train, channels, discScales);
-        using var csv = new TrainLog(options.RunDir, startEpoch);
+        using var generator_full = new GeneratorFullModel(m.kp_detector, m.generator, m.discriminator, train, channels, discScales, vgg).to(options.Dtype);
+        using var discriminator_full = new DiscriminatorFullModel(m.discriminator, train, channels, discScales).to(options.Dtype);
+        if (root) Directory.CreateDirectory(options.RunDir);
+        using var csv = root ? new TrainLog(options.RunDir, (long)startEpoch * perEpoch + startBatch) : null;
 
         var visualizer = new Visualizer(config.visualizer_params?.kp_size is > 0 and var size ? size : 5, config.visualizer_params?.draw_border ?? false);
         m.train();
-        long steps = 0;
-        var perEpoch = loader.BatchesPerEpoch;
+        long steps = 0, savedAt = 0;
         var freq = Math.Max(1, train.checkpoint_freq);
         var savedEpoch = startEpoch - 1;
-        using var task = progress.Start("train", (long)Math.Max(0, train.num_epochs - startEpoch) * perEpoch, "steps");
-        for (var epoch = startEpoch; epoch < train.num_epochs; epoch++)
+        using var task = progress.Start("train", Math.Max(0, (long)Math.Max(0, train.num_epochs - startEpoch) * perEpoch - startBatch), "steps");
+        var epoch = startEpoch;
+        var k = startBatch;
+        try
         {
-            var running = new Dictionary<string, double>();
-            var k = 0;
-            foreach (var batch in loader.Epoch(epoch, cancel))
+            for (; epoch < train.num_epochs; epoch++)
             {
-                cancel.ThrowIfCancellationRequested();
-                using (batch)
+                var running = new Dictionary<string, double>();
+                k = epoch == startEpoch ? startBatch : 0;
+                var first = k;
+                foreach (var batch in loader.Epoch(epoch, cancel, k))
                 {
-                    var step = (long)epoch * perEpoch + k;
-                    var visualize = options.VisualizeEvery > 0 && step % options.VisualizeEvery == 0;
-                    var losses = Step(batch, step, generator_full, discriminator_full, m, train,
-                        visualize ? generated => Visualize(visualizer, batch, generated, step) : null);
-                    csv.Write(epoch, (long)epoch * perEpoch + k, losses);
-                    foreach (var (name, v) in losses) running[name] = running.TryGetValue(name, out var r) ? 0.9 * r + 0.1 * v : v;
-                    task.Status(string.Join(" ", running.Select(kv => $"{kv.Key} {kv.Value.ToString("0.###", CultureInfo.InvariantCulture)}")));
-                    task.Advance();
+                    cancel.ThrowIfCancellationRequested();
+                    using (batch)
+                    {
+                        var step = (long)epoch * perEpoch + k;
+                        var visualize = root && options.VisualizeEvery > 0 && step % options.VisualizeEvery == 0;
+                        var losses = dp.Mean(Step(batch, step, generator_full, discriminator_full, m, train, dp,
+                            visualize ? generated => Visualize(visualizer, batch, generated, step) : null));
+                        csv?.Write(epoch, (long)epoch * perEpoch + k, losses);
+                        foreach (var (name, v) in losses) running[name] = running.TryGetValue(name, out var r) ? 0.9 * r + 0.1 * v : v;
+                        task.Status(string.Join(" ", running.Select(kv => $"{kv.Key} {kv.Value.ToString("0.###", CultureInfo.InvariantCulture)}")));
+                        task.Advance();
+                    }
+                    k++;
+                    steps++;
                 }
-                k++;
-                steps++;
-            }
-            scheduler_generator.step();
-            scheduler_discriminator.step();
-            scheduler_kp_detector.step();
-            if ((epoch + 1) % freq == 0)
-            {
-                TrainCheckpoint.Save(options.RunDir, epoch, m);
-                savedEpoch = epoch;
+                if (comm.Size > 1 && dp.PerStep(k - first) is var (seconds, bytes, calls))
+                    log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"epoch {epoch}: communication {seconds * 1e3:0.#} ms a step ({bytes / 1e6:0.##} MB in {calls:0} collectives)"));
+                scheduler_generator.step();
+                scheduler_discriminator.step();
+                scheduler_kp_detector.step();
+                // An unfinished epoch's checkpoint is replaced by the finished one.
+                if ((epoch + 1) % freq == 0 || (epoch == startEpoch && startBatch > 0))
+                {
+                    if (root) TrainCheckpoint.Save(options.RunDir, epoch, m);
+                    (savedEpoch, savedAt) = (epoch, steps);
+                }
             }
         }
-        if (savedEpoch < train.num_epochs - 1 && train.num_epochs > startEpoch) TrainCheckpoint.Save(options.RunDir, train.num_epochs - 1, m);
+        catch (OperationCanceledException) when (root && steps > savedAt)
+        {
+            // The steps since the last checkpoint are kept: an epoch just finished, or the batches taken of this one.
+            string path;
+            if (k > 0) path = TrainCheckpoint.SaveUnfinished(options.RunDir, epoch, k, m);
+            else
+            {
+                TrainCheckpoint.Save(options.RunDir, epoch - 1, m);
+                path = TrainCheckpoint.PathFor(options.RunDir, epoch - 1);
+            }
+            log.WriteLine($"interrupted {(k > 0 ? $"in epoch {epoch} after {k} of its {perEpoch} batches" : $"as epoch {epoch} began")}; saved {path} (continue with --resume)");
+            throw;
+        }
+        if (root && savedEpoch < train.num_epochs - 1 && train.num_epochs > startEpoch) TrainCheckpoint.Save(options.RunDir, train.num_epochs - 1, m);
         return steps;
+    }
+
+    /// <summary>Before anything is made: a perceptual loss needs VGG19's weights, or the untrained network asked for.</summary>
+    private void RequirePerceptualWeights(TrainParams train)
+    {
+        if (train.loss_weights.perceptual.Sum() != 0 && options.Vgg19Path is null && !options.NoPretrainedVgg)
+            throw new UsageException("the perceptual loss needs torchvision's pretrained VGG19: pass --vgg19 vgg19-dcbb9e9d.pth, or --no-pretrained-vgg to train with an untrained one");
     }
 
     private Vgg19? Perceptual(TrainParams train)
     {
         if (train.loss_weights.perceptual.Sum() == 0) return null;
         if (options.Vgg19Path is { } path) return Vgg19.Load(path);
-        if (!options.NoPretrainedVgg)
-            throw new UsageException("the perceptual loss needs torchvision's pretrained VGG19: pass --vgg19 vgg19-dcbb9e9d.pth, or --no-pretrained-vgg to train with an untrained one");
         log.WriteLine("warning: --no-pretrained-vgg: the perceptual loss uses an untrained VGG19 (torchvision's initialisation, seeded)");
         return Vgg19.Untrained();
     }
 
     private Dictionary<string, double> Step(Batch x, long step, GeneratorFullModel generator_full, DiscriminatorFullModel discriminator_full,
-        TrainModels m, TrainParams train, Action<Generated>? visualize)
+        TrainModels m, TrainParams train, MotionDataParallel dp, Action<Generated>? visualize)
     {
         using var transform = train.transform_params is { } tp
-            ? RandomTransform(x.driving.shape[0], tp, step, m.generator.align_corners)
+            ? dp.Rows(RandomTransform(train.batch_size, tp, step, m.generator.align_corners))
             : null;
-        return TrainingStep.Run(x.source, x.driving, transform, generator_full, discriminator_full, m, train, visualize);
+        if (options.Dtype != ScalarType.Float32)
+        {
+            using var scope = NewDisposeScope();
+            using var t = transform is null ? null : new Transform(transform.theta.to(options.Dtype), transform.control_points?.to(options.Dtype),
+                transform.control_params?.to(options.Dtype)) { align_corners = transform.align_corners };
+            return TrainingStep.Run(x.source.to(options.Dtype), x.driving.to(options.Dtype), t, generator_full, discriminator_full, m, train, visualize, dp);
+        }
+        return TrainingStep.Run(x.source, x.driving, transform, generator_full, discriminator_full, m, train, visualize, dp);
     }
 
     /// <summary>RUN_DIR/train-vis/SSSSSSSS.png: the published visualiser's picture of this step's batch.</summary>

@@ -12,8 +12,10 @@ namespace Vivify.Motion.Training;
 public static class TrainingStep
 {
     /// <param name="visualize">Called with what was generated, before the discriminator step (for pictures).</param>
+    /// <param name="dataParallel">Data parallel: gradients averaged over the ranks before each Adam step.</param>
     public static Dictionary<string, double> Run(Tensor source, Tensor driving, Transform? transform, GeneratorFullModel generator_full,
-        DiscriminatorFullModel discriminator_full, TrainModels m, TrainParams train, Action<Generated>? visualize = null)
+        DiscriminatorFullModel discriminator_full, TrainModels m, TrainParams train, Action<Generated>? visualize = null,
+        MotionDataParallel? dataParallel = null)
     {
         using var scope = NewDisposeScope();
         var (losses_generator, generated) = generator_full.forward(source, driving, transform);
@@ -22,6 +24,7 @@ public static class TrainingStep
             Tensor? loss = null;
             foreach (var v in losses_generator.Values) loss = loss is null ? v.mean() : loss.add(v.mean(), One);
             loss!.backward();
+            dataParallel?.GeneratorGradients();
             m.optimizer_generator.step();
             m.optimizer_generator.zero_grad();
             m.optimizer_kp_detector.step();
@@ -36,6 +39,7 @@ public static class TrainingStep
                 Tensor? dloss = null;
                 foreach (var v in losses_discriminator.Values) dloss = dloss is null ? v.mean() : dloss.add(v.mean(), One);
                 dloss!.backward();
+                dataParallel?.DiscriminatorGradients();
                 m.optimizer_discriminator.step();
                 m.optimizer_discriminator.zero_grad();
                 foreach (var (k, v) in losses_discriminator) result[k] = Value(v);

@@ -52,17 +52,20 @@ internal static class LegacyCheckpointReader
         }
 
         var result = Next(PersistentLoad);
+        tensors.Select(result, options.Sections);
         if (Next() is not List<object?> keys) throw new PickleFormatException("storage key list is missing");
+        var present = new HashSet<StorageRef>();
         foreach (var k in keys)
         {
-            if (k is not string key || !storages.TryGetValue(key, out var s))
+            if (k is not string key || !storages.TryGetValue(key, out var s) || !present.Add(s))
                 throw new PickleFormatException($"storage key '{k}' is not used by the checkpoint");
             var numel = input.ReadInt64();
             if (numel != s.Numel) throw new PickleFormatException($"storage '{key}' holds {numel} elements, expected {s.Numel}");
             if (s.ByteCount > input.Remaining) throw PickleInput.Truncated(s.ByteCount);
-            TensorFactory.Fill(s, stream, bigEndian);
+            if (s.Needed) TensorFactory.Fill(s, stream, bigEndian);
+            else input.Skip(s.ByteCount); // bytes of tensors the caller does not keep are never read
         }
-        var missing = storages.Values.FirstOrDefault(s => !s.Filled);
+        var missing = storages.Values.FirstOrDefault(s => !present.Contains(s));
         if (missing is not null) throw new PickleFormatException($"storage '{missing.Key}' has no data");
         return result;
     }

@@ -6,38 +6,53 @@ namespace Vivify.Torch.Checkpoints;
 /// <summary>One storage of a checkpoint: a flat tensor of <see cref="Numel"/> elements of one dtype.</summary>
 internal sealed class StorageRef
 {
-    public StorageRef(string key, ScalarType dtype, long numel, Tensor data, StorageRef? root = null, long baseOffset = 0)
+    private Tensor? _data;
+
+    public StorageRef(string key, ScalarType dtype, long numel, StorageRef? root = null, long baseOffset = 0)
     {
-        Key = key; DType = dtype; Numel = numel; Data = data; Root = root; BaseOffset = baseOffset;
+        Key = key; DType = dtype; Numel = numel; Root = root; BaseOffset = baseOffset;
     }
 
     public string Key { get; }
     public ScalarType DType { get; }
     public long Numel { get; }
     /// <summary>
-    /// 1-D and contiguous; tensors rebuilt from this storage are views of it. For a legacy storage view
-    /// it is the root's tensor and this storage's elements start at <see cref="BaseOffset"/>.
+    /// 1-D and contiguous, allocated when the storage is read (<see cref="TensorFactory.Fill"/>); null before.
+    /// Tensors rebuilt from this storage become views of it. For a legacy storage view it is the root's
+    /// tensor and this storage's elements start at <see cref="BaseOffset"/>.
     /// </summary>
-    public Tensor Data { get; }
+    public Tensor? Data => Root is null ? _data : Root.Data;
     public long BaseOffset { get; }
     /// <summary>For a legacy storage view: the storage it is a slice of.</summary>
     public StorageRef? Root { get; }
-    public bool Filled { get; set; }
+    /// <summary>The storage whose bytes the file holds: the root of a view, else this one.</summary>
+    public StorageRef Base => Root ?? this;
+    /// <summary>Whether a tensor that the caller keeps uses these bytes (set on the <see cref="Base"/>).</summary>
+    public bool Needed { get; set; }
+    public bool Filled => Data is not null;
     public long ByteCount => Numel * ElementSize(DType);
 
     public static long ElementSize(ScalarType t) => TensorExtensionMethods.ElementSize(t);
+
+    internal Tensor Allocate() => _data = empty(Numel, DType);
 }
 
 /// <summary>
 /// Creates storages and the tensors that view them, validating every size, stride and offset against
-/// the storage before TorchSharp sees it.
+/// the storage before TorchSharp sees it. Reading is in two steps, so that bytes nobody keeps are never
+/// read: while the pickle is read, each tensor is an empty placeholder; once the caller has marked what it
+/// keeps (<see cref="Need"/>), the reader fills the needed storages and <see cref="Bind"/> makes each kept
+/// placeholder the view of its storage that the pickle describes.
 /// </summary>
 internal sealed class TensorFactory
 {
     public const int MaxDims = 64;
     private readonly List<Tensor> _results = new();
+    private readonly Dictionary<Tensor, Pending> _pending = new(ReferenceEqualityComparer.Instance);
 
-    /// <summary>Tensors handed out (they outlive the load; storages do not need to).</summary>
+    private sealed record Pending(StorageRef Storage, long[] Shape, long[] Strides, long Offset);
+
+    /// <summary>Tensors bound to their storage's bytes by <see cref="Bind"/> (they outlive the load; storages and unread placeholders do not).</summary>
     public IReadOnlyList<Tensor> Results => _results;
 
     private static readonly Dictionary<string, ScalarType> StorageTypes = new()
@@ -67,7 +82,7 @@ internal sealed class TensorFactory
         var elem = StorageRef.ElementSize(dtype);
         if (n > availableBytes / elem) throw new PickleFormatException($"storage '{key}' claims {n} elements, more than the file holds");
         if (n * elem > Array.MaxLength) throw new PickleFormatException($"storage '{key}' is larger than 2 GiB, which Vivify does not read");
-        return new StorageRef(key, dtype, n, empty(n, dtype));
+        return new StorageRef(key, dtype, n);
     }
 
     /// <summary>A legacy view: elements [offset, offset+size) of <paramref name="root"/>.</summary>
@@ -75,7 +90,7 @@ internal sealed class TensorFactory
     {
         if (offset is not long o || size is not long n || o < 0 || n < 0 || o > root.Numel || n > root.Numel - o)
             throw new PickleFormatException($"storage view '{key}' lies outside storage '{root.Key}'");
-        return new StorageRef(key, root.DType, n, root.Data, root, o);
+        return new StorageRef(key, root.DType, n, root, o);
     }
 
     /// <summary>torch._utils._rebuild_tensor(_v2): a strided view of a storage.</summary>
@@ -103,10 +118,66 @@ internal sealed class TensorFactory
             throw new PickleFormatException($"tensor of shape [{string.Join(",", shape)}] does not fit storage '{s.Key}' ({s.Numel} elements)");
         if (count > s.Numel && (!hasZeroStride || count > (1L << 31)))
             throw new PickleFormatException("tensor has more elements than its storage allows");
-        var t = s.Data.as_strided(shape, strides, s.BaseOffset + off); // as_strided's offset counts from the root
+        var t = empty(0, s.DType); // a placeholder until Bind
         if (requiresGrad is true && (torch.is_floating_point(t) || torch.is_complex(t))) t.requires_grad_(true);
-        _results.Add(t);
+        _pending[t] = new Pending(s, shape, strides, off);
         return t;
+    }
+
+    /// <summary>
+    /// Decides what is read. Without <paramref name="sections"/> (or when the checkpoint is not a dict), every
+    /// storage; otherwise those of the tensors under the listed top-level keys, and the other keys' values
+    /// become None in <paramref name="result"/>.
+    /// </summary>
+    public void Select(object? result, IReadOnlyCollection<string>? sections)
+    {
+        if (sections is null || result is not PyDict root)
+        {
+            foreach (var p in _pending.Values) p.Storage.Base.Needed = true;
+            return;
+        }
+        var seen = new HashSet<object>(ReferenceEqualityComparer.Instance);
+        foreach (var key in root.Keys.ToList())
+        {
+            if (key is string name && sections.Contains(name)) Need(root[key], seen, 0);
+            else root[key] = null;
+        }
+    }
+
+    private void Need(object? node, HashSet<object> seen, int depth)
+    {
+        if (node is null || !seen.Add(node)) return;
+        if (depth > CheckpointTree.MaxDepth) throw new PickleFormatException($"the checkpoint is nested deeper than {CheckpointTree.MaxDepth} levels");
+        var d1 = depth + 1;
+        switch (node)
+        {
+            case Tensor t when _pending.TryGetValue(t, out var p): p.Storage.Base.Needed = true; break;
+            case PyDict d: foreach (var v in d.Values) Need(v, seen, d1); Need(d.Attributes, seen, d1); break;
+            case List<object?> l: foreach (var v in l) Need(v, seen, d1); break;
+            case PyTuple tu: foreach (var v in tu) Need(v, seen, d1); break;
+            case PyObject o:
+                foreach (var v in o.Args) Need(v, seen, d1);
+                Need(o.State, seen, d1);
+                foreach (var v in o.ListItems) Need(v, seen, d1);
+                Need(o.DictItems, seen, d1);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Makes every placeholder whose storage was read the view of it described in the pickle; the others
+    /// stay empty (the caller drops what holds them).
+    /// </summary>
+    public void Bind()
+    {
+        using var _ = no_grad(); // placeholders may already require grad
+        foreach (var (t, p) in _pending)
+        {
+            if (p.Storage.Data is not { } data) continue;
+            using var view = data.as_strided(p.Shape, p.Strides, p.Storage.BaseOffset + p.Offset); // as_strided's offset counts from the root
+            t.set_(view);
+            _results.Add(t);
+        }
     }
 
     /// <summary>torch._utils._rebuild_parameter(data, requires_grad, hooks).</summary>
@@ -117,10 +188,11 @@ internal sealed class TensorFactory
         return t;
     }
 
-    /// <summary>Reads a storage's bytes (little-endian unless told otherwise).</summary>
+    /// <summary>Allocates a (root) storage and reads its bytes (little-endian unless told otherwise).</summary>
     public static void Fill(StorageRef s, Stream source, bool bigEndian)
     {
-        var span = s.Data.bytes;
+        if (s.Root is not null || s.Filled) throw new InvalidOperationException($"storage '{s.Key}' is a view or already read");
+        var span = s.Allocate().bytes;
         if (span.Length != s.ByteCount) throw new InvalidOperationException("storage tensor byte count mismatch");
         source.ReadExactly(span);
         if (bigEndian && StorageRef.ElementSize(s.DType) > 1)
@@ -129,7 +201,6 @@ internal sealed class TensorFactory
             if (s.DType is ScalarType.ComplexFloat32 or ScalarType.ComplexFloat64) elem /= 2;
             for (var i = 0; i + elem <= span.Length; i += elem) span.Slice(i, elem).Reverse();
         }
-        s.Filled = true;
     }
 
     private static long[] Longs(object? o, string what)

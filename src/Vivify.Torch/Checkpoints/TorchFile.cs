@@ -51,6 +51,7 @@ public static class TorchFile
                 _ => throw new PickleFormatException("not a PyTorch checkpoint: neither a zip archive nor a pickle"),
             };
             CheckpointStructure.Check(result, displayName);
+            tensors.Bind();
             scope.MoveToOuter(tensors.Results);
             return result;
         }

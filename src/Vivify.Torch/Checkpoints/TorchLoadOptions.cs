@@ -23,6 +23,13 @@ public sealed class TorchLoadOptions
     public static TorchLoadOptions PickledModules(params string[] moduleClasses) =>
         new() { AllowedClasses = ["torch.nn.modules.*", .. moduleClasses] };
 
+    /// <summary>
+    /// When set and the checkpoint is a dict: only these top-level entries are read; the others are kept as
+    /// None, and the bytes of tensors that only they use are never read or allocated (a published
+    /// vox-adv-cpk.pth.tar is mostly discriminator and optimizer state, which inference does not need).
+    /// </summary>
+    public IReadOnlyCollection<string>? Sections { get; init; }
+
     internal bool AllowsClass(string fullName)
     {
         foreach (var pattern in AllowedClasses)

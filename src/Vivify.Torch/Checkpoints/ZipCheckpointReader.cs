@@ -38,6 +38,7 @@ internal static class ZipCheckpointReader
             Encoding.ASCII.GetString(ReadAll(order, stream.Length)).Trim() == "big";
 
         var storages = new Dictionary<string, StorageRef>(StringComparer.Ordinal);
+        var records = new Dictionary<StorageRef, ZipArchiveEntry>();
         object? PersistentLoad(object? pid)
         {
             if (pid is not PyTuple { Count: 5 } t || t[0] is not "storage" || t[2] is not string key)
@@ -54,15 +55,20 @@ internal static class ZipCheckpointReader
             var s = tensors.NewStorage(key, t[1], t[4], length);
             if (s.ByteCount != length)
                 throw new PickleFormatException($"storage record data/{key} holds {length} bytes, expected {s.ByteCount}");
-            using (var es = entry.Open()) TensorFactory.Fill(s, es, bigEndian);
             storages[key] = s;
+            records[s] = entry;
             return s;
         }
 
         var bytes = ReadAll(pkl, stream.Length);
         using var ms = new MemoryStream(bytes, writable: false);
         var globals = new PickleGlobals(file, options, tensors, bytes.Length);
-        return new Unpickler(new PickleInput(ms), globals, PersistentLoad).Load();
+        var result = new Unpickler(new PickleInput(ms), globals, PersistentLoad).Load();
+        tensors.Select(result, options.Sections);
+        foreach (var (s, entry) in records)
+            if (s.Needed)
+                using (var es = entry.Open()) TensorFactory.Fill(s, es, bigEndian);
+        return result;
     }
 
     private static byte[] ReadAll(ZipArchiveEntry entry, long archiveLength)

@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 
 namespace Vivify.Torch.Tests.Checkpoints;
 
-/// <summary>The shared parity fixtures load, and agree with each other and with PyTorch.</summary>
+/// <summary>The parity fixtures load, and agree with each other and with PyTorch.</summary>
 [Trait("Category", "Parity")]
 public class FixtureCheckpointTests
 {

@@ -1,0 +1,87 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
+
+namespace Vivify.Torch.Modules;
+
+/// <summary>
+/// A convolution with the batch norm that follows it folded in, for inference with running statistics:
+/// W' = W·γ/√(σ²+ε), b' = (b − μ)·γ/√(σ²+ε) + β. Held apart from the module's parameters, so state dicts
+/// and training are untouched (unless <see cref="Release"/>d); fold again after loading new weights.
+/// </summary>
+public sealed class FoldedConv : IDisposable
+{
+    private FoldedConv(Tensor weight, Tensor bias, long padding, long groups, long stride)
+    {
+        this.weight = weight;
+        this.bias = bias;
+        this.padding = padding;
+        this.groups = groups;
+        this.stride = stride;
+    }
+
+    /// <summary>The folded weight [out, in/groups, kh, kw] and bias [out].</summary>
+    public Tensor weight { get; }
+    public Tensor bias { get; }
+    public long padding { get; }
+    public long groups { get; }
+    public long stride { get; }
+
+    /// <summary>Batch norm epsilon of the published models (SynchronizedBatchNorm2d's default).</summary>
+    public const double Eps = 1e-5;
+
+    /// <param name="dtype">The dtype the folded weights are kept in; default the convolution's.</param>
+    public static FoldedConv From(Conv2d conv, BatchNorm2d norm, long padding, long groups, ScalarType? dtype = null, long stride = 1)
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        dtype ??= conv.weight!.dtype;
+        var (w, b) = Fold(conv, norm);
+        return new FoldedConv(w.to(dtype.Value).detach().MoveToOuterDisposeScope(), b.to(dtype.Value).detach().MoveToOuterDisposeScope(), padding, groups, stride).DetachAll();
+    }
+
+    /// <summary>
+    /// Frees the weights that a fold replaces: the convolution's and batch norm's parameters and statistics become
+    /// meta tensors of the same shapes (no memory). The block can then only run folded, in eval mode.
+    /// </summary>
+    public static void Release(Conv2d conv, BatchNorm2d norm)
+    {
+        using var _ = no_grad();
+        static Tensor Meta(Tensor t) => empty(t.shape, t.dtype, META);
+        conv.weight = new Parameter(Meta(conv.weight!), requires_grad: false);
+        if (conv.bias is { } cb) conv.bias = new Parameter(Meta(cb), requires_grad: false);
+        norm.weight = new Parameter(Meta(norm.weight!), requires_grad: false);
+        if (norm.bias is { } nb) norm.bias = new Parameter(Meta(nb), requires_grad: false);
+        if (norm.running_mean is { } m) norm.running_mean = Meta(m);
+        if (norm.running_var is { } v) norm.running_var = Meta(v);
+    }
+
+    /// <summary>
+    /// The folded weight and bias, computed in float32 (float64 for a float64 model) whatever the model's dtype;
+    /// callers store them in the model's dtype. Call under no_grad, inside a dispose scope.
+    /// </summary>
+    public static (Tensor weight, Tensor bias) Fold(Conv2d conv, BatchNorm2d norm)
+    {
+        var compute = conv.weight!.dtype == ScalarType.Float64 ? ScalarType.Float64 : ScalarType.Float32;
+        var scale = norm.weight!.to(compute) / norm.running_var!.to(compute).add(S(Eps), One).sqrt();
+        var w = conv.weight!.to(compute) * scale.view(-1, 1, 1, 1);
+        var b = (((conv.bias?.to(compute) ?? zeros_like(scale)) - norm.running_mean!.to(compute)) * scale).add(norm.bias!.to(compute), One);
+        return (w, b);
+    }
+
+    private FoldedConv DetachAll()
+    {
+        weight.DetachFromDisposeScope();
+        bias.DetachFromDisposeScope();
+        return this;
+    }
+
+    public Tensor forward(Tensor x) => nn.functional.conv2d(x, weight, bias, strides: [stride, stride], padding: [padding, padding], groups: groups);
+
+    public void Dispose()
+    {
+        weight.Dispose();
+        bias.Dispose();
+    }
+}

@@ -1,0 +1,13 @@
+using Vivify.TestSupport;
+using Xunit;
+
+namespace Vivify.Heads.Tests;
+
+/// <summary>A test that starts an MPI job: skipped, saying why, where mpirun is not installed.</summary>
+public sealed class MpiFactAttribute : FactAttribute
+{
+    public MpiFactAttribute()
+    {
+        if (MpiRun.SkipReason is { } reason) Skip = reason;
+    }
+}
