@@ -2,6 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using Vivify.Torch.Modules;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Stylize;
 
@@ -58,17 +59,16 @@ public sealed class GeneratorJInference : IDisposable
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        using var slope = 0.2.ToScalar();
         x = ChannelsLast.Of(x);
-        var output_0 = conv0.forward(x).leaky_relu_(slope);
-        var output_1 = conv1.forward(output_0).leaky_relu_(slope);
-        var output_2 = conv2.forward(output_1).leaky_relu_(slope); // also the skip connection (in eval, conv2 twice gives the same)
+        var output_0 = conv0.forward(x).leaky_relu_(S(0.2));
+        var output_1 = conv1.forward(output_0).leaky_relu_(S(0.2));
+        var output_2 = conv2.forward(output_1).leaky_relu_(S(0.2)); // also the skip connection (in eval, conv2 twice gives the same)
         var output = output_2;
         foreach (var (conv_0, conv_1) in resnets)
         {
             using var relu = nn.functional.relu(output);
             using var inner = conv_0.forward(relu).relu_();
-            var next = conv_1.forward(inner).add_(output);
+            var next = conv_1.forward(inner).add_(output, One);
             if (!ReferenceEquals(output, output_2)) output.Dispose();
             output = next;
         }

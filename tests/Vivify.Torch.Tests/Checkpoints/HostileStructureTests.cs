@@ -16,7 +16,7 @@ public class HostileStructureTests
 
     private static CheckpointFormatException Refused(byte[] file, string name, TorchLoadOptions? options = null)
     {
-        var e = Assert.Throws<CheckpointFormatException>(() => TorchFile.Load(new MemoryStream(file), name, options));
+        var e = Assert.ThrowsAny<CheckpointFormatException>(() => TorchFile.Load(new MemoryStream(file), name, options));
         Assert.StartsWith($"checkpoint {name}: ", e.Message);
         Assert.DoesNotContain('\n', e.Message);
         return e;
