@@ -5,7 +5,8 @@ namespace Vivify.Torch.Modules;
 
 /// <summary>
 /// <c>nn.LeakyReLU(negative_slope, inplace)</c>. TorchSharp's module converts its slope to a temporary Scalar on
-/// every forward (see <see cref="Scalars"/>); this one passes <see cref="Scalars.S(double)"/>. No parameters.
+/// every forward (see <see cref="Scalars"/>); this one passes <see cref="Scalars.S(double)"/>. No parameters. In place,
+/// it returns an alias of its input, as TorchSharp's does: a Sequential disposes what each layer returns.
 /// </summary>
 public sealed class LeakyReLU : nn.Module<Tensor, Tensor>
 {
@@ -19,5 +20,5 @@ public sealed class LeakyReLU : nn.Module<Tensor, Tensor>
     }
 
     public override Tensor forward(Tensor input) =>
-        _inplace ? input.leaky_relu_(S(_negativeSlope)) : input.leaky_relu(S(_negativeSlope));
+        _inplace ? input.leaky_relu_(S(_negativeSlope)).alias() : input.leaky_relu(S(_negativeSlope));
 }
