@@ -92,12 +92,12 @@ public static class AnimateReport
     {
         using var kp = KeypointDetector.FromConfig(config.model_params);
         using var generator = OcclusionAwareGenerator.FromConfig(config.model_params);
-        FommCheckpoint.LoadForInference(TorchFile.Load(checkpointPath), kp, generator, checkpointPath);
+        FommCheckpoint.LoadForInference(CheckpointIO.Load(checkpointPath), kp, generator, checkpointPath);
         kp.eval();
         generator.eval();
         var transfer = new MotionTransfer(kp, generator, foldBatchNorm: true, precision: c.Precision == "bf16" ? ScalarType.BFloat16 : ScalarType.Float32);
         using var data = NewDisposeScope();
-        var stored = (PyDict)TorchFile.Load(framesPath)!;
+        var stored = (PyDict)CheckpointIO.Load(framesPath)!;
         var source = ((Tensor)stored["source"]!).unsqueeze(0);
         var driving = (Tensor)stored["driving"]!;
         var n = driving.shape[0];

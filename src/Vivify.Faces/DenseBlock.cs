@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Faces;
 
@@ -33,12 +34,12 @@ public sealed class DenseBlock : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var out1 = nn.functional.relu(conv0.forward(x));
         var out2 = conv1.forward(out1);
-        var in3 = nn.functional.relu(out1 + out2);
+        var in3 = nn.functional.relu(out1.add(out2, One));
         var out3 = conv2.forward(in3);
         if (conv3 is null)
-            return nn.functional.relu(out1 + (out2 + out3)).MoveToOuterDisposeScope();
-        var in4 = nn.functional.relu(out1 + (out2 + out3));
+            return nn.functional.relu(out1.add(out2.add(out3, One), One)).MoveToOuterDisposeScope();
+        var in4 = nn.functional.relu(out1.add(out2.add(out3, One), One));
         var out4 = conv3.forward(in4);
-        return nn.functional.relu(out1 + (out2 + (out3 + out4))).MoveToOuterDisposeScope();
+        return nn.functional.relu(out1.add(out2.add(out3.add(out4, One), One), One)).MoveToOuterDisposeScope();
     }
 }

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Faces;
 
@@ -82,7 +83,7 @@ public sealed class FaceRecognitionNet : nn.Module<Tensor, Tensor>
     /// <summary>The Euclidean distance between two descriptors (face-api's <c>euclideanDistance</c>).</summary>
     public static double Distance(Tensor a, Tensor b)
     {
-        using var d = (a - b).pow(2).sum().sqrt();
+        using var d = (a - b).pow(S(2)).sum().sqrt();
         return d.item<float>();
     }
 

@@ -1,5 +1,6 @@
 using OpenCvSharp;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Faces;
 
@@ -71,7 +72,7 @@ public static class LandmarkRaster
     internal static Mat ToMat(Tensor image)
     {
         long h = image.shape[1], w = image.shape[2];
-        using var bytes = image.mul(255f).round_().clamp_(0, 255).to_type(ScalarType.Byte).permute(1, 2, 0).contiguous();
+        using var bytes = image.mul(S(255f)).round_().clamp_(S(0), S(255)).to_type(ScalarType.Byte).permute(1, 2, 0).contiguous();
         var data = bytes.data<byte>().ToArray();
         var mat = new Mat((int)h, (int)w, MatType.CV_8UC3);
         for (var y = 0; y < h; y++)
@@ -87,7 +88,7 @@ public static class LandmarkRaster
         for (var y = 0; y < height; y++)
             System.Runtime.InteropServices.Marshal.Copy(mat.Ptr(y), bytes, y * width * 3, width * 3);
         using var hwc = tensor(bytes, [height, width, 3]);
-        return hwc.permute(2, 0, 1).to_type(ScalarType.Float32).div_(255f);
+        return hwc.permute(2, 0, 1).to_type(ScalarType.Float32).div_(S(255f));
     }
 
     private static int Fixed(double v)

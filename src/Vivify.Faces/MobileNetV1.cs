@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Faces;
 
@@ -82,7 +83,7 @@ public sealed class PointwiseConvLayer : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var padded = TfSamePadding.Pad(x, filters.shape[2], _stride);
         var @out = nn.functional.conv2d(padded, filters, batch_norm_offset, strides: [_stride, _stride]);
-        return @out.clamp(0, 6).MoveToOuterDisposeScope();
+        return @out.clamp(S(0), S(6)).MoveToOuterDisposeScope();
     }
 }
 
@@ -116,7 +117,7 @@ public sealed class DepthwiseConvLayer : nn.Module<Tensor, Tensor>
         var padded = TfSamePadding.Pad(x, 3, _stride);
         var @out = nn.functional.conv2d(padded, filters, null, strides: [_stride, _stride], groups: filters.shape[0]).to_type(ScalarType.Float64);
         var v = (Tensor p) => p.to_type(ScalarType.Float64).view(1, -1, 1, 1);
-        var bn = v(batch_norm_offset) + (@out - v(batch_norm_mean)) * v(batch_norm_scale) / (v(batch_norm_variance) + Epsilon).sqrt();
-        return bn.to_type(ScalarType.Float32).clamp(0, 6).MoveToOuterDisposeScope();
+        var bn = v(batch_norm_offset).add((@out - v(batch_norm_mean)) * v(batch_norm_scale) / v(batch_norm_variance).add(S(Epsilon), One).sqrt(), One);
+        return bn.to_type(ScalarType.Float32).clamp(S(0), S(6)).MoveToOuterDisposeScope();
     }
 }

@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Faces;
 
@@ -27,12 +28,12 @@ public sealed class ResidualLayer : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var @out = conv2.forward(conv1.forward(x));
-        if (!_down) return nn.functional.relu(@out + x).MoveToOuterDisposeScope();
+        if (!_down) return nn.functional.relu(@out.add(x, One)).MoveToOuterDisposeScope();
         var pooled = nn.functional.avg_pool2d(x, [2, 2], stride: [2, 2]);
         if (pooled.shape[2] != @out.shape[2] || pooled.shape[3] != @out.shape[3])
             @out = nn.functional.pad(@out, [0, 1, 0, 1]);   // face-api: one zero row, then one zero column, appended
         if (pooled.shape[1] != @out.shape[1])
             pooled = cat([pooled, zeros_like(pooled)], 1);
-        return nn.functional.relu(pooled + @out).MoveToOuterDisposeScope();
+        return nn.functional.relu(pooled.add(@out, One)).MoveToOuterDisposeScope();
     }
 }

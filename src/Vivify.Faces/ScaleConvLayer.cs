@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Faces;
 
@@ -47,6 +48,6 @@ public sealed class ScaleLayer : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        return (x * weights.view(1, -1, 1, 1) + biases.view(1, -1, 1, 1)).MoveToOuterDisposeScope();
+        return (x * weights.view(1, -1, 1, 1)).add(biases.view(1, -1, 1, 1), One).MoveToOuterDisposeScope();
     }
 }

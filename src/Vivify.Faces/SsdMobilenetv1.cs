@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Faces;
 
@@ -105,10 +106,10 @@ public sealed partial class SsdMobilenetv1 : nn.Module<Tensor, (Tensor Boxes, Te
         using (var scope = NewDisposeScope())
         using (no_grad())
         {
-            var pixels = image.to_type(ScalarType.Float32) * 255f;
+            var pixels = image.to_type(ScalarType.Float32) * S(255f);
             var square = TfImage.PadToSquare(pixels, centred: false, out _);
             var resized = square.shape[1] == InputSize ? square : TfImage.ResizeBilinear(square, InputSize, InputSize);
-            var x = (resized / 127.5f - 1f).unsqueeze(0);
+            var x = (resized / S(127.5f) - S(1f)).unsqueeze(0);
             var (b, s) = forward(x);
             var b0 = b[0].contiguous();
             boxes = new float[b0.shape[0], 4];
@@ -149,14 +150,14 @@ public sealed partial class SsdMobilenetv1 : nn.Module<Tensor, (Tensor Boxes, Te
             var a = extra_dim[0];
             var s0 = a[.., 2] - a[.., 0];
             var s1 = a[.., 3] - a[.., 1];
-            var c0 = a[.., 0] + s0 / 2f;
-            var c1 = a[.., 1] + s1 / 2f;
+            var c0 = a[.., 0].add(s0 / S(2f), One);
+            var c1 = a[.., 1].add(s1 / S(2f), One);
             var p = encodings;
-            var div0 = exp(p[.., .., 2] / 5f) * s0 / 2f;
-            var add0 = p[.., .., 0] / 10f * s0 + c0;
-            var div1 = exp(p[.., .., 3] / 5f) * s1 / 2f;
-            var add1 = p[.., .., 1] / 10f * s1 + c1;
-            return stack([add0 - div0, add1 - div1, add0 + div0, add1 + div1], 2).MoveToOuterDisposeScope();
+            var div0 = exp(p[.., .., 2] / S(5f)) * s0 / S(2f);
+            var add0 = (p[.., .., 0] / S(10f) * s0).add(c0, One);
+            var div1 = exp(p[.., .., 3] / S(5f)) * s1 / S(2f);
+            var add1 = (p[.., .., 1] / S(10f) * s1).add(c1, One);
+            return stack([add0 - div0, add1 - div1, add0.add(div0, One), add1.add(div1, One)], 2).MoveToOuterDisposeScope();
         }
     }
 }

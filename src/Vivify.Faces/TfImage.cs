@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Faces;
 
@@ -37,9 +38,9 @@ public static class TfImage
         var top = x.index_select(1, r0);
         var bottom = x.index_select(1, r1);
         var cfv = cf.view(1, 1, -1);
-        var topRow = top.index_select(2, c0) + (top.index_select(2, c1) - top.index_select(2, c0)) * cfv;
-        var bottomRow = bottom.index_select(2, c0) + (bottom.index_select(2, c1) - bottom.index_select(2, c0)) * cfv;
-        var result = topRow + (bottomRow - topRow) * rf.view(1, -1, 1);
+        var topRow = top.index_select(2, c0).add((top.index_select(2, c1) - top.index_select(2, c0)) * cfv, One);
+        var bottomRow = bottom.index_select(2, c0).add((bottom.index_select(2, c1) - bottom.index_select(2, c0)) * cfv, One);
+        var result = topRow.add((bottomRow - topRow) * rf.view(1, -1, 1), One);
         return result.to_type(ScalarType.Float32).MoveToOuterDisposeScope();
     }
 
@@ -53,11 +54,11 @@ public static class TfImage
         if (crop.dim() != 3 || crop.shape[0] != 3 || crop.shape[1] < 1 || crop.shape[2] < 1)
             throw new VivifyException($"face crop: expected an RGB picture [3,H,W], got [{string.Join(",", crop.shape)}]");
         using var scope = NewDisposeScope();
-        var pixels = crop.to_type(ScalarType.Float32) * 255f;
+        var pixels = crop.to_type(ScalarType.Float32) * S(255f);
         var square = PadToSquare(pixels, centred: true, out _);
         var resized = square.shape[1] == size ? square : ResizeBilinear(square, size, size);
         var mean = tensor(meanRgb).view(3, 1, 1);
-        return ((resized - mean) / 255f).unsqueeze(0).MoveToOuterDisposeScope();
+        return ((resized - mean) / S(255f)).unsqueeze(0).MoveToOuterDisposeScope();
     }
 
     private static (Tensor Floor, Tensor Ceil, Tensor Frac) Sources(long inSize, long outSize)

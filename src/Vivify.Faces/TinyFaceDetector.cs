@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Faces;
 
@@ -59,8 +60,8 @@ public sealed class TinyFaceDetector : nn.Module<Tensor, Tensor>
     /// <summary>face-api's <c>leaky</c>: <c>relu(x − 0.1x) + 0.1x</c>.</summary>
     private static Tensor Leaky(Tensor x)
     {
-        var min = x * 0.1f;
-        return nn.functional.relu(x - min) + min;
+        var min = x * S(0.1f);
+        return nn.functional.relu(x - min).add(min, One);
     }
 
     /// <summary><c>tf.maxPool(x, [2, 2], stride, 'same')</c>: padding (after) never wins the maximum.</summary>
@@ -86,10 +87,10 @@ public sealed class TinyFaceDetector : nn.Module<Tensor, Tensor>
         using (var scope = NewDisposeScope())
         using (no_grad())
         {
-            var pixels = image.to_type(ScalarType.Float32) * 255f;
+            var pixels = image.to_type(ScalarType.Float32) * S(255f);
             var square = TfImage.PadToSquare(pixels, centred: false, out _);
             var resized = square.shape[1] == inputSize ? square : TfImage.ResizeBilinear(square, inputSize, inputSize);
-            var x = ((resized - tensor(MeanRgb).view(3, 1, 1)) / 255f).unsqueeze(0);
+            var x = ((resized - tensor(MeanRgb).view(3, 1, 1)) / S(255f)).unsqueeze(0);
             var @out = forward(x)[0];
             cells = @out.shape[1];
             raw = @out.permute(1, 2, 0).contiguous().data<float>().ToArray();   // NHWC: [row, col, anchor * 5 + k]

@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Heads;
 
@@ -23,8 +24,8 @@ public static class AdaIN
         using var scope = NewDisposeScope();
         var mean = x.mean([2, 3], keepdim: true);
         var var = x.var([2, 3], unbiased: false, keepdim: true);
-        var normalized = (x - mean) / (var + eps).sqrt();
-        var result = normalized * (scale.unsqueeze(-1).unsqueeze(-1) + 1) + bias.unsqueeze(-1).unsqueeze(-1);
+        var normalized = (x - mean) / var.add(S(eps), One).sqrt();
+        var result = (normalized * scale.unsqueeze(-1).unsqueeze(-1).add(S(1), One)).add(bias.unsqueeze(-1).unsqueeze(-1), One);
         return result.MoveToOuterDisposeScope();
     }
 

@@ -1,6 +1,7 @@
 using Vivify.Torch.Modules;
 using TorchSharp;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Heads;
 
@@ -59,11 +60,11 @@ public sealed class ContentLoss : IDisposable
     /// <summary>Weighted L_CNT for real frames <paramref name="x"/> and generated <paramref name="xHat"/> [B,3,H,W] in [0,1].</summary>
     public Tensor forward(Tensor x, Tensor xHat)
     {
-        if (_vgg19 is null) return _pixelWeight * nn.functional.l1_loss(xHat, x.detach());
+        if (_vgg19 is null) return S(_pixelWeight) * nn.functional.l1_loss(xHat, x.detach());
         using var scope = NewDisposeScope();
-        var loss = _vgg19Weight * Distance(i => _vgg19[i], Vgg19Layers, Vgg19Input(x), Vgg19Input(xHat));
+        var loss = S(_vgg19Weight) * Distance(i => _vgg19[i], Vgg19Layers, Vgg19Input(x), Vgg19Input(xHat));
         if (_vggFace is not null)
-            loss = loss + _vggFaceWeight * Distance(i => _vggFace[i], VggFaceLayers, VggFaceInput(x), VggFaceInput(xHat));
+            loss = loss.add(S(_vggFaceWeight) * Distance(i => _vggFace[i], VggFaceLayers, VggFaceInput(x), VggFaceInput(xHat)), One);
         return loss.MoveToOuterDisposeScope();
     }
 
@@ -80,7 +81,7 @@ public sealed class ContentLoss : IDisposable
             hf = layer(f).call(hf);
             if (!layers.Contains(f)) continue;
             var term = nn.functional.l1_loss(hf, hr);
-            total = total is null ? term : total + term;
+            total = total is null ? term : total.add(term, One);
         }
         return total!.MoveToOuterDisposeScope();
     }
@@ -95,7 +96,7 @@ public sealed class ContentLoss : IDisposable
     private static Tensor VggFaceInput(Tensor x)
     {
         using var mean = tensor(VggFaceMean, device: x.device).to(x.dtype).view(1, 3, 1, 1);
-        return x * 255 - mean;
+        return x * S(255) - mean;
     }
 
     public void Dispose()

@@ -2,6 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using Vivify.Torch.Modules;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Heads;
 
@@ -67,14 +68,14 @@ public sealed class Discriminator : nn.Module<Tensor, Tensor, Tensor, Discrimina
 
     /// <summary>r = φᵀ w + b for given per-sample projection vectors <paramref name="w"/> [B or 1, N] (Wᵢ + w₀
     /// in meta-learning, w' during fine-tuning).</summary>
-    public Tensor Realism(Tensor phi, Tensor w) => (phi * w).sum(1) + b;
+    public Tensor Realism(Tensor phi, Tensor w) => (phi * w).sum(1).add(b, One);
 
     /// <summary>Frames <paramref name="x"/>, landmark images <paramref name="y"/> [B,3,H,W], video indices <paramref name="i"/> [B] (int64).</summary>
     public override DiscriminatorOutput forward(Tensor x, Tensor y, Tensor i)
     {
         var (phi, features) = Features(x, y);
         using var scope = NewDisposeScope();
-        var score = Realism(phi, VideoEmbedding(i) + w0).MoveToOuterDisposeScope();
+        var score = Realism(phi, VideoEmbedding(i).add(w0, One)).MoveToOuterDisposeScope();
         return new DiscriminatorOutput(score, phi, features);
     }
 }

@@ -1,5 +1,6 @@
 using Vivify.Faces;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Heads;
 
@@ -48,7 +49,7 @@ public sealed class FewShotFaceMetrics : IDisposable
             // A real frame without usable eye corners (descriptor null) is left out.
             if (reference[i].Descriptor is not { } descriptor) continue;
             using var scope = NewDisposeScope();
-            var d = drawn[i].clamp(0, 1);
+            var d = drawn[i].clamp(S(0), S(1));
             landmarkSum += HeadsMetrics.LandmarkError(FaceCrop.FromTensor(FaceLandmarks.Detect(_landmarks, d)), reference[i].Landmarks);
             csimSum += HeadsMetrics.Csim(_recognition.ComputeFaceDescriptor(d), descriptor);
             counted++;

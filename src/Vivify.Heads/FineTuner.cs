@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 using Adam = Vivify.Torch.Optim.Adam;
 
 namespace Vivify.Heads;
@@ -53,7 +54,7 @@ public sealed class FineTuner : IDisposable
         {
             using var psi = _g.Psi(EmbeddingNew);
             PsiPrime = nn.Parameter(psi.clone());
-            using var w = _d.w0 + EmbeddingNew;
+            using var w = _d.w0.add(EmbeddingNew, One);
             WPrime = nn.Parameter(w.clone());
         }
         // ψ: every generator parameter but P; θ and b: the discriminator less W and w₀.
@@ -89,9 +90,9 @@ public sealed class FineTuner : IDisposable
         {
             long n = Math.Min(8, t - s);
             var part = embedder.EmbedFrames(frames.narrow(0, s, n), landmarks.narrow(0, s, n)).sum(0, keepdim: true);
-            sum = sum is null ? part : sum + part;
+            sum = sum is null ? part : sum.add(part, One);
         }
-        return (sum! / t).MoveToOuterDisposeScope();
+        return (sum! / S(t)).MoveToOuterDisposeScope();
     }
 
     /// <summary>One fine-tuning step on a random batch of the shots; nothing it makes outlives it.</summary>
@@ -116,9 +117,9 @@ public sealed class FineTuner : IDisposable
             using (no_grad()) realFeatures = _d.Features(x, y).Features;
             var (phi, fakeFeatures) = _d.Features(xHat, y);
             var adversarial = Losses.GeneratorAdversarial(_d.Realism(phi, WPrime));
-            var fm = _config.FeatureMatchingWeight * Losses.FeatureMatching(realFeatures, fakeFeatures);
+            var fm = S(_config.FeatureMatchingWeight) * Losses.FeatureMatching(realFeatures, fakeFeatures);
             var content = Content(x, xHat);
-            var total = content + adversarial + fm;
+            var total = content.add(adversarial, One).add(fm, One);
             total.backward();
             OptimizerG.step();
             return new FineTuneLosses(content.item<float>(), adversarial.item<float>(), fm.item<float>(), lossD);
@@ -154,7 +155,7 @@ public sealed class FineTuner : IDisposable
     }
 
     private Tensor Content(Tensor x, Tensor xHat) =>
-        _content is not null ? _content.forward(x, xHat) : _config.PixelWeight * nn.functional.l1_loss(xHat, x.detach());
+        _content is not null ? _content.forward(x, xHat) : S(_config.PixelWeight) * nn.functional.l1_loss(xHat, x.detach());
 
     private long[] PickBatch()
     {

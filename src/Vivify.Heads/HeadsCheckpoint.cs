@@ -90,7 +90,7 @@ public static class HeadsCheckpoint
     {
         if (!File.Exists(path))
             throw new VivifyException($"{path}: no such talking-head model; pass RUN_DIR/{FileName} of a `vivify heads meta-train` run");
-        var loaded = TorchFile.Load(path);
+        var loaded = CheckpointIO.Load(path);
         if (loaded is not PyDict dict || !dict.TryGetValue("config", out var yaml) || yaml is not string text)
             throw new VivifyException($"{path}: not a talking-head model (no 'config' entry); pass a file written by `vivify heads meta-train`");
         var config = HeadsConfig.Parse(text, path + " (config)");

@@ -81,9 +81,12 @@ public sealed record HeadsConfig
     public static HeadsConfig Parse(string yaml, string source = "config") => HeadsConfigReader.Parse(yaml, source);
 
     /// <summary>Throws <see cref="VivifyException"/> naming <paramref name="source"/> and the key to fix.</summary>
-    public void Validate(string source = "config")
+    public void Validate(string source = "config") => Validate((key, what) => new VivifyException($"{source}: {key} {what}"));
+
+    /// <summary>Throws the exception <paramref name="error"/> makes of the key to fix and what it must be.</summary>
+    internal void Validate(Func<string, string, VivifyException> error)
     {
-        void Fail(string key, string what) => throw new VivifyException($"{source}: {key} {what}");
+        void Fail(string key, string what) => throw error(key, what);
         if (ImageSize < 32 || (ImageSize & (ImageSize - 1)) != 0) Fail("image_size", $"must be a power of two of at least 32, not {ImageSize}");
         if (BaseWidth < 1) Fail("base_width", $"must be at least 1, not {BaseWidth}");
         if (MaxWidth < BaseWidth) Fail("max_width", $"must be at least base_width ({BaseWidth}), not {MaxWidth}");

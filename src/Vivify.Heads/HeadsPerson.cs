@@ -95,8 +95,8 @@ public static class HeadsPersonFile
         if (!File.Exists(path))
             throw new InvalidInputException(path, $"{path}: no such person file; make one by fine-tuning a model on photos of the person (vivify heads fine-tune)");
         object? loaded;
-        try { loaded = TorchFile.Load(path); }
-        catch (Exception e) when (e is CheckpointFormatException or VivifyException) { throw new InvalidInputException(path, $"{path}: not a person file (not a torch zip); pass a PERSON{Extension} written by `vivify heads fine-tune`"); }
+        try { loaded = CheckpointIO.Load(path); }
+        catch (Exception e) when (e is (CheckpointFormatException or VivifyException) and not CheckpointStructureException) { throw new InvalidInputException(path, $"{path}: not a person file (not a torch zip); pass a PERSON{Extension} written by `vivify heads fine-tune`"); }
         if (loaded is not PyDict dict || !dict.TryGetValue("format", out var f) || f as string != Format)
             throw new InvalidInputException(path, $"{path}: not a person file (no format '{Format}'); pass a PERSON{Extension} written by `vivify heads fine-tune`");
         string Fail(string what) => throw new InvalidInputException(path, $"{path}: the person file {what}; write it again with `vivify heads fine-tune`");

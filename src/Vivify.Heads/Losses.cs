@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Heads;
 
@@ -13,7 +14,7 @@ public static class Losses
     public static Tensor DiscriminatorHinge(Tensor realScore, Tensor fakeScore)
     {
         using var scope = NewDisposeScope();
-        var loss = nn.functional.relu(1 - realScore).mean() + nn.functional.relu(1 + fakeScore).mean();
+        var loss = nn.functional.relu(rsub(realScore, One)).mean().add(nn.functional.relu(fakeScore.add(S(1), One)).mean(), One);
         return loss.MoveToOuterDisposeScope();
     }
 
@@ -33,7 +34,7 @@ public static class Losses
         for (int l = 0; l < realFeatures.Count; l++)
         {
             var term = nn.functional.l1_loss(fakeFeatures[l], realFeatures[l].detach());
-            total = total is null ? term : total + term;
+            total = total is null ? term : total.add(term, One);
         }
         return total!.MoveToOuterDisposeScope();
     }

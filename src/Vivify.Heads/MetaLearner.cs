@@ -2,6 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using Vivify.Torch.Distributed;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 using Adam = Vivify.Torch.Optim.Adam;
 
 namespace Vivify.Heads;
@@ -79,11 +80,11 @@ public sealed class MetaLearner : IDisposable
             var fakeOut = _d.call(xHat, y, i);
             var content = _content.forward(x, xHat);
             var adversarial = Losses.GeneratorAdversarial(fakeOut.Score);
-            var fm = _config.FeatureMatchingWeight * Losses.FeatureMatching(realFeatures, fakeOut.Features);
+            var fm = S(_config.FeatureMatchingWeight) * Losses.FeatureMatching(realFeatures, fakeOut.Features);
             Tensor w;
             using (no_grad()) w = _d.VideoEmbedding(i);
-            var match = _config.MatchWeight * Losses.EmbeddingMatch(w, e);
-            var total = content + adversarial + fm + match;
+            var match = S(_config.MatchWeight) * Losses.EmbeddingMatch(w, e);
+            var total = content.add(adversarial, One).add(fm, One).add(match, One);
             total.backward();
             _gradientsEG?.Average();
             OptimizerEG.step();

@@ -1,6 +1,7 @@
 using TorchSharp;
 using Vivify.Torch.Modules;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Heads;
 
@@ -25,6 +26,6 @@ public sealed class ResBlock : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var h = conv2.call(nn.functional.relu(conv1.call(nn.functional.relu(x))));
-        return (x + h).MoveToOuterDisposeScope();
+        return x.add(h, One).MoveToOuterDisposeScope();
     }
 }

@@ -1,6 +1,7 @@
 using TorchSharp;
 using Vivify.Torch.Modules;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Heads;
 
@@ -34,6 +35,6 @@ public sealed class ResBlockAdaIN : nn.Module<Tensor, Tensor, Tensor>
         var (s2, b2) = AdaIN.Split(psi.narrow(1, 2 * _channels, 2 * _channels), _channels);
         var h = nn.functional.relu(AdaIN.Apply(conv1.call(x), s1, b1));
         h = AdaIN.Apply(conv2.call(h), s2, b2);
-        return (x + h).MoveToOuterDisposeScope();
+        return x.add(h, One).MoveToOuterDisposeScope();
     }
 }

@@ -2,6 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using Vivify.Torch.Modules;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Heads;
 
@@ -47,6 +48,6 @@ public sealed class ResBlockDown : nn.Module<Tensor, Tensor>
         h = conv2.call(nn.functional.relu(h));
         h = nn.functional.avg_pool2d(h, 2);
         var skip = nn.functional.avg_pool2d(conv_sc.call(x), 2);
-        return (h + skip).MoveToOuterDisposeScope();
+        return h.add(skip, One).MoveToOuterDisposeScope();
     }
 }

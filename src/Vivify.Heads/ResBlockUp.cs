@@ -1,6 +1,7 @@
 using TorchSharp;
 using Vivify.Torch.Modules;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Heads;
 
@@ -41,7 +42,7 @@ public sealed class ResBlockUp : nn.Module<Tensor, Tensor, Tensor>
         h = conv1.call(Upsample(h));
         h = conv2.call(nn.functional.relu(AdaIN.Apply(h, s2, b2)));
         var skip = conv_sc.call(Upsample(x));
-        return (h + skip).MoveToOuterDisposeScope();
+        return h.add(skip, One).MoveToOuterDisposeScope();
     }
 
     private static Tensor Upsample(Tensor x) => nn.functional.interpolate(x, scale_factor: [2.0, 2.0]);

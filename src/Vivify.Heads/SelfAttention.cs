@@ -2,6 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using Vivify.Torch.Modules;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Heads;
 
@@ -37,6 +38,6 @@ public sealed class SelfAttention : nn.Module<Tensor, Tensor>
         var attention = bmm(query, key).softmax(-1);                      // B, N, N
         var value = value_conv.call(x).view(b, -1, n);                   // B, C, N
         var @out = bmm(value, attention.permute(0, 2, 1)).view(b, c, h, w);
-        return (gamma * @out + x).MoveToOuterDisposeScope();
+        return (gamma * @out).add(x, One).MoveToOuterDisposeScope();
     }
 }

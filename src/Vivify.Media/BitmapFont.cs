@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Media;
 
@@ -67,6 +68,6 @@ public static class BitmapFont
         var m = tensor(mask, new long[] { th, tw }).narrow(0, y0 - y, y1 - y0).narrow(1, x0 - x, x1 - x0).to(image.dtype, image.device);
         var region = image.narrow(1, y0, y1 - y0).narrow(2, x0, x1 - x0);
         var rgb = tensor(new[] { color.R, color.G, color.B }).to(image.dtype, image.device).view(3, 1, 1);
-        region.mul_(1 - m).add_(rgb * m);
+        region.mul_(rsub(m, One)).add_(rgb * m, One);
     }
 }

@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Media;
 
@@ -23,7 +24,7 @@ public static class ImageMetrics
     {
         CheckShapes(image, reference);
         using var scope = NewDisposeScope();
-        var mse = (image.to(float64) - reference.to(float64)).pow(2).mean().item<double>();
+        var mse = (image.to(float64) - reference.to(float64)).pow(S(2)).mean().item<double>();
         return mse == 0 ? double.PositiveInfinity : 10 * Math.Log10(dataRange * dataRange / mse);
     }
 
@@ -48,7 +49,7 @@ public static class ImageMetrics
         var syy = Filter(y * y) - muY * muY;
         var sxy = Filter(x * y) - muX * muY;
         double c1 = Math.Pow(0.01 * dataRange, 2), c2 = Math.Pow(0.03 * dataRange, 2);
-        var map = (2 * muX * muY + c1) * (2 * sxy + c2) / ((muX * muX + muY * muY + c1) * (sxx + syy + c2));
+        var map = (S(2) * muX * muY).add(S(c1), One) * (S(2) * sxy).add(S(c2), One) / ((muX * muX).add(muY * muY, One).add(S(c1), One) * sxx.add(syy, One).add(S(c2), One));
         return map.mean().item<double>();
     }
 

@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Media;
 
@@ -21,7 +22,7 @@ public sealed class RgbFrame
     {
         using var scope = NewDisposeScope();
         var bytes = tensor(Data, new long[] { Height, Width, 3 }, dtype: ScalarType.Byte);
-        return bytes.permute(2, 0, 1).to(ScalarType.Float32).div_(255f).MoveToOuterDisposeScope();
+        return bytes.permute(2, 0, 1).to(ScalarType.Float32).div_(S(255f)).MoveToOuterDisposeScope();
     }
 
     /// <summary>uint8 [3,H,W] (0 to 255) on the CPU, contiguous; the caller owns (disposes) it.</summary>
@@ -38,7 +39,7 @@ public sealed class RgbFrame
         var t = image.dim() == 4 && image.shape[0] == 1 ? image[0] : image;
         if (t.dim() != 3 || t.shape[0] != 3)
             throw new ArgumentException($"expected an image tensor [3,H,W], got [{string.Join(",", image.shape)}]", nameof(image));
-        var bytes = t.detach().to(ScalarType.Float32, CPU).clamp(0, 1).mul(255f).round().to(ScalarType.Byte).permute(1, 2, 0).contiguous();
+        var bytes = t.detach().to(ScalarType.Float32, CPU).clamp(S(0), S(1)).mul(S(255f)).round().to(ScalarType.Byte).permute(1, 2, 0).contiguous();
         return new RgbFrame((int)t.shape[2], (int)t.shape[1], bytes.data<byte>().ToArray());
     }
 }

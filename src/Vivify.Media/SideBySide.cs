@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Media;
 
@@ -27,7 +28,7 @@ public static class SideBySide
         var scale = Math.Max(1, height / 128);
         var bar = hasLabels ? BitmapFont.GlyphHeight * scale + 6 * scale : 0;
         var width = scaled.Sum(s => s.shape[2]) + Gap * (scaled.Count - 1);
-        var canvas = full(3, height + bar, width, 0.12f, device: scaled[0].device);
+        var canvas = full(3, height + bar, width, S(0.12f), device: scaled[0].device);
         long x = 0;
         for (int i = 0; i < scaled.Count; i++)
         {

@@ -3,6 +3,7 @@ using TorchSharp.Modules;
 using Vivify.Motion.Blocks;
 using Vivify.Torch.Modules;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Motion;
 
@@ -82,7 +83,7 @@ public sealed class DenseMotionNetwork : nn.Module
             coordinate_grid = matmul(coordinate_grid.reshape(bs, num_kp, h * w, 2), jacobian.transpose(-1, -2));
             coordinate_grid = coordinate_grid.view(bs, num_kp, h, w, 2);
         }
-        var driving_to_source = coordinate_grid + kp_source.value.view(bs, num_kp, 1, 1, 2);
+        var driving_to_source = coordinate_grid.add(kp_source.value.view(bs, num_kp, 1, 1, 2), One);
         identity_grid = identity_grid.repeat(bs, 1, 1, 1, 1);
         return cat([identity_grid, driving_to_source], dim: 1).MoveToOuterDisposeScope();
     }

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Motion;
 
@@ -34,7 +35,7 @@ public sealed class DiscriminatorDownBlock2d : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var @out = conv.forward(x);
         if (norm is not null) @out = norm.forward(@out);
-        @out = nn.functional.leaky_relu(@out, 0.2);
+        @out = @out.leaky_relu(S(0.2));
         if (pool) @out = nn.functional.avg_pool2d(@out, 2);
         return @out.MoveToOuterDisposeScope();
     }

@@ -3,6 +3,7 @@ using TorchSharp.Modules;
 using Vivify.Motion.Blocks;
 using Vivify.Torch.Modules;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Motion;
 
@@ -73,7 +74,7 @@ public sealed class KeypointDetector : nn.Module<Tensor, Keypoints>
 
         var final_shape = prediction.shape;
         var heatmap = prediction.reshape(final_shape[0], final_shape[1], -1);
-        heatmap = nn.functional.softmax(heatmap / temperature, dim: 2);
+        heatmap = nn.functional.softmax(heatmap / S(temperature), dim: 2);
         heatmap = heatmap.view(final_shape);
 
         var value = gaussian2kp(heatmap);

@@ -1,6 +1,7 @@
 using TorchSharp;
 using Vivify.Media;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Motion;
 
@@ -31,8 +32,8 @@ public static class NormalizeKp
         if (use_relative_movement)
         {
             var kp_value_diff = kp_driving.value - kp_driving_initial.value;
-            if (adapt_movement_scale) kp_value_diff = kp_value_diff * scale;
-            value = (kp_value_diff + kp_source.value).MoveToOuterDisposeScope();
+            if (adapt_movement_scale) kp_value_diff = kp_value_diff * S(scale);
+            value = kp_value_diff.add(kp_source.value, One).MoveToOuterDisposeScope();
 
             if (use_relative_jacobian && jacobian is not null)
             {

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using LeakyReLU = Vivify.Torch.Modules.LeakyReLU;
 
 namespace Vivify.Stylize;
 
@@ -45,7 +46,7 @@ public sealed class DiscriminatorN_IN : nn.Module<Tensor, Tensor>
     {
         var parts = new List<(string, nn.Module<Tensor, Tensor>)> { ("conv", nn.Conv2d(inF, outF, k, stride: stride, padding: padding, bias: bias)) };
         if (norm) parts.Add(("norm", nn.InstanceNorm2d(outF)));
-        if (relu) parts.Add(("relu", nn.LeakyReLU(0.2, inplace: true)));
+        if (relu) parts.Add(("relu", new LeakyReLU(0.2, inplace: true)));
         return nn.Sequential(parts);
     }
 }

@@ -2,6 +2,8 @@ using TorchSharp;
 using TorchSharp.Modules;
 using Vivify.Torch.Distributed;
 using static TorchSharp.torch;
+using LeakyReLU = Vivify.Torch.Modules.LeakyReLU;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Stylize;
 
@@ -35,9 +37,9 @@ public sealed class GeneratorJ : nn.Module<Tensor, Tensor>
         ResnetBlocks = resnet_blocks;
         InputChannels = input_channels;
 
-        conv0 = ReluLayer(input_channels, f[0], 7, 1, 3, use_bias, nn.LeakyReLU(0.2));
-        conv1 = ReluLayer(f[0], f[1], 3, 2, 1, use_bias, nn.LeakyReLU(0.2));
-        conv2 = ReluLayer(f[1], f[2], 3, 2, 1, use_bias, nn.LeakyReLU(0.2));
+        conv0 = ReluLayer(input_channels, f[0], 7, 1, 3, use_bias, new LeakyReLU(0.2));
+        conv1 = ReluLayer(f[0], f[1], 3, 2, 1, use_bias, new LeakyReLU(0.2));
+        conv2 = ReluLayer(f[1], f[2], 3, 2, 1, use_bias, new LeakyReLU(0.2));
         resnets = new ModuleList<Sequential>();
         for (var i = 0; i < resnet_blocks; i++) resnets.Add(ResnetBlock(f[2], f[2], use_bias));
         upconv2 = UpsampleAndConv(f[3] + f[2], f[4]);
@@ -73,7 +75,7 @@ public sealed class GeneratorJ : nn.Module<Tensor, Tensor>
         // statistics (momentum applied twice), so saved models keep exact parity with the published
         // tool; gradients are the same either way (sum over the two identical paths).
         var output_2 = training ? SynchronizedBatchNorm.forward(conv2, output_1) : output;
-        foreach (var layer in resnets) output = SynchronizedBatchNorm.forward(layer, output) + output;
+        foreach (var layer in resnets) output = SynchronizedBatchNorm.forward(layer, output).add(output, One);
 
         output = SynchronizedBatchNorm.forward(upconv2, cat([output, output_2], 1));
         output = SynchronizedBatchNorm.forward(upconv1, cat([output, output_1], 1));

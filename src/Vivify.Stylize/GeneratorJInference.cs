@@ -2,6 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using Vivify.Torch.Modules;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Stylize;
 
@@ -81,7 +82,7 @@ public sealed class GeneratorJInference : IDisposable
         {
             using var relu = nn.functional.relu(output);
             using var inner = conv_0.forward(relu).relu_();
-            var next = conv_1.forward(inner).add_(output);
+            var next = conv_1.forward(inner).add_(output, One);
             if (!ReferenceEquals(output, output_2)) output.Dispose();
             output = next;
         }

@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Stylize;
 
@@ -10,8 +11,8 @@ namespace Vivify.Stylize;
 public sealed record Keyframe(Tensor Pre, Tensor Post, Tensor? Mask = null)
 {
     /// <summary>An 8-bit image [H,W,C] or [C,H,W] tensor of bytes to model space [-1,1] as the published transform does (x/255 − 0.5)/0.5.</summary>
-    public static Tensor ToModelSpace(Tensor bytesChw) => bytesChw.to(float32) / 127.5 - 1;
+    public static Tensor ToModelSpace(Tensor bytesChw) => bytesChw.to(float32) / S(127.5) - S(1);
 
     /// <summary>Model space back to 8-bit as the published to_image_space: clip to [-1,1], (x+1)/2·255, truncated.</summary>
-    public static Tensor ToImageSpace(Tensor x) => ((x.clamp(-1, 1) + 1) / 2 * 255).to(uint8);
+    public static Tensor ToImageSpace(Tensor x) => (x.clamp(S(-1), S(1)).add(S(1), One) / S(2) * S(255)).to(uint8);
 }

@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Stylize;
 
@@ -85,9 +86,9 @@ public sealed class PatchSampler
         if (kf.Mask.shape[0] != h || kf.Mask.shape[1] != w)
             throw new ArgumentException($"mask is {kf.Mask.shape[1]}×{kf.Mask.shape[0]} but its frame is {w}×{h}: use a mask of the frame's size");
         var m = kf.Mask.to(float32).cpu().view(1, 1, h, w);
-        m = where(m < 0.4, zeros_like(m), m);
+        m = where(m < S(0.4), zeros_like(m), m);
         var eroded = nn.functional.conv2d(m, ones(1, 1, 7, 7), padding: [3, 3]);
-        var valid = (eroded >= 49).flatten().nonzero().flatten();
+        var valid = (eroded >= S(49)).flatten().nonzero().flatten();
         return valid.data<long>().ToArray();
     }
 }

@@ -28,7 +28,7 @@ public static class StylizeCheckpoints
     public static PyDict GeneratorStateDict(string path)
     {
         if (!File.Exists(path)) throw new InvalidInputException(path, $"{path}: model file not found: give the path of a trained model");
-        var root = TorchFile.Load(path, TorchLoadOptions.PickledModules(PublishedClasses));
+        var root = CheckpointIO.Load(path, TorchLoadOptions.PickledModules(PublishedClasses));
         switch (root)
         {
             case PyObject { FullName: "models.GeneratorJ" } module:

@@ -1,6 +1,5 @@
+using Vivify.Configuration;
 using Vivify.Torch.Modules;
-using YamlDotNet.Core;
-using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
 
 namespace Vivify.Stylize;
@@ -16,34 +15,37 @@ public sealed class StylizeConfig
     public Typed<OptimizerConfig> OptDiscriminator { get; set; } = new() { Type = "Adam", Args = new() };
     public TrainingDatasetConfig TrainingDataset { get; set; } = new();
 
+    private static readonly ConfigFileOptions Options = new()
+    {
+        KeyOf = UnderscoredNamingConvention.Instance.Apply,
+        Fix = "configs/stylize-reference_P.yaml shows the expected keys",
+        OwnKeys = ["job"],
+    };
+
+    /// <summary>
+    /// Reads a configuration in the published layout through <see cref="ConfigFile"/>: unknown keys are errors. The
+    /// published files repeat every section under <c>job</c> (which their train.py reads) through YAML aliases; Vivify
+    /// reads the top-level sections, so a <c>job</c> whose sections differ from them is refused rather than ignored.
+    /// </summary>
     public static StylizeConfig Parse(string yaml, string source = "configuration")
     {
-        var deserializer = new DeserializerBuilder()
-            .WithNamingConvention(UnderscoredNamingConvention.Instance)
-            .IgnoreUnmatchedProperties()
-            .Build();
-        StylizeConfig? config;
-        try { config = deserializer.Deserialize<StylizeConfig>(yaml); }
-        catch (YamlException e) { throw new ConfigurationException(source, $"{source}: not a valid stylization configuration ({e.Message}): fix the YAML"); }
-        config ??= new StylizeConfig();
-        config.Validate(source);
+        var file = ConfigFile.Parse(yaml, source, Options);
+        var config = file.Bind<StylizeConfig>();
+        StylizeConfigJob.Check(file);
+        config.Validate(file);
         return config;
     }
 
-    public static StylizeConfig Load(string path)
-    {
-        if (!File.Exists(path)) throw new ConfigurationException(path, $"{path}: configuration file not found: give an existing YAML file");
-        return Parse(File.ReadAllText(path), path);
-    }
+    public static StylizeConfig Load(string path) => Parse(ConfigFile.ReadText(path, "configuration"), path);
 
-    private void Validate(string source)
+    private void Validate(ConfigFile file)
     {
-        if (Generator.Type != "GeneratorJ") throw new ConfigurationException(source, $"{source}: generator type '{Generator.Type}' is not supported: use GeneratorJ");
-        if (Discriminator.Type != "DiscriminatorN_IN") throw new ConfigurationException(source, $"{source}: discriminator type '{Discriminator.Type}' is not supported: use DiscriminatorN_IN");
-        if (PerceptionLoss.PerceptionModel.Type != "PerceptualVGG19") throw new ConfigurationException(source, $"{source}: perception model '{PerceptionLoss.PerceptionModel.Type}' is not supported: use PerceptualVGG19");
-        if (Generator.Args.Filters.Count != 6) throw new ConfigurationException(source, $"{source}: generator filters need 6 entries: fix 'filters'");
+        if (Generator.Type != "GeneratorJ") throw file.Error("generator.type", $"'{Generator.Type}' is not supported: use GeneratorJ");
+        if (Discriminator.Type != "DiscriminatorN_IN") throw file.Error("discriminator.type", $"'{Discriminator.Type}' is not supported: use DiscriminatorN_IN");
+        if (PerceptionLoss.PerceptionModel.Type != "PerceptualVGG19") throw file.Error("perception_loss.perception_model.type", $"'{PerceptionLoss.PerceptionModel.Type}' is not supported: use PerceptualVGG19");
+        if (Generator.Args.Filters.Count != 6) throw file.Error("generator.args.filters", $"expected 6 entries, not {Generator.Args.Filters.Count}");
         foreach (var (name, opt) in new[] { ("opt_generator", OptGenerator), ("opt_discriminator", OptDiscriminator) })
-            if (opt.Type != "Adam") throw new ConfigurationException(source, $"{source}: {name} type '{opt.Type}' is not supported: use Adam");
+            if (opt.Type != "Adam") throw file.Error($"{name}.type", $"'{opt.Type}' is not supported: use Adam");
     }
 }
 

@@ -1,6 +1,7 @@
 using Vivify.Torch.Modules;
 using TorchSharp;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Stylize;
 
@@ -16,7 +17,7 @@ public static class StylizeLosses
         using var fake = perception.forward(generated);
         using var target = TargetFeatures(perception, post);
         using var diff = fake - target;
-        return diff.pow(2).mean();
+        return diff.pow(S(2)).mean();
     }
 
     /// <summary>Least-squares adversarial loss for the generator: MSE of the scores to 1.</summary>
@@ -33,7 +34,7 @@ public static class StylizeLosses
         using var scope = NewDisposeScope();
         var fakeLabels = discriminator.forward(generated.detach());
         var trueLabels = discriminator.forward(real);
-        var loss = nn.functional.mse_loss(fakeLabels, zeros_like(fakeLabels)) + nn.functional.mse_loss(trueLabels, ones_like(trueLabels));
+        var loss = nn.functional.mse_loss(fakeLabels, zeros_like(fakeLabels)).add(nn.functional.mse_loss(trueLabels, ones_like(trueLabels)), One);
         return loss.MoveToOuterDisposeScope();
     }
 
@@ -50,6 +51,6 @@ public static class StylizeLosses
             : this(config.Trainer.ReconstructionWeight, config.PerceptionLoss.Weight, config.Trainer.AdversarialWeight) { }
 
         public Tensor GeneratorTotal(Tensor image, Tensor perception, Tensor adversarial) =>
-            image * Reconstruction + perception * Perception + adversarial * Adversarial;
+            (image * S(Reconstruction)).add(perception * S(Perception), One).add(adversarial * S(Adversarial), One);
     }
 }

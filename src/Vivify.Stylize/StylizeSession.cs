@@ -193,7 +193,7 @@ public sealed class StylizeSession : IDisposable
     public static StylizeConfig? StoredConfig(string path)
     {
         if (!File.Exists(path)) throw new InvalidInputException(path, $"{path}: model file not found: give the path of a trained model");
-        return TorchFile.Load(path, TorchLoadOptions.PickledModules(StylizeCheckpoints.PublishedClasses)) is PyDict root
+        return CheckpointIO.Load(path, TorchLoadOptions.PickledModules(StylizeCheckpoints.PublishedClasses)) is PyDict root
                && root.TryGetValue("config", out var c) && c is string yaml
             ? StylizeConfig.Parse(yaml, $"{path} (its configuration)")
             : null;
@@ -204,7 +204,7 @@ public sealed class StylizeSession : IDisposable
         ScalarType dtype = ScalarType.Float32)
     {
         if (!File.Exists(path)) throw new InvalidInputException(path, $"{path}: model file not found: start a new model");
-        if (TorchFile.Load(path) is not PyDict root || !root.ContainsKey("discriminator") || root["generator"] is not PyDict g)
+        if (CheckpointIO.Load(path) is not PyDict root || !root.ContainsKey("discriminator") || root["generator"] is not PyDict g)
             throw new ModelMismatchException($"{path}: not a Vivify training file (a published model holds no discriminator or optimizer state), so training cannot continue from it: start a new model", path);
         var inferred = StylizeCheckpoints.InferGeneratorConfig(g, path);
         config.Generator.Args = inferred;

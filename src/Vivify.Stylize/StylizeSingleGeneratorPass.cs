@@ -2,6 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using Adam = Vivify.Torch.Optim.Adam;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Stylize;
 
@@ -39,7 +40,7 @@ internal static class StylizeSingleGeneratorPass
         // The published second pass also counts its batches once more.
         using (no_grad())
             for (var i = 0; i < norms.Count; i++)
-                if (norms[i].num_batches_tracked is { } nbt) nbt.add_(nbt.item<long>() - tracked[i]);
+                if (norms[i].num_batches_tracked is { } nbt) nbt.add_(S(nbt.item<long>() - tracked[i]), One);
 
         double dValue = 0;
         if (t.Discriminator is not null)

@@ -2,6 +2,7 @@ using Vivify.Media;
 using Vivify.Torch.Modules;
 using System.Diagnostics;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Stylize;
 
@@ -63,7 +64,7 @@ public static class TimedTraining
     {
         using var scope = NewDisposeScope();
         var output = FullFrame.Stylize(generator, pre.unsqueeze(0))[0];
-        var image = Keyframe.ToImageSpace(output).to(float32) / 255;
+        var image = Keyframe.ToImageSpace(output).to(float32) / S(255);
         return (ImageMetrics.Psnr(image, painted), ImageMetrics.Ssim(image, painted));
     }
 }

@@ -41,13 +41,14 @@ public class HeadsConfigTests
     }
 
     [Theory]
-    [InlineData("image_sise: 128\n", "x.yaml: line 1")]
-    [InlineData("image_size: big\n", "x.yaml: line 1")]
-    [InlineData("image_size: 100\n", "x.yaml: image_size must be a power of two")]
-    [InlineData("max_width: 8\n", "x.yaml: max_width must be at least base_width")]
-    [InlineData("generator_down_blocks: 7\n", "x.yaml: generator_down_blocks must leave at least 4×4 pixels")]
-    [InlineData("attention_down_resolution: 48\n", "x.yaml: attention_down_resolution must be 0 or one of 128, 64, 32, 16, 8, 4")]
-    [InlineData("match_weight: -1\n", "x.yaml: match_weight must be 0 or more")]
+    [InlineData("image_sise: 128\n", "x.yaml: line 1: image_sise: unknown key (did you mean 'image_size'?)")]
+    [InlineData("image_size: big\n", "x.yaml: line 1: image_size: expected a whole number, not 'big'")]
+    [InlineData("\n\nbase_width: 8\nimage_size: [64\n", "x.yaml: line 4: the '[' opened here is never closed")]
+    [InlineData("image_size: 100\n", "x.yaml: line 1: image_size: must be a power of two")]
+    [InlineData("max_width: 8\n", "x.yaml: line 1: max_width: must be at least base_width")]
+    [InlineData("generator_down_blocks: 7\n", "x.yaml: line 1: generator_down_blocks: must leave at least 4×4 pixels")]
+    [InlineData("attention_down_resolution: 48\n", "x.yaml: line 1: attention_down_resolution: must be 0 or one of 128, 64, 32, 16, 8, 4")]
+    [InlineData("match_weight: -1\n", "x.yaml: line 1: match_weight: must be 0 or more")]
     public void BadValuesFailWithOneLineNamingTheFileAndKey(string yaml, string start)
     {
         var e = Assert.Throws<VivifyException>(() => HeadsConfig.Parse(yaml, "x.yaml"));
@@ -59,7 +60,7 @@ public class HeadsConfigTests
     public void MissingFileFailsWithOneLine()
     {
         var e = Assert.Throws<VivifyException>(() => HeadsConfig.Load("/nonexistent/heads.yaml"));
-        Assert.StartsWith("/nonexistent/heads.yaml: cannot read", e.Message);
+        Assert.StartsWith("/nonexistent/heads.yaml: talking-head configuration file not found", e.Message);
         Assert.DoesNotContain('\n', e.Message);
     }
 }

@@ -45,12 +45,14 @@ public class ConfigTests
     }
 
     [Fact]
-    public void Unknown_keys_outside_model_params_are_ignored_as_the_published_code_does()
+    public void Unknown_keys_anywhere_are_errors_at_their_line()
     {
-        var yaml = "dataset_params:\n  frame_shape: [128, 96, 3]\n  something_new: 1\nmodel_params:\n  common_params:\n    num_kp: 5\nlogger_params: {a: 1}\n";
-        var c = FommConfig.Parse(yaml);
-        Assert.Equal(5, c.model_params.common_params.num_kp);
-        Assert.Equal([128, 96, 3], c.dataset_params.frame_shape);
+        // No published configuration carries a key the reader does not know, so one it would ignore is a typo.
+        var yaml = "dataset_params:\n  frame_shape: [128, 96, 3]\n  something_new: 1\nmodel_params:\n  common_params:\n    num_kp: 5\n";
+        var e = Assert.Throws<VivifyException>(() => FommConfig.Parse(yaml, "c.yaml"));
+        Assert.StartsWith("c.yaml: line 3: dataset_params.something_new: unknown key; expected one of ", e.Message);
+        Assert.Contains("frame_shape", e.Message);
+        Assert.Contains("line 6: logger_params: unknown key", Assert.Throws<VivifyException>(() => FommConfig.Parse(yaml.Replace("  something_new: 1\n", "") + "logger_params: {a: 1}\n", "c.yaml")).Message);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using OpenCvSharp;
 using Vivify.Faces;
 using Vivify.Media;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Heads.Data;
 
@@ -79,7 +80,7 @@ public sealed class HeadsClip
             rgb = _decoded[frame];
         }
         using var scope = NewDisposeScope();
-        var image = tensor(rgb, [size, size, 3]).permute(2, 0, 1).to_type(ScalarType.Float32).div_(255f);
+        var image = tensor(rgb, [size, size, 3]).permute(2, 0, 1).to_type(ScalarType.Float32).div_(S(255f));
         var s = (double)size / _crop.Width;
         var xy = new float[136];
         for (int i = 0; i < 68; i++)

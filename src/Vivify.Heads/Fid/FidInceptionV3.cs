@@ -3,6 +3,7 @@ using TorchSharp.Modules;
 using Vivify.Torch.Checkpoints;
 using Vivify.Torch.StateDicts;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 using static TorchSharp.torch.nn;
 using F = TorchSharp.torch.nn.functional;
 
@@ -57,7 +58,7 @@ public sealed class FidInceptionV3 : Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var x = F.interpolate(images, [299, 299], mode: InterpolationMode.Bilinear, align_corners: false) * 2 - 1;
+        var x = F.interpolate(images, [299, 299], mode: InterpolationMode.Bilinear, align_corners: false) * S(2) - S(1);
         x = Conv2d_2b_3x3.forward(Conv2d_2a_3x3.forward(Conv2d_1a_3x3.forward(x)));
         x = F.max_pool2d(x, 3, 2);
         x = Conv2d_4a_3x3.forward(Conv2d_3b_1x1.forward(x));
@@ -86,7 +87,7 @@ public sealed class FidInceptionV3 : Module<Tensor, Tensor>
         const string fix = "give pytorch-fid's " + WeightsFile + " (its FID Inception weights)";
         if (!File.Exists(path)) throw new VivifyException($"{path}: Inception weights not found: {fix}");
         object? loaded;
-        try { loaded = TorchFile.Load(path); }
+        try { loaded = CheckpointIO.Load(path); }
         catch (Exception e) when (e is CheckpointFormatException or IOException or InvalidDataException)
         {
             throw new VivifyException($"{path}: not a PyTorch file ({e.Message}): {fix}");

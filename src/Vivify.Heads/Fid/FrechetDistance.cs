@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Heads.Fid;
 
@@ -20,7 +21,7 @@ public static class FrechetDistance
         var f = features.to(float64);
         var mean = f.mean([0]);
         var centred = f - mean;
-        var cov = centred.t().matmul(centred) / (f.shape[0] - 1);
+        var cov = centred.t().matmul(centred) / S(f.shape[0] - 1);
         return (mean.MoveToOuterDisposeScope(), cov.MoveToOuterDisposeScope());
     }
 
@@ -36,9 +37,9 @@ public static class FrechetDistance
         var s2 = cov2.to(float64);
         var root1 = SymmetricSqrt(s1);
         var inner = root1.matmul(s2).matmul(root1);
-        inner = (inner + inner.t()) / 2;
-        var traceRoot = linalg.eigvalsh(inner).clamp_min(0).sqrt().sum();
-        var d = (m1 - m2).pow(2).sum() + s1.trace() + s2.trace() - 2 * traceRoot;
+        inner = inner.add(inner.t(), One) / S(2);
+        var traceRoot = linalg.eigvalsh(inner).clamp_min(S(0)).sqrt().sum();
+        var d = (m1 - m2).pow(S(2)).sum().add(s1.trace(), One).add(s2.trace(), One) - S(2) * traceRoot;
         return d.item<double>();
     }
 
@@ -53,7 +54,7 @@ public static class FrechetDistance
     /// <summary>The symmetric square root of a symmetric positive semi-definite matrix (negative rounding noise clamped to 0).</summary>
     private static Tensor SymmetricSqrt(Tensor s)
     {
-        var (values, vectors) = linalg.eigh((s + s.t()) / 2);
-        return vectors.matmul(diag(values.clamp_min(0).sqrt())).matmul(vectors.t());
+        var (values, vectors) = linalg.eigh(s.add(s.t(), One) / S(2));
+        return vectors.matmul(diag(values.clamp_min(S(0)).sqrt())).matmul(vectors.t());
     }
 }

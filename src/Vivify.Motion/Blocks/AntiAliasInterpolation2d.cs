@@ -1,6 +1,7 @@
 using TorchSharp;
 using Vivify.Torch.StateDicts;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Motion.Blocks;
 
@@ -22,11 +23,11 @@ public sealed class AntiAliasInterpolation2d : nn.Module<Tensor, Tensor>, IAssig
 
         using (var scope = NewDisposeScope())
         {
-            var grid = meshgrid([arange(kernel_size, dtype: float32), arange(kernel_size, dtype: float32)], indexing: "ij");
+            var grid = meshgrid([arange(S(0), S(kernel_size), One, dtype: float32), arange(S(0), S(kernel_size), One, dtype: float32)], indexing: "ij");
             var mean = (kernel_size - 1) / 2.0;
             Tensor kernel = ones(kernel_size, kernel_size, dtype: float32);
             foreach (var mgrid in grid)
-                kernel = kernel * exp(-(mgrid - mean).pow(2) / (2 * sigma * sigma));
+                kernel = kernel * exp(-(mgrid - S(mean)).pow(S(2)) / S(2 * sigma * sigma));
             kernel = kernel / kernel.sum();
             kernel = kernel.view(1, 1, kernel_size, kernel_size).repeat(channels, 1, 1, 1);
             weight = (device is null ? kernel : kernel.to(device)).MoveToOuterDisposeScope();

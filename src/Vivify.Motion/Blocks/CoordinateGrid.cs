@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Motion.Blocks;
 
@@ -10,10 +11,10 @@ public static class CoordinateGrid
     public static Tensor make_coordinate_grid(long h, long w, ScalarType dtype = ScalarType.Float32, Device? device = null)
     {
         using var scope = NewDisposeScope();
-        var x = arange(w, dtype: dtype, device: device);
-        var y = arange(h, dtype: dtype, device: device);
-        x = 2 * (x / (w - 1)) - 1;
-        y = 2 * (y / (h - 1)) - 1;
+        var x = arange(S(0), S(w), One, dtype: dtype, device: device);
+        var y = arange(S(0), S(h), One, dtype: dtype, device: device);
+        x = S(2) * (x / S(w - 1)) - S(1);
+        y = S(2) * (y / S(h - 1)) - S(1);
         var yy = y.view(-1, 1).repeat(1, w);
         var xx = x.view(1, -1).repeat(h, 1);
         return cat([xx.unsqueeze(2), yy.unsqueeze(2)], 2).MoveToOuterDisposeScope();

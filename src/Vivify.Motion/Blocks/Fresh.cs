@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Motion.Blocks;
 
@@ -13,5 +14,5 @@ internal static class Fresh
 
     public static Tensor Sigmoid(Tensor fresh) => is_grad_enabled() ? sigmoid(fresh) : fresh.sigmoid_();
 
-    public static Tensor Add(Tensor fresh, Tensor other) => is_grad_enabled() ? fresh + other : fresh.add_(other);
+    public static Tensor Add(Tensor fresh, Tensor other) => is_grad_enabled() ? fresh.add(other, One) : fresh.add_(other, One);
 }

@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Motion.Blocks;
 
@@ -21,9 +22,9 @@ public static class Kp2Gaussian
         var y = coordinate_grid[.., 0, 1]; // [h]
         var mean_x = mean.select(-1, 0).unsqueeze(-1); // [..., K, 1]
         var mean_y = mean.select(-1, 1).unsqueeze(-1);
-        var x_sub = (x - mean_x).square().unsqueeze(-2); // [..., K, 1, w]
-        var y_sub = (y - mean_y).square().unsqueeze(-1); // [..., K, h, 1]
-        var @out = exp(-0.5 * (x_sub + y_sub) / kp_variance);
+        var x_sub = (x - mean_x).pow(S(2)).unsqueeze(-2); // [..., K, 1, w]
+        var y_sub = (y - mean_y).pow(S(2)).unsqueeze(-1); // [..., K, h, 1]
+        var @out = exp(S(-0.5) * x_sub.add(y_sub, One) / S(kp_variance));
         return @out.MoveToOuterDisposeScope();
     }
 }

@@ -2,6 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using Vivify.Torch.Distributed;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Motion.Blocks;
 

@@ -1,4 +1,4 @@
-using YamlDotNet.Serialization;
+using Vivify.Configuration;
 
 namespace Vivify.Motion;
 
@@ -14,6 +14,9 @@ public sealed class FommConfig
     public ReconstructionParams? reconstruction_params { get; set; }
     public AnimateParams? animate_params { get; set; }
     public VisualizerParams? visualizer_params { get; set; }
+
+    /// <summary>The file it was read from, which names the line of a key in later messages; null when built in code.</summary>
+    public ConfigFile? File { get; internal set; }
 
     /// <summary>Reads a configuration file (throws <see cref="VivifyException"/> naming the file and the problem).</summary>
     public static FommConfig Load(string path) => FommConfigReader.Load(path);

@@ -1,73 +1,92 @@
-using YamlDotNet.Core;
-using YamlDotNet.Serialization;
+using System.Globalization;
+using Vivify.Configuration;
 
 namespace Vivify.Motion;
 
 /// <summary>
-/// Reads <see cref="FommConfig"/> with YamlDotNet. Unknown keys are an error under <c>model_params</c>
-/// (the published code passes them as constructor keyword arguments, so a typo there fails there too)
-/// and ignored elsewhere (the published code ignores them).
+/// Reads <see cref="FommConfig"/> through <see cref="ConfigFile"/>. Unknown keys are errors everywhere: the published
+/// code passes model_params to constructors as keyword arguments (a typo fails there too), and no published config
+/// carries a key the reader does not know, so a key it would ignore is a typo whose setting silently keeps its default.
 /// </summary>
 internal static class FommConfigReader
 {
-    private static readonly IDeserializer Typed = new DeserializerBuilder().IgnoreUnmatchedProperties().Build();
-    private static readonly IDeserializer Model = new DeserializerBuilder().Build();
-    private static readonly ISerializer Writer = new SerializerBuilder().Build();
+    private static readonly ConfigFileOptions Options = new() { Fix = "the published config/*.yaml show the expected keys" };
 
-    public static FommConfig Load(string path)
-    {
-        string text;
-        try { text = File.ReadAllText(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new InvalidInputException(path, $"{path}: cannot read the configuration ({e.Message}); give an existing YAML file", e);
-        }
-        return Parse(text, path);
-    }
+    public static FommConfig Load(string path) => Parse(ConfigFile.ReadText(path, "configuration", "pass an existing YAML file with --config"), path);
 
     public static FommConfig Parse(string yaml, string source)
     {
-        try
-        {
-            var config = Typed.Deserialize<FommConfig?>(yaml)
-                ?? throw new ConfigurationException(source, $"{source}: the configuration is empty; expected model_params (see the published config/*.yaml)");
-            // Strict second pass over model_params only: a misspelt model key must not be silently ignored.
-            var root = Model.Deserialize<Dictionary<string, object>>(yaml);
-            if (root is null || !root.TryGetValue("model_params", out var model) || model is null)
-                throw new ConfigurationException(source, $"{source}: no model_params section; a First Order Motion Model config needs one (see the published config/*.yaml)", key: "model_params");
-            var strict = Writer.Serialize(model);
-            config.model_params = Model.Deserialize<ModelParams>(strict);
-            Validate(config, source);
-            return config;
-        }
-        catch (YamlException e)
-        {
-            throw new ConfigurationException(source, $"{source}: {Describe(e)}; fix the YAML (the published config/*.yaml show the expected keys)", (int)e.Start.Line, inner: e);
-        }
+        var file = ConfigFile.Parse(yaml, source, Options);
+        if (file.Root is null) throw new VivifyException($"{source}: the configuration is empty; expected model_params ({Options.Fix})");
+        var config = file.Bind<FommConfig>();
+        if (file.LineOf("model_params") is null)
+            throw new VivifyException($"{source}: no model_params section; a First Order Motion Model config needs one ({Options.Fix})");
+        file.CheckShape<AugmentationShape>("dataset_params.augmentation_params");
+        Validate(config, file);
+        config.File = file;
+        return config;
     }
 
-    private static string Describe(YamlException e)
-    {
-        var msg = e.InnerException?.Message ?? e.Message;
-        return $"line {e.Start.Line}: {msg.Split('\n')[0]}";
-    }
-
-    private static void Validate(FommConfig c, string source)
+    private static void Validate(FommConfig c, ConfigFile file)
     {
         var p = c.model_params;
-        if (p.common_params.num_kp < 1) throw new ConfigurationException(source, $"{source}: model_params.common_params.num_kp must be at least 1", key: "model_params.common_params.num_kp");
-        if (p.common_params.num_channels < 1) throw new ConfigurationException(source, $"{source}: model_params.common_params.num_channels must be at least 1", key: "model_params.common_params.num_channels");
-        CheckScale(p.kp_detector_params.scale_factor, "kp_detector_params.scale_factor", source);
-        if (p.generator_params.dense_motion_params is { } d) CheckScale(d.scale_factor, "generator_params.dense_motion_params.scale_factor", source);
+        if (p.common_params.num_kp < 1) throw file.Error("model_params.common_params.num_kp", $"must be at least 1, not {p.common_params.num_kp}");
+        if (p.common_params.num_channels < 1) throw file.Error("model_params.common_params.num_channels", $"must be at least 1, not {p.common_params.num_channels}");
+        CheckScale(p.kp_detector_params.scale_factor, "model_params.kp_detector_params.scale_factor", file);
+        if (p.generator_params.dense_motion_params is { } d) CheckScale(d.scale_factor, "model_params.generator_params.dense_motion_params.scale_factor", file);
         if (c.dataset_params.frame_shape.Count < 2 || c.dataset_params.frame_shape.Take(2).Any(v => v < 1))
-            throw new ConfigurationException(source, $"{source}: dataset_params.frame_shape must be [height, width, channels]", key: "dataset_params.frame_shape");
-        foreach (var s in p.discriminator_params.scales)
-            if (!double.TryParse(s, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _))
-                throw new ConfigurationException(source, $"{source}: model_params.discriminator_params.scales has '{s}', which is not a number", key: "model_params.discriminator_params.scales");
+            throw file.Error("dataset_params.frame_shape", $"expected [height, width, channels] with positive sizes, not [{string.Join(", ", c.dataset_params.frame_shape)}]");
+        for (var i = 0; i < p.discriminator_params.scales.Count; i++)
+            if (!double.TryParse(p.discriminator_params.scales[i], NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+                throw file.Error("model_params.discriminator_params.scales", $"expected numbers, not '{p.discriminator_params.scales[i]}'");
     }
 
-    private static void CheckScale(double s, string key, string source)
+    private static void CheckScale(double s, string key, ConfigFile file)
     {
-        if (!(s > 0 && s <= 1)) throw new ConfigurationException(source, $"{source}: model_params.{key} must be in (0, 1], not {s}", key: "model_params." + key);
+        if (!(s > 0 && s <= 1)) throw file.Error(key, $"must be in (0, 1], not {s.ToString(CultureInfo.InvariantCulture)}");
     }
+
+    // The keys AllAugmentationTransform of the published augmentation.py takes, and theirs: augmentation_params stays a
+    // free section (Augmentation reads it, and refuses the transforms Vivify does not implement), but a misspelt key
+    // or a value of the wrong kind is found here, at its line.
+#pragma warning disable IDE1006 // the published names
+    private sealed class AugmentationShape
+    {
+        public FlipShape? flip_param { get; set; }
+        public JitterShape? jitter_param { get; set; }
+        public CropShape? crop_param { get; set; }
+        public ResizeShape? resize_param { get; set; }
+        public RotationShape? rotation_param { get; set; }
+    }
+
+    private sealed class FlipShape
+    {
+        public bool time_flip { get; set; }
+        public bool horizontal_flip { get; set; }
+    }
+
+    private sealed class JitterShape
+    {
+        public double brightness { get; set; }
+        public double contrast { get; set; }
+        public double saturation { get; set; }
+        public double hue { get; set; }
+    }
+
+    private sealed class CropShape
+    {
+        public List<int> size { get; set; } = [];
+    }
+
+    private sealed class ResizeShape
+    {
+        public List<double> ratio { get; set; } = [];
+        public string? interpolation { get; set; }
+    }
+
+    private sealed class RotationShape
+    {
+        public double degrees { get; set; }
+    }
+#pragma warning restore IDE1006
 }

@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Motion.Data;
 
@@ -48,7 +49,7 @@ public sealed record Augmentation(bool TimeFlip, bool HorizontalFlip, double Bri
         if (!flipped && rng.NextDouble() < 0.5 && HorizontalFlip) clip = clip.flip(3);
 
         var ops = new List<Func<Tensor, Tensor>>();
-        if (Brightness > 0) { var f = Uniform(rng, Math.Max(0, 1 - Brightness), 1 + Brightness); ops.Add(x => (x * f).clamp(0, 1)); }
+        if (Brightness > 0) { var f = Uniform(rng, Math.Max(0, 1 - Brightness), 1 + Brightness); ops.Add(x => (x * S(f)).clamp(S(0), S(1))); }
         if (Contrast > 0)
         {
             var f = Uniform(rng, Math.Max(0, 1 - Contrast), 1 + Contrast);
@@ -64,9 +65,9 @@ public sealed record Augmentation(bool TimeFlip, bool HorizontalFlip, double Bri
 
     private static double Uniform(Random rng, double lo, double hi) => lo + (hi - lo) * rng.NextDouble();
 
-    private static Tensor Gray(Tensor x) => (0.299 * x[.., 0] + 0.587 * x[.., 1] + 0.114 * x[.., 2]).unsqueeze(1);
+    private static Tensor Gray(Tensor x) => (S(0.299) * x[.., 0]).add(S(0.587) * x[.., 1], One).add(S(0.114) * x[.., 2], One).unsqueeze(1);
 
-    private static Tensor Blend(Tensor x, Tensor other, double ratio) => (ratio * x + (1 - ratio) * other).clamp(0, 1);
+    private static Tensor Blend(Tensor x, Tensor other, double ratio) => (S(ratio) * x).add(S(1 - ratio) * other, One).clamp(S(0), S(1));
 
     /// <summary>torchvision's adjust_hue: RGB → HSV, shift the hue by <paramref name="factor"/> (mod 1), back to RGB.</summary>
     private static Tensor AdjustHue(Tensor x, double factor)
@@ -80,20 +81,20 @@ public sealed record Augmentation(bool TimeFlip, bool HorizontalFlip, double Bri
         var crDiv = where(eqc, ones, cr);
         var rc = (maxc - r) / crDiv; var gc = (maxc - g) / crDiv; var bc = (maxc - b) / crDiv;
         var hr = maxc.eq(r) * (bc - gc);
-        var hg = (maxc.eq(g) & maxc.ne(r)) * (2.0 + rc - bc);
-        var hb = (maxc.ne(g) & maxc.ne(r)) * (4.0 + gc - rc);
-        var h = ((hr + hg + hb) / 6.0 + 1.0).fmod(1.0);
-        h = (h + factor).remainder(1.0);
+        var hg = (maxc.eq(g) & maxc.ne(r)) * (rc.add(S(2.0), One) - bc);
+        var hb = (maxc.ne(g) & maxc.ne(r)) * (gc.add(S(4.0), One) - rc);
+        var h = (hr.add(hg, One).add(hb, One) / S(6.0)).add(S(1.0), One).fmod(S(1.0));
+        h = h.add(S(factor), One).remainder(S(1.0));
         var v = maxc;
 
-        var h6 = h * 6.0;
+        var h6 = h * S(6.0);
         var i = h6.floor();
         var f = h6 - i;
-        var ii = i.to(ScalarType.Int64).remainder(6);
-        var p = (v * (1 - s)).clamp(0, 1);
-        var q = (v * (1 - s * f)).clamp(0, 1);
-        var t = (v * (1 - s * (1 - f))).clamp(0, 1);
-        var mask = ii.unsqueeze(1).eq(arange(6, device: x.device).view(1, -1, 1, 1));
+        var ii = i.to(ScalarType.Int64).remainder(S(6));
+        var p = (v * rsub(s, One)).clamp(S(0), S(1));
+        var q = (v * rsub(s * f, One)).clamp(S(0), S(1));
+        var t = (v * rsub(s * rsub(f, One), One)).clamp(S(0), S(1));
+        var mask = ii.unsqueeze(1).eq(arange(S(0), S(6), One, device: x.device).view(1, -1, 1, 1));
         var a1 = stack([v, q, p, p, t, v], 1);
         var a2 = stack([t, v, v, q, p, p], 1);
         var a3 = stack([p, p, t, v, v, q], 1);

@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Motion.Data;
 
@@ -79,7 +80,7 @@ public sealed class FramesDataset : IDisposable
         var n = (int)video.shape[0];
         int a = rng.Next(n), b = rng.Next(n);
         var frames = new long[] { Math.Min(a, b), Math.Max(a, b) };
-        var clip = video.index_select(0, tensor(frames)).permute(0, 3, 1, 2).to(ScalarType.Float32).div_(255f);
+        var clip = video.index_select(0, tensor(frames)).permute(0, 3, 1, 2).to(ScalarType.Float32).div_(S(255f));
         clip = _augmentation.Apply(clip, rng);
         return new FramePair(clip[0].contiguous().MoveToOuterDisposeScope(), clip[1].contiguous().MoveToOuterDisposeScope(), Path.GetFileName(path));
     }
@@ -89,7 +90,7 @@ public sealed class FramesDataset : IDisposable
     {
         using var scope = NewDisposeScope();
         var video = _reader.Read(Path.Combine(root_dir, videos[idx]));
-        return video.permute(0, 3, 1, 2).to(ScalarType.Float32).div_(255f).MoveToOuterDisposeScope();
+        return video.permute(0, 3, 1, 2).to(ScalarType.Float32).div_(S(255f)).MoveToOuterDisposeScope();
     }
 
     public void Dispose() => _reader.Dispose();

@@ -1,6 +1,7 @@
 using TorchSharp;
 using Vivify.Motion.Blocks;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Motion.Data;
 
@@ -48,7 +49,7 @@ public static class SyntheticVideos
                 centres[f, k, 0] = (float)cx;
                 centres[f, k, 1] = (float)cy;
             }
-            result.Add(image.clamp(0, 1).MoveToOuterDisposeScope());
+            result.Add(image.clamp(S(0), S(1)).MoveToOuterDisposeScope());
         }
         return stack(result).MoveToOuterDisposeScope();
     }
@@ -60,8 +61,8 @@ public static class SyntheticVideos
         for (var k = 0; k < 4; k++)
         {
             double fx = (rng.NextDouble() * 2 - 1) * 8, fy = (rng.NextDouble() * 2 - 1) * 8, phase = rng.NextDouble() * 2 * Math.PI;
-            var wave = sin(x * fx + y * fy + phase).unsqueeze(0);
-            image = image + 0.08 * wave * (Colour(rng, -1, 1).view(3, 1, 1));
+            var wave = sin((x * S(fx)).add(y * S(fy), One).add(S(phase), One)).unsqueeze(0);
+            image = image.add(S(0.08) * wave * (Colour(rng, -1, 1).view(3, 1, 1)), One);
         }
         return image;
     }
@@ -111,11 +112,11 @@ public static class SyntheticVideos
             image = Over(image, limb, tensor(LimbColour).view(3, 1, 1));
 
             // Body: a rotated, breathing ellipse with stripes across its long axis.
-            var u = (x - cx) * ca + (y - cy) * sa;
-            var v = -(x - cx) * sa + (y - cy) * ca;
-            var r = sqrt((u / rx).pow(2) + (v / ry).pow(2));
-            var body = sigmoid((1 - r) * Math.Min(rx, ry) / soft);
-            var stripes = 0.8 + 0.2 * sin(u / rx * Stripes).unsqueeze(0);
+            var u = ((x - S(cx)) * S(ca)).add((y - S(cy)) * S(sa), One);
+            var v = (-(x - S(cx)) * S(sa)).add((y - S(cy)) * S(ca), One);
+            var r = sqrt((u / S(rx)).pow(S(2)).add((v / S(ry)).pow(S(2)), One));
+            var body = sigmoid(rsub(r, One) * S(Math.Min(rx, ry)) / S(soft));
+            var stripes = (S(0.2) * sin(u / S(rx) * S(Stripes)).unsqueeze(0)).add(S(0.8), One);
             image = Over(image, body, tensor(BodyColour).view(3, 1, 1) * stripes);
             return image;
         }
@@ -123,11 +124,11 @@ public static class SyntheticVideos
         private static Tensor SegmentMask(Tensor x, Tensor y, double px, double py, double qx, double qy, double width, double soft)
         {
             double dx = qx - px, dy = qy - py, len2 = dx * dx + dy * dy;
-            var s = (((x - px) * dx + (y - py) * dy) / len2).clamp(0, 1);
-            var d = sqrt((x - px - s * dx).pow(2) + (y - py - s * dy).pow(2));
-            return sigmoid((width - d) / soft);
+            var s = (((x - S(px)) * S(dx)).add((y - S(py)) * S(dy), One) / S(len2)).clamp(S(0), S(1));
+            var d = sqrt((x - S(px) - s * S(dx)).pow(S(2)).add((y - S(py) - s * S(dy)).pow(S(2)), One));
+            return sigmoid(rsub(d, S(width)) / S(soft));
         }
 
-        private static Tensor Over(Tensor image, Tensor mask, Tensor colour) => image * (1 - mask) + colour * mask;
+        private static Tensor Over(Tensor image, Tensor mask, Tensor colour) => (image * rsub(mask, One)).add(colour * mask, One);
     }
 }

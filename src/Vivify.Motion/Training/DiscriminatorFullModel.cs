@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Motion.Training;
 
@@ -37,9 +38,9 @@ public sealed class DiscriminatorFullModel : IDisposable
         Tensor? value_total = null;
         foreach (var scale in scales)
         {
-            var value = (1 - discriminator_maps_real[scale].prediction_map).pow(2) + discriminator_maps_generated[scale].prediction_map.pow(2);
-            var term = loss_weights.discriminator_gan * value.mean();
-            value_total = value_total is null ? term : value_total + term;
+            var value = rsub(discriminator_maps_real[scale].prediction_map, One).pow(S(2)).add(discriminator_maps_generated[scale].prediction_map.pow(S(2)), One);
+            var term = S(loss_weights.discriminator_gan) * value.mean();
+            value_total = value_total is null ? term : value_total.add(term, One);
         }
         loss_values["disc_gan"] = value_total!;
         return loss_values;

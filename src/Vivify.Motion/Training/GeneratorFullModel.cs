@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Motion.Training;
 
@@ -90,14 +91,14 @@ public sealed class GeneratorFullModel : IDisposable
                 for (var i = 0; i < slices; i++)
                 {
                     var value = abs(x_vgg[i] - y_vgg[i].detach()).mean();
-                    value_total = Add(value_total, loss_weights.perceptual[i] * value);
+                    value_total = Add(value_total, S(loss_weights.perceptual[i]) * value);
                 }
             }
             loss_values["perceptual"] = value_total!;
         }
 
         if (loss_weights.pixel != 0)
-            loss_values["pixel"] = loss_weights.pixel * abs(output.prediction - driving).mean();
+            loss_values["pixel"] = S(loss_weights.pixel) * abs(output.prediction - driving).mean();
 
         if (loss_weights.generator_gan != 0)
         {
@@ -107,8 +108,8 @@ public sealed class GeneratorFullModel : IDisposable
             Tensor? value_total = null;
             foreach (var scale in disc_scales)
             {
-                var value = (1 - discriminator_maps_generated[scale].prediction_map).pow(2).mean();
-                value_total = Add(value_total, loss_weights.generator_gan * value);
+                var value = rsub(discriminator_maps_generated[scale].prediction_map, One).pow(S(2)).mean();
+                value_total = Add(value_total, S(loss_weights.generator_gan) * value);
             }
             loss_values["gen_gan"] = value_total!;
 
@@ -125,7 +126,7 @@ public sealed class GeneratorFullModel : IDisposable
                             throw new VivifyException($"config: loss_weights.feature_matching has {loss_weights.feature_matching.Count} weights for {real.Count} discriminator blocks; give one weight per block");
                         if (loss_weights.feature_matching[i] == 0) continue;
                         var value = abs(real[i] - gen[i]).mean();
-                        value_total = Add(value_total, loss_weights.feature_matching[i] * value);
+                        value_total = Add(value_total, S(loss_weights.feature_matching[i]) * value);
                     }
                     loss_values["feature_matching"] = value_total!;
                 }
@@ -143,7 +144,7 @@ public sealed class GeneratorFullModel : IDisposable
             if (loss_weights.equivariance_value != 0)
             {
                 var value = abs(kp_driving.value - transform.warp_coordinates(transformed_kp.value)).mean();
-                loss_values["equivariance_value"] = loss_weights.equivariance_value * value;
+                loss_values["equivariance_value"] = S(loss_weights.equivariance_value) * value;
             }
 
             if (loss_weights.equivariance_jacobian != 0)
@@ -158,7 +159,7 @@ public sealed class GeneratorFullModel : IDisposable
 
                 var eye2 = eye(2, dtype: value.dtype, device: value.device).view(1, 1, 2, 2);
                 value = abs(eye2 - value).mean();
-                loss_values["equivariance_jacobian"] = loss_weights.equivariance_jacobian * value;
+                loss_values["equivariance_jacobian"] = S(loss_weights.equivariance_jacobian) * value;
             }
         }
 
@@ -176,7 +177,7 @@ public sealed class GeneratorFullModel : IDisposable
 
     internal static Keypoints Detach(Keypoints kp) => new(kp.value.detach(), kp.jacobian?.detach());
 
-    private static Tensor Add(Tensor? total, Tensor term) => total is null ? term : total + term;
+    private static Tensor Add(Tensor? total, Tensor term) => total is null ? term : total.add(term, One);
 
     /// <summary>Moves the owned pyramid to <paramref name="dtype"/> (the borrowed models are moved by their owner).</summary>
     public GeneratorFullModel to(ScalarType dtype)

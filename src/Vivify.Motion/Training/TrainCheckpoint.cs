@@ -50,7 +50,7 @@ public static partial class TrainCheckpoint
     /// <summary>Loads models and optimizer states; returns the checkpoint's (last finished) epoch and the batches taken of the next.</summary>
     public static (int Epoch, int Batches) Load(string path, TrainModels m)
     {
-        var cpk = TorchFile.Load(path);
+        var cpk = CheckpointIO.Load(path);
         FommCheckpoint.Load(m.generator, FommCheckpoint.Section(cpk, "generator", path), "generator", path);
         FommCheckpoint.Load(m.discriminator, FommCheckpoint.Section(cpk, "discriminator", path), "discriminator", path);
         FommCheckpoint.Load(m.kp_detector, FommCheckpoint.Section(cpk, "kp_detector", path), "kp_detector", path);

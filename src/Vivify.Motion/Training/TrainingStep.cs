@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Motion.Training;
 
@@ -21,7 +22,7 @@ public static class TrainingStep
         using (generated)
         {
             Tensor? loss = null;
-            foreach (var v in losses_generator.Values) loss = loss is null ? v.mean() : loss + v.mean();
+            foreach (var v in losses_generator.Values) loss = loss is null ? v.mean() : loss.add(v.mean(), One);
             loss!.backward();
             dataParallel?.GeneratorGradients();
             m.optimizer_generator.step();
@@ -36,7 +37,7 @@ public static class TrainingStep
                 m.optimizer_discriminator.zero_grad();
                 var losses_discriminator = discriminator_full.forward(driving, generated);
                 Tensor? dloss = null;
-                foreach (var v in losses_discriminator.Values) dloss = dloss is null ? v.mean() : dloss + v.mean();
+                foreach (var v in losses_discriminator.Values) dloss = dloss is null ? v.mean() : dloss.add(v.mean(), One);
                 dloss!.backward();
                 dataParallel?.DiscriminatorGradients();
                 m.optimizer_discriminator.step();

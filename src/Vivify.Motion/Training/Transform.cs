@@ -1,6 +1,7 @@
 using TorchSharp;
 using Vivify.Motion.Blocks;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Motion.Training;
 
@@ -38,13 +39,13 @@ public sealed class Transform : IDisposable
     public static Transform Random(long bs, TransformParams p, Generator? generator = null, bool align_corners = false)
     {
         using var scope = NewDisposeScope();
-        var noise = normal(0, p.sigma_affine, [bs, 2, 3], generator: generator);
-        var theta = noise + eye(2, 3).view(1, 2, 3);
+        var noise = randn([bs, 2, 3], generator: generator).mul_(S(p.sigma_affine));
+        var theta = noise.add(eye(2, 3).view(1, 2, 3), One);
         Tensor? points = null, prms = null;
         if (p.points_tps > 0)
         {
             points = CoordinateGrid.make_coordinate_grid(p.points_tps, p.points_tps).unsqueeze(0);
-            prms = normal(0, p.sigma_tps, [bs, 1, (long)p.points_tps * p.points_tps], generator: generator);
+            prms = randn([bs, 1, (long)p.points_tps * p.points_tps], generator: generator).mul_(S(p.sigma_tps));
         }
         return new Transform(theta.DetachFromDisposeScope(), points?.DetachFromDisposeScope(), prms?.DetachFromDisposeScope())
         {
@@ -69,7 +70,7 @@ public sealed class Transform : IDisposable
     {
         using var scope = NewDisposeScope();
         var th = theta.to(coordinates.dtype, coordinates.device).unsqueeze(1);
-        var transformed = matmul(th[.., .., .., ..2], coordinates.unsqueeze(-1)) + th[.., .., .., 2..];
+        var transformed = matmul(th[.., .., .., ..2], coordinates.unsqueeze(-1)).add(th[.., .., .., 2..], One);
         transformed = transformed.squeeze(-1);
 
         if (control_points is not null && control_params is not null)
@@ -79,11 +80,11 @@ public sealed class Transform : IDisposable
             var distances = coordinates.view(coordinates.shape[0], -1, 1, 2) - points.view(1, 1, -1, 2);
             distances = abs(distances).sum(-1);
 
-            var result = distances.pow(2);
-            result = result * log(distances + 1e-6);
+            var result = distances.pow(S(2));
+            result = result * log(distances.add(S(1e-6), One));
             result = result * prms;
             result = result.sum(dim: 2).view(bs, coordinates.shape[1], 1);
-            transformed = transformed + result;
+            transformed = transformed.add(result, One);
         }
         return transformed.MoveToOuterDisposeScope();
     }

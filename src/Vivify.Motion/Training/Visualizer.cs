@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Motion.Training;
 
@@ -24,7 +25,7 @@ public sealed class Visualizer(int kp_size = 5, bool draw_border = false)
         if (@out.output.occlusion_map is { } occ)
             columns.Add(nn.functional.interpolate(occ.repeat(1, 3, 1, 1), size: [source.shape[2], source.shape[3]], mode: InterpolationMode.Nearest));
         var grid = cat(columns.Select(Column).ToList(), dim: 2);
-        return grid.detach().to(ScalarType.Float32, CPU).clamp(0, 1).MoveToOuterDisposeScope();
+        return grid.detach().to(ScalarType.Float32, CPU).clamp(S(0), S(1)).MoveToOuterDisposeScope();
     }
 
     /// <summary>Batch [B, 3, H, W] → one column [3, B·H, W].</summary>
@@ -44,12 +45,12 @@ public sealed class Visualizer(int kp_size = 5, bool draw_border = false)
     {
         images = images.detach().to(ScalarType.Float32).clone();
         long h = images.shape[2], w = images.shape[3], k = kp.shape[1];
-        var rows = arange(h, dtype: ScalarType.Float32, device: images.device).view(1, 1, h, 1);
-        var cols = arange(w, dtype: ScalarType.Float32, device: images.device).view(1, 1, 1, w);
+        var rows = arange(S(0), S(h), One, dtype: ScalarType.Float32, device: images.device).view(1, 1, h, 1);
+        var cols = arange(S(0), S(w), One, dtype: ScalarType.Float32, device: images.device).view(1, 1, 1, w);
         var pos = kp.detach().to(ScalarType.Float32);
-        var cx = (w * (pos[.., .., 0] + 1) / 2).view(-1, k, 1, 1);
-        var cy = (h * (pos[.., .., 1] + 1) / 2).view(-1, k, 1, 1);
-        var inside = ((rows - cy).pow(2) + (cols - cx).pow(2)).lt(kp_size * kp_size); // [B, K, H, W]
+        var cx = (S(w) * pos[.., .., 0].add(S(1), One) / S(2)).view(-1, k, 1, 1);
+        var cy = (S(h) * pos[.., .., 1].add(S(1), One) / S(2)).view(-1, k, 1, 1);
+        var inside = (rows - cy).pow(S(2)).add((cols - cx).pow(S(2)), One).lt(S(kp_size * kp_size)); // [B, K, H, W]
         for (var i = 0; i < k; i++)
         {
             var colour = Rainbow((double)i / k).to(images.device).view(1, 3, 1, 1);

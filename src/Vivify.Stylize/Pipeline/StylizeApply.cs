@@ -119,7 +119,7 @@ public sealed class StylizeApply : IDisposable
     {
         try
         {
-            return TorchFile.Load(path, TorchLoadOptions.PickledModules(StylizeCheckpoints.PublishedClasses)) is PyDict d && d.TryGetValue("meta", out var m) ? m as PyDict : null;
+            return CheckpointIO.Load(path, TorchLoadOptions.PickledModules(StylizeCheckpoints.PublishedClasses)) is PyDict d && d.TryGetValue("meta", out var m) ? m as PyDict : null;
         }
         catch (VivifyException) { return null; } // the generator loaded already; a file without Vivify's settings has none
     }

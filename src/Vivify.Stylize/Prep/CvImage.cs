@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using OpenCvSharp;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Stylize.Prep;
 
@@ -41,10 +42,10 @@ public static class CvImage
     }
 
     /// <summary>A float [3,H,W] image in [0,1] (Vivify.Media's frames) as uint8, rounded.</summary>
-    public static Tensor ToBytes(Tensor unit) => (unit.clamp(0, 1) * 255).round().to(ScalarType.Byte);
+    public static Tensor ToBytes(Tensor unit) => (unit.clamp(S(0), S(1)) * S(255)).round().to(ScalarType.Byte);
 
     /// <summary>uint8 [C,H,W] back to float in [0,1].</summary>
-    public static Tensor ToUnit(Tensor bytes) => bytes.to(ScalarType.Float32) / 255;
+    public static Tensor ToUnit(Tensor bytes) => bytes.to(ScalarType.Float32) / S(255);
 
     internal static void RequireRgb8(Tensor t)
     {

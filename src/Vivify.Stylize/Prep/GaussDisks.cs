@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Stylize.Prep;
 
@@ -63,7 +64,7 @@ public sealed class GaussDisks
                 }
             }
         using var t = tensor(o, new long[] { 3, _height, _width });
-        return (t * 255).clamp(0, 255).floor().to(ScalarType.Byte);
+        return (t * S(255)).clamp(S(0), S(255)).floor().to(ScalarType.Byte);
     }
 
     /// <summary>Points carried one frame along a flow [H,W,2] sampled bilinearly (indices clamped), as published.</summary>
@@ -93,7 +94,7 @@ public sealed class GaussDisks
         float[]? m = null;
         if (mask is not null)
         {
-            using var mf = mask.dtype == ScalarType.Byte ? mask.to(ScalarType.Float32) : mask.to(ScalarType.Float32) * 255;
+            using var mf = mask.dtype == ScalarType.Byte ? mask.to(ScalarType.Float32) : mask.to(ScalarType.Float32) * S(255);
             m = mf.contiguous().data<float>().ToArray();
         }
         var random = new Random(seed);

@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Stylize.Prep;
 
@@ -29,8 +30,8 @@ public static class TemporalBilateral
         double sigmaT = Math.Max(1, range / 3), sigmaC = Math.Sqrt(255.0 * 255.0 * 3) / sigmaDivisor;
         double TimeWeight(int idx) => Math.Exp(-Math.Pow(idx - left, 2) / (2 * sigmaT * sigmaT));
 
-        var sum = center * TimeWeight(left);
-        var weight = full(new long[] { 1, h, w }, TimeWeight(left), dtype: ScalarType.Float32);
+        var sum = center * S(TimeWeight(left));
+        var weight = full(new long[] { 1, h, w }, S(TimeWeight(left)), dtype: ScalarType.Float32);
         var grid = PixelGrid(h, w);
         void Chain(int step, int count, Func<int, int> idxOf)
         {
@@ -39,25 +40,25 @@ public static class TemporalBilateral
             {
                 var from = f + step * d;
                 var flow = step < 0 ? clip.FlowToPrevious(from) : clip.FlowToNext(from);
-                pos = pos + Sample(flow.permute(2, 0, 1), pos).permute(1, 2, 0);
-                var pixel = Sample(clip[from + step].to(ScalarType.Float32), pos).clamp(0, 255).floor();
-                var diff2 = (center - pixel).pow(2).sum(0, keepdim: true);
-                var wgt = (diff2 / (-2 * sigmaC * sigmaC)).exp() * TimeWeight(idxOf(d));
-                sum = sum + pixel * wgt;
-                weight = weight + wgt;
+                pos = pos.add(Sample(flow.permute(2, 0, 1), pos).permute(1, 2, 0), One);
+                var pixel = Sample(clip[from + step].to(ScalarType.Float32), pos).clamp(S(0), S(255)).floor();
+                var diff2 = (center - pixel).pow(S(2)).sum(0, keepdim: true);
+                var wgt = (diff2 / S(-2 * sigmaC * sigmaC)).exp() * S(TimeWeight(idxOf(d)));
+                sum = sum.add(pixel * wgt, One);
+                weight = weight.add(wgt, One);
             }
         }
         Chain(-1, left, d => d);               // stored nearest first, weighted from index 0 (published order)
         Chain(+1, right, d => left + 1 + d);
-        var result = (sum / weight).clamp(0, 255).floor().to(ScalarType.Byte);
+        var result = (sum / weight).clamp(S(0), S(255)).floor().to(ScalarType.Byte);
         return result.MoveToOuterDisposeScope();
     }
 
     /// <summary>Pixel coordinates (x, y) as [H,W,2].</summary>
     private static Tensor PixelGrid(long h, long w)
     {
-        var ys = arange(h, dtype: ScalarType.Float32).view(h, 1).expand(h, w);
-        var xs = arange(w, dtype: ScalarType.Float32).view(1, w).expand(h, w);
+        var ys = arange(S(0), S(h), One, dtype: ScalarType.Float32).view(h, 1).expand(h, w);
+        var xs = arange(S(0), S(w), One, dtype: ScalarType.Float32).view(1, w).expand(h, w);
         return stack([xs, ys], 2);
     }
 
@@ -78,10 +79,10 @@ public static class TemporalBilateral
         var t = (y - iy).unsqueeze(0);
         var flat = image.reshape(c, h * w);
         Tensor At(Tensor xx, Tensor yy) =>
-            flat.index_select(1, (yy.clamp(0, h - 1) * w + xx.clamp(0, w - 1)).to(ScalarType.Int64));
-        var ix1 = ix + 1;
-        var iy1 = iy + 1;
-        var r = (1 - s) * (1 - t) * At(ix, iy) + s * (1 - t) * At(ix1, iy) + (1 - s) * t * At(ix, iy1) + s * t * At(ix1, iy1);
+            flat.index_select(1, (yy.clamp(S(0), S(h - 1)) * S(w)).add(xx.clamp(S(0), S(w - 1)), One).to(ScalarType.Int64));
+        var ix1 = ix.add(S(1), One);
+        var iy1 = iy.add(S(1), One);
+        var r = (rsub(s, One) * rsub(t, One) * At(ix, iy)).add(s * rsub(t, One) * At(ix1, iy), One).add(rsub(s, One) * t * At(ix, iy1), One).add(s * t * At(ix1, iy1), One);
         return r.view(c, pos.shape[0], pos.shape[1]).MoveToOuterDisposeScope();
     }
 }

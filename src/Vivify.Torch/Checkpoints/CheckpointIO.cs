@@ -42,8 +42,9 @@ public static class CheckpointIO
         if (!File.Exists(path)) throw new VivifyException($"checkpoint {path} not found: check the path");
         if (path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase) || LooksLikeSafeTensors(path))
         {
-            var content = SafeTensorsFile.Load(path);
-            return SafeTensorsStructure.Rebuild(content, path);
+            var root = SafeTensorsStructure.Rebuild(SafeTensorsFile.Load(path), path);
+            CheckpointStructure.Check(root, path);
+            return root;
         }
         return TorchFile.Load(path, options);
     }

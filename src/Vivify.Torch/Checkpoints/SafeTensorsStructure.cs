@@ -19,6 +19,9 @@ public static class SafeTensorsStructure
 {
     public const string MetadataKey = "vivify.structure";
 
+    /// <summary>A checkpoint level is up to three JSON levels ({"dict": [[key, value]]}); System.Text.Json's default stops at 64.</summary>
+    private static readonly JsonSerializerOptions JsonOptions = new() { MaxDepth = 3 * CheckpointTree.MaxDepth + 8 };
+
     /// <summary>The tensors to store by name, and the metadata that restores the rest.</summary>
     public static (List<KeyValuePair<string, Tensor>> Tensors, Dictionary<string, string> Metadata) Split(object? root)
     {
@@ -32,7 +35,7 @@ public static class SafeTensorsStructure
         var names = new Dictionary<Tensor, string>(ReferenceEqualityComparer.Instance);
         var used = new HashSet<string>(StringComparer.Ordinal);
         var json = Encode(root, "", tensors, names, used);
-        metadata[MetadataKey] = json?.ToJsonString() ?? "null";
+        metadata[MetadataKey] = json?.ToJsonString(JsonOptions) ?? "null";
         return (tensors, metadata);
     }
 
@@ -47,7 +50,7 @@ public static class SafeTensorsStructure
             return dict;
         }
         JsonNode? node;
-        try { node = JsonNode.Parse(text); }
+        try { node = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { MaxDepth = JsonOptions.MaxDepth }); }
         catch (JsonException e) { throw Bad(path, $"its '{MetadataKey}' entry is not valid JSON ({e.Message})"); }
         return Decode(node, byName, path, 0);
     }
@@ -119,6 +122,7 @@ public static class SafeTensorsStructure
                         return new PyTuple(Array(body, path).Select(n => Decode(n, tensors, path, depth + 1)).ToArray());
                     case "int":
                         var digits = Text(body, path);
+                        if (digits.Length > 10_000) throw Bad(path, $"an integer of its structure has {digits.Length} digits (checkpoints hold none that large)");
                         if (long.TryParse(digits, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l)) return l;
                         return BigInteger.TryParse(digits, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var big) ? big : throw Bad(path, $"'{digits}' in its structure is not an integer");
                     case "float":

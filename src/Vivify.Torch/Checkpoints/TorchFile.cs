@@ -50,6 +50,7 @@ public static class TorchFile
                     $"checkpoint {displayName}: PyTorch's old tar format (before 0.4) is not supported; re-save it with torch.save in a newer PyTorch"),
                 _ => throw new PickleFormatException("not a PyTorch checkpoint: neither a zip archive nor a pickle"),
             };
+            CheckpointStructure.Check(result, displayName);
             tensors.Bind();
             scope.MoveToOuter(tensors.Results);
             TimingTrace.Mark($"checkpoint read: {displayName}");

@@ -13,6 +13,8 @@ namespace Vivify.Torch.Checkpoints;
 internal sealed class Unpickler
 {
     public const int MaxTupleDepth = 100;
+    /// <summary>Integers beyond this many bytes are refused: turning one into decimal text takes time quadratic in its size.</summary>
+    public const int MaxIntegerBytes = 1024;
     public const long MaxTupleWeight = 1 << 20;
     // Far above any real checkpoint (a 100k-tensor model needs about 10^6 memo entries and a few
     // levels of MARK), low enough that hostile input cannot make the machine hoard memory.
@@ -74,6 +76,7 @@ internal sealed class Unpickler
                 case 0x8b: // LONG4
                     var n4 = _in.ReadInt32();
                     if (n4 < 0) throw new PickleFormatException("negative LONG4 length");
+                    if (n4 > MaxIntegerBytes) throw new PickleFormatException($"an integer of {n4} bytes (checkpoints hold none above 8; printing it would take hours)");
                     Push(DecodeLong(_in.ReadBytes(n4)));
                     break;
                 case (byte)'G': Push(_in.ReadFloat64BigEndian()); break;

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Torch.Distributed;
 
@@ -67,7 +68,7 @@ public sealed class GradientBuckets : IDisposable
                 else slice.zero_();
             }
             _comm.AllReduceSum(flat);
-            flat.div_(_comm.Size);
+            flat.div_(S(_comm.Size));
             for (var i = 0; i < ps.Length; i++)
                 if (ps[i].grad is { } g) g.copy_(flat.narrow(0, offsets[i], ps[i].numel()).view_as(g));
         }

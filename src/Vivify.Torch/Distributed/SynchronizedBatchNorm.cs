@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Torch.Distributed;
 
@@ -74,19 +75,19 @@ public static class SynchronizedBatchNorm
             long[] dims = [0, 2, 3];
             // Sums in float64 (as libtorch's CPU batch norm accumulates), on the host for MPI.
             using var x = input.to(ScalarType.Float64, CPU);
-            using var stats = cat([x.sum(dims), x.square().sum(dims), tensor(new[] { (double)(input.numel() / c) }, dtype: ScalarType.Float64)]);
+            using var stats = cat([x.sum(dims), (x * x).sum(dims), tensor(new[] { (double)(input.numel() / c) }, dtype: ScalarType.Float64)]);
             comm.AllReduceSum(stats);
             var count = stats[2 * c].item<double>();
             if (count < 2) throw new ArgumentException($"batch norm needs more than one value per channel over the global batch, got input [{string.Join(", ", input.shape)}] on {comm.Size} ranks");
-            using var mean = stats.narrow(0, 0, c) / count;
-            using var var = (stats.narrow(0, c, c) / count - mean.square()).clamp_min(0);
-            using (no_grad()) UpdateRunningStats(norm, mean, var * (count / (count - 1)));
+            using var mean = stats.narrow(0, 0, c) / S(count);
+            using var var = (stats.narrow(0, c, c) / S(count) - mean * mean).clamp_min(S(0));
+            using (no_grad()) UpdateRunningStats(norm, mean, var * S(count / (count - 1)));
 
             var mean_t = mean.to(input.dtype, input.device);
-            var invstd = (var + norm.eps).rsqrt().to(input.dtype, input.device);
+            var invstd = var.add(S(norm.eps), One).rsqrt().to(input.dtype, input.device);
             var scale = weight is null ? invstd : invstd * weight;
             var output = (input - mean_t.view(1, c, 1, 1)) * scale.view(1, c, 1, 1);
-            if (bias is not null) output = output + bias.view(1, c, 1, 1);
+            if (bias is not null) output = output.add(bias.view(1, c, 1, 1), One);
             ctx.save_for_backward([input, weight, mean_t, invstd]);
             ctx.save_data("comm", comm);
             ctx.save_data("count", count);
@@ -111,11 +112,11 @@ public static class SynchronizedBatchNorm
             // … and the global means that the input gradient subtracts.
             using var sums = cat([sum_dy, sum_dy_xmu]).to(ScalarType.Float64, CPU);
             comm.AllReduceSum(sums);
-            var mean_dy = (sums.narrow(0, 0, c) / count).to(input.dtype, input.device).view(1, c, 1, 1);
-            var mean_dy_xmu = (sums.narrow(0, c, c) / count).to(input.dtype, input.device).view(1, c, 1, 1);
+            var mean_dy = (sums.narrow(0, 0, c) / S(count)).to(input.dtype, input.device).view(1, c, 1, 1);
+            var mean_dy_xmu = (sums.narrow(0, c, c) / S(count)).to(input.dtype, input.device).view(1, c, 1, 1);
             var inv = invstd.view(1, c, 1, 1);
             var scale = weight is null || weight.IsInvalid ? inv : inv * weight.view(1, c, 1, 1);
-            var grad_input = (grad_output - mean_dy - xmu * inv.square() * mean_dy_xmu) * scale;
+            var grad_input = (grad_output - mean_dy - xmu * (inv * inv) * mean_dy_xmu) * scale;
             return [grad_input, grad_weight!, grad_bias!, null!, null!];
         }
 
@@ -126,11 +127,11 @@ public static class SynchronizedBatchNorm
             var factor = norm.momentum ?? 0.0;
             if (norm.num_batches_tracked is { } n)
             {
-                n.add_(1);
+                n.add_(S(1L), One);
                 if (norm.momentum is null) factor = 1.0 / n.item<long>();
             }
-            norm.running_mean.mul_(1 - factor).add_(mean.to(norm.running_mean.dtype, norm.running_mean.device), alpha: factor);
-            norm.running_var.mul_(1 - factor).add_(unbiasedVar.to(norm.running_var.dtype, norm.running_var.device), alpha: factor);
+            norm.running_mean.mul_(S(1 - factor)).add_(mean.to(norm.running_mean.dtype, norm.running_mean.device), S(factor));
+            norm.running_var.mul_(S(1 - factor)).add_(unbiasedVar.to(norm.running_var.dtype, norm.running_var.device), S(factor));
         }
     }
 }

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Torch.Modules;
 
@@ -64,9 +65,9 @@ public sealed class FoldedConv : IDisposable
     public static (Tensor weight, Tensor bias) Fold(Conv2d conv, BatchNorm2d norm)
     {
         var compute = conv.weight!.dtype == ScalarType.Float64 ? ScalarType.Float64 : ScalarType.Float32;
-        var scale = norm.weight!.to(compute) / (norm.running_var!.to(compute) + Eps).sqrt();
+        var scale = norm.weight!.to(compute) / norm.running_var!.to(compute).add(S(Eps), One).sqrt();
         var w = conv.weight!.to(compute) * scale.view(-1, 1, 1, 1);
-        var b = ((conv.bias?.to(compute) ?? zeros_like(scale)) - norm.running_mean!.to(compute)) * scale + norm.bias!.to(compute);
+        var b = (((conv.bias?.to(compute) ?? zeros_like(scale)) - norm.running_mean!.to(compute)) * scale).add(norm.bias!.to(compute), One);
         return (w, b);
     }
 

@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Torch.Modules;
 
@@ -48,6 +49,6 @@ public sealed class PerceptualVGG19 : nn.Module<Tensor, Tensor>
         if (!_useNormalization) return x;
         using var mean = tensor(new float[] { 0.485f, 0.456f, 0.406f }, device: x.device).view(1, 3, 1, 1);
         using var std = tensor(new float[] { 0.229f, 0.224f, 0.225f }, device: x.device).view(1, 3, 1, 1);
-        return ((x + 1) / 2 - mean) / std;
+        return (x.add(S(1), One) / S(2) - mean) / std;
     }
 }

@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Torch.Modules;
 
@@ -29,7 +30,7 @@ public static class SpectralNorm
     /// <summary><c>F.normalize(x, dim=0, eps)</c> for a vector: x / max(‖x‖₂, eps).</summary>
     public static Tensor Normalize(Tensor x, double eps = DefaultEps)
     {
-        using var norm = x.norm(2f).clamp_min(eps);
+        using var norm = x.norm(2f).clamp_min(S(eps));
         return x / norm;
     }
 

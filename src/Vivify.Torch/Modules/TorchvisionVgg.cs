@@ -52,7 +52,7 @@ public static class TorchvisionVgg
     public static List<(int Index, string Name, Tensor Value)> ReadFeatures(string path, int maxIndex, string fix)
     {
         if (!File.Exists(path)) throw new VivifyException($"{path}: VGG19 weights not found: {fix}");
-        if (TorchFile.Load(path) is not PyDict dict) throw new VivifyException($"{path}: not a state dict: {fix}");
+        if (CheckpointIO.Load(path) is not PyDict dict) throw new VivifyException($"{path}: not a state dict: {fix}");
         var features = new List<(int, string, Tensor)>();
         foreach (var (key, value) in dict)
         {

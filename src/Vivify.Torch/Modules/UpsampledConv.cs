@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Torch.Modules;
 
@@ -52,7 +53,7 @@ public sealed class UpsampledConv : IDisposable
         static Tensor Taps(Tensor w, int phase, int dim)
         {
             Tensor k0 = w.narrow(dim, 0, 1), k1 = w.narrow(dim, 1, 1), k2 = w.narrow(dim, 2, 1);
-            return phase == 0 ? cat([k0, k1 + k2], dim) : cat([k0 + k1, k2], dim);
+            return phase == 0 ? cat([k0, k1.add(k2, One)], dim) : cat([k0.add(k1, One), k2], dim);
         }
         var phases = new List<Tensor>();
         for (var py = 0; py < 2; py++)

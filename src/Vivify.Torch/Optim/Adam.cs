@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Torch.Optim;
 
@@ -85,11 +86,11 @@ public sealed class Adam : IDisposable
                     throw new InvalidOperationException("amsgrad is on but the parameter's state has no max_exp_avg_sq");
                 if (group.Maximize) grad = -grad;
 
-                state.Step.add_(1);
-                if (group.WeightDecay != 0) grad = grad.add(param, alpha: group.WeightDecay);
+                state.Step.add_(S(1), One);
+                if (group.WeightDecay != 0) grad = grad.add(param, alpha: S(group.WeightDecay));
 
-                state.ExpAvg.mul_(beta1).add_(grad, alpha: 1 - beta1);
-                state.ExpAvgSq.mul_(beta2).addcmul_(grad, grad, value: 1 - beta2);
+                state.ExpAvg.mul_(S(beta1)).add_(grad, alpha: S(1 - beta1));
+                state.ExpAvgSq.mul_(S(beta2)).addcmul_(grad, grad, value: S(1 - beta2));
 
                 double step = state.Step.item<float>();
                 double biasCorrection1 = 1 - Math.Pow(beta1, step);
@@ -101,11 +102,11 @@ public sealed class Adam : IDisposable
                 if (group.Amsgrad)
                 {
                     state.MaxExpAvgSq!.copy_(torch.maximum(state.MaxExpAvgSq!, state.ExpAvgSq));
-                    denom = (state.MaxExpAvgSq!.sqrt() / biasCorrection2Sqrt).add_(group.Eps);
+                    denom = (state.MaxExpAvgSq!.sqrt() / S(biasCorrection2Sqrt)).add_(S(group.Eps), One);
                 }
-                else denom = (state.ExpAvgSq.sqrt() / biasCorrection2Sqrt).add_(group.Eps);
+                else denom = (state.ExpAvgSq.sqrt() / S(biasCorrection2Sqrt)).add_(S(group.Eps), One);
 
-                param.addcdiv_(state.ExpAvg, denom, value: -stepSize);
+                param.addcdiv_(state.ExpAvg, denom, value: S(-stepSize));
             }
         }
     }

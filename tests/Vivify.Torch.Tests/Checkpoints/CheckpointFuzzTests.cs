@@ -88,6 +88,71 @@ public class CheckpointFuzzTests
         Assert.True(outcomes.Values.Sum(v => v.Refused) > Cases / 4, "mutations should mostly break something");
     }
 
+    /// <summary>
+    /// Structural mutations generated at run time (<see cref="HostileCheckpoints.RandomCase"/>: nesting depth, shared
+    /// references and their fan-out, cycles, shared long keys, sizes of lists and integers), alone or as the generator
+    /// of a checkpoint-shaped dict, in the zip or the legacy format: each loads, lists and converts to both formats and
+    /// back, or is refused in one line naming the file; never a stack overflow, a hang or runaway memory.
+    /// </summary>
+    [Fact]
+    public void StructuralMutationsLoadListAndConvertOrFailWithOneLine()
+    {
+        const int StructuralCases = 150;
+        var rng = new Random(Seed);
+        var dir = Directory.CreateTempSubdirectory("vivify-fuzz-").FullName;
+        var modules = TorchLoadOptions.PickledModules("torch.nn.modules.container.Sequential");
+        int loaded = 0, refused = 0;
+        try
+        {
+            for (var i = 0; i < StructuralCases; i++)
+            {
+                var (what, pickle) = HostileCheckpoints.RandomCase(rng);
+                if (rng.Next(2) == 0) (what, pickle) = (what + " as the generator", HostileCheckpoints.InCheckpointDict(pickle));
+                var legacy = rng.Next(2) == 0;
+                var bytes = legacy ? HostileCheckpoints.Legacy(pickle) : HostileCheckpoints.Zip(pickle);
+                var name = $"structural-{i}.pt";
+                var label = $"structural case {i} ({(legacy ? "legacy" : "zip")}, {what}, seed {Seed})";
+                var message = LoadListConvert(bytes, name, modules, dir, label);
+                if (message is not null)
+                {
+                    refused++;
+                    Assert.True(!message.Contains('\n') && message.StartsWith($"checkpoint {name}: ", StringComparison.Ordinal), $"{label}: message not one line naming the file: {message}");
+                }
+                else loaded++;
+                var ws = Process.GetCurrentProcess().WorkingSet64;
+                Assert.True(ws < MaxWorkingSet, $"working set {ws >> 20} MiB after {label}");
+            }
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+        _out.WriteLine($"{StructuralCases} structural cases: {loaded} loaded, listed and converted, {refused} refused (seed {Seed})");
+        Assert.True(loaded > 0 && refused > 0, "the mutations should include both kinds");
+    }
+
+    /// <summary>Loads, lists, saves in both formats and reads back on a worker with a time limit; the refusal's message, or null.</summary>
+    private static string? LoadListConvert(byte[] bytes, string name, TorchLoadOptions options, string dir, string label)
+    {
+        var task = Task.Run(() =>
+        {
+            using var scope = NewDisposeScope();
+            object? root;
+            try { root = TorchFile.Load(new MemoryStream(bytes, writable: false), name, options); }
+            catch (CheckpointFormatException e) { return e.Message; }
+            var rows = CheckpointTree.Flatten(root).Count;
+            foreach (var ext in new[] { ".safetensors", ".pth" })
+            {
+                var path = Path.Combine(dir, "case" + ext);
+                try { CheckpointIO.Save(root, path); }
+                catch (VivifyException e) when (!e.Message.Contains('\n')) { continue; } // e.g. a pickled object that is not a module
+                Assert.Equal(rows, CheckpointTree.Flatten(CheckpointIO.Load(path)).Count);
+                File.Delete(path);
+            }
+            return null;
+        });
+        if (!task.Wait(TimeSpan.FromSeconds(60))) throw new Xunit.Sdk.XunitException($"{label}: no result after 60 s");
+        if (task.IsFaulted) throw new Xunit.Sdk.XunitException($"{label}: threw {task.Exception!.InnerException}");
+        return task.Result;
+    }
+
     /// <summary>Loads on a worker with a time limit; true when it loaded, false for a CheckpointFormatException.</summary>
     private readonly Dictionary<string, int> _causes = new();
 
