@@ -22,8 +22,7 @@ build: setup
 	@$(DOTNET) build Vivify.slnx $(BUILD_FLAGS) -clp:ErrorsOnly
 
 test: build
-	@bash build/test.sh $(CONFIG)
-	@$(MAKE) --no-print-directory samples
+	@bash build/test-all.sh $(CONFIG)
 
 # The programs under samples/, built from the packages (make pack) and run on tiny inputs (build/run-samples.sh).
 samples: pack

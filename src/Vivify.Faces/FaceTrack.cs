@@ -75,7 +75,7 @@ public sealed class FaceTrack(double fps, double increase = FaceFraming.DefaultI
     public FaceTrackResult Finish(string video)
     {
         if (_starts.Count == 0)
-            throw new VivifyException($"{video}: no face found in any of its {Counted.Of(_faces.Count, "frame")}; give a driving video that shows a face, or animate the whole frame with --frame whole");
+            throw new NoFaceException(video, $"{video}: no face found in any of its {Counted.Of(_faces.Count, "frame")}; give a driving video that shows a face, or animate the whole frame");
         var boxes = new SquareBox[_faces.Count];
         for (var t = 0; t < _starts.Count; t++)
         {

@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Media;
 
@@ -21,8 +22,8 @@ public static class FrameRegion
         var inside = Bytes(frame, new PixelRect(c0, r0, c1 - c0 + 1, r1 - r0 + 1));
         if (box.Left < c0 || box.Top < r0 || box.Right - 1 > c1 || box.Bottom - 1 > r1)
         {
-            var rows = arange(box.Top, box.Bottom, dtype: ScalarType.Int64).clamp(r0, r1).sub_(r0);
-            var cols = arange(box.Left, box.Right, dtype: ScalarType.Int64).clamp(c0, c1).sub_(c0);
+            var rows = arange(S(box.Top), S(box.Bottom), One, dtype: ScalarType.Int64).clamp(S(r0), S(r1)).sub_(S(r0));
+            var cols = arange(S(box.Left), S(box.Right), One, dtype: ScalarType.Int64).clamp(S(c0), S(c1)).sub_(S(c0));
             inside = inside.index_select(0, rows).index_select(1, cols);
         }
         return ToFloat(inside).MoveToOuterDisposeScope();
@@ -63,11 +64,11 @@ public static class FrameRegion
     }
 
     /// <summary>uint8 [h,w,3] → float32 [3,h,w] in [0,1].</summary>
-    public static Tensor ToFloat(Tensor bytes) => bytes.permute(2, 0, 1).to(ScalarType.Float32).div_(255f);
+    public static Tensor ToFloat(Tensor bytes) => bytes.permute(2, 0, 1).to(ScalarType.Float32).div_(S(255f));
 
     /// <summary>float [3,h,w] (values in [0,1], clamped) → uint8 [h,w,3], rounded as <see cref="RgbFrame.FromTensor"/> does.</summary>
     public static Tensor ToBytes(Tensor image) =>
-        image.to(ScalarType.Float32).clamp(0, 1).mul(255f).round().to(ScalarType.Byte).permute(1, 2, 0).contiguous();
+        image.to(ScalarType.Float32).clamp(S(0), S(1)).mul(S(255f)).round().to(ScalarType.Byte).permute(1, 2, 0).contiguous();
 
     private static void Check(int width, int height, PixelRect rect)
     {

@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Media;
 
@@ -71,10 +72,10 @@ public sealed class PasteBack : IDisposable
         if (Options.MatchColours)
         {
             // Grid cells whose centre lies inside the picture.
-            var centres = arange(SeamColour.Grid, dtype: ScalarType.Float64).add_(0.5).mul_((double)box.Side / SeamColour.Grid);
-            var rows = centres.add(box.Top);
-            var cols = centres.add(box.Left);
-            var valid = rows.ge(0).logical_and(rows.lt(Picture.Height)).unsqueeze(1).logical_and(cols.ge(0).logical_and(cols.lt(Picture.Width)).unsqueeze(0));
+            var centres = arange(S(0), S(SeamColour.Grid), One, dtype: ScalarType.Float64).add_(S(0.5), One).mul_(S((double)box.Side / SeamColour.Grid));
+            var rows = centres.add(S(box.Top), One);
+            var cols = centres.add(S(box.Left), One);
+            var valid = rows.ge(S(0)).logical_and(rows.lt(S(Picture.Height))).unsqueeze(1).logical_and(cols.ge(S(0)).logical_and(cols.lt(S(Picture.Width))).unsqueeze(0));
             colour = new SeamColour(Options.Mask, valid);
         }
         // Held until Dispose, whatever dispose scope the caller is in.
@@ -101,11 +102,11 @@ public sealed class PasteBack : IDisposable
             {
                 var offset = t.Colour.Offset(t.PictureGrid, Geometry.Resize(crop, SeamColour.Grid, SeamColour.Grid));
                 var spread = nn.functional.interpolate(offset.unsqueeze(0), [t.Box.Side, t.Box.Side], mode: InterpolationMode.Bilinear, align_corners: false)[0];
-                pasted.add_(Slice(spread, t.InBox));
+                pasted.add_(Slice(spread, t.InBox), One);
             }
             var baseBytes = FrameRegion.Bytes(data, Picture.Width, Picture.Height, t.Inside);
             var under = FrameRegion.ToFloat(baseBytes);
-            var blended = pasted.sub_(under).mul_(t.Mask).add_(under);
+            var blended = pasted.sub_(under).mul_(t.Mask).add_(under, One);
             FrameRegion.Put(data, Picture.Width, Picture.Height, t.Inside, where(t.Support, FrameRegion.ToBytes(blended), baseBytes));
         }
         return new RgbFrame(Picture.Width, Picture.Height, data);
@@ -122,7 +123,7 @@ public sealed class PasteBack : IDisposable
         if (h == side && w == side) return crop.clone().MoveToOuterDisposeScope();
         var batch = crop.dim() == 4 ? crop : crop.unsqueeze(0);
         var r = nn.functional.interpolate(batch, [side, side], mode: InterpolationMode.Bicubic, align_corners: false, antialias: side < Math.Max(h, w));
-        r.clamp_(0, 1);
+        r.clamp_(S(0), S(1));
         return (crop.dim() == 4 ? r : r[0]).MoveToOuterDisposeScope();
     }
 

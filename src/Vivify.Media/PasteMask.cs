@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Media;
 
@@ -27,19 +28,19 @@ public sealed record PasteMask
         if (part.IsEmpty || part.Left < 0 || part.Top < 0 || part.Right > side || part.Bottom > side)
             throw new ArgumentOutOfRangeException(nameof(part), $"part {part} of a {side}x{side} box");
         using var scope = NewDisposeScope();
-        Tensor Coordinates(int start, int count) => arange(start, start + count, dtype: ScalarType.Float64).add_(0.5).mul_(2.0 / side).sub_(1);
+        Tensor Coordinates(int start, int count) => arange(S(start), S(start + count), One, dtype: ScalarType.Float64).add_(S(0.5), One).mul_(S(2.0 / side)).sub_(S(1));
         var y = Coordinates(part.Top, part.Height).unsqueeze(1);
         var x = Coordinates(part.Left, part.Width).unsqueeze(0);
         var halfSize = 1 - Inset;
         var radius = Math.Min(CornerRadius, halfSize);
         // Signed distance to the rounded square (negative inside), in units of half the side.
-        var qx = x.abs().sub_(halfSize - radius);
-        var qy = y.abs().sub_(halfSize - radius);
-        var outside = qx.clamp_min(0).square().add(qy.clamp_min(0).square()).sqrt();
-        var inside = maximum(qx, qy).clamp_max(0);
-        var distance = outside.add(inside).sub_(radius);
-        var t = distance.neg().div_(Feather).clamp_(0, 1);
-        var mask = t.square().mul(t.mul(-2).add_(3));
+        var qx = x.abs().sub_(S(halfSize - radius));
+        var qy = y.abs().sub_(S(halfSize - radius));
+        var outside = qx.clamp_min(S(0)).pow(S(2)).add(qy.clamp_min(S(0)).pow(S(2)), One).sqrt();
+        var inside = maximum(qx, qy).clamp_max(S(0));
+        var distance = outside.add(inside, One).sub_(S(radius));
+        var t = distance.neg().div_(S(Feather)).clamp_(S(0), S(1));
+        var mask = t.pow(S(2)).mul(t.mul(S(-2)).add_(S(3), One));
         return mask.to(ScalarType.Float32).MoveToOuterDisposeScope();
     }
 

@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Media;
 
@@ -25,16 +26,16 @@ internal sealed class SeamColour : IDisposable
     {
         using var scope = NewDisposeScope();
         var m = mask.Values(Grid).to(ScalarType.Float64);
-        var ring = m.mul(m.neg().add_(1)).mul_(4).mul_(valid.to(ScalarType.Float64)).flatten();
-        var centres = arange(Grid, dtype: ScalarType.Float64).add_(0.5).div_(Grid);
+        var ring = m.mul(m.neg().add_(S(1), One)).mul_(S(4)).mul_(valid.to(ScalarType.Float64)).flatten();
+        var centres = arange(S(0), S(Grid), One, dtype: ScalarType.Float64).add_(S(0.5), One).div_(S(Grid));
         var ys = centres.unsqueeze(1).expand(Grid, Grid).flatten();
         var xs = centres.unsqueeze(0).expand(Grid, Grid).flatten();
-        var d2 = ys.unsqueeze(1).sub(ys.unsqueeze(0)).square().add_(xs.unsqueeze(1).sub(xs.unsqueeze(0)).square());
-        var gauss = d2.div_(-2 * Sigma * Sigma).exp_();
+        var d2 = ys.unsqueeze(1).sub(ys.unsqueeze(0)).pow(S(2)).add_(xs.unsqueeze(1).sub(xs.unsqueeze(0)).pow(S(2)), One);
+        var gauss = d2.div_(S(-2 * Sigma * Sigma)).exp_();
         var weights = gauss.mul_(ring.unsqueeze(0));
         var total = weights.sum(1, keepdim: true);
         // No ring at all (a box whose ring lies outside the picture): no correction.
-        _spread = where(total > 1e-12, weights.div(total.clamp_min(1e-12)), zeros_like(weights)).to(ScalarType.Float32).DetachFromDisposeScope();
+        _spread = where(total > S(1e-12), weights.div(total.clamp_min(S(1e-12))), zeros_like(weights)).to(ScalarType.Float32).DetachFromDisposeScope();
     }
 
     /// <summary>The correction [3,g,g] to add to the animated crop, from the picture's and the crop's grids [3,g,g] (area averages over each cell).</summary>

@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Media;
 
@@ -14,13 +15,13 @@ public static class SeamGradient
         var inside = box.Inside(picture.Width, picture.Height);
         var part = inside with { Left = inside.Left - box.Left, Top = inside.Top - box.Top };
         var m = mask.Values(box.Side, part);
-        var band = m.gt(0.05).logical_and(m.lt(0.95)).narrow(0, 1, part.Height - 2).narrow(1, 1, part.Width - 2);
+        var band = m.gt(S(0.05)).logical_and(m.lt(S(0.95))).narrow(0, 1, part.Height - 2).narrow(1, 1, part.Width - 2);
         double Gradient(RgbFrame frame)
         {
             var image = FrameRegion.ToFloat(FrameRegion.Bytes(frame, inside));
             var gx = image.narrow(2, 2, part.Width - 2).sub(image.narrow(2, 0, part.Width - 2)).narrow(1, 1, part.Height - 2);
             var gy = image.narrow(1, 2, part.Height - 2).sub(image.narrow(1, 0, part.Height - 2)).narrow(2, 1, part.Width - 2);
-            var magnitude = gx.square().add(gy.square()).sum(0, keepdim: false).sqrt();
+            var magnitude = gx.pow(S(2)).add(gy.pow(S(2)), One).sum(0, keepdim: false).sqrt();
             return magnitude.masked_select(band).mean().item<float>();
         }
         return Gradient(output) / Gradient(picture);

@@ -72,7 +72,7 @@ public sealed class GeneratorJInference : IDisposable
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        using var slope = 0.2.ToScalar();
+        var slope = S(0.2);
         x = ChannelsLast.Of(x.to(compute));
         var output_0 = conv0.forward(x).leaky_relu_(slope);
         var output_1 = conv1.forward(output_0).leaky_relu_(slope);

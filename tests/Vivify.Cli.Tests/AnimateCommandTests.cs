@@ -191,7 +191,7 @@ public class AnimateCommandTests(Xunit.Abstractions.ITestOutputHelper log)
             (["-s", portrait, "-d", h.PathOf("none.mp4"), .. model], 1, "none.mp4"),
             (["-s", portrait, "-d", clip, "--config", model[1], "--checkpoint", h.PathOf("missing.pth.tar")], 1, "missing.pth.tar not found: check the path (--checkpoint)"), // the library names the file, the CLI its option
             (["-s", portrait, "-d", clip, "--config", model[1], "--checkpoint", h.PathOf("broken.pth.tar")], 1, "broken.pth.tar"),
-            (["-s", portrait, "-d", clip, "--config", h.PathOf("none.yaml"), "--checkpoint", model[3]], 1, "none.yaml: cannot read the configuration"),
+            (["-s", portrait, "-d", clip, "--config", h.PathOf("none.yaml"), "--checkpoint", model[3]], 1, "none.yaml: configuration file not found"),
             (["-s", portrait, "-d", clip, .. model, "--batch", "0"], 2, "--batch 0 must be between 1 and 1024"),
             (["-s", portrait, "-d", clip, .. model, "--driving-start", "3"], 2, "--driving-start 3: "),
             (["-s", portrait, "-d", clip, .. model, "--mode", "absolute", "--adapt-scale"], 2, "use it with --mode relative"),
@@ -200,7 +200,7 @@ public class AnimateCommandTests(Xunit.Abstractions.ITestOutputHelper log)
             // Inputs, config and checkpoint are read at the same time; the errors keep the order of a check one after the other.
             (["-s", h.PathOf("nobody.jpg"), "-d", h.PathOf("none.mp4"), "--config", h.PathOf("none.yaml"), "--checkpoint", h.PathOf("missing.pth.tar")], 1, "nobody.jpg: no such file"),
             (["-s", portrait, "-d", h.PathOf("none.mp4"), "--config", model[1], "--checkpoint", h.PathOf("broken.pth.tar")], 1, "none.mp4"),
-            (["-s", portrait, "-d", clip, "--config", h.PathOf("none.yaml"), "--checkpoint", h.PathOf("broken.pth.tar")], 1, "none.yaml: cannot read the configuration"),
+            (["-s", portrait, "-d", clip, "--config", h.PathOf("none.yaml"), "--checkpoint", h.PathOf("broken.pth.tar")], 1, "none.yaml: configuration file not found"),
         };
         foreach (var (args, expected, message) in cases)
         {

@@ -89,7 +89,7 @@ public sealed class FidTests : IDisposable
     {
         var missing = Assert.Throws<VivifyException>(() => FidInceptionV3.Load(Path.Combine(_dir, "none.pth")));
         Assert.Contains("none.pth: Inception weights not found", missing.Message);
-        Assert.Contains("--inception", missing.Message);
+        Assert.DoesNotContain("--", missing.Message); // a library message names no command-line option
 
         var other = Path.Combine(_dir, "vgg.pth");
         var dict = new PyDict("collections.OrderedDict");

@@ -51,7 +51,7 @@ public class HeadsConfigTests
     [InlineData("match_weight: -1\n", "x.yaml: line 1: match_weight: must be 0 or more")]
     public void BadValuesFailWithOneLineNamingTheFileAndKey(string yaml, string start)
     {
-        var e = Assert.Throws<VivifyException>(() => HeadsConfig.Parse(yaml, "x.yaml"));
+        var e = Assert.Throws<ConfigurationException>(() => HeadsConfig.Parse(yaml, "x.yaml"));
         Assert.StartsWith(start, e.Message);
         Assert.DoesNotContain('\n', e.Message);
     }
@@ -59,7 +59,7 @@ public class HeadsConfigTests
     [Fact]
     public void MissingFileFailsWithOneLine()
     {
-        var e = Assert.Throws<VivifyException>(() => HeadsConfig.Load("/nonexistent/heads.yaml"));
+        var e = Assert.Throws<InvalidInputException>(() => HeadsConfig.Load("/nonexistent/heads.yaml"));
         Assert.StartsWith("/nonexistent/heads.yaml: talking-head configuration file not found", e.Message);
         Assert.DoesNotContain('\n', e.Message);
     }

@@ -12,7 +12,7 @@ public sealed class StylizeConfigErrorTests
 {
     private static string Error(string yaml)
     {
-        var e = Assert.Throws<VivifyException>(() => StylizeConfig.Parse(yaml, "s.yaml"));
+        var e = Assert.Throws<ConfigurationException>(() => StylizeConfig.Parse(yaml, "s.yaml"));
         Assert.StartsWith("s.yaml: ", e.Message);
         Assert.DoesNotContain('\n', e.Message);
         Assert.DoesNotContain("System.", e.Message);

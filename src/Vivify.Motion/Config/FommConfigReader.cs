@@ -12,7 +12,7 @@ internal static class FommConfigReader
 {
     private static readonly ConfigFileOptions Options = new() { Fix = "the published config/*.yaml show the expected keys" };
 
-    public static FommConfig Load(string path) => Parse(ConfigFile.ReadText(path, "configuration", "pass an existing YAML file with --config"), path);
+    public static FommConfig Load(string path) => Parse(ConfigFile.ReadText(path, "configuration", "give an existing YAML configuration file"), path);
 
     public static FommConfig Parse(string yaml, string source)
     {

@@ -1,6 +1,7 @@
 using Vivify.Media;
 using Vivify.Motion.Data;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Motion.Evaluation;
 
@@ -48,7 +49,7 @@ public static class Reconstruction
         {
             using var scope = NewDisposeScope();
             var name = Path.GetFileNameWithoutExtension(path.TrimEnd('/'));
-            var video = reader.Read(path).permute(0, 3, 1, 2).to(ScalarType.Float32).div(255f).to(model.Device);
+            var video = reader.Read(path).permute(0, 3, 1, 2).to(ScalarType.Float32).div(S(255f)).to(model.Device);
             list.Add(Run(name, video, model.KeypointDetector, model.Generator, Path.Combine(outDir, name + ".mp4"), cancel));
             task.Advance();
         }

@@ -4,6 +4,7 @@ using Vivify.Stylize.Prep;
 using Vivify.Torch.Checkpoints;
 using TorchSharp;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Stylize;
 
@@ -90,7 +91,7 @@ public sealed class StylizeApply : IDisposable
         if (InputChannels != 3) throw new ModelMismatchException($"{ModelPath}: the model takes guide channels, which need the whole video; apply it to the video", ModelPath);
         using var scope = NewDisposeScope();
         using var clip = new Clip([StylizeInputs.Bytes(ImageIO.ReadFrame(input))]);
-        var y = (Stylize(new FramePrep(clip, filter).Input(0).unsqueeze(0)) + 1) / 2;
+        var y = Stylize(new FramePrep(clip, filter).Input(0).unsqueeze(0)).add(S(1), One) / S(2);
         ImageIO.Write(output, y[0]);
     }
 
@@ -105,7 +106,7 @@ public sealed class StylizeApply : IDisposable
                 cancel.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
                 var x = stack(frames.Skip(i).Take(options.Batch).Select(f => StylizePublishedLayout.GenInput(input, f, InputChannels, options.GuideDir)).ToArray());
-                var y = (Stylize(x) + 1) / 2;
+                var y = Stylize(x).add(S(1), One) / S(2);
                 for (var k = 0; k < y.shape[0]; k++) writer.Write(y[k]);
                 task.Advance(y.shape[0]);
             }

@@ -3,6 +3,7 @@ using Vivify.Stylize.Prep;
 using Vivify.Torch.Modules;
 using TorchSharp;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Stylize;
 
@@ -100,10 +101,10 @@ public static class StylizeInputs
             throw new InvalidInputException(path, $"{path}: mask for frame {frame} is {f.Width}×{f.Height} but the video is {width}×{height}: draw the mask at the video's size");
         using var scope = NewDisposeScope();
         var rgb = tensor(f.Data, new long[] { f.Height, f.Width, 3 }, dtype: ScalarType.Byte).to(ScalarType.Float32);
-        var grey = rgb[.., .., 0] * 0.299 + rgb[.., .., 1] * 0.587 + rgb[.., .., 2] * 0.114;
-        var mask = (grey > 128).to(ScalarType.Float32);
+        var grey = (rgb[.., .., 0] * S(0.299)).add(rgb[.., .., 1] * S(0.587), One).add(rgb[.., .., 2] * S(0.114), One);
+        var mask = (grey > S(128)).to(ScalarType.Float32);
         var eroded = nn.functional.conv2d(mask.view(1, 1, height, width), ones(1, 1, 7, 7), padding: [3, 3]);
-        if (!(eroded >= 49).any().item<bool>())
+        if (!(eroded >= S(49)).any().item<bool>())
             throw new InvalidInputException(path, $"{path}: mask for frame {frame} marks no area of at least 7×7 pixels (white = painted): paint a larger white area");
         return mask.MoveToOuterDisposeScope();
     }

@@ -2,6 +2,7 @@ using Vivify.Stylize.Prep;
 using Vivify.Torch.Checkpoints;
 using Vivify.Torch.Modules;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Stylize;
 
@@ -157,7 +158,7 @@ public sealed class StylizeJob : IDisposable
     {
         using var scope = NewDisposeScope();
         using var x = Prep.Input(frame);
-        return ((Session.Stylize(x.unsqueeze(0)) + 1) / 2)[0].MoveToOuterDisposeScope();
+        return (Session.Stylize(x.unsqueeze(0)).add(S(1), One) / S(2))[0].MoveToOuterDisposeScope();
     }
 
     /// <summary>What the model file remembers of the input preparation, which <see cref="StylizeApply"/> reads back.</summary>

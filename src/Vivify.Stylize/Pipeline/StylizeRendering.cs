@@ -1,6 +1,7 @@
 using Vivify.Media;
 using Vivify.Stylize.Prep;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Stylize;
 
@@ -24,7 +25,7 @@ public static class StylizeRendering
             using var scope = NewDisposeScope();
             var n = Math.Min(batch, prep.Clip.Count - first);
             var inputs = stack(Enumerable.Range(first, n).Select(prep.Input).ToArray());
-            var result = (stylize(inputs) + 1) / 2;
+            var result = stylize(inputs).add(S(1), One) / S(2);
             for (var i = 0; i < n; i++) onFrame(first + i, result[i]);
             task.Advance(n);
             // Frames are visited in order: flows the pre-filter's window has passed are not needed again.

@@ -1,6 +1,7 @@
 using Vivify.Media;
 using Vivify.Torch.Modules;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Stylize;
 
@@ -23,13 +24,13 @@ public static class StylizeSearchFiles
         var keyframes = keys.Select(k =>
         {
             var (frame, painted) = ReadPair(src, k);
-            return new Keyframe(frame * 2 - 1, painted * 2 - 1);
+            return new Keyframe(frame * S(2) - S(1), painted * S(2) - S(1));
         }).ToList();
         var (holdFrame, holdPainted) = ReadPair(src, holdout);
         using var perception = vgg19Path is null ? null
             : new PerceptualVGG19(Vgg19Features.Load(vgg19Path), baseConfig.PerceptionLoss.PerceptionModel.Args.FeatureLayers,
                 baseConfig.PerceptionLoss.PerceptionModel.Args.UseNormalization);
-        return StylizeSearch.Run(baseConfig, keyframes, holdFrame * 2 - 1, holdPainted, grid, secondsPerSetting, perception, seed,
+        return StylizeSearch.Run(baseConfig, keyframes, holdFrame * S(2) - S(1), holdPainted, grid, secondsPerSetting, perception, seed,
             onResult: onResult, cancel: cancel);
     }
 

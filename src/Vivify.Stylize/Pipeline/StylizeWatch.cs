@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Vivify.Media;
 using static TorchSharp.torch;
+using static Vivify.Torch.Scalars;
 
 namespace Vivify.Stylize;
 
@@ -119,7 +120,7 @@ public sealed class StylizeWatch
         foreach (var f in _previewFrames)
         {
             if (!_cache.TryGetValue(f, out var x)) { x = _job.Prep.Input(f); x.DetachFromDisposeScope(); _cache[f] = x; }
-            var y = (session.Stylize(x.unsqueeze(0)) + 1) / 2;
+            var y = session.Stylize(x.unsqueeze(0)).add(S(1), One) / S(2);
             // Ctrl-C in a terminal also reaches a running ffmpeg; the preview is then written again on the way out.
             try { ImageIO.Write(Path.Combine(_project.PreviewDir, $"{f:D5}.png"), y[0]); }
             catch (VivifyException) when (cancel.IsCancellationRequested) { }
