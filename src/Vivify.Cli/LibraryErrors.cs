@@ -24,10 +24,10 @@ internal static class LibraryErrors
                 return (r.LatestCheckpoint is null
                     ? $"{r.RunDirectory}: no checkpoint to resume from; run without --resume to start"
                     : $"{r.RunDirectory}: already holds checkpoints ({Path.GetFileName(r.LatestCheckpoint)}); pass --resume to continue or choose a new run directory", e.ExitCode);
+            case NoFaceException f2 when Has(command, "--frame") && f2.Message.EndsWith("animate the whole frame", StringComparison.Ordinal):
+                return ($"{f2.Message} with --frame whole", e.ExitCode);
             case NoFaceException n when Has(command, "--find-best-frame") && OptionGiving(command, n.Path) == "--driving":
                 return ($"{n.Path}: no frame shows a face, so there is no best frame to start from; run without --find-best-frame", e.ExitCode);
-            case NoFaceException n when Has(command, "--frame") && n.Message.EndsWith("animate the whole frame", StringComparison.Ordinal):
-                return ($"{n.Message} with --frame whole", e.ExitCode);
             case InvalidInputException or ConfigurationException or ModelMismatchException:
                 var path = e switch { InvalidInputException i => i.Path, ConfigurationException c => c.Path, ModelMismatchException m => m.Path, _ => null };
                 if (path is not null && OptionGiving(command, path) is { } option && !e.Message.Contains(option, StringComparison.Ordinal))

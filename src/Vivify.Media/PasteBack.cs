@@ -79,7 +79,7 @@ public sealed class PasteBack : IDisposable
             colour = new SeamColour(Options.Mask, valid);
         }
         // Held until Dispose, whatever dispose scope the caller is in.
-        return new Target(box, inside, mask.unsqueeze(0).DetachFromDisposeScope(), mask.gt(0).unsqueeze(2).DetachFromDisposeScope(),
+        return new Target(box, inside, mask.unsqueeze(0).DetachFromDisposeScope(), mask.gt(S(0)).unsqueeze(2).DetachFromDisposeScope(),
             grid.DetachFromDisposeScope(), colour);
     }
 

@@ -31,10 +31,10 @@ internal static class StylizeConfigJob
             var line = k.Start.Line;
             if (Unused.Contains(name)) continue;
             if (!Sections.Contains(name))
-                throw new VivifyException($"{file.Source}: line {line}: job.{name}: unknown key; expected one of {string.Join(", ", Sections.Concat(Unused))}; {file.Options.Fix}");
+                throw new ConfigurationException(file.Source, $"{file.Source}: line {line}: job.{name}: unknown key; expected one of {string.Join(", ", Sections.Concat(Unused))}; {file.Options.Fix}", (int)line, "job." + name);
             var compared = 0;
             if (!file.Root.Children.TryGetValue(new YamlScalarNode(name), out var top) || !Same(top, v, ref compared))
-                throw new VivifyException($"{file.Source}: line {line}: job.{name}: differs from the top-level {name}{(top is null ? " (there is none)" : $" on line {top.Start.Line}")}, which is what Vivify reads; make them the same (job: {name}: *alias) or delete job; {file.Options.Fix}");
+                throw new ConfigurationException(file.Source, $"{file.Source}: line {line}: job.{name}: differs from the top-level {name}{(top is null ? " (there is none)" : $" on line {top.Start.Line}")}, which is what Vivify reads; make them the same (job: {name}: *alias) or delete job; {file.Options.Fix}", (int)line, "job." + name);
         }
     }
 

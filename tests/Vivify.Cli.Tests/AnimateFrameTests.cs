@@ -176,7 +176,7 @@ public class AnimateFrameTests
         args = ["animate", "-s", portraitPath, "-d", faceless, .. model, "-o", h.PathOf("b.mp4"), "-q"]; // -q: no progress lines
         (code, _, e) = h.Run(args);
         Assert.Equal(1, code);
-        Assert.Contains("no face found in any of its 3 frames", e);
+        Assert.True(e.Contains("no face found in any of its 3 frames", StringComparison.Ordinal), e);
         Assert.Contains("--frame whole", e);
         Assert.Single(e.Trim().Split('\n'));
         Assert.False(File.Exists(h.PathOf("b.mp4")));
