@@ -152,7 +152,7 @@ public sealed class AnimatorTests : IDisposable
         Assert.Equal(_checkpoint, mismatch.Path);
         Assert.Contains("first.conv.weight checkpoint [8,3,7,7] vs model [16,3,7,7]", mismatch.Message);
         var config = Assert.Throws<InvalidInputException>(() => Animator.Load(Path.Combine(_dir, "none.yaml"), _checkpoint));
-        Assert.Contains("none.yaml: cannot read the configuration", config.Message);
+        Assert.Contains("none.yaml: configuration file not found", config.Message);
         foreach (var e in new VivifyException[] { missing, mismatch, config }) Assert.DoesNotContain("--", e.Message);
 
         using var animator = Animator.Load(_config, _checkpoint);

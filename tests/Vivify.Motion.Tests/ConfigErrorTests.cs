@@ -21,7 +21,7 @@ public class ConfigErrorTests
 
     private static string Error(string yaml)
     {
-        var e = Assert.Throws<VivifyException>(() => FommConfig.Parse(yaml, "my/vox.yaml"));
+        var e = Assert.Throws<ConfigurationException>(() => FommConfig.Parse(yaml, "my/vox.yaml"));
         Assert.StartsWith("my/vox.yaml: ", e.Message);
         Assert.DoesNotContain("\n", e.Message);
         Assert.DoesNotContain("System.", e.Message);

@@ -17,10 +17,10 @@ internal static class FommConfigReader
     public static FommConfig Parse(string yaml, string source)
     {
         var file = ConfigFile.Parse(yaml, source, Options);
-        if (file.Root is null) throw new VivifyException($"{source}: the configuration is empty; expected model_params ({Options.Fix})");
+        if (file.Root is null) throw new ConfigurationException(source, $"{source}: the configuration is empty; expected model_params ({Options.Fix})", key: "model_params");
         var config = file.Bind<FommConfig>();
         if (file.LineOf("model_params") is null)
-            throw new VivifyException($"{source}: no model_params section; a First Order Motion Model config needs one ({Options.Fix})");
+            throw new ConfigurationException(source, $"{source}: no model_params section; a First Order Motion Model config needs one ({Options.Fix})", key: "model_params");
         file.CheckShape<AugmentationShape>("dataset_params.augmentation_params");
         Validate(config, file);
         config.File = file;

@@ -78,7 +78,7 @@ public sealed partial class ConfigFile
         CheckEvents(yaml, source, options);
         var stream = new YamlStream();
         try { stream.Load(new StringReader(yaml)); }
-        catch (YamlException e) { throw new ConfigurationException(source, $"{source}: line {e.Start.Line}: {YamlMessage(e)}; {options.Fix}", inner: e); }
+        catch (YamlException e) { throw new ConfigurationException(source, $"{source}: line {e.Start.Line}: {YamlMessage(e)}; {options.Fix}", (int)(e.Start.Line), inner: e); }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException)
         {
             throw new ConfigurationException(source, $"{source}: {OneLine(e.Message)}; {options.Fix}", inner: e);
@@ -142,9 +142,9 @@ public sealed partial class ConfigFile
             // InvalidOperationException at the end of the text): name the line where it opens.
             var flow = open.FirstOrDefault(o => o.Flow.Length > 0);
             if (flow.Flow is { Length: > 0 } && (e is InvalidOperationException || LooksUnclosed((YamlException)e)))
-                throw new ConfigurationException(source, $"{source}: line {flow.Start.Line}: the '{flow.Flow}' opened here is never closed with '{(flow.Flow == "[" ? "]" : "}")}'; {options.Fix}", inner: e);
-            if (e is YamlException y) throw new ConfigurationException(source, $"{source}: line {y.Start.Line}: {YamlMessage(y)}; {options.Fix}", inner: e);
-            throw new ConfigurationException(source, $"{source}: line {parser.Current?.Start.Line ?? 1}: the YAML ends where more was expected; {options.Fix}", inner: e);
+                throw new ConfigurationException(source, $"{source}: line {flow.Start.Line}: the '{flow.Flow}' opened here is never closed with '{(flow.Flow == "[" ? "]" : "}")}'; {options.Fix}", (int)(flow.Start.Line), inner: e);
+            if (e is YamlException y) throw new ConfigurationException(source, $"{source}: line {y.Start.Line}: {YamlMessage(y)}; {options.Fix}", (int)(y.Start.Line), inner: e);
+            throw new ConfigurationException(source, $"{source}: line {parser.Current?.Start.Line ?? 1}: the YAML ends where more was expected; {options.Fix}", (int)(parser.Current?.Start.Line ?? 1), inner: e);
         }
     }
 
