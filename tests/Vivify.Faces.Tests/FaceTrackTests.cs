@@ -115,8 +115,9 @@ public class FaceTrackTests
     {
         var track = new FaceTrack(Fps);
         for (var i = 0; i < 3; i++) track.Add([]);
-        var e = Assert.Throws<VivifyException>(() => track.Finish("empty.mp4"));
+        var e = Assert.Throws<NoFaceException>(() => track.Finish("empty.mp4"));
         Assert.Contains("empty.mp4: no face found in any of its 3 frames", e.Message);
+        Assert.Equal("empty.mp4", e.Path);
         Assert.Contains("or animate the whole frame", e.Message);
         Assert.DoesNotContain("--", e.Message); // a library message names no command-line option
         Assert.DoesNotContain('\n', e.Message);
