@@ -82,19 +82,12 @@ internal static class Cases
     /// </summary>
     public static void SyncBatchNorm(ICommunicator comm, string outDir)
     {
-        var g = new Generator();
-        g.manual_seed(7);
-        using var x = randn([8, 3, 5, 6], generator: g) * 2 + 3;
-        using var upstream = randn([8, 3, 5, 6], generator: g);
-        using var norm = nn.BatchNorm2d(3);
-        using (no_grad())
-        {
-            norm.weight.copy_(randn([3], generator: g));
-            norm.bias!.copy_(randn([3], generator: g));
-        }
-        norm.train();
+        var (x, upstream, norm) = SyncBatchNormProblem.Make();
+        using var _x = x;
+        using var _upstream = upstream;
+        using var _norm = norm;
         SynchronizedBatchNorm.Convert(norm, comm);
-        var (start, count) = DataParallel.Shard(8, comm, "batch");
+        var (start, count) = DataParallel.Shard(SyncBatchNormProblem.Batch, comm, "batch");
         using var buckets = new GradientBuckets(norm.parameters(), comm);
         var result = new Dictionary<string, Tensor>();
         for (var pass = 0; pass < 2; pass++)

@@ -37,17 +37,10 @@ public class MpiLayerTests
             Assert.True(r.Code == 0, $"exit {r.Code}: {r.Err}");
             var ranks = new[] { TensorFiles.Read(Path.Combine(dir, "rank0")), TensorFiles.Read(Path.Combine(dir, "rank1")) };
 
-            var g = new Generator();
-            g.manual_seed(7);
-            using var x = randn([8, 3, 5, 6], generator: g) * 2 + 3;
-            using var upstream = randn([8, 3, 5, 6], generator: g);
-            using var norm = nn.BatchNorm2d(3);
-            using (no_grad())
-            {
-                norm.weight.copy_(randn([3], generator: g));
-                norm.bias!.copy_(randn([3], generator: g));
-            }
-            norm.train();
+            var (x, upstream, norm) = Vivify.MpiHost.SyncBatchNormProblem.Make(); // what the ranks built, whole
+            using var _x = x;
+            using var _upstream = upstream;
+            using var _norm = norm;
             const double rtol = 1e-5;
             for (var pass = 0; pass < 2; pass++)
             {
@@ -62,7 +55,7 @@ public class MpiLayerTests
                     TensorAssert.RelativeNorm(norm.bias!.grad!, rank[$"dbias{pass}"], rtol, $"bias gradient {pass}");
                 }
                 norm.weight.grad!.zero_();
-                norm.bias.grad!.zero_();
+                norm.bias!.grad!.zero_();
             }
             foreach (var rank in ranks)
             {
