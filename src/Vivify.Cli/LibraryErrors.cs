@@ -28,13 +28,39 @@ internal static class LibraryErrors
                 return ($"{f2.Message} with --frame whole", e.ExitCode);
             case NoFaceException n when Has(command, "--find-best-frame") && OptionGiving(command, n.Path) == "--driving":
                 return ($"{n.Path}: no frame shows a face, so there is no best frame to start from; run without --find-best-frame", e.ExitCode);
-            case InvalidInputException or ConfigurationException or ModelMismatchException:
-                var path = e switch { InvalidInputException i => i.Path, ConfigurationException c => c.Path, ModelMismatchException m => m.Path, _ => null };
+            case InvalidOptionException o when OptionFor(command, o.Option) is { } flag && !e.Message.Contains(flag, StringComparison.Ordinal):
+                return ($"{e.Message} ({flag})", e.ExitCode);
+            case InvalidInputException or InvalidOutputException or ConfigurationException or ModelMismatchException:
+                var path = e switch
+                {
+                    InvalidInputException i => i.Path,
+                    InvalidOutputException w => w.Path,
+                    ConfigurationException c => c.Path,
+                    ModelMismatchException m => m.Path,
+                    _ => null,
+                };
                 if (path is not null && OptionGiving(command, path) is { } option && !e.Message.Contains(option, StringComparison.Ordinal))
                     return ($"{e.Message} ({option})", e.ExitCode);
                 break;
         }
         return (e.Message, e.ExitCode);
+    }
+
+    /// <summary>The libraries' settings whose option is not simply their name in kebab case.</summary>
+    private static readonly Dictionary<string, string> OptionNames = new(StringComparer.Ordinal)
+    {
+        ["MaxUploadBytes"] = "--max-upload-mb",
+        ["ModelsDir"] = "--models",
+        ["DataDir"] = "--data",
+        ["FrameRate"] = "--fps",
+    };
+
+    /// <summary>This command's option for a library setting (<see cref="InvalidOptionException.Option"/>), or null when it has none.</summary>
+    private static string? OptionFor(CommandResult command, string setting)
+    {
+        var flag = OptionNames.TryGetValue(setting, out var named) ? named
+            : "--" + string.Concat(setting.Select((c, i) => char.IsUpper(c) ? (i > 0 ? "-" : "") + char.ToLowerInvariant(c) : c.ToString()));
+        return Has(command, flag) ? flag : null;
     }
 
     private static bool Has(CommandResult command, string option) =>

@@ -18,9 +18,9 @@ public sealed class LandmarkSmoother
     /// <param name="derivativeCutoff">Cut-off frequency of the speed estimate, Hz.</param>
     public LandmarkSmoother(double fps, double minCutoff = 1.0, double beta = 0.05, double derivativeCutoff = 1.0)
     {
-        if (!(fps > 0)) throw new UsageException($"landmark smoothing: the frame rate must be positive, got {fps}");
+        if (!(fps > 0)) throw new InvalidOptionException("fps", $"landmark smoothing: the frame rate must be positive, got {fps}");
         if (!(minCutoff > 0) || !(derivativeCutoff > 0) || !(beta >= 0))
-            throw new UsageException($"landmark smoothing: cut-offs must be positive and beta non-negative (got {minCutoff}, {derivativeCutoff}, {beta})");
+            throw new InvalidOptionException("minCutoff", $"landmark smoothing: cut-offs must be positive and beta non-negative (got {minCutoff}, {derivativeCutoff}, {beta})");
         _rate = fps;
         MinCutoff = minCutoff;
         Beta = beta;

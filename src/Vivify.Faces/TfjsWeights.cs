@@ -24,7 +24,7 @@ public static class TfjsWeights
     public static IReadOnlyDictionary<string, TfjsWeight> Read(string manifestPath)
     {
         if (!File.Exists(manifestPath))
-            throw new VivifyException($"{manifestPath}: weight manifest not found; run make setup (it places the face-api networks under data/face-api/model)");
+            throw new InvalidInputException(manifestPath, $"{manifestPath}: weight manifest not found; run make setup (it places the face-api networks under data/face-api/model)");
         var groups = ParseManifest(manifestPath);
         var dir = Path.GetDirectoryName(Path.GetFullPath(manifestPath))!;
         var result = new Dictionary<string, TfjsWeight>();
@@ -36,14 +36,14 @@ public static class TfjsWeights
             {
                 var need = spec.Count * spec.BytesPerElement;
                 if (offset + need > bytes.Length)
-                    throw new VivifyException($"{manifestPath}: shards {string.Join(", ", group.Paths)} hold {bytes.Length} bytes but the weights need more (at '{spec.Name}'); the model files are truncated or from another version: run make setup again");
+                    throw new ModelMismatchException($"{manifestPath}: shards {string.Join(", ", group.Paths)} hold {bytes.Length} bytes but the weights need more (at '{spec.Name}'); the model files are truncated or from another version: run make setup again", manifestPath);
                 var w = Decode(spec, bytes.AsSpan((int)offset, (int)need));
                 if (!result.TryAdd(spec.Name, w))
-                    throw new VivifyException($"{manifestPath}: weight '{spec.Name}' appears twice; the manifest is damaged: run make setup again");
+                    throw new ModelMismatchException($"{manifestPath}: weight '{spec.Name}' appears twice; the manifest is damaged: run make setup again", manifestPath);
                 offset += need;
             }
             if (offset != bytes.Length)
-                throw new VivifyException($"{manifestPath}: shards {string.Join(", ", group.Paths)} hold {bytes.Length} bytes but the weights need {offset}; the model files do not match the manifest: run make setup again");
+                throw new ModelMismatchException($"{manifestPath}: shards {string.Join(", ", group.Paths)} hold {bytes.Length} bytes but the weights need {offset}; the model files do not match the manifest: run make setup again", manifestPath);
         }
         return result;
     }
@@ -52,9 +52,9 @@ public static class TfjsWeights
     public static TfjsWeight Require(this IReadOnlyDictionary<string, TfjsWeight> weights, string name, long[] shape, string source)
     {
         if (!weights.TryGetValue(name, out var w))
-            throw new VivifyException($"{source}: weight '{name}' is missing; is this the right model's manifest?");
+            throw new ModelMismatchException($"{source}: weight '{name}' is missing; is this the right model's manifest?", source);
         if (!w.Shape.SequenceEqual(shape))
-            throw new VivifyException($"{source}: weight '{name}' has shape [{string.Join(",", w.Shape)}], expected [{string.Join(",", shape)}]; is this the right model's manifest?");
+            throw new ModelMismatchException($"{source}: weight '{name}' has shape [{string.Join(",", w.Shape)}], expected [{string.Join(",", shape)}]; is this the right model's manifest?", source);
         return w;
     }
 
@@ -87,7 +87,7 @@ public static class TfjsWeights
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException or FormatException)
         {
-            throw new VivifyException($"{manifestPath}: not a TensorFlow.js weight manifest ({e.Message}); run make setup again", e);
+            throw new ModelMismatchException($"{manifestPath}: not a TensorFlow.js weight manifest ({e.Message}); run make setup again", manifestPath, e);
         }
     }
 
@@ -96,10 +96,10 @@ public static class TfjsWeights
         var name = w.GetProperty("name").GetString()!;
         var shape = w.GetProperty("shape").EnumerateArray().Select(d => d.GetInt64()).ToArray();
         if (shape.Any(d => d < 0))
-            throw new VivifyException($"{manifestPath}: weight '{name}' has a negative dimension in [{string.Join(",", shape)}]");
+            throw new ModelMismatchException($"{manifestPath}: weight '{name}' has a negative dimension in [{string.Join(",", shape)}]", manifestPath);
         var dtype = w.GetProperty("dtype").GetString()!;
         if (dtype is not ("float32" or "int32" or "bool"))
-            throw new VivifyException($"{manifestPath}: weight '{name}' has dtype '{dtype}', which Vivify does not read (float32, int32, bool)");
+            throw new ModelMismatchException($"{manifestPath}: weight '{name}' has dtype '{dtype}', which Vivify does not read (float32, int32, bool)", manifestPath);
         string? qdtype = null;
         double scale = 1, min = 0;
         if (w.TryGetProperty("quantization", out var q))
@@ -111,9 +111,9 @@ public static class TfjsWeights
                 min = q.GetProperty("min").GetDouble();
             }
             else if (qdtype != "float16")
-                throw new VivifyException($"{manifestPath}: weight '{name}' is quantised as '{qdtype}', which Vivify does not read (uint8, uint16, float16)");
+                throw new ModelMismatchException($"{manifestPath}: weight '{name}' is quantised as '{qdtype}', which Vivify does not read (uint8, uint16, float16)", manifestPath);
             if (dtype == "bool" || (dtype == "int32" && qdtype == "float16"))
-                throw new VivifyException($"{manifestPath}: weight '{name}' is a {dtype} quantised as '{qdtype}', which TensorFlow.js does not define");
+                throw new ModelMismatchException($"{manifestPath}: weight '{name}' is a {dtype} quantised as '{qdtype}', which TensorFlow.js does not define", manifestPath);
         }
         return new Spec(name, shape, dtype, qdtype, scale, min);
     }
@@ -125,7 +125,7 @@ public static class TfjsWeights
         {
             var file = Path.Combine(dir, p);
             if (!File.Exists(file))
-                throw new VivifyException($"{manifestPath}: weight shard {file} is missing; run make setup again");
+                throw new ModelMismatchException($"{manifestPath}: weight shard {file} is missing; run make setup again", manifestPath);
             using var s = File.OpenRead(file);
             s.CopyTo(all);
         }

@@ -80,7 +80,7 @@ public sealed class TinyFaceDetector : nn.Module<Tensor, Tensor>
         if (image.dim() != 3 || image.shape[0] != 3 || image.shape[1] < 1 || image.shape[2] < 1)
             throw new VivifyException($"face detection: expected an RGB picture [3,H,W], got [{string.Join(",", image.shape)}]");
         if (inputSize <= 0 || inputSize % 32 != 0)
-            throw new UsageException($"tiny face detector: the input size must be a positive multiple of 32, got {inputSize}");
+            throw new InvalidOptionException("inputSize", $"tiny face detector: the input size must be a positive multiple of 32, got {inputSize}");
         long height = image.shape[1], width = image.shape[2];
         float[] raw;
         long cells;

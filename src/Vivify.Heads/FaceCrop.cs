@@ -46,7 +46,7 @@ public static class FaceCrop
     public static SquareBox PasteBox(FaceAnalyzer analyzer, RgbFrame photo, string name)
     {
         var faces = new FaceFinder(analyzer, 1024).Find(photo);
-        if (faces.Count == 0) throw new VivifyException($"{name}: no face found to paste the head into; give the photograph the person was fine-tuned on");
+        if (faces.Count == 0) throw new InvalidInputException(name, $"{name}: no face found to paste the head into; give the photograph the person was fine-tuned on");
         var box = Box(faces.OrderByDescending(f => f.Detection.Area).First().Detection);
         return new SquareBox(box.Left, box.Top, box.Side);
     }

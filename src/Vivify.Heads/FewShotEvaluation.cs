@@ -33,7 +33,7 @@ public sealed class FewShotSplit : IDisposable
         var frames = video.Frames;
         if (shots < 1 || heldOut < 1) throw new ArgumentOutOfRangeException(nameof(shots), "a few-shot split needs at least one shot and one held-out frame");
         if (frames.Count < shots + heldOut)
-            throw new VivifyException($"{video.Id}: {frames.Count} frames, fewer than {shots} shots + {heldOut} held-out frames; use a longer video or fewer shots");
+            throw new InvalidInputException(video.Id, $"{video.Id}: {frames.Count} frames, fewer than {shots} shots + {heldOut} held-out frames; use a longer video or fewer shots");
         int rest = frames.Count - heldOut;
         var shotIndices = Enumerable.Range(0, shots).Select(i => (int)((long)i * rest / shots)).ToList();
         var testIndices = Enumerable.Range(rest, heldOut).ToList();

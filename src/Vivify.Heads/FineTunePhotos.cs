@@ -52,7 +52,7 @@ public sealed class FineTuneShots : IDisposable
                 var image = ImageIO.Read(photo);
                 var faces = analyzer.DetectWithLandmarks(image);
                 if (faces.Count == 0)
-                    throw new VivifyException($"{photo}: no face found; give photos where the person's face is clearly visible");
+                    throw new InvalidInputException(photo, $"{photo}: no face found; give photos where the person's face is clearly visible");
                 var face = faces.OrderByDescending(f => f.Detection.Width * f.Detection.Height).First();
                 var box = FaceCrop.Box(face.Detection, increase);
                 var points = box.ToCrop(face.Landmarks, size);

@@ -74,7 +74,7 @@ public sealed class HeadsAnimator(HeadsPerson person, FaceAnalyzer analyzer, Fac
                     task.Advance();
                 }
             }
-            if (writer.FramesWritten == 0) throw new VivifyException($"{drivingPath}: no frame could be read; check the video");
+            if (writer.FramesWritten == 0) throw new InvalidInputException(drivingPath, $"{drivingPath}: no frame could be read; check the video");
             cancel.ThrowIfCancellationRequested();
             writer.Complete();
             return new HeadsAnimateResult(writer.FramesWritten, retarget, reason, missing, refIndex);
@@ -125,7 +125,7 @@ public sealed class HeadsAnimator(HeadsPerson person, FaceAnalyzer analyzer, Fac
             }
             index++;
         }
-        throw new VivifyException($"{drivingPath}: no face found in any frame; the driving video must show a face");
+        throw new NoFaceException(drivingPath, $"{drivingPath}: no face found in any frame; the driving video must show a face");
     }
 
     private static FaceResult? Largest(List<FaceResult> faces) =>

@@ -89,15 +89,15 @@ public static class HeadsCheckpoint
     public static HeadsModel Load(string path, out PyDict raw)
     {
         if (!File.Exists(path))
-            throw new VivifyException($"{path}: no such talking-head model; pass RUN_DIR/{FileName} of a `vivify heads meta-train` run");
+            throw new InvalidInputException(path, $"{path}: no such talking-head model; pass RUN_DIR/{FileName} of a `vivify heads meta-train` run");
         var loaded = CheckpointIO.Load(path);
         if (loaded is not PyDict dict || !dict.TryGetValue("config", out var yaml) || yaml is not string text)
-            throw new VivifyException($"{path}: not a talking-head model (no 'config' entry); pass a file written by `vivify heads meta-train`");
+            throw new ModelMismatchException($"{path}: not a talking-head model (no 'config' entry); pass a file written by `vivify heads meta-train`", path);
         var config = HeadsConfig.Parse(text, path + " (config)");
         var numVideos = dict.TryGetValue("num_videos", out var n) && n is long rows ? rows
-            : throw new VivifyException($"{path}: the model has no integer 'num_videos'; pass a file written by `vivify heads meta-train`");
+            : throw new ModelMismatchException($"{path}: the model has no integer 'num_videos'; pass a file written by `vivify heads meta-train`", path);
         List<string>? ids = dict.TryGetValue("video_ids", out var v) && v is List<object?> list && list.Count > 0
-            ? list.Select(o => o as string ?? throw new VivifyException($"{path}: 'video_ids' holds a {o?.GetType().Name ?? "None"}, not a string")).ToList()
+            ? list.Select(o => o as string ?? throw new ModelMismatchException($"{path}: 'video_ids' holds a {o?.GetType().Name ?? "None"}, not a string", path)).ToList()
             : null;
         var model = new HeadsModel(config, numVideos, ids);
         try
@@ -132,7 +132,7 @@ public static class HeadsCheckpoint
     private static void Load(TorchSharp.torch.nn.Module module, PyDict dict, string section, string path)
     {
         if (!dict.TryGetValue(section, out var value) || value is not PyDict state)
-            throw new VivifyException($"{path}: the talking-head model has no '{section}' state dict; pass a file written by `vivify heads meta-train`");
+            throw new ModelMismatchException($"{path}: the talking-head model has no '{section}' state dict; pass a file written by `vivify heads meta-train`", path);
         StateDict.Load(module, state, strict: true, source: $"{path} ({section})");
     }
 

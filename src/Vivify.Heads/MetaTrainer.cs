@@ -31,11 +31,11 @@ public sealed class MetaTrainer(MetaTrainOptions options, IProgressReporter prog
         var comm = options.Communicator ?? SingleProcess.Instance;
         var root = comm.Rank == 0; // rank 0 alone reads and writes the run directory, logs and shows progress
         if (!root) (progress, log) = (NoProgress.Instance, TextWriter.Null);
-        if (root && File.Exists(options.RunDir)) throw new VivifyException($"{options.RunDir}: is a file; give a directory for the run");
+        if (root && File.Exists(options.RunDir)) throw new InvalidOutputException(options.RunDir, $"{options.RunDir}: is a file; give a directory for the run");
         if (root && options.Resume && !File.Exists(CheckpointPath))
-            throw new VivifyException($"{options.RunDir}: no {HeadsCheckpoint.FileName} to resume from; start a new run instead");
+            throw new ResumeConflictException(options.RunDir, latestCheckpoint: null);
         if (root && !options.Resume && File.Exists(CheckpointPath))
-            throw new VivifyException($"{options.RunDir}: already holds {HeadsCheckpoint.FileName}; resume it or choose a new run directory");
+            throw new ResumeConflictException(options.RunDir, CheckpointPath);
 
         var data = HeadsDataset.Open(options.DataDir, options.FaceModels, log.WriteLine, cancel);
         if (root) Directory.CreateDirectory(options.RunDir);
@@ -120,12 +120,12 @@ public sealed class MetaTrainer(MetaTrainOptions options, IProgressReporter prog
         try
         {
             if (options.ConfigSource is not null && model.Config != options.Config)
-                throw new VivifyException($"{options.ConfigSource}: differs from the configuration of {CheckpointPath}; resume without a configuration (the checkpoint keeps its own) or start a new run");
+                throw new ConfigurationException(options.ConfigSource!, $"{options.ConfigSource}: differs from the configuration of {CheckpointPath}; resume without a configuration (the checkpoint keeps its own) or start a new run");
             var ids = data.VideoIds;
             if (!model.VideoIds.SequenceEqual(ids))
             {
                 var missing = model.VideoIds.Except(ids).Concat(ids.Except(model.VideoIds)).FirstOrDefault() ?? "(their order)";
-                throw new VivifyException($"{options.DataDir}: its videos are not the {model.NumVideos} the checkpoint was trained on (first difference: {missing}); resume on the same dataset");
+                throw new InvalidInputException(options.DataDir, $"{options.DataDir}: its videos are not the {model.NumVideos} the checkpoint was trained on (first difference: {missing}); resume on the same dataset");
             }
             log.WriteLine($"resuming from {CheckpointPath} at step {model.Step}");
             return model;

@@ -36,8 +36,8 @@ public sealed class VggFaceFeatures : nn.Module<Tensor, Tensor>
     public static VggFaceFeatures Load(string path)
     {
         const string Fix = "give VGG-Face weights as a state dict (features.N.* keys, or vgg_face_dag.pth's conv1_1 … conv5_3)";
-        if (!File.Exists(path)) throw new VivifyException($"{path}: VGG-Face weights not found; {Fix}");
-        if (CheckpointIO.Load(path) is not PyDict dict) throw new VivifyException($"{path}: not a state dict; {Fix}");
+        if (!File.Exists(path)) throw new InvalidInputException(path, $"{path}: VGG-Face weights not found; {Fix}");
+        if (CheckpointIO.Load(path) is not PyDict dict) throw new ModelMismatchException($"{path}: not a state dict; {Fix}", path);
         var names = DagNames();
         var state = new PyDict("collections.OrderedDict");
         foreach (var (key, value) in dict)

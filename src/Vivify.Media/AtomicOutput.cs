@@ -30,7 +30,7 @@ public sealed class AtomicOutput : IDisposable
         var parent = RequireFolder(target);
         OutputPlan.Current?.RequireNotAnInput(target);
         if (isDirectory) RequireReplaceableDirectory(target, full);
-        else if (Directory.Exists(full)) throw new VivifyException($"{target}: is a directory; give a file name for the output");
+        else if (Directory.Exists(full)) throw new InvalidOutputException(target, $"{target}: is a directory; give a file name for the output");
         var name = Path.GetFileName(full);
         var tag = Guid.NewGuid().ToString("N")[..8];
         var temp = Path.Combine(parent, $".{Path.GetFileNameWithoutExtension(name)}.vivify-tmp-{tag}{Path.GetExtension(name)}");
@@ -41,7 +41,7 @@ public sealed class AtomicOutput : IDisposable
         }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         {
-            throw new VivifyException($"{target}: cannot write there ({e.Message}); choose a writable output path");
+            throw new InvalidOutputException(target, $"{target}: cannot write there ({e.Message}); choose a writable output path");
         }
         return new AtomicOutput(target, temp, isDirectory);
     }
@@ -53,7 +53,7 @@ public sealed class AtomicOutput : IDisposable
     {
         var parent = Path.GetDirectoryName(FullPath(target)) ?? "/";
         if (!Directory.Exists(parent))
-            throw new VivifyException(File.Exists(parent)
+            throw new InvalidOutputException(target, File.Exists(parent)
                 ? $"{target}: cannot write there, {parent} is a file; choose another output path"
                 : $"{target}: cannot write there, the directory {parent} does not exist; create it or choose another output path");
         return parent;
@@ -62,9 +62,9 @@ public sealed class AtomicOutput : IDisposable
     /// <summary>A PNG-sequence target may replace an empty directory or an earlier sequence, never other files.</summary>
     internal static void RequireReplaceableDirectory(string target, string full)
     {
-        if (File.Exists(full)) throw new VivifyException($"{target}: is a file; give a directory name for the PNG frames");
+        if (File.Exists(full)) throw new InvalidOutputException(target, $"{target}: is a file; give a directory name for the PNG frames");
         if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any(e => !IsSequenceFrame(e)))
-            throw new VivifyException($"{target}: the directory holds other files; empty it or choose another output path");
+            throw new InvalidOutputException(target, $"{target}: the directory holds other files; empty it or choose another output path");
     }
 
     private static bool IsSequenceFrame(string path) =>
@@ -100,7 +100,7 @@ public sealed class AtomicOutput : IDisposable
         }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         {
-            throw new VivifyException($"{Target}: cannot put the output in place ({e.Message}); choose a writable output path");
+            throw new InvalidOutputException(Target, $"{Target}: cannot put the output in place ({e.Message}); choose a writable output path");
         }
         _committed = true;
     }

@@ -38,7 +38,7 @@ internal sealed class FfmpegProcess : IDisposable
             RedirectStandardError = true,
         };
         foreach (var a in args) psi.ArgumentList.Add(a);
-        var p = Process.Start(psi) ?? throw new VivifyException($"cannot start {exe}: {FfmpegTools.InstallHint}");
+        var p = Process.Start(psi) ?? throw new MissingDependencyException(exe, $"cannot start {exe}: {FfmpegTools.InstallHint}");
         if (!writeStdin) p.StandardInput.Close();
         return new FfmpegProcess(p);
     }

@@ -2,7 +2,7 @@ namespace Vivify.Media;
 
 /// <summary>
 /// Finds ffmpeg and ffprobe: VIVIFY_FFMPEG / VIVIFY_FFPROBE when set (ffprobe otherwise beside
-/// VIVIFY_FFMPEG's ffmpeg), else on PATH. A missing tool is a one-line <see cref="VivifyException"/>.
+/// VIVIFY_FFMPEG's ffmpeg), else on PATH. A missing tool is a one-line <see cref="MissingDependencyException"/>.
 /// </summary>
 public static class FfmpegTools
 {
@@ -33,9 +33,9 @@ public static class FfmpegTools
         if (!string.IsNullOrEmpty(configured))
         {
             var found = configured.Contains('/') ? (IsExecutable(configured) ? Path.GetFullPath(configured) : null) : OnPath(configured);
-            return found ?? throw new VivifyException($"{tool} not found at '{configured}' (from {source}): fix that variable, or unset it and {InstallHint}");
+            return found ?? throw new MissingDependencyException(tool, $"{tool} not found at '{configured}' (from {source}): fix that variable, or unset it and {InstallHint}");
         }
-        return OnPath(tool) ?? throw new VivifyException($"{tool} not found on PATH: {InstallHint}");
+        return OnPath(tool) ?? throw new MissingDependencyException(tool, $"{tool} not found on PATH: {InstallHint}");
     }
 
     internal static string? OnPath(string name, string? pathVariable = null)

@@ -31,7 +31,7 @@ internal sealed partial class FrameFolderSource : VideoSource
 
     private static MediaInfo Describe(string dir, double fps, IReadOnlyList<string> files)
     {
-        if (!(fps > 0)) throw new UsageException($"{dir}: the frame rate for a folder of frames must be positive, got {fps}");
+        if (!(fps > 0)) throw new InvalidOptionException("fps", $"{dir}: the frame rate for a folder of frames must be positive, got {fps}");
         var first = MediaProbe.Probe(files[0]);
         return new MediaInfo(dir, first.Width, first.Height, Rational.Format(fps), files.Count, files.Count / fps, first.Codec, null);
     }

@@ -44,11 +44,11 @@ public static class ImageIO
              "-frames:v", "1", .. codec, "-f", "image2", "-update", "1", InputPath.ForFfmpeg(output.TempPath)],
             writeStdin: true);
         try { p.Stdin.Write(frame.Data); } catch (IOException) { }
-        if (p.Finish() != 0) throw new VivifyException($"{path}: ffmpeg could not write it ({p.LastError()}); choose a writable output path");
+        if (p.Finish() != 0) throw new InvalidOutputException(path, $"{path}: ffmpeg could not write it ({p.LastError()}); choose a writable output path");
         output.Commit();
     }
 
-    /// <summary>Fails (a usage error) for a name no picture can be written under.</summary>
+    /// <summary>Fails (<see cref="OutputConflictException"/>) for a name no picture can be written under.</summary>
     internal static void CheckTarget(string path) => Codec(path);
 
     private static string[] Codec(string path)
@@ -58,7 +58,7 @@ public static class ImageIO
         {
             ".png" => ["-c:v", "png", "-pix_fmt", "rgb24"],
             ".jpg" or ".jpeg" => ["-c:v", "mjpeg", "-pix_fmt", "yuvj444p", "-q:v", "2"],
-            _ => throw new UsageException($"{path}: cannot write '{ext}' images; use .png or .jpg"),
+            _ => throw new OutputConflictException(path, $"{path}: cannot write '{ext}' images; use .png or .jpg"),
         };
     }
 

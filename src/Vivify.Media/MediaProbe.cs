@@ -55,9 +55,18 @@ public static class MediaProbe
 
     private static long Count(string path, string flag, string entry, string doing)
     {
-        var text = FfmpegProcess.RunText(FfmpegTools.Ffprobe,
-            ["-v", "error", "-select_streams", "v:0", flag, "-show_entries", "stream=" + entry, "-of", "csv=p=0", InputPath.ForFfmpeg(path)],
-            err => $"{path}: cannot {doing} ({err}); the video is corrupt, re-encode it");
+        var ffprobe = FfmpegTools.Ffprobe;
+        string text;
+        try
+        {
+            text = FfmpegProcess.RunText(ffprobe,
+                ["-v", "error", "-select_streams", "v:0", flag, "-show_entries", "stream=" + entry, "-of", "csv=p=0", InputPath.ForFfmpeg(path)],
+                err => $"{path}: cannot {doing} ({err}); the video is corrupt, re-encode it");
+        }
+        catch (VivifyException e) when (e.GetType() == typeof(VivifyException)) // ffprobe ran and refused the file
+        {
+            throw new InvalidInputException(path, e.Message, e);
+        }
         return long.TryParse(text.Trim().Split('\n')[0].Trim(','), out var n) ? n : 0;
     }
 

@@ -87,8 +87,8 @@ public sealed class OutputPlan : IDisposable
     {
         if (path is null) return this;
         if (extensions.Length > 0 && !extensions.Any(e => path.EndsWith(e, StringComparison.OrdinalIgnoreCase)))
-            throw new UsageException($"{path}: {what} is written as {string.Join(" or ", extensions)}; give a name ending so");
-        if (Directory.Exists(path)) throw new VivifyException($"{path}: is a directory; give a file name for {what}");
+            throw new OutputConflictException(path, $"{path}: {what} is written as {string.Join(" or ", extensions)}; give a name ending so");
+        if (Directory.Exists(path)) throw new InvalidOutputException(path, $"{path}: is a directory; give a file name for {what}");
         return Output(path, directory: false);
     }
 
@@ -99,7 +99,7 @@ public sealed class OutputPlan : IDisposable
     public OutputPlan Folder(string? path, Func<string, bool>? keepOnFailure = null)
     {
         if (path is null) return this;
-        if (System.IO.File.Exists(path)) throw new VivifyException($"{path}: is a file; give a folder");
+        if (System.IO.File.Exists(path)) throw new InvalidOutputException(path, $"{path}: is a file; give a folder");
         if (!Directory.Exists(path)) _newFolders.Add((AtomicOutput.FullPath(path), keepOnFailure));
         return Output(path, directory: true);
     }
@@ -111,7 +111,7 @@ public sealed class OutputPlan : IDisposable
         var entry = new Entry(path, RealPath.Of(path));
         foreach (var i in _inputs) RequireApart(entry, i);
         if (_outputs.FirstOrDefault(o => o.Real == entry.Real) is { } other)
-            throw new UsageException($"{path}: is also the output {other.Given}; give each output its own path");
+            throw new OutputConflictException(path, $"{path}: is also the output {other.Given}; give each output its own path");
         _outputs.Add(entry);
         return this;
     }
@@ -130,11 +130,11 @@ public sealed class OutputPlan : IDisposable
         var i = input.Real;
         var seen = IsLinked(output, input) ? " (through a symbolic link)" : "";
         if (o == i)
-            throw new UsageException($"{output.Given}: is the input {input.Given}{seen}; writing it would destroy the input: choose another output path");
+            throw new OutputConflictException(output.Given, $"{output.Given}: is the input {input.Given}{seen}; writing it would destroy the input: choose another output path");
         if (RealPath.IsSameOrInside(o, i))
-            throw new UsageException($"{output.Given}: is inside the input folder {input.Given}{seen}; choose an output outside it");
+            throw new OutputConflictException(output.Given, $"{output.Given}: is inside the input folder {input.Given}{seen}; choose an output outside it");
         if (RealPath.IsSameOrInside(i, o))
-            throw new UsageException($"{output.Given}: holds the input {input.Given}{seen}; writing there would replace it: choose another output path");
+            throw new OutputConflictException(output.Given, $"{output.Given}: holds the input {input.Given}{seen}; writing there would replace it: choose another output path");
     }
 
     /// <summary>Whether the two only meet once links are followed.</summary>
@@ -154,7 +154,7 @@ public sealed class OutputPlan : IDisposable
         }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         {
-            throw new VivifyException($"{target}: cannot write in {folder} ({e.Message}); choose a writable output path");
+            throw new InvalidOutputException(target, $"{target}: cannot write in {folder} ({e.Message}); choose a writable output path");
         }
     }
 

@@ -25,13 +25,13 @@ public sealed class VideoWriter : IDisposable
         _path = path;
         _options = options ?? new VideoWriteOptions();
         _kind = KindOf(path);
-        if (!(Rational.Parse(_options.FrameRate) > 0)) throw new UsageException($"frame rate '{_options.FrameRate}' must be a positive number");
+        if (!(Rational.Parse(_options.FrameRate) > 0)) throw new InvalidOptionException(nameof(VideoWriteOptions.FrameRate), $"frame rate '{_options.FrameRate}' must be a positive number");
         _output = _kind == Kind.PngSequence ? AtomicOutput.ForDirectory(path) : AtomicOutput.ForFile(path);
     }
 
     public long FramesWritten { get; private set; }
 
-    /// <summary>Fails (a usage error) for a name no video can be written under.</summary>
+    /// <summary>Fails (<see cref="OutputConflictException"/>) for a name no video can be written under.</summary>
     internal static void CheckTarget(string path) => KindOf(path);
 
     /// <summary>Whether the name is taken as a directory of PNG frames.</summary>
@@ -45,7 +45,7 @@ public sealed class VideoWriter : IDisposable
         {
             ".mp4" or ".mov" or ".mkv" or ".m4v" => Kind.H264,
             ".gif" => Kind.Gif,
-            _ => throw new UsageException($"{path}: cannot write '{ext}' video; use .mp4, .mov, .mkv, .gif, or a directory name for PNG frames"),
+            _ => throw new OutputConflictException(path, $"{path}: cannot write '{ext}' video; use .mp4, .mov, .mkv, .gif, or a directory name for PNG frames"),
         };
     }
 
@@ -68,7 +68,7 @@ public sealed class VideoWriter : IDisposable
         catch (IOException)
         {
             _ffmpeg!.Finish();
-            throw new VivifyException($"{_path}: ffmpeg stopped while writing ({_ffmpeg.LastError()}); check the output path and free disk space");
+            throw new InvalidOutputException(_path, $"{_path}: ffmpeg stopped while writing ({_ffmpeg.LastError()}); check the output path and free disk space");
         }
         FramesWritten++;
     }
@@ -77,9 +77,9 @@ public sealed class VideoWriter : IDisposable
     public void Complete()
     {
         ObjectDisposedException.ThrowIf(_output is null, this);
-        if (_ffmpeg is null) throw new VivifyException($"{_path}: no frames to write; the input had none");
+        if (_ffmpeg is null) throw new InvalidOutputException(_path, $"{_path}: no frames to write; the input had none");
         var code = _ffmpeg.Finish();
-        if (code != 0) throw new VivifyException($"{_path}: ffmpeg could not write it ({_ffmpeg.LastError()}); check the output path and free disk space");
+        if (code != 0) throw new InvalidOutputException(_path, $"{_path}: ffmpeg could not write it ({_ffmpeg.LastError()}); check the output path and free disk space");
         _output.Commit();
         Dispose();
     }

@@ -50,7 +50,7 @@ internal static partial class JsonErrors
             {
                 ApiException a => (a.Status, a.Message),
                 BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
-                    (StatusCodes.Status413PayloadTooLarge, "the upload is larger than this server accepts (--max-upload-mb)"),
+                    (StatusCodes.Status413PayloadTooLarge, "the upload is larger than this server accepts"),
                 BadHttpRequestException b => (b.StatusCode, "bad request: " + OneLine(b.Message)),
                 _ => (StatusCodes.Status500InternalServerError, "internal error; the server's log has the details"),
             };

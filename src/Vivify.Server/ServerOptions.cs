@@ -40,22 +40,22 @@ public sealed record ServerOptions
     public static string NewToken() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
 
     /// <summary>
-    /// The options as the server runs them: checked (one-line <see cref="UsageException"/>s naming the option) and with
-    /// a token. A host other than loopback needs a token given on purpose: one printed to a terminal is too easy to leak
-    /// to a network.
+    /// The options as the server runs them: checked (one-line <see cref="InvalidOptionException"/>s naming the property)
+    /// and with a token. A host other than loopback needs a token given on purpose: one printed to a terminal is too easy
+    /// to leak to a network.
     /// </summary>
     public ServerOptions Checked()
     {
-        if (string.IsNullOrWhiteSpace(Host)) throw new UsageException("--host is empty; give an address such as 127.0.0.1");
-        if (Port is < 0 or > 65535) throw new UsageException($"--port {Port} must be between 0 and 65535");
+        if (string.IsNullOrWhiteSpace(Host)) throw new InvalidOptionException(nameof(Host), "the host is empty; give an address such as 127.0.0.1");
+        if (Port is < 0 or > 65535) throw new InvalidOptionException(nameof(Port), $"port {Port} must be between 0 and 65535");
         if (Token is not null && (Token.Length < 8 || Token.Any(c => char.IsWhiteSpace(c) || char.IsControl(c))))
-            throw new UsageException("--token must be at least 8 characters without spaces; leave it out to have one generated");
+            throw new InvalidOptionException(nameof(Token), "the token must be at least 8 characters without spaces; leave it out to have one generated");
         if (Token is null && !IsLoopback(Host))
-            throw new UsageException($"--host {Host} is reachable from other machines: give --token TOKEN on purpose (a long random one), or serve on 127.0.0.1");
-        if (MaxUploadBytes < 1) throw new UsageException("--max-upload-mb must be at least 1");
-        if (ModelsDir is not null && !Directory.Exists(ModelsDir)) throw new UsageException($"--models {ModelsDir}: no such folder; give the folder holding NAME.pth.tar and NAME.yaml");
-        if (File.Exists(DataDir)) throw new UsageException($"--data {DataDir}: is a file; give a folder the server may write into");
-        if (QueueCapacity < 0) throw new UsageException("the queue capacity must be 0 or more");
+            throw new InvalidOptionException(nameof(Token), $"host {Host} is reachable from other machines: give a token on purpose (a long random one), or serve on 127.0.0.1");
+        if (MaxUploadBytes < 1) throw new InvalidOptionException(nameof(MaxUploadBytes), "the upload limit must be at least 1 MB");
+        if (ModelsDir is not null && !Directory.Exists(ModelsDir)) throw new InvalidOptionException(nameof(ModelsDir), $"{ModelsDir}: no such folder; give the folder holding NAME.pth.tar and NAME.yaml");
+        if (File.Exists(DataDir)) throw new InvalidOptionException(nameof(DataDir), $"{DataDir}: is a file; give a folder the server may write into");
+        if (QueueCapacity < 0) throw new InvalidOptionException(nameof(QueueCapacity), "the queue capacity must be 0 or more");
         return this with { Token = Token ?? NewToken() };
     }
 }

@@ -103,7 +103,7 @@ internal static class Uploads
     }
 
     private static ApiException TooLarge(long max) =>
-        new(StatusCodes.Status413PayloadTooLarge, $"a file is larger than this server accepts ({max / (1024.0 * 1024):0.#} MB; --max-upload-mb)");
+        new(StatusCodes.Status413PayloadTooLarge, $"a file is larger than this server accepts ({max / (1024.0 * 1024):0.#} MB)");
 
     private static string Printable(string s) => new(s.Take(40).Where(c => !char.IsControl(c)).ToArray());
 }

@@ -70,7 +70,7 @@ public static class VivifyServer
         catch (IOException e)
         {
             await app.DisposeAsync();
-            throw new VivifyException($"cannot listen on {options.Host}:{options.Port} ({e.Message}); choose another --port or stop what uses it");
+            throw new VivifyException($"cannot listen on {options.Host}:{options.Port} ({e.Message}); choose another port or stop what uses it");
         }
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new RunningServer(app, options.Token!, bound.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal), [models, faces]);
@@ -80,7 +80,7 @@ public static class VivifyServer
     {
         if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase)) return IPAddress.Loopback;
         if (IPAddress.TryParse(host.Trim('[', ']'), out var ip)) return ip;
-        throw new UsageException($"--host {host}: give an IP address (127.0.0.1, ::1, 0.0.0.0), not a name");
+        throw new InvalidOptionException(nameof(ServerOptions.Host), $"host {host}: give an IP address (127.0.0.1, ::1, 0.0.0.0), not a name");
     }
 
     /// <summary>Lets the caller, not the host, handle SIGINT/SIGTERM.</summary>

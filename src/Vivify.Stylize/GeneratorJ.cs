@@ -33,7 +33,7 @@ public sealed class GeneratorJ : nn.Module<Tensor, Tensor>
         : base(nameof(GeneratorJ))
     {
         var f = filters ?? [64, 128, 128, 128, 128, 64];
-        if (f.Count != 6) throw new VivifyException($"GeneratorJ needs 6 filter counts, got {f.Count}: fix 'filters' in the configuration");
+        if (f.Count != 6) throw new ConfigurationException(null, $"GeneratorJ needs 6 filter counts, got {f.Count}: fix 'filters' in the configuration", key: "generator.args.filters");
         ResnetBlocks = resnet_blocks;
         InputChannels = input_channels;
 

@@ -37,7 +37,7 @@ public sealed class StylizeSession : IDisposable
         Config = config;
         var least = 3 << config.Discriminator.Args.NLayers;
         if (config.TrainingDataset.PatchSize < least)
-            throw new VivifyException($"patch_size {config.TrainingDataset.PatchSize} is too small for a discriminator of {config.Discriminator.Args.NLayers} layers: use at least {least} in the configuration");
+            throw new ConfigurationException(null, $"patch_size {config.TrainingDataset.PatchSize} is too small for a discriminator of {config.Discriminator.Args.NLayers} layers: use at least {least} in the configuration", key: "training_dataset.patch_size");
         config.Generator.Args.InputChannels = inputChannels;
         Generator = new GeneratorJ(config.Generator.Args);
         Discriminator = new DiscriminatorN_IN(config.Discriminator.Args);

@@ -114,4 +114,24 @@ public class ErrorPolicyTests
         Assert.Equal($"faces runs on the CPU in this version; drop --device {device}", e.Message);
         Cli.RequireCpu(Cli.Build().Parse(["faces", "detect", "in.png", "-o", "out.png"]), "faces");
     }
+
+    [Fact]
+    public void Serve_names_the_option_a_library_setting_came_from()
+    {
+        // Vivify.Server says which setting (ServerOptions.Token, .Port) is wrong; the CLI names its option, exit 2.
+        using var h = new CliHarness();
+        Fails(h, 2, "reachable from other machines: give a token on purpose (a long random one), or serve on 127.0.0.1 (--token)", [],
+            "serve", "--host", "0.0.0.0", "--data", h.PathOf("data"));
+        Fails(h, 2, "port 70000 must be between 0 and 65535 (--port)", [], "serve", "--port", "70000", "--data", h.PathOf("data"));
+        Fails(h, 2, "the upload limit must be at least 1 MB (--max-upload-mb)", [], "serve", "--max-upload-mb", "0", "--data", h.PathOf("data"));
+    }
+
+    [Fact]
+    public void An_output_that_is_the_input_is_still_a_usage_error_naming_its_option()
+    {
+        using var h = new CliHarness();
+        var clip = h.ClipWithAudio("d.mp4", 5);
+        Fails(h, 2, $"{clip}: is the input {clip}; writing it would destroy the input: choose another output path", ["d.mp4"],
+            "media", "convert", clip, "-o", clip);
+    }
 }

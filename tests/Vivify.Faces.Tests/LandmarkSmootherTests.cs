@@ -43,6 +43,6 @@ public class LandmarkSmootherTests
         Assert.Throws<VivifyException>(() => s.Smooth(new float[,] { { 1, 1 } }));
         s.Reset();
         Assert.Equal(new float[,] { { 1, 1 } }, s.Smooth(new float[,] { { 1, 1 } }));
-        Assert.Throws<UsageException>(() => new LandmarkSmoother(0));
+        Assert.Throws<InvalidOptionException>(() => new LandmarkSmoother(0));
     }
 }

@@ -70,7 +70,7 @@ public class TfjsWeightsTests : IDisposable
     {
         var manifest = WriteModel();
         File.Delete(Path.Combine(_dir, "m.bin2"));
-        var e = Assert.Throws<VivifyException>(() => TfjsWeights.Read(manifest));
+        var e = Assert.Throws<ModelMismatchException>(() => TfjsWeights.Read(manifest));
         Assert.Contains(manifest, e.Message);
         Assert.Contains("m.bin2", e.Message);
         Assert.DoesNotContain('\n', e.Message);
@@ -80,7 +80,7 @@ public class TfjsWeightsTests : IDisposable
     public void ShortShardIsASizeMismatch()
     {
         var manifest = WriteModel(truncateSecondShard: 2);
-        var e = Assert.Throws<VivifyException>(() => TfjsWeights.Read(manifest));
+        var e = Assert.Throws<ModelMismatchException>(() => TfjsWeights.Read(manifest));
         Assert.Contains(manifest, e.Message);
         Assert.Contains("m.bin1, m.bin2", e.Message);
     }
@@ -90,7 +90,7 @@ public class TfjsWeightsTests : IDisposable
     {
         var manifest = WriteModel();
         File.AppendAllText(Path.Combine(_dir, "n.bin"), "xx");
-        var e = Assert.Throws<VivifyException>(() => TfjsWeights.Read(manifest));
+        var e = Assert.Throws<ModelMismatchException>(() => TfjsWeights.Read(manifest));
         Assert.Contains("n.bin hold 15 bytes but the weights need 13", e.Message);
     }
 
@@ -98,10 +98,10 @@ public class TfjsWeightsTests : IDisposable
     public void MissingManifestAndBadJsonAreOneLineErrors()
     {
         var missing = Path.Combine(_dir, "none-weights_manifest.json");
-        Assert.Contains("make setup", Assert.Throws<VivifyException>(() => TfjsWeights.Read(missing)).Message);
+        Assert.Contains("make setup", Assert.Throws<InvalidInputException>(() => TfjsWeights.Read(missing)).Message);
         var bad = Path.Combine(_dir, "bad-weights_manifest.json");
         File.WriteAllText(bad, "{ not json");
-        var e = Assert.Throws<VivifyException>(() => TfjsWeights.Read(bad));
+        var e = Assert.Throws<ModelMismatchException>(() => TfjsWeights.Read(bad));
         Assert.StartsWith(bad + ": not a TensorFlow.js weight manifest", e.Message);
     }
 
@@ -110,8 +110,8 @@ public class TfjsWeightsTests : IDisposable
     {
         var w = TfjsWeights.Read(WriteModel());
         Assert.Same(w["a/bias"], w.Require("a/bias", [3], "m"));
-        Assert.Contains("'a/bias' has shape [3], expected [4]", Assert.Throws<VivifyException>(() => w.Require("a/bias", [4], "m")).Message);
-        Assert.Contains("'a/none' is missing", Assert.Throws<VivifyException>(() => w.Require("a/none", [4], "m")).Message);
+        Assert.Contains("'a/bias' has shape [3], expected [4]", Assert.Throws<ModelMismatchException>(() => w.Require("a/bias", [4], "m")).Message);
+        Assert.Contains("'a/none' is missing", Assert.Throws<ModelMismatchException>(() => w.Require("a/none", [4], "m")).Message);
     }
 
     [Theory]

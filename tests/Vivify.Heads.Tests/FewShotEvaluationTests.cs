@@ -36,7 +36,7 @@ public sealed class FewShotEvaluationTests : IDisposable
             TensorAssert.AllCloseAbs(f, split.TestFrames[row], 0, $"held-out {row}");
             TensorAssert.AllCloseAbs(l, split.TestLandmarks[row], 0, $"held-out landmarks {row}");
         }
-        var error = Assert.Throws<VivifyException>(() => FewShotSplit.Of(video, shots: 9, heldOut: 4, size: 32));
+        var error = Assert.Throws<InvalidInputException>(() => FewShotSplit.Of(video, shots: 9, heldOut: 4, size: 32));
         Assert.Contains("12 frames, fewer than 9 shots + 4 held-out frames", error.Message);
     }
 

@@ -58,10 +58,10 @@ public class HeadsCheckpointTests
         {
             var path = Path.Combine(dir, "other.pth");
             Vivify.Torch.Checkpoints.TorchSave.Save(new Vivify.Torch.Checkpoints.PyDict { { "generator", 1L } }, path);
-            var e = Assert.Throws<VivifyException>(() => HeadsCheckpoint.Load(path));
+            var e = Assert.Throws<ModelMismatchException>(() => HeadsCheckpoint.Load(path));
             Assert.Contains("not a talking-head model", e.Message);
             Assert.DoesNotContain('\n', e.Message);
-            var missing = Assert.Throws<VivifyException>(() => HeadsCheckpoint.Load(Path.Combine(dir, "none.pth")));
+            var missing = Assert.Throws<InvalidInputException>(() => HeadsCheckpoint.Load(Path.Combine(dir, "none.pth")));
             Assert.Contains("no such talking-head model", missing.Message);
         }
         finally { Directory.Delete(dir, recursive: true); }

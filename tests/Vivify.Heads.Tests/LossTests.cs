@@ -132,7 +132,7 @@ public class LossTests
             TensorAssert.CloseRel(expected, withFace.forward(x, xhat).item<float>(), 1e-5, "VGG-Face term");
 
             var missing = Path.Combine(dir.FullName, "missing.pth");
-            var e = Assert.Throws<VivifyException>(() => VggFaceFeatures.Load(missing));
+            var e = Assert.Throws<InvalidInputException>(() => VggFaceFeatures.Load(missing));
             Assert.StartsWith($"{missing}: VGG-Face weights not found; give", e.Message);
             Assert.DoesNotContain('\n', e.Message);
         }

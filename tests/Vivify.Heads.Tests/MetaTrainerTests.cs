@@ -91,19 +91,21 @@ public sealed class MetaTrainerTests : IDisposable
     [Fact]
     public void RunDirectoriesAreNotOverwrittenAndResumeNeedsTheSameData()
     {
-        var none = Assert.Throws<VivifyException>(() => Train(Options("none", 1, resume: true)));
-        Assert.Contains("no checkpoint.pth to resume from", none.Message);
+        var none = Assert.Throws<ResumeConflictException>(() => Train(Options("none", 1, resume: true)));
+        Assert.Contains("no checkpoint to resume from", none.Message);
+        Assert.Null(none.LatestCheckpoint);
         Assert.Equal(1, Train(Options("run", 1) with { PreviewEvery = 0 }));
         Assert.Single(Rows(Path.Combine(_dir, "run", MetaTrainLog.FileName)));
         Assert.False(Directory.Exists(Path.Combine(_dir, "run", "preview")));
-        var again = Assert.Throws<VivifyException>(() => Train(Options("run", 1)));
-        Assert.Contains("resume it or choose a new run directory", again.Message);
+        var again = Assert.Throws<ResumeConflictException>(() => Train(Options("run", 1)));
+        Assert.Contains("resume that run or choose a new run directory", again.Message);
+        Assert.EndsWith("checkpoint.pth", again.LatestCheckpoint);
 
         var other = Path.Combine(_dir, "other");
         SyntheticFaceDataset.Write(other, new SyntheticFaceDataset.Options(Persons: 2, VideosPerPerson: 1, Frames: 3, Size: 48));
-        var changed = Assert.Throws<VivifyException>(() => Train(Options("run", 1, resume: true) with { DataDir = other }));
+        var changed = Assert.Throws<InvalidInputException>(() => Train(Options("run", 1, resume: true) with { DataDir = other }));
         Assert.Contains("not the 3 the checkpoint was trained on", changed.Message);
-        var config = Assert.Throws<VivifyException>(() => Train(Options("run", 1, resume: true) with { Config = Micro with { KShot = 3 } }));
+        var config = Assert.Throws<ConfigurationException>(() => Train(Options("run", 1, resume: true) with { Config = Micro with { KShot = 3 } }));
         Assert.Contains("differs from the configuration", config.Message);
     }
 

@@ -86,13 +86,13 @@ public class MediaErrorTests
         using var s = new MediaScratch();
         using var scope = NewDisposeScope();
         var target = s.PathOf("missing-dir/out.png");
-        var e = Assert.Throws<VivifyException>(() => ImageIO.Write(target, zeros(3, 4, 4)));
+        var e = Assert.Throws<InvalidOutputException>(() => ImageIO.Write(target, zeros(3, 4, 4)));
         OneLine(e, target);
         Assert.Contains("does not exist", e.Message);
         File.WriteAllText(s.PathOf("file"), "");
-        e = Assert.Throws<VivifyException>(() => new VideoWriter(s.PathOf("file/out.mp4")));
+        e = Assert.Throws<InvalidOutputException>(() => new VideoWriter(s.PathOf("file/out.mp4")));
         Assert.Contains("is a file", e.Message);
-        var u = Assert.Throws<UsageException>(() => new VideoWriter(s.PathOf("out.xyz")));
+        var u = Assert.Throws<OutputConflictException>(() => new VideoWriter(s.PathOf("out.xyz")));
         Assert.Contains(".mp4", u.Message);
         Assert.Equal(["file"], s.Entries());
     }
@@ -103,7 +103,7 @@ public class MediaErrorTests
         using var s = new MediaScratch();
         Directory.CreateDirectory(s.PathOf("mine"));
         File.WriteAllText(s.PathOf("mine/thesis.tex"), "precious");
-        var e = Assert.Throws<VivifyException>(() => new VideoWriter(s.PathOf("mine")));
+        var e = Assert.Throws<InvalidOutputException>(() => new VideoWriter(s.PathOf("mine")));
         Assert.Contains("holds other files", e.Message);
         Assert.True(File.Exists(s.PathOf("mine/thesis.tex")));
     }
@@ -111,7 +111,7 @@ public class MediaErrorTests
     [Fact]
     public void MissingFfmpegSaysHowToInstall()
     {
-        var e = Assert.Throws<VivifyException>(() => FfmpegTools.Resolve("ffmpeg", "/opt/none/ffmpeg", "VIVIFY_FFMPEG"));
+        var e = Assert.Throws<MissingDependencyException>(() => FfmpegTools.Resolve("ffmpeg", "/opt/none/ffmpeg", "VIVIFY_FFMPEG"));
         Assert.Contains("sudo apt-get install ffmpeg", e.Message);
         Assert.Contains("/opt/none/ffmpeg", e.Message);
         Assert.Null(FfmpegTools.OnPath("ffmpeg", "/nonexistent-bin"));

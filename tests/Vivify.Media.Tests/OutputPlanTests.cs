@@ -9,7 +9,7 @@ namespace Vivify.Media.Tests;
 /// </summary>
 public class OutputPlanTests
 {
-    private static UsageException Refused(Action declare) => Assert.Throws<UsageException>(declare);
+    private static OutputConflictException Refused(Action declare) => Assert.Throws<OutputConflictException>(declare);
 
     [Fact]
     public void AnOutputThatIsContainsOrIsInsideAnInputIsRefused()
@@ -66,10 +66,10 @@ public class OutputPlanTests
         Assert.Contains("written as .json", Refused(() => plan.File(s.PathOf("x.txt"), "the faces", ".json")).Message);
         plan.Video(s.PathOf("a.mp4"));
         Assert.Contains("is also the output", Refused(() => plan.Video(s.PathOf("./a.mp4"))).Message);
-        var e = Assert.Throws<VivifyException>(() => plan.File(s.PathOf("nodir/x.json"), "the faces", ".json"));
+        var e = Assert.Throws<InvalidOutputException>(() => plan.File(s.PathOf("nodir/x.json"), "the faces", ".json"));
         Assert.Contains("the directory " + s.PathOf("nodir") + " does not exist", e.Message);
         // A folder nobody may write in (root too): /proc.
-        e = Assert.Throws<VivifyException>(() => plan.Video("/proc/out.mp4"));
+        e = Assert.Throws<InvalidOutputException>(() => plan.Video("/proc/out.mp4"));
         Assert.Contains("cannot write in /proc", e.Message);
         Assert.Empty(s.Entries()); // the checks leave nothing behind
     }

@@ -91,14 +91,15 @@ public class AccessTests
             Assert.NotEqual(generated, new ServerOptions { ModelsDir = models, DataDir = models }.Checked().Token);
             foreach (var host in new[] { "0.0.0.0", "192.168.1.20", "::" })
             {
-                var e = Assert.Throws<UsageException>(() => new ServerOptions { Host = host, ModelsDir = models, DataDir = models }.Checked());
-                Assert.Contains("--token", e.Message);
+                var e = Assert.Throws<InvalidOptionException>(() => new ServerOptions { Host = host, ModelsDir = models, DataDir = models }.Checked());
+                Assert.Equal(nameof(ServerOptions.Token), e.Option);
+                Assert.Contains("give a token on purpose", e.Message);
                 Assert.Equal("long-enough-token", new ServerOptions { Host = host, Token = "long-enough-token", ModelsDir = models, DataDir = models }.Checked().Token);
             }
             foreach (var host in new[] { "127.0.0.1", "::1", "localhost", "127.0.0.2" })
                 Assert.NotNull(new ServerOptions { Host = host, ModelsDir = models, DataDir = models }.Checked().Token);
-            Assert.Throws<UsageException>(() => new ServerOptions { Token = "short", ModelsDir = models, DataDir = models }.Checked());
-            Assert.Throws<UsageException>(() => new ServerOptions { ModelsDir = Path.Combine(models, "missing"), DataDir = models }.Checked());
+            Assert.Equal(nameof(ServerOptions.Token), Assert.Throws<InvalidOptionException>(() => new ServerOptions { Token = "short", ModelsDir = models, DataDir = models }.Checked()).Option);
+            Assert.Equal(nameof(ServerOptions.ModelsDir), Assert.Throws<InvalidOptionException>(() => new ServerOptions { ModelsDir = Path.Combine(models, "missing"), DataDir = models }.Checked()).Option);
         }
         finally { Directory.Delete(models, recursive: true); }
     }

@@ -97,10 +97,10 @@ torch.save(sd, sys.argv[1])
         {
             var path = System.IO.Path.Combine(dir, "not-vgg.pth");
             Vivify.Torch.Checkpoints.TorchSave.Save(new Vivify.Torch.Checkpoints.PyDict { { "classifier.0.weight", TorchSharp.torch.zeros(2, 2) } }, path);
-            var e = Assert.Throws<VivifyException>(() => Vgg19Features.Load(path));
+            var e = Assert.Throws<ModelMismatchException>(() => Vgg19Features.Load(path));
             Assert.Contains("no VGG 'features.N' weights", e.Message);
             Assert.Contains("vgg19-dcbb9e9d.pth", e.Message);
-            var missing = Assert.Throws<VivifyException>(() => Vgg19Features.Load(System.IO.Path.Combine(dir, "none.pth")));
+            var missing = Assert.Throws<InvalidInputException>(() => Vgg19Features.Load(System.IO.Path.Combine(dir, "none.pth")));
             Assert.Contains("VGG19 weights not found", missing.Message);
         }
         finally { Directory.Delete(dir, true); }

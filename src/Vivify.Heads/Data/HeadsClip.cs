@@ -69,9 +69,9 @@ public sealed class HeadsClip
         if (_files is not null)
         {
             using var bgr = Cv2.ImRead(_files[frame], ImreadModes.Color);
-            if (bgr.Empty()) throw new VivifyException($"{_files[frame]}: not a picture OpenCV can read; replace or remove it");
+            if (bgr.Empty()) throw new InvalidInputException(_files[frame], $"{_files[frame]}: not a picture OpenCV can read; replace or remove it");
             if (bgr.Width < _crop.Right || bgr.Height < _crop.Bottom)
-                throw new VivifyException($"{_files[frame]}: is {bgr.Width}x{bgr.Height}, smaller than the clip's first frame; give every frame of a clip the same size");
+                throw new InvalidInputException(_files[frame], $"{_files[frame]}: is {bgr.Width}x{bgr.Height}, smaller than the clip's first frame; give every frame of a clip the same size");
             rgb = CropResize(bgr, size);
         }
         else
@@ -109,7 +109,7 @@ public sealed class HeadsClip
     {
         if (files is null) { var info = VideoSource.Open(path).Info; return (info.Width, info.Height); }
         using var first = Cv2.ImRead(files[0], ImreadModes.Color);
-        if (first.Empty()) throw new VivifyException($"{files[0]}: not a picture OpenCV can read; replace or remove it");
+        if (first.Empty()) throw new InvalidInputException(files[0], $"{files[0]}: not a picture OpenCV can read; replace or remove it");
         return (first.Width, first.Height);
     }
 
@@ -127,7 +127,7 @@ public sealed class HeadsClip
             for (int t = 0; t < files.Count; t++)
             {
                 using var bgr = Cv2.ImRead(files[t], ImreadModes.Color);
-                if (bgr.Empty()) throw new VivifyException($"{files[t]}: not a picture OpenCV can read; replace or remove it");
+                if (bgr.Empty()) throw new InvalidInputException(files[t], $"{files[t]}: not a picture OpenCV can read; replace or remove it");
                 Add(t, () => BgrTensor(bgr));
             }
         else
@@ -189,7 +189,7 @@ public sealed class HeadsClip
             frames.Add(CropResize(bgr, size));
         }
         if (frames.Count <= Frames[^1])
-            throw new VivifyException($"{Source}: has {frames.Count} frames but its landmarks name frame {Frames[^1]}; delete {LandmarkFile.PathFor(Source)} to recompute them");
+            throw new InvalidInputException(Source, $"{Source}: has {frames.Count} frames but its landmarks name frame {Frames[^1]}; delete {LandmarkFile.PathFor(Source)} to recompute them");
         return frames.ToArray();
     }
 }

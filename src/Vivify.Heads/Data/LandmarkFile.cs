@@ -42,18 +42,18 @@ public static class LandmarkFile
         var result = new Dictionary<int, float[,]>();
         var lines = File.ReadAllLines(path);
         if (lines.Length == 0 || !lines[0].StartsWith("frame,x0,y0", StringComparison.Ordinal))
-            throw new VivifyException($"{path}: not a landmarks file (header 'frame,x0,y0,…'); delete it to have the landmarks computed again");
+            throw new InvalidInputException(path, $"{path}: not a landmarks file (header 'frame,x0,y0,…'); delete it to have the landmarks computed again");
         for (int l = 1; l < lines.Length; l++)
         {
             if (lines[l].Length == 0) continue;
             var cells = lines[l].Split(',');
             if (cells.Length != 137 || !int.TryParse(cells[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var frame) || frame < 0)
-                throw new VivifyException($"{path}: line {l + 1} is not a frame number and 136 coordinates; delete the file to have the landmarks computed again");
+                throw new InvalidInputException(path, $"{path}: line {l + 1} is not a frame number and 136 coordinates; delete the file to have the landmarks computed again");
             var points = new float[68, 2];
             for (int i = 0; i < 136; i++)
             {
                 if (!float.TryParse(cells[i + 1], NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || !float.IsFinite(v))
-                    throw new VivifyException($"{path}: line {l + 1} has a bad coordinate '{cells[i + 1]}'; delete the file to have the landmarks computed again");
+                    throw new InvalidInputException(path, $"{path}: line {l + 1} has a bad coordinate '{cells[i + 1]}'; delete the file to have the landmarks computed again");
                 points[i / 2, i % 2] = v;
             }
             result[frame] = points;

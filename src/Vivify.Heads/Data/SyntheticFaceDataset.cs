@@ -27,7 +27,7 @@ public static class SyntheticFaceDataset
     {
         Validate(o);
         if (File.Exists(dir) || (Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any()))
-            throw new VivifyException($"{dir}: already exists and is not empty; choose a new directory for the synthetic dataset");
+            throw new InvalidOutputException(dir, $"{dir}: already exists and is not empty; choose a new directory for the synthetic dataset");
         using var output = AtomicOutput.ForDirectory(dir);
         for (int p = 0; p < o.Persons; p++)
         {
@@ -43,7 +43,7 @@ public static class SyntheticFaceDataset
                     var (image, points) = video.Render(t);
                     using (image)
                         if (!Cv2.ImWrite(Path.Combine(clip, $"{t:D5}.png"), image))
-                            throw new VivifyException($"{clip}: could not write frame {t}; check the disk");
+                            throw new InvalidOutputException(clip, $"{clip}: could not write frame {t}; check the disk");
                     landmarks[t] = points;
                     advance?.Invoke();
                 }

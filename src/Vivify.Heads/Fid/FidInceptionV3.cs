@@ -85,14 +85,14 @@ public sealed class FidInceptionV3 : Module<Tensor, Tensor>
     public static FidInceptionV3 Load(string path)
     {
         const string fix = "give pytorch-fid's " + WeightsFile + " (its FID Inception weights)";
-        if (!File.Exists(path)) throw new VivifyException($"{path}: Inception weights not found: {fix}");
+        if (!File.Exists(path)) throw new InvalidInputException(path, $"{path}: Inception weights not found: {fix}");
         object? loaded;
         try { loaded = CheckpointIO.Load(path); }
         catch (Exception e) when (e is CheckpointFormatException or IOException or InvalidDataException)
         {
-            throw new VivifyException($"{path}: not a PyTorch file ({e.Message}): {fix}");
+            throw new InvalidInputException(path, $"{path}: not a PyTorch file ({e.Message}): {fix}");
         }
-        if (loaded is not PyDict dict) throw new VivifyException($"{path}: not a state dict: {fix}");
+        if (loaded is not PyDict dict) throw new ModelMismatchException($"{path}: not a state dict: {fix}", path);
         var net = new FidInceptionV3();
         try
         {
@@ -102,14 +102,14 @@ public sealed class FidInceptionV3 : Module<Tensor, Tensor>
             var result = StateDict.Load(net, kept, strict: false, source: path);
             var missing = result.MissingKeys.Where(k => !k.EndsWith(".num_batches_tracked", StringComparison.Ordinal)).ToList();
             if (missing.Count > 0 || result.UnexpectedKeys.Count > 0)
-                throw new VivifyException($"{path}: not the FID Inception network ({missing.Count} of its weights missing, e.g. '{missing.Concat(result.UnexpectedKeys).First()}'" +
-                    $"{(result.UnexpectedKeys.Count > 0 ? $", {result.UnexpectedKeys.Count} unknown" : "")}): {fix}");
+                throw new ModelMismatchException($"{path}: not the FID Inception network ({missing.Count} of its weights missing, e.g. '{missing.Concat(result.UnexpectedKeys).First()}'" +
+                    $"{(result.UnexpectedKeys.Count > 0 ? $", {result.UnexpectedKeys.Count} unknown" : "")}): {fix}", path);
             return net;
         }
         catch (StateDictMismatchException e)
         {
             net.Dispose();
-            throw new VivifyException($"{path}: not the FID Inception network ({e.Message}): {fix}");
+            throw new ModelMismatchException($"{path}: not the FID Inception network ({e.Message}): {fix}", path);
         }
         catch
         {

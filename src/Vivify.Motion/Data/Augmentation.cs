@@ -23,7 +23,7 @@ public sealed record Augmentation(bool TimeFlip, bool HorizontalFlip, double Bri
         var jitter = Section(p, "jitter_param", source);
         foreach (var key in p.Keys)
             if (key is not ("flip_param" or "jitter_param"))
-                throw new VivifyException($"{source}: augmentation '{key}' is not supported (flip_param and jitter_param are); remove it from augmentation_params");
+                throw new ConfigurationException(source, $"{source}: augmentation '{key}' is not supported (flip_param and jitter_param are); remove it from augmentation_params");
         return new Augmentation(Bool(flip, "time_flip"), Bool(flip, "horizontal_flip"), Num(jitter, "brightness"), Num(jitter, "contrast"),
             Num(jitter, "saturation"), Num(jitter, "hue"));
     }
@@ -31,7 +31,7 @@ public sealed record Augmentation(bool TimeFlip, bool HorizontalFlip, double Bri
     private static Dictionary<string, string> Section(Dictionary<string, object> p, string name, string source)
     {
         if (!p.TryGetValue(name, out var v) || v is null) return new();
-        if (v is not IDictionary<object, object> d) throw new VivifyException($"{source}: augmentation_params.{name} must be a mapping");
+        if (v is not IDictionary<object, object> d) throw new ConfigurationException(source, $"{source}: augmentation_params.{name} must be a mapping");
         return d.ToDictionary(kv => kv.Key.ToString()!, kv => kv.Value?.ToString() ?? "");
     }
 

@@ -22,13 +22,13 @@ public sealed record Batch(Tensor source, Tensor driving, IReadOnlyList<string> 
 public sealed class BatchLoader(DatasetRepeater data, int batch_size, long seed, int prefetch = 4, (int Start, int Count)? shard = null)
 {
     public int BatchesPerEpoch => batch_size >= 1 ? data.Count / batch_size
-        : throw new VivifyException("config: train_params.batch_size must be at least 1"); // also when the config leaves it out
+        : throw new ConfigurationException(null, "config: train_params.batch_size must be at least 1", key: "train_params.batch_size"); // also when the config leaves it out
 
     /// <summary>The batches of an epoch from batch <paramref name="first"/> on (those before are skipped, not made).</summary>
     public IEnumerable<Batch> Epoch(int epoch, CancellationToken cancel = default, int first = 0)
     {
         if (BatchesPerEpoch == 0)
-            throw new VivifyException($"config: batch_size {batch_size} exceeds the {data.Count} items of an epoch (videos × num_repeats); lower batch_size or raise num_repeats");
+            throw new ConfigurationException(null, $"config: batch_size {batch_size} exceeds the {data.Count} items of an epoch (videos × num_repeats); lower batch_size or raise num_repeats", key: "train_params.batch_size");
         var order = Enumerable.Range(0, data.Count).ToArray();
         new Random(Mix(seed, epoch, -1)).Shuffle(order);
         var pending = new Queue<Task<Batch>>();

@@ -27,7 +27,7 @@ public static class DatasetSplit
     {
         var videos = VideosIn(root);
         if (videos.Count < 2)
-            throw new VivifyException($"{root}: a random train/test split needs at least 2 videos, found {videos.Count}; add videos or create train/ and test/ folders");
+            throw new InvalidInputException(root, $"{root}: a random train/test split needs at least 2 videos, found {videos.Count}; add videos or create train/ and test/ folders");
         var order = videos.ToArray();
         var rng = new Random(0);
         for (var i = order.Length - 1; i > 0; i--)

@@ -27,11 +27,11 @@ public sealed class FramesDataset : IDisposable
 
     public FramesDataset(string root_dir, IReadOnlyList<int> frame_shape, bool id_sampling, bool is_train, Augmentation? augmentation)
     {
-        if (!Directory.Exists(root_dir)) throw new VivifyException($"{root_dir}: dataset directory not found; give a directory holding train/ and test/");
-        if (frame_shape.Count < 2) throw new VivifyException("config: dataset_params.frame_shape must be [height, width, 3]");
+        if (!Directory.Exists(root_dir)) throw new InvalidInputException(root_dir, $"{root_dir}: dataset directory not found; give a directory holding train/ and test/");
+        if (frame_shape.Count < 2) throw new ConfigurationException(null, "config: dataset_params.frame_shape must be [height, width, 3]", key: "dataset_params.frame_shape");
         var predefined = DatasetSplit.HasPredefinedSplit(root_dir);
         if (!predefined && (Directory.Exists(Path.Combine(root_dir, "train")) || Directory.Exists(Path.Combine(root_dir, "test"))))
-            throw new VivifyException($"{root_dir}: has only one of train/ and test/; add the other, or move the videos to the root for a random split");
+            throw new InvalidInputException(root_dir, $"{root_dir}: has only one of train/ and test/; add the other, or move the videos to the root for a random split");
         this.root_dir = predefined ? Path.Combine(root_dir, is_train ? "train" : "test") : root_dir;
         this.is_train = is_train;
         this.id_sampling = id_sampling && is_train;
@@ -54,7 +54,7 @@ public sealed class FramesDataset : IDisposable
         }
         else videos = entries.Select(Path.GetFileName).ToList()!;
         if (videos.Count == 0)
-            throw new VivifyException($"{this.root_dir}: no videos{(this.id_sampling ? " (id_sampling takes NAME#CLIP.mp4 files)" : "")}; add folders of frames, png strips or video files");
+            throw new InvalidInputException(this.root_dir, $"{this.root_dir}: no videos{(this.id_sampling ? " (id_sampling takes NAME#CLIP.mp4 files)" : "")}; add folders of frames, png strips or video files");
     }
 
     public string root_dir { get; }

@@ -63,17 +63,17 @@ public sealed class VideoReader : IDisposable
         {
             var strip = ImageIO.ReadFrame(path);
             if (strip.Height != Height || strip.Width % Width != 0)
-                throw new VivifyException($"{path}: a {strip.Width}x{strip.Height} strip is not frames of {Width}x{Height} side by side; set dataset_params.frame_shape to the frame size");
+                throw new InvalidInputException(path, $"{path}: a {strip.Width}x{strip.Height} strip is not frames of {Width}x{Height} side by side; set dataset_params.frame_shape to the frame size");
             using var scope = NewDisposeScope();
             var t = tensor(strip.Data, [Height, strip.Width / Width, Width, 3], ScalarType.Byte);
             return t.permute(1, 0, 2, 3).contiguous().DetachFromDisposeScope();
         }
         if (!Directory.Exists(path) && !VideoExtensions.Contains(ext))
-            throw new VivifyException($"{path}: unknown video kind '{ext}'; give a folder of frames, a png/jpg strip or an .mp4/.mov/.avi/.gif");
+            throw new InvalidInputException(path, $"{path}: unknown video kind '{ext}'; give a folder of frames, a png/jpg strip or an .mp4/.mov/.avi/.gif");
         frames = VideoSource.Open(path).Frames().ToList();
-        if (frames.Count == 0) throw new VivifyException($"{path}: has no frames; remove it from the dataset");
+        if (frames.Count == 0) throw new InvalidInputException(path, $"{path}: has no frames; remove it from the dataset");
         if (frames[0].Width != Width || frames[0].Height != Height)
-            throw new VivifyException($"{path}: frames are {frames[0].Width}x{frames[0].Height}, the config says {Width}x{Height}; resize the videos or set dataset_params.frame_shape");
+            throw new InvalidInputException(path, $"{path}: frames are {frames[0].Width}x{frames[0].Height}, the config says {Width}x{Height}; resize the videos or set dataset_params.frame_shape");
         var data = new byte[frames.Count * Width * Height * 3];
         for (var i = 0; i < frames.Count; i++) Buffer.BlockCopy(frames[i].Data, 0, data, i * Width * Height * 3, Width * Height * 3);
         return tensor(data, [frames.Count, Height, Width, 3], ScalarType.Byte);

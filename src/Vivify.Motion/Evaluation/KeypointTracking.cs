@@ -19,7 +19,7 @@ public static class KeypointTracking
     /// <summary>tracks.csv: video → [frames, figures, 2].</summary>
     public static Dictionary<string, float[,,]> LoadTracks(string path)
     {
-        if (!File.Exists(path)) throw new VivifyException($"{path}: tracks file not found; give the tracks.csv that 'vivify motion synth' wrote in the dataset root");
+        if (!File.Exists(path)) throw new InvalidInputException(path, $"{path}: tracks file not found; give the tracks.csv that 'vivify motion synth' wrote in the dataset root");
         var rows = File.ReadLines(path).Skip(1).Where(l => l.Length > 0).Select(l => l.Split(',')).ToList();
         try
         {
@@ -39,7 +39,7 @@ public static class KeypointTracking
         }
         catch (Exception e) when (e is FormatException or IndexOutOfRangeException)
         {
-            throw new VivifyException($"{path}: not a tracks file (video,frame,figure,x,y); regenerate it with 'vivify motion synth'");
+            throw new InvalidInputException(path, $"{path}: not a tracks file (video,frame,figure,x,y); regenerate it with 'vivify motion synth'");
         }
     }
 

@@ -22,12 +22,12 @@ public static class Reconstruction
     /// </summary>
     public static List<string> Videos(string dir, bool heldOut = false)
     {
-        if (!Directory.Exists(dir)) throw new VivifyException($"{dir}: directory not found; give the dataset's test folder (DIR/test)");
+        if (!Directory.Exists(dir)) throw new InvalidInputException(dir, $"{dir}: directory not found; give the dataset's test folder (DIR/test)");
         List<string> videos;
         if (DatasetSplit.HasPredefinedSplit(dir)) videos = DatasetSplit.VideosIn(Path.Combine(dir, "test"));
         else if (heldOut) return DatasetSplit.RandomSplit(dir).Test;
         else videos = DatasetSplit.VideosIn(dir);
-        if (videos.Count == 0) throw new VivifyException($"{dir}: no videos (folders of frames, png strips or video files); give the dataset's test folder");
+        if (videos.Count == 0) throw new InvalidInputException(dir, $"{dir}: no videos (folders of frames, png strips or video files); give the dataset's test folder");
         return videos;
     }
 

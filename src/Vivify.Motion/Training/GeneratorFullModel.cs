@@ -59,7 +59,7 @@ public sealed class GeneratorFullModel : IDisposable
             this.vgg = vgg ?? throw new ArgumentException("perceptual loss weights are set: a VGG19 is required", nameof(vgg));
         foreach (var s in this.disc_scales)
             if (!scales.Any(t => ImagePyramide.Name(t) == ImagePyramide.Name(s)))
-                throw new VivifyException($"config: discriminator scale {s} is not among train_params.scales [{string.Join(", ", scales)}]; add it there");
+                throw new ConfigurationException(null, $"config: discriminator scale {s} is not among train_params.scales [{string.Join(", ", scales)}]; add it there", key: "train_params.scales");
     }
 
     /// <summary>
@@ -123,7 +123,7 @@ public sealed class GeneratorFullModel : IDisposable
                     for (var i = 0; i < Math.Min(real.Count, gen.Count); i++)
                     {
                         if (i >= loss_weights.feature_matching.Count)
-                            throw new VivifyException($"config: loss_weights.feature_matching has {loss_weights.feature_matching.Count} weights for {real.Count} discriminator blocks; give one weight per block");
+                            throw new ConfigurationException(null, $"config: loss_weights.feature_matching has {loss_weights.feature_matching.Count} weights for {real.Count} discriminator blocks; give one weight per block", key: "train_params.loss_weights.feature_matching");
                         if (loss_weights.feature_matching[i] == 0) continue;
                         var value = abs(real[i] - gen[i]).mean();
                         value_total = Add(value_total, S(loss_weights.feature_matching[i]) * value);
@@ -150,7 +150,7 @@ public sealed class GeneratorFullModel : IDisposable
             if (loss_weights.equivariance_jacobian != 0)
             {
                 if (kp_driving.jacobian is null || transformed_kp.jacobian is null)
-                    throw new VivifyException("config: equivariance_jacobian is weighted but the keypoint detector estimates no Jacobians; set estimate_jacobian: true or the weight to 0");
+                    throw new ConfigurationException(null, "config: equivariance_jacobian is weighted but the keypoint detector estimates no Jacobians; set estimate_jacobian: true or the weight to 0", key: "train_params.loss_weights.equivariance_jacobian");
                 var jacobian_transformed = matmul(transform.jacobian(transformed_kp.value), transformed_kp.jacobian);
 
                 var normed_driving = inverse(kp_driving.jacobian);

@@ -64,7 +64,7 @@ public static partial class TrainCheckpoint
         {
             long l => ((int)l, batches),
             int i => (i, batches),
-            _ => throw new VivifyException($"{path}: the checkpoint has no integer 'epoch'; resume from a checkpoint written by training"),
+            _ => throw new ModelMismatchException($"{path}: the checkpoint has no integer 'epoch'; resume from a checkpoint written by training", path),
         };
     }
 

@@ -17,7 +17,7 @@ public sealed class TrainModels : IDisposable
     /// <param name="dtype">The networks' type (float64 only for exactness checks), set before the optimizers take their parameters.</param>
     public TrainModels(FommConfig config, ScalarType dtype = ScalarType.Float32)
     {
-        var t = config.train_params ?? throw new VivifyException("config: no train_params; use a training configuration such as vox-256.yaml");
+        var t = config.train_params ?? throw new ConfigurationException(null, "config: no train_params; use a training configuration such as vox-256.yaml", key: "train_params");
         kp_detector = KeypointDetector.FromConfig(config.model_params);
         generator = OcclusionAwareGenerator.FromConfig(config.model_params);
         discriminator = MultiScaleDiscriminator.FromConfig(config.model_params);

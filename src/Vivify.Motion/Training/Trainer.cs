@@ -22,9 +22,9 @@ public sealed class Trainer(TrainOptions options, IProgressReporter progress, Te
     public long Run(CancellationToken cancel = default)
     {
         var config = options.Config;
-        var train = config.train_params ?? throw new VivifyException($"{options.ConfigPath}: no train_params; use a training configuration");
+        var train = config.train_params ?? throw new ConfigurationException(options.ConfigPath, $"{options.ConfigPath}: no train_params; use a training configuration");
         if (train.transform_params is null && train.loss_weights.equivariance_value + train.loss_weights.equivariance_jacobian != 0)
-            throw new VivifyException($"{options.ConfigPath}: equivariance losses are weighted but train_params.transform_params is missing; add it");
+            throw new ConfigurationException(options.ConfigPath, $"{options.ConfigPath}: equivariance losses are weighted but train_params.transform_params is missing; add it");
         RequirePerceptualWeights(train);
         var comm = options.Communicator ?? Vivify.Torch.Distributed.SingleProcess.Instance;
         var root = comm.Rank == 0; // rank 0 alone reads and writes the run directory, logs and shows progress

@@ -10,7 +10,7 @@ internal static class AtomicFile
     {
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full) ?? ".";
-        if (!Directory.Exists(dir)) throw new VivifyException($"{path}: folder {dir} does not exist; create it first");
+        if (!Directory.Exists(dir)) throw new InvalidOutputException(path, $"{path}: folder {dir} does not exist; create it first");
         var tmp = full + ".tmp-" + Guid.NewGuid().ToString("N")[..12];
         try
         {
@@ -25,7 +25,7 @@ internal static class AtomicFile
         {
             try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             if (e is IOException or UnauthorizedAccessException)
-                throw new VivifyException($"{path}: cannot write ({e.Message}); check the path and free disk space", e);
+                throw new InvalidOutputException(path, $"{path}: cannot write ({e.Message}); check the path and free disk space", e);
             throw;
         }
     }

@@ -23,13 +23,13 @@ public static class CheckpointIO
     public static readonly string[] TorchExtensions = [".pth.tar", ".pth", ".pt", ".tar", ".ckpt"];
 
     /// <summary>The container a path names by its extension.</summary>
-    /// <exception cref="UsageException">the extension is neither PyTorch's nor safetensors'.</exception>
+    /// <exception cref="OutputConflictException">the extension is neither PyTorch's nor safetensors'.</exception>
     public static CheckpointKind KindOf(string path)
     {
         var name = Path.GetFileName(path).ToLowerInvariant();
         if (name.EndsWith(".safetensors", StringComparison.Ordinal)) return CheckpointKind.SafeTensors;
         if (TorchExtensions.Any(e => name.EndsWith(e, StringComparison.Ordinal))) return CheckpointKind.Torch;
-        throw new UsageException($"{path}: unknown checkpoint extension; use .safetensors or one of {string.Join(", ", TorchExtensions)}");
+        throw new OutputConflictException(path, $"{path}: unknown checkpoint extension; use .safetensors or one of {string.Join(", ", TorchExtensions)}");
     }
 
     /// <summary>
@@ -38,8 +38,8 @@ public static class CheckpointIO
     /// </summary>
     public static object? Load(string path, TorchLoadOptions? options = null)
     {
-        if (Directory.Exists(path)) throw new VivifyException($"checkpoint {path} is a directory, not a file");
-        if (!File.Exists(path)) throw new VivifyException($"checkpoint {path} not found: check the path");
+        if (Directory.Exists(path)) throw new InvalidInputException(path, $"checkpoint {path} is a directory, not a file");
+        if (!File.Exists(path)) throw new InvalidInputException(path, $"checkpoint {path} not found: check the path");
         if (path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase) || LooksLikeSafeTensors(path))
         {
             var root = SafeTensorsStructure.Rebuild(SafeTensorsFile.Load(path), path);

@@ -45,7 +45,7 @@ public static class SafeTensorsFile
         try { file = File.ReadAllBytes(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new VivifyException($"{path}: cannot read ({e.Message}); check the path", e);
+            throw new InvalidInputException(path, $"{path}: cannot read ({e.Message}); check the path", e);
         }
         return Parse(file, path);
     }

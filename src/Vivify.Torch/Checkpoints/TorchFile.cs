@@ -9,20 +9,20 @@ namespace Vivify.Torch.Checkpoints;
 public static class TorchFile
 {
     /// <summary>Loads a checkpoint into Vivify's object model (see PyValues.cs); tensors live on the CPU.</summary>
-    /// <exception cref="VivifyException">the file does not exist or cannot be opened.</exception>
+    /// <exception cref="InvalidInputException">the file does not exist or cannot be opened.</exception>
     /// <exception cref="CheckpointFormatException">the file is truncated, corrupt or holds a refused global.</exception>
     public static object? Load(string path, TorchLoadOptions? options = null)
     {
         FileStream stream;
         try
         {
-            if (Directory.Exists(path)) throw new VivifyException($"checkpoint {path} is a directory, not a file");
-            if (!File.Exists(path)) throw new VivifyException($"checkpoint {path} not found: check the path");
+            if (Directory.Exists(path)) throw new InvalidInputException(path, $"checkpoint {path} is a directory, not a file");
+            if (!File.Exists(path)) throw new InvalidInputException(path, $"checkpoint {path} not found: check the path");
             stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new VivifyException($"checkpoint {path} cannot be opened: {CheckpointFormatException.OneLine(e.Message)}", e);
+            throw new InvalidInputException(path, $"checkpoint {path} cannot be opened: {CheckpointFormatException.OneLine(e.Message)}", e);
         }
         using (stream) return Load(stream, path, options);
     }

@@ -56,9 +56,9 @@ internal static unsafe class Mpi
         {
             if (_lib != IntPtr.Zero) return;
             if (!NativeLibrary.TryLoad("libmpi.so.40", out var lib) && !NativeLibrary.TryLoad("libmpi.so", out lib))
-                throw new VivifyException("this process runs under mpirun (OMPI_COMM_WORLD_SIZE is set) but Open MPI's libmpi.so.40 does not load; install it (apt-get install openmpi-bin libopenmpi-dev) or run without mpirun");
+                throw new MissingDependencyException("libmpi", "this process runs under mpirun (OMPI_COMM_WORLD_SIZE is set) but Open MPI's libmpi.so.40 does not load; install it (apt-get install openmpi-bin libopenmpi-dev) or run without mpirun");
             IntPtr F(string name) => NativeLibrary.TryGetExport(lib, name, out var p) ? p
-                : throw new VivifyException($"libmpi has no {name}: Vivify's MPI layer needs Open MPI 4 (libmpi.so.40); run without mpirun or install openmpi-bin 4.x");
+                : throw new MissingDependencyException("libmpi", $"libmpi has no {name}: Vivify's MPI layer needs Open MPI 4 (libmpi.so.40); run without mpirun or install openmpi-bin 4.x");
             CommWorld = F("ompi_mpi_comm_world");
             Float = F("ompi_mpi_float");
             Double = F("ompi_mpi_double");

@@ -31,7 +31,7 @@ public sealed unsafe class MpiCommunicator : ICommunicator
         var provided = 0;
         Mpi.Check(Mpi.Init_thread(null, IntPtr.Zero, Mpi.ThreadSerialized, &provided), "MPI_Init_thread");
         if (provided < Mpi.ThreadSerialized)
-            throw new VivifyException($"MPI: this Open MPI gives thread level {provided}, and Vivify needs MPI_THREAD_SERIALIZED (2); use an Open MPI built with thread support");
+            throw new MissingDependencyException("libmpi", $"MPI: this Open MPI gives thread level {provided}, and Vivify needs MPI_THREAD_SERIALIZED (2); use an Open MPI built with thread support");
         _world = Mpi.CommWorld;
         int rank, size;
         Mpi.Check(Mpi.Comm_rank(_world, &rank), "MPI_Comm_rank");

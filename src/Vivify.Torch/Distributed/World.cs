@@ -24,7 +24,7 @@ public static class World
         var rank = Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_RANK");
         if (size is null) return (0, 1);
         if (!int.TryParse(size, CultureInfo.InvariantCulture, out var s) || s < 1 || !int.TryParse(rank, CultureInfo.InvariantCulture, out var r) || r < 0 || r >= s)
-            throw new VivifyException($"OMPI_COMM_WORLD_SIZE={size}, OMPI_COMM_WORLD_RANK={rank}: not a rank and size; start the job with mpirun");
+            throw new MissingDependencyException("mpirun", $"OMPI_COMM_WORLD_SIZE={size}, OMPI_COMM_WORLD_RANK={rank}: not a rank and size; start the job with mpirun");
         return (r, s);
     }
 
@@ -53,6 +53,6 @@ public static class World
         if (string.IsNullOrEmpty(text)) return DefaultTimeout;
         return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && s > 0
             ? TimeSpan.FromSeconds(s)
-            : throw new VivifyException($"{TimeoutVariable}={text}: give the collective timeout in seconds (a positive number)");
+            : throw new MissingDependencyException(TimeoutVariable, $"{TimeoutVariable}={text}: give the collective timeout in seconds (a positive number)");
     }
 }

@@ -19,7 +19,7 @@ public sealed class PerceptualVGG19 : nn.Module<Tensor, Tensor>
         : base(nameof(PerceptualVGG19))
     {
         if (feature_layers.Count == 0 || feature_layers.Any(i => i < 0 || i >= vgg.Count))
-            throw new VivifyException($"perception feature_layers must be indices 0..{vgg.Count - 1} of VGG19 features: fix 'feature_layers' in the configuration");
+            throw new ConfigurationException(null, $"perception feature_layers must be indices 0..{vgg.Count - 1} of VGG19 features: fix 'feature_layers' in the configuration", key: "perception_loss.perception_model.args.feature_layers");
         model = vgg;
         _featureLayers = feature_layers.ToArray();
         _useNormalization = use_normalization;

@@ -51,8 +51,8 @@ public static class TorchvisionVgg
     /// </summary>
     public static List<(int Index, string Name, Tensor Value)> ReadFeatures(string path, int maxIndex, string fix)
     {
-        if (!File.Exists(path)) throw new VivifyException($"{path}: VGG19 weights not found: {fix}");
-        if (CheckpointIO.Load(path) is not PyDict dict) throw new VivifyException($"{path}: not a state dict: {fix}");
+        if (!File.Exists(path)) throw new InvalidInputException(path, $"{path}: VGG19 weights not found: {fix}");
+        if (CheckpointIO.Load(path) is not PyDict dict) throw new ModelMismatchException($"{path}: not a state dict: {fix}", path);
         var features = new List<(int, string, Tensor)>();
         foreach (var (key, value) in dict)
         {
@@ -60,7 +60,7 @@ public static class TorchvisionVgg
             var parts = s.Split('.');
             if (parts.Length == 3 && int.TryParse(parts[1], out var index) && index < maxIndex) features.Add((index, parts[2], t));
         }
-        if (features.Count == 0) throw new VivifyException($"{path}: holds no VGG 'features.N' weights: {fix}");
+        if (features.Count == 0) throw new ModelMismatchException($"{path}: holds no VGG 'features.N' weights: {fix}", path);
         return features;
     }
 }

@@ -70,11 +70,11 @@ public static class AdamStateDict
     {
         string Where(string what) => $"optimizer state in {source} {what}";
         if (!stateDict.TryGetValue("param_groups", out var pg) || pg is not List<object?> savedGroups)
-            throw new VivifyException(Where("has no 'param_groups' list; is this an optimizer state dict?"));
+            throw new ModelMismatchException(Where("has no 'param_groups' list; is this an optimizer state dict?"), source);
         if (!stateDict.TryGetValue("state", out var st) || st is not PyDict savedState)
-            throw new VivifyException(Where("has no 'state' dict; is this an optimizer state dict?"));
+            throw new ModelMismatchException(Where("has no 'state' dict; is this an optimizer state dict?"), source);
         if (savedGroups.Count != optimizer.ParamGroups.Count)
-            throw new VivifyException(Where($"has {savedGroups.Count} parameter groups, the optimizer {optimizer.ParamGroups.Count}; use the configuration the checkpoint was trained with"));
+            throw new ModelMismatchException(Where($"has {savedGroups.Count} parameter groups, the optimizer {optimizer.ParamGroups.Count}; use the configuration the checkpoint was trained with"), source);
 
         // Validate everything first, then apply (a failed load leaves the optimizer as it was).
         var idMap = new Dictionary<long, TorchSharp.Modules.Parameter>();
@@ -82,10 +82,10 @@ public static class AdamStateDict
         for (int gi = 0; gi < savedGroups.Count; gi++)
         {
             if (savedGroups[gi] is not PyDict sg || !sg.TryGetValue("params", out var ps) || ps is not List<object?> ids)
-                throw new VivifyException(Where($"has a malformed parameter group {gi}"));
+                throw new ModelMismatchException(Where($"has a malformed parameter group {gi}"), source);
             var group = optimizer.ParamGroups[gi];
             if (ids.Count != group.Params.Count)
-                throw new VivifyException(Where($"has {ids.Count} parameters in group {gi}, the optimizer {group.Params.Count}; use the configuration the checkpoint was trained with"));
+                throw new ModelMismatchException(Where($"has {ids.Count} parameters in group {gi}, the optimizer {group.Params.Count}; use the configuration the checkpoint was trained with"), source);
             for (int i = 0; i < ids.Count; i++) idMap[Convert.ToInt64(ids[i])] = group.Params[i];
             parsedGroups.Add(sg);
         }
@@ -97,8 +97,8 @@ public static class AdamStateDict
             {
                 var id = Convert.ToInt64(key);
                 if (!idMap.TryGetValue(id, out var param))
-                    throw new VivifyException(Where($"has state for parameter {id}, which no parameter group lists"));
-                if (value is not PyDict entry) throw new VivifyException(Where($"has a malformed state for parameter {id}"));
+                    throw new ModelMismatchException(Where($"has state for parameter {id}, which no parameter group lists"), source);
+                if (value is not PyDict entry) throw new ModelMismatchException(Where($"has a malformed state for parameter {id}"), source);
                 newStates.Add((param, ReadState(entry, param, id, Where)));
             }
         }
@@ -131,18 +131,18 @@ public static class AdamStateDict
         Tensor Moment(string name)
         {
             if (!entry.TryGetValue(name, out var v) || v is not Tensor t)
-                throw new VivifyException(where($"lacks '{name}' for parameter {id}"));
+                throw new ModelMismatchException(where($"lacks '{name}' for parameter {id}"));
             if (!t.shape.SequenceEqual(param.shape))
-                throw new VivifyException(where($"has '{name}' of shape [{string.Join(",", t.shape)}] for parameter {id} of shape [{string.Join(",", param.shape)}]; use the configuration the checkpoint was trained with"));
+                throw new ModelMismatchException(where($"has '{name}' of shape [{string.Join(",", t.shape)}] for parameter {id} of shape [{string.Join(",", param.shape)}]; use the configuration the checkpoint was trained with"));
             return t.detach().to(param.dtype, param.device).clone();
         }
 
-        if (!entry.TryGetValue("step", out var stepValue)) throw new VivifyException(where($"lacks 'step' for parameter {id}"));
+        if (!entry.TryGetValue("step", out var stepValue)) throw new ModelMismatchException(where($"lacks 'step' for parameter {id}"));
         var step = stepValue switch
         {
             Tensor t when t.numel() == 1 => t.detach().reshape().to(float32).clone(),
             long or int or double or float => tensor((float)Convert.ToDouble(stepValue)),
-            _ => throw new VivifyException(where($"has a 'step' that is neither a number nor a one-element tensor for parameter {id}")),
+            _ => throw new ModelMismatchException(where($"has a 'step' that is neither a number nor a one-element tensor for parameter {id}")),
         };
         var expAvg = Moment("exp_avg");
         var expAvgSq = Moment("exp_avg_sq");

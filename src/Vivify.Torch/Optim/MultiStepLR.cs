@@ -20,7 +20,7 @@ public sealed class MultiStepLR
         {
             if (last_epoch == -1) g.InitialLr ??= g.Lr;
             else if (g.InitialLr is null)
-                throw new VivifyException("cannot resume the learning-rate schedule: the optimizer's parameter groups have no 'initial_lr'; load the optimizer state saved with the schedule, or start from epoch 0");
+                throw new ModelMismatchException("cannot resume the learning-rate schedule: the optimizer's parameter groups have no 'initial_lr'; load the optimizer state saved with the schedule, or start from epoch 0");
         }
         BaseLrs = optimizer.ParamGroups.Select(g => g.InitialLr!.Value).ToList();
         LastEpoch = last_epoch;

@@ -56,7 +56,7 @@ public static class StateDict
         foreach (var (key, value) in stateDict)
         {
             if (key is not string name || value is not Tensor tensor)
-                throw new VivifyException($"checkpoint {source}: entry '{key}' of the state dict is a {value?.GetType().Name ?? "None"}, not a tensor; is this a state dict?");
+                throw new ModelMismatchException($"checkpoint {source}: entry '{key}' of the state dict is a {value?.GetType().Name ?? "None"}, not a tensor; is this a state dict?", source);
             entries.Add(new(name, tensor));
         }
         return Load(module, entries, strict, source);
@@ -77,7 +77,7 @@ public static class StateDict
         var givenOrder = new List<string>();
         foreach (var (key, value) in stateDict)
         {
-            if (given.ContainsKey(key)) throw new VivifyException($"checkpoint {source}: key '{key}' appears twice in the state dict");
+            if (given.ContainsKey(key)) throw new ModelMismatchException($"checkpoint {source}: key '{key}' appears twice in the state dict", source);
             given[key] = value;
             givenOrder.Add(key);
         }

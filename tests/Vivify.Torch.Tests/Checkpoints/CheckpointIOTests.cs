@@ -81,7 +81,7 @@ public sealed class CheckpointIOTests : IDisposable
     [InlineData("model")]
     public void Unknown_output_extensions_are_usage_errors(string name)
     {
-        var e = Assert.Throws<UsageException>(() => CheckpointIO.Save(new PyDict(), Path.Combine(_dir, name)));
+        var e = Assert.Throws<OutputConflictException>(() => CheckpointIO.Save(new PyDict(), Path.Combine(_dir, name)));
         Assert.Contains(".safetensors", e.Message);
         Assert.Empty(Directory.GetFiles(_dir));
     }

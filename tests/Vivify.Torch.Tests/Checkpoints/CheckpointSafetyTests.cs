@@ -69,7 +69,7 @@ sys.stdout.write(pickle.dumps({'model': Evil()}, protocol=2).hex())
     public void MissingFileNamesThePath()
     {
         var path = Path.Combine(Path.GetTempPath(), "vivify-no-such-" + Guid.NewGuid().ToString("N") + ".pth");
-        var e = Assert.Throws<VivifyException>(() => TorchFile.Load(path));
+        var e = Assert.Throws<InvalidInputException>(() => TorchFile.Load(path));
         Assert.Equal($"checkpoint {path} not found: check the path", e.Message);
     }
 

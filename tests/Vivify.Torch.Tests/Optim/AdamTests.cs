@@ -177,14 +177,14 @@ public class AdamTests
         var p = new Parameter(ones(2, 3));
         using var adam = new Adam(new[] { p });
         var twoGroups = new PyDict { { "state", new PyDict() }, { "param_groups", new List<object?> { new PyDict { { "params", new List<object?> { 0L } } }, new PyDict { { "params", new List<object?> { 1L } } } } } };
-        Assert.Contains("ckpt.pth.tar has 2 parameter groups", Assert.Throws<VivifyException>(() => AdamStateDict.Load(adam, twoGroups, "ckpt.pth.tar")).Message);
+        Assert.Contains("ckpt.pth.tar has 2 parameter groups", Assert.Throws<ModelMismatchException>(() => AdamStateDict.Load(adam, twoGroups, "ckpt.pth.tar")).Message);
 
         var wrongShape = new PyDict
         {
             { "state", new PyDict { { 0L, new PyDict { { "step", tensor(1f) }, { "exp_avg", ones(3, 2) }, { "exp_avg_sq", ones(3, 2) } } } } },
             { "param_groups", new List<object?> { new PyDict { { "lr", 1e-3 }, { "params", new List<object?> { 0L } } } } },
         };
-        var ex = Assert.Throws<VivifyException>(() => AdamStateDict.Load(adam, wrongShape, "ckpt.pth.tar"));
+        var ex = Assert.Throws<ModelMismatchException>(() => AdamStateDict.Load(adam, wrongShape, "ckpt.pth.tar"));
         Assert.Contains("ckpt.pth.tar", ex.Message);
         Assert.Contains("[3,2]", ex.Message);
         Assert.Null(adam.StateOf(p));

@@ -53,7 +53,7 @@ public class MultiStepLRTests
     {
         using var scope = NewDisposeScope();
         using var adam = new Adam(new[] { new Parameter(zeros(1)) });
-        Assert.Throws<VivifyException>(() => new MultiStepLR(adam, new[] { 2 }, last_epoch: 5));
+        Assert.Throws<ModelMismatchException>(() => new MultiStepLR(adam, new[] { 2 }, last_epoch: 5));
     }
 
     private static double[] Run(Adam adam, MultiStepLR scheduler, int epochs)

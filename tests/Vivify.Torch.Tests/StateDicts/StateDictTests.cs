@@ -217,7 +217,7 @@ public class StateDictTests
         TensorAssert.Equal(source.conv.weight!, model.conv.weight!, "conv.weight");
 
         dict["conv.bias"] = 3L;
-        var ex = Assert.Throws<VivifyException>(() => StateDict.Load(model, dict, source: "x.pth"));
+        var ex = Assert.Throws<ModelMismatchException>(() => StateDict.Load(model, dict, source: "x.pth"));
         Assert.Contains("x.pth", ex.Message);
         Assert.Contains("conv.bias", ex.Message);
     }

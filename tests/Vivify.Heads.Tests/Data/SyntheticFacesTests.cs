@@ -25,7 +25,7 @@ public sealed class SyntheticFacesTests : IDisposable
         Assert.Equal((64, 64), (image.Width, image.Height));
         Assert.DoesNotContain(Directory.GetFileSystemEntries(_dir), e => Path.GetFileName(e).Contains("vivify-tmp"));
 
-        var again = Assert.Throws<VivifyException>(() => SyntheticFaceDataset.Write(root, new SyntheticFaceDataset.Options(Persons: 1, Frames: 2)));
+        var again = Assert.Throws<InvalidOutputException>(() => SyntheticFaceDataset.Write(root, new SyntheticFaceDataset.Options(Persons: 1, Frames: 2)));
         Assert.Contains("not empty", again.Message);
     }
 

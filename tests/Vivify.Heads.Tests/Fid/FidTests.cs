@@ -87,7 +87,7 @@ public sealed class FidTests : IDisposable
     [Fact]
     public void LoadRefusesAMissingFileAndAnotherNetworkInOneLine()
     {
-        var missing = Assert.Throws<VivifyException>(() => FidInceptionV3.Load(Path.Combine(_dir, "none.pth")));
+        var missing = Assert.Throws<InvalidInputException>(() => FidInceptionV3.Load(Path.Combine(_dir, "none.pth")));
         Assert.Contains("none.pth: Inception weights not found", missing.Message);
         Assert.DoesNotContain("--", missing.Message); // a library message names no command-line option
 
@@ -95,7 +95,7 @@ public sealed class FidTests : IDisposable
         var dict = new PyDict("collections.OrderedDict");
         dict["features.0.weight"] = zeros(64, 3, 3, 3);
         TorchSave.Save(dict, other);
-        var wrong = Assert.Throws<VivifyException>(() => FidInceptionV3.Load(other));
+        var wrong = Assert.Throws<ModelMismatchException>(() => FidInceptionV3.Load(other));
         Assert.Contains("vgg.pth: not the FID Inception network", wrong.Message);
         Assert.DoesNotContain('\n', wrong.Message);
     }

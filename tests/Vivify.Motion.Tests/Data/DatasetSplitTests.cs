@@ -49,9 +49,9 @@ public class DatasetSplitTests(SynthData data) : IClassFixture<SynthData>
         var (train, test) = DatasetSplit.RandomSplit(two);
         Assert.Equal((1, 1), (train.Count, test.Count));
         var one = FlatRoot("flat-one", 1, [0]);
-        Assert.Throws<VivifyException>(() => DatasetSplit.RandomSplit(one));
+        Assert.Throws<InvalidInputException>(() => DatasetSplit.RandomSplit(one));
         var half = Path.Combine(data.Root, "half");
         Directory.CreateDirectory(Path.Combine(half, "train"));
-        Assert.Throws<VivifyException>(() => new FramesDataset(half, [64, 64, 3], false, is_train: true, null));
+        Assert.Throws<InvalidInputException>(() => new FramesDataset(half, [64, 64, 3], false, is_train: true, null));
     }
 }
