@@ -38,7 +38,7 @@ public sealed class FaceFinder(FaceAnalyzer analyzer, int maxSide = 640)
         var width = Math.Max(1, (int)Math.Round(frame.Width / scale));
         var height = Math.Max(1, (int)Math.Round(frame.Height / scale));
         var step = Math.Max(1, (int)(scale / 2));
-        var bytes = tensor(frame.Data, [frame.Height, frame.Width, 3], dtype: ScalarType.Byte);
+        var bytes = frame.ToHwcByteTensor();
         if (step > 1) bytes = bytes.slice(0, 0, frame.Height, step).slice(1, 0, frame.Width, step);
         var image = Geometry.Resize(FrameRegion.ToFloat(bytes), height, width);
         return (image.MoveToOuterDisposeScope(), (double)frame.Width / width);

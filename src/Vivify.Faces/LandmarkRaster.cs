@@ -1,6 +1,6 @@
 using OpenCvSharp;
+using Vivify.Media;
 using static TorchSharp.torch;
-using static Vivify.Torch.Scalars;
 
 namespace Vivify.Faces;
 
@@ -72,8 +72,7 @@ public static class LandmarkRaster
     internal static Mat ToMat(Tensor image)
     {
         long h = image.shape[1], w = image.shape[2];
-        using var bytes = image.mul(S(255f)).round_().clamp_(S(0), S(255)).to_type(ScalarType.Byte).permute(1, 2, 0).contiguous();
-        var data = bytes.data<byte>().ToArray();
+        var data = RgbFrame.FromTensor(image).Data;
         var mat = new Mat((int)h, (int)w, MatType.CV_8UC3);
         for (var y = 0; y < h; y++)
             System.Runtime.InteropServices.Marshal.Copy(data, (int)(y * w * 3), mat.Ptr(y), (int)(w * 3));
@@ -87,8 +86,7 @@ public static class LandmarkRaster
         var bytes = new byte[width * height * 3];
         for (var y = 0; y < height; y++)
             System.Runtime.InteropServices.Marshal.Copy(mat.Ptr(y), bytes, y * width * 3, width * 3);
-        using var hwc = tensor(bytes, [height, width, 3]);
-        return hwc.permute(2, 0, 1).to_type(ScalarType.Float32).div_(S(255f));
+        return new RgbFrame(width, height, bytes).ToTensor();
     }
 
     private static int Fixed(double v)

@@ -21,16 +21,18 @@ public sealed class RgbFrame
     public Tensor ToTensor()
     {
         using var scope = NewDisposeScope();
-        var bytes = tensor(Data, new long[] { Height, Width, 3 }, dtype: ScalarType.Byte);
-        return bytes.permute(2, 0, 1).to(ScalarType.Float32).div_(S(255f)).MoveToOuterDisposeScope();
+        return ToHwcByteTensor().permute(2, 0, 1).to(ScalarType.Float32).div_(S(255f)).MoveToOuterDisposeScope();
     }
 
     /// <summary>uint8 [3,H,W] (0 to 255) on the CPU, contiguous; the caller owns (disposes) it.</summary>
     public Tensor ToByteTensor()
     {
         using var scope = NewDisposeScope();
-        return tensor(Data, new long[] { Height, Width, 3 }, dtype: ScalarType.Byte).permute(2, 0, 1).contiguous().MoveToOuterDisposeScope();
+        return ToHwcByteTensor().permute(2, 0, 1).contiguous().MoveToOuterDisposeScope();
     }
+
+    /// <summary>uint8 [H,W,3] as the rgb24 bytes lie (a copy) on the CPU: the one place a frame becomes a tensor. The caller owns it.</summary>
+    public Tensor ToHwcByteTensor() => tensor(Data, new long[] { Height, Width, 3 }, dtype: ScalarType.Byte);
 
     /// <summary>From a [3,H,W] (or [1,3,H,W]) tensor in [0,1], any device and float type: clamped and rounded.</summary>
     public static RgbFrame FromTensor(Tensor image)

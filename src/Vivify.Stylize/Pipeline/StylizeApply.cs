@@ -90,7 +90,7 @@ public sealed class StylizeApply : IDisposable
     {
         if (InputChannels != 3) throw new ModelMismatchException($"{ModelPath}: the model takes guide channels, which need the whole video; apply it to the video", ModelPath);
         using var scope = NewDisposeScope();
-        using var clip = new Clip([StylizeInputs.Bytes(ImageIO.ReadFrame(input))]);
+        using var clip = new Clip([ImageIO.ReadFrame(input).ToByteTensor()]);
         var y = Stylize(new FramePrep(clip, filter).Input(0).unsqueeze(0)).add(S(1), One) / S(2);
         ImageIO.Write(output, y[0]);
     }

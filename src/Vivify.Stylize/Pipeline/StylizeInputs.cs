@@ -63,7 +63,7 @@ public static class StylizeInputs
         var list = new List<Tensor>();
         try
         {
-            foreach (var f in frames) list.Add(Bytes(f));
+            foreach (var f in frames) list.Add(f.ToByteTensor());
             if (list.Count == 0) throw new InvalidInputException(name, $"{name}: has no frames; give a video with at least one frame");
             return new Clip(list);
         }
@@ -74,16 +74,13 @@ public static class StylizeInputs
         }
     }
 
-    /// <summary>An rgb24 picture as uint8 [3,H,W] (the caller owns it).</summary>
-    public static Tensor Bytes(RgbFrame f) => f.ToByteTensor();
-
     /// <summary>A painted picture as uint8 [3,H,W] of the clip's size.</summary>
     public static Tensor Painted(string path, int frame, Clip clip)
     {
         var f = ImageIO.ReadFrame(path);
         if (f.Width != clip.Width || f.Height != clip.Height)
             throw new InvalidInputException(path, $"{path}: keyframe {frame} is {f.Width}×{f.Height} but the video is {clip.Width}×{clip.Height}: paint over the video's frame at its size");
-        var t = Bytes(f);
+        var t = f.ToByteTensor();
         t.DetachFromDisposeScope();
         return t;
     }
@@ -100,7 +97,7 @@ public static class StylizeInputs
         if (f.Width != width || f.Height != height)
             throw new InvalidInputException(path, $"{path}: mask for frame {frame} is {f.Width}×{f.Height} but the video is {width}×{height}: draw the mask at the video's size");
         using var scope = NewDisposeScope();
-        var rgb = tensor(f.Data, new long[] { f.Height, f.Width, 3 }, dtype: ScalarType.Byte).to(ScalarType.Float32);
+        var rgb = f.ToHwcByteTensor().to(ScalarType.Float32);
         var grey = (rgb[.., .., 0] * S(0.299)).add(rgb[.., .., 1] * S(0.587), One).add(rgb[.., .., 2] * S(0.114), One);
         var mask = (grey > S(128)).to(ScalarType.Float32);
         var eroded = nn.functional.conv2d(mask.view(1, 1, height, width), ones(1, 1, 7, 7), padding: [3, 3]);

@@ -32,14 +32,14 @@ public static class StylizePublishedLayout
             var post = Path.Combine(Dir(d.DirPost), png);
             if (!File.Exists(post)) throw new InvalidInputException(post, $"{post}: the painted keyframe for {pre} is missing; add it or remove the frame");
             using var scope = NewDisposeScope();
-            var x = Keyframe.ToModelSpace(Bytes(ImageIO.ReadFrame(pre)));
+            var x = Keyframe.ToModelSpace(ImageIO.ReadFrame(pre).ToByteTensor());
             if (guideDir is not null)
             {
                 var g = Path.Combine(Dir(guideDir), Path.GetFileName(pre));
                 if (!File.Exists(g)) throw new InvalidInputException(g, $"{g}: the guide image for {pre} is missing; add {guideDir}/ or train without the guide channels");
-                x = cat([x, Keyframe.ToModelSpace(Bytes(ImageIO.ReadFrame(g)))], 0);
+                x = cat([x, Keyframe.ToModelSpace(ImageIO.ReadFrame(g).ToByteTensor())], 0);
             }
-            var painted = Bytes(ImageIO.ReadFrame(post));
+            var painted = ImageIO.ReadFrame(post).ToByteTensor();
             if (painted.shape[1] != x.shape[1] || painted.shape[2] != x.shape[2])
                 throw new InvalidInputException(post, $"{post}: is {painted.shape[2]}×{painted.shape[1]} but its frame is {x.shape[2]}×{x.shape[1]}: paint over the frame at its size");
             var maskPath = Path.Combine(Dir(d.DirMask), png);
@@ -85,15 +85,13 @@ public static class StylizePublishedLayout
     public static Tensor GenInput(string root, string frame, int channels, string guideDir)
     {
         using var scope = NewDisposeScope();
-        var x = Keyframe.ToModelSpace(Bytes(ImageIO.ReadFrame(frame)));
+        var x = Keyframe.ToModelSpace(ImageIO.ReadFrame(frame).ToByteTensor());
         if (channels == 6)
         {
             var g = Path.Combine(root, guideDir, Path.GetFileName(frame));
             if (!File.Exists(g)) throw new InvalidInputException(g, $"{g}: the model takes a guide image and this one is missing; add {guideDir}/ to {root}");
-            x = cat([x, Keyframe.ToModelSpace(Bytes(ImageIO.ReadFrame(g)))], 0);
+            x = cat([x, Keyframe.ToModelSpace(ImageIO.ReadFrame(g).ToByteTensor())], 0);
         }
         return x.MoveToOuterDisposeScope();
     }
-
-    private static Tensor Bytes(RgbFrame f) => StylizeInputs.Bytes(f);
 }

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using OpenCvSharp;
+using Vivify.Media;
 using static TorchSharp.torch;
 using static Vivify.Torch.Scalars;
 
@@ -28,8 +29,7 @@ public static class CvImage
         var src = continuous ?? mat;
         var bytes = new byte[src.Rows * src.Cols * 3];
         Marshal.Copy(src.Data, bytes, 0, bytes.Length);
-        using var hwc = tensor(bytes, new long[] { src.Rows, src.Cols, 3 }, dtype: ScalarType.Byte);
-        return hwc.permute(2, 0, 1).contiguous();
+        return new RgbFrame(src.Cols, src.Rows, bytes).ToByteTensor();
     }
 
     /// <summary>The 8-bit grey version (OpenCV's RGB→GRAY weights), as optical flow takes it.</summary>

@@ -15,7 +15,7 @@ public static class ToonFilter
     public static void ApplyFile(string input, string output)
     {
         using var scope = NewDisposeScope();
-        var frame = StylizeInputs.Bytes(ImageIO.ReadFrame(input));
+        var frame = ImageIO.ReadFrame(input).ToByteTensor();
         ImageIO.Write(output, CvImage.ToUnit(Apply(frame)));
     }
 
