@@ -12,7 +12,7 @@ APT_PACKAGES := ffmpeg python3-torch python3-yaml python3-pil patchelf gcc libgt
 DOTNET := dotnet
 BUILD_FLAGS := -c $(CONFIG) -p:VivifyTorchBackend=$(VIVIFY_TORCH_BACKEND) -nologo -v q
 
-.PHONY: all setup build test samples demo bench pack pack-check clean
+.PHONY: all setup build test samples readme-examples demo bench pack pack-check clean
 all: build
 
 setup:
@@ -23,6 +23,10 @@ build: setup
 
 test: build
 	@bash build/test-all.sh $(CONFIG)
+
+# The C# examples of the READMEs, compiled against the library projects (build/readme-examples.sh).
+readme-examples: build
+	@bash build/readme-examples.sh $(CONFIG)
 
 # The programs under samples/, built from the packages (make pack) and run on tiny inputs (build/run-samples.sh).
 samples: pack

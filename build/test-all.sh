@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
-# make test: every test project (build/test.sh), then the samples built from the packages (make samples); ends with
-# one line 'N passed, N failed, N skipped' over both.
+# make test: every test project (build/test.sh), the READMEs' C# examples compiled (build/readme-examples.sh), then the
+# samples built from the packages (make samples); ends with one line 'N passed, N failed, N skipped' over all.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 config=${1:-Release}
-tests=$(mktemp) samples=$(mktemp)
-trap 'rm -f "$tests" "$samples"' EXIT
+tests=$(mktemp) samples=$(mktemp) examples=$(mktemp)
+trap 'rm -f "$tests" "$samples" "$examples"' EXIT
 bash build/test.sh "$config" 2>&1 | tee "$tests"
 rc=${PIPESTATUS[0]}
+bash build/readme-examples.sh "$config" 2>&1 | tee "$examples"
+erc=${PIPESTATUS[0]}
 make --no-print-directory samples 2>&1 | tee "$samples"
 src=${PIPESTATUS[0]}
 read -r p f s < <(tail -1 "$tests" | awk '/passed, .* failed/ {print $1, $3, $5; found=1} END {if (!found) print 0, 1, 0}')
 read -r sp sf < <(grep -E '^samples: [0-9]+ passed, [0-9]+ failed' "$samples" | tail -1 | awk '{print $2, $4}' || true)
 sp=${sp:-0}; sf=${sf:-0}
 if [ "$src" -ne 0 ] && [ "$sf" -eq 0 ]; then sf=1; fi
-echo "$((p + sp)) passed, $((f + sf)) failed, ${s:-0} skipped"
-[ "$rc" -eq 0 ] && [ "$src" -eq 0 ]
+read -r ep ef < <(grep -E '^readme-examples: [0-9]+ passed, [0-9]+ failed' "$examples" | tail -1 | awk '{print $2, $4}' || true)
+ep=${ep:-0}; ef=${ef:-0}
+if [ "$erc" -ne 0 ] && [ "$ef" -eq 0 ]; then ef=1; fi
+echo "$((p + sp + ep)) passed, $((f + sf + ef)) failed, ${s:-0} skipped"
+[ "$rc" -eq 0 ] && [ "$src" -eq 0 ] && [ "$erc" -eq 0 ]
