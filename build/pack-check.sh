@@ -3,7 +3,8 @@
 #   1. every library package (Vivify.Core, .Torch, .Media, .Motion, .Stylize, .Faces, .Heads) holds its assembly, XML docs and
 #      README, and names its licence (MIT) and repository; Vivify.Torch also holds the Debian 12 fix (buildTransitive);
 #   2. `dotnet tool install --tool-path DIR Vivify.Tool` from artifacts/ installs the `vivify` tool, and `DIR/vivify info`
-#      runs (it starts libtorch);
+#      runs (it starts libtorch); the tool names the ASP.NET Core shared framework, and `DIR/vivify serve` starts and
+#      answers its health check;
 #   3. each consumer program under build/pack-check/ (one folder, one project: a PackageReference to a Vivify package
 #      and nothing else) is copied out of the repository, restored from artifacts/ and built (torch) or published for
 #      linux-x64 (motion), and run: it must compute with torch, with libvivify_glibcxx_compat.so loaded where this
@@ -91,6 +92,31 @@ if dotnet tool install --tool-path "$tmp/tool" --configfile "$tmp/tool.config" V
   else
     bad "vivify info failed:"; cat "$tmp/info.log" >&2
   fi
+  # `vivify serve` needs the ASP.NET Core shared framework: the tool must name it (its runtimeconfig.json), and the
+  # installed tool must start the server and answer its health check (help alone would load no ASP.NET Core code).
+  config_json=$(find "$tmp/tool/.store" -name vivify.runtimeconfig.json | head -1)
+  if [ -n "$config_json" ] && grep -q '"Microsoft.AspNetCore.App"' "$config_json"; then
+    ok "the tool's runtimeconfig.json names the ASP.NET Core shared framework"
+  else
+    bad "the tool's runtimeconfig.json ($config_json) does not name Microsoft.AspNetCore.App"
+  fi
+  if "$tmp/tool/vivify" serve --help >"$tmp/serve-help.log" 2>&1 && grep -q -- '--max-upload-mb' "$tmp/serve-help.log"; then
+    ok "vivify serve --help"
+  else
+    bad "vivify serve --help failed:"; cat "$tmp/serve-help.log" >&2
+  fi
+  "$tmp/tool/vivify" serve --port 0 --data "$tmp/serve-data" >"$tmp/serve.log" 2>&1 &
+  serve_pid=$!
+  address=""
+  for _ in $(seq 1 120); do
+    address=$(grep -oE 'http://127\.0\.0\.1:[0-9]+' "$tmp/serve.log" | head -1)
+    [ -n "$address" ] || ! kill -0 "$serve_pid" 2>/dev/null && break
+    sleep 0.5
+  done
+  health=$([ -n "$address" ] && curl -s --max-time 10 "$address/api/health" || true)
+  kill -TERM "$serve_pid" 2>/dev/null; wait "$serve_pid" 2>/dev/null  # TERM: a background job ignores SIGINT
+  if grep -q '"ok"' <<<"$health"; then ok "vivify serve from the installed tool: $address/api/health answered $health"
+  else bad "vivify serve from the installed tool did not answer its health check:"; cat "$tmp/serve.log" >&2; fi
 else
   bad "dotnet tool install Vivify.Tool $version failed:"; cat "$tmp/tool.log" >&2
 fi
