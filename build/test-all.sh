@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# make test: every test project (build/test.sh), the READMEs' C# examples compiled (build/readme-examples.sh), then the
-# samples built from the packages (make samples); ends with one line 'N passed, N failed, N skipped' over all.
+# make test: the format check, every test project (build/test.sh), the READMEs' C# examples compiled
+# (build/readme-examples.sh), then the samples built from the packages (make samples); ends with one line
+# 'N passed, N failed, N skipped' over all (a format failure counts as one failed).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 config=${1:-Release}
 tests=$(mktemp) samples=$(mktemp) examples=$(mktemp)
 trap 'rm -f "$tests" "$samples" "$examples"' EXIT
+# The layout of the C# code (.editorconfig), checked first as it is quick (the build checks names and code style).
+fmt=0
+dotnet format whitespace --folder . --exclude samples/.packages artifacts --verify-no-changes -v q \
+  || { fmt=1; echo "format: the C# code is not laid out as .editorconfig says (the files are named above): 'make format' fixes it" >&2; }
 bash build/test.sh "$config" 2>&1 | tee "$tests"
 rc=${PIPESTATUS[0]}
 bash build/readme-examples.sh "$config" 2>&1 | tee "$examples"
@@ -19,5 +24,5 @@ if [ "$src" -ne 0 ] && [ "$sf" -eq 0 ]; then sf=1; fi
 read -r ep ef < <(grep -E '^readme-examples: [0-9]+ passed, [0-9]+ failed' "$examples" | tail -1 | awk '{print $2, $4}' || true)
 ep=${ep:-0}; ef=${ef:-0}
 if [ "$erc" -ne 0 ] && [ "$ef" -eq 0 ]; then ef=1; fi
-echo "$((p + sp + ep)) passed, $((f + sf + ef)) failed, ${s:-0} skipped"
-[ "$rc" -eq 0 ] && [ "$src" -eq 0 ] && [ "$erc" -eq 0 ]
+echo "$((p + sp + ep)) passed, $((f + sf + ef + fmt)) failed, ${s:-0} skipped"
+[ "$rc" -eq 0 ] && [ "$src" -eq 0 ] && [ "$erc" -eq 0 ] && [ "$fmt" -eq 0 ]
