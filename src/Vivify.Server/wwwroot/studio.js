@@ -75,6 +75,7 @@ function showJob(view) {
   if (view.state === "running") text += ` ${Math.round((view.progress || 0) * 100)}%`;
   $("animate-state").textContent = text;
   $("animate-state").dataset.state = view.state;
+  showPreview(view);
   const finished = ["done", "failed", "cancelled"].includes(view.state);
   $("animate-cancel").hidden = finished;
   $("animate-start").disabled = !finished;
@@ -86,6 +87,21 @@ function showJob(view) {
     $("animate-result").hidden = false;
   }
   if (finished && events) { events.close(); events = null; }
+}
+
+// While a job runs, its latest finished frame (GET /api/jobs/ID/preview, 204 before the first) about once a second.
+let previewAt = 0;
+function showPreview(view) {
+  const img = $("animate-preview");
+  if (view.state === "queued") img.hidden = true;
+  if (view.state !== "running" || Date.now() - previewAt < 1000) return;
+  previewAt = Date.now();
+  fetch(`/api/jobs/${view.id}/preview`, { credentials: "same-origin" }).then(async (r) => {
+    if (r.status !== 200) return;
+    if (img.src) URL.revokeObjectURL(img.src);
+    img.src = URL.createObjectURL(await r.blob());
+    img.hidden = false;
+  }).catch(() => {});
 }
 
 function follow(id) {
