@@ -5,33 +5,33 @@ using Xunit;
 
 namespace Vivify.Server.Tests;
 
+/// <summary>A runner that shows one frame, waits for the test, shows a second, waits again, then "writes" its result.</summary>
+internal sealed class TwoFrameRunner : IAnimateRunner
+{
+    public static readonly RgbFrame First = Frame(3, 2, 10);
+    public static readonly RgbFrame Second = Frame(3, 2, 200);
+    public readonly SemaphoreSlim Shown = new(0), Next = new(0);
+
+    private static RgbFrame Frame(int width, int height, int start) =>
+        new(width, height, [.. Enumerable.Range(start, width * height * 3).Select(v => (byte)v)]);
+
+    public void Run(AnimateWork work, Action<double> progress, CancellationToken cancel) => throw new InvalidOperationException("the queue asks for previews");
+
+    public void Run(AnimateWork work, Action<double> progress, Action<RgbFrame> preview, CancellationToken cancel)
+    {
+        preview(First);
+        Shown.Release();
+        Next.Wait(cancel);
+        preview(Second);
+        Shown.Release();
+        Next.Wait(cancel);
+        File.Copy(work.Driving, work.Output);
+    }
+}
+
 /// <summary>GET /api/jobs/ID/preview: the latest frame a job finished, while it runs, as a BMP.</summary>
 public class PreviewTests
 {
-    /// <summary>A runner that shows one frame, waits for the test, shows a second, then "writes" its result.</summary>
-    private sealed class TwoFrameRunner : IAnimateRunner
-    {
-        public static readonly RgbFrame First = Frame(3, 2, 10);
-        public static readonly RgbFrame Second = Frame(3, 2, 200);
-        public readonly SemaphoreSlim Shown = new(0), Next = new(0);
-
-        private static RgbFrame Frame(int width, int height, int start) =>
-            new(width, height, [.. Enumerable.Range(start, width * height * 3).Select(v => (byte)v)]);
-
-        public void Run(AnimateWork work, Action<double> progress, CancellationToken cancel) => throw new InvalidOperationException("the queue asks for previews");
-
-        public void Run(AnimateWork work, Action<double> progress, Action<RgbFrame> preview, CancellationToken cancel)
-        {
-            preview(First);
-            Shown.Release();
-            Next.Wait(cancel);
-            preview(Second);
-            Shown.Release();
-            Next.Wait(cancel);
-            File.Copy(work.Driving, work.Output);
-        }
-    }
-
     /// <summary>A 24-bit top-down BMP read back: its size and RGB rows (what a browser shows).</summary>
     private static RgbFrame ReadBmp(byte[] bmp)
     {

@@ -41,18 +41,7 @@ internal static class LiveEndpoints
             var path = form.Files.GetValueOrDefault("source") ?? throw BadRequest("send the picture to animate as the form's 'source' file");
             var name = form.Fields.GetValueOrDefault("model") ?? throw BadRequest("choose a model: the form's 'model' field (GET /api/models lists them)");
             var model = models.Find(name) ?? throw BadRequest("no such model; GET /api/models lists them");
-            var bf16 = form.Fields.GetValueOrDefault("precision", "fp32") switch
-            {
-                "fp32" or "" => false,
-                "bf16" => true,
-                _ => throw BadRequest("precision is fp32 or bf16"),
-            };
-            var relative = form.Fields.GetValueOrDefault("mode", "relative") switch
-            {
-                "relative" or "" => true,
-                "absolute" => false,
-                _ => throw BadRequest("mode is relative or absolute"),
-            };
+            var (bf16, relative) = (ApiEndpoints.BFloat16(form), ApiEndpoints.Relative(form));
             var picture = await MediaCheck.Picture(path, "source", options);
             var id = waiting.Add(new LiveRequest(model, picture, bf16, relative));
             return Results.Json(new { id }, ApiEndpoints.Json, statusCode: StatusCodes.Status201Created);

@@ -89,19 +89,25 @@ function showJob(view) {
   if (finished && events) { events.close(); events = null; }
 }
 
-// While a job runs, its latest finished frame (GET /api/jobs/ID/preview, 204 before the first) about once a second.
-let previewAt = 0;
+// While a job runs, its latest finished frame (GET /api/jobs/ID/preview, 204 before the first), once a second.
+let previewTimer = null;
 function showPreview(view) {
   const img = $("animate-preview");
   if (view.state === "queued") img.hidden = true;
-  if (view.state !== "running" || Date.now() - previewAt < 1000) return;
-  previewAt = Date.now();
-  fetch(`/api/jobs/${view.id}/preview`, { credentials: "same-origin" }).then(async (r) => {
-    if (r.status !== 200) return;
-    if (img.src) URL.revokeObjectURL(img.src);
-    img.src = URL.createObjectURL(await r.blob());
-    img.hidden = false;
-  }).catch(() => {});
+  if (view.state === "running" && !previewTimer) {
+    const load = () => fetch(`/api/jobs/${view.id}/preview`, { credentials: "same-origin" }).then(async (r) => {
+      if (r.status !== 200) return;
+      if (img.src) URL.revokeObjectURL(img.src);
+      img.src = URL.createObjectURL(await r.blob());
+      img.hidden = false;
+    }).catch(() => {});
+    load();
+    previewTimer = setInterval(load, 1000);
+  }
+  if (view.state !== "running" && previewTimer) {
+    clearInterval(previewTimer);
+    previewTimer = null;
+  }
 }
 
 function follow(id) {
