@@ -188,6 +188,24 @@ public class LiveSocketTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Stopping_the_server_ends_an_open_live_session_at_once()
+    {
+        var h = await ServerHarness.Start(tinyModel: true);
+        using var live = await LiveClient.Connect(h, await LiveClient.CreateId(h));
+        await live.Ready();
+        await live.SendBytes(LiveClient.FrameMessage(1, LiveClient.DrivingFrames(1)[0]));
+        Assert.Equal(WebSocketMessageType.Binary, (await live.Receive()).Type);
+        Assert.Empty(h.DataFiles()); // the picture is held in memory, not on disk
+        var watch = Stopwatch.StartNew();
+        await h.DisposeAsync(); // Ctrl-C's graceful stop
+        output.WriteLine($"stopped in {watch.ElapsedMilliseconds} ms");
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"stopping took {watch.Elapsed.TotalSeconds:F1} s with a live session open");
+        try { Assert.Equal(WebSocketMessageType.Close, (await live.Receive(10)).Type); }
+        catch (WebSocketException) { } // or the connection was simply cut
+        Assert.NotEqual(WebSocketState.Open, live.Socket.State);
+    }
+
+    [Fact]
     public async Task Bad_live_requests_are_json_errors_and_leave_nothing_on_disk()
     {
         await using var h = await ServerHarness.Start(tinyModel: true);
