@@ -81,6 +81,41 @@ public class FaceTrackTests
         Assert.Equal(new[] { 0, 6 }, track.Finish("shots.mp4").TrackStarts);
     }
 
+    /// <summary>
+    /// A real clip made by joining two (Megamind.avi's first 40 frames, then vtest.avi's, both retimed to 25 fps and
+    /// scaled to 320×240, H.264): the cut is found where they join, and no other within them (the threshold's margins are measured in
+    /// bench/faces/scenecut-results.md). The face detections are a still box, so only the colours can cut.
+    /// </summary>
+    [Fact]
+    public void In_a_real_concatenated_clip_the_cut_is_found_and_no_other()
+    {
+        var dir = Directory.CreateTempSubdirectory("vivify-cut-").FullName;
+        try
+        {
+            var clip = Path.Combine(dir, "joined.mp4");
+            static string Sample(string name) => Path.Combine(Vivify.TestSupport.Fixtures.RepoRoot, "data", "samples", name);
+            Vivify.TestSupport.FfmpegRunner.Run("-i", Sample("Megamind.avi"), "-i", Sample("vtest.avi"), "-filter_complex",
+                "[0:v]trim=end_frame=40,setpts=N/25/TB,scale=320:240,setsar=1,fps=25[a];[1:v]trim=end_frame=40,setpts=N/25/TB,scale=320:240,setsar=1,fps=25[b];[a][b]concat=n=2:v=1[v]",
+                "-map", "[v]", "-fps_mode", "passthrough", "-c:v", "libx264", "-crf", "20", "-pix_fmt", "yuv420p", clip);
+            var track = new FaceTrack(Fps);
+            foreach (var frame in VideoSource.Open(clip).Frames()) track.Add([Face(160, 120, 60)], frame);
+            var result = track.Finish(clip);
+            Assert.Equal(80, result.Boxes.Count);
+            Assert.Equal(new[] { 40 }, result.Cuts);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void The_track_of_a_frame_is_the_last_start_at_or_before_it()
+    {
+        var result = new FaceTrackResult(Enumerable.Repeat(new SquareBox(0, 0, 10), 20).ToList(), [0, 7, 12], 0);
+        Assert.Equal(new[] { 0, 0, 7, 7, 12, 12 }, new[] { 0, 6, 7, 11, 12, 40 }.Select(result.TrackOf));
+    }
+
     [Fact]
     public void Frames_without_a_face_keep_the_last_good_box_and_are_counted_and_frames_before_the_first_face_take_its_box()
     {
