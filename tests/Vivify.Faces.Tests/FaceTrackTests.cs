@@ -82,9 +82,12 @@ public class FaceTrackTests
     }
 
     /// <summary>
-    /// A real clip made by joining two (Megamind.avi's first 40 frames, then vtest.avi's, both retimed to 25 fps and
-    /// scaled to 320×240, H.264): the cut is found where they join, and no other within them (the threshold's margins are measured in
-    /// bench/faces/scenecut-results.md). The face detections are a still box, so only the colours can cut.
+    /// A real clip made by joining three, 40 frames of each, scaled to 320×240, H.264 at 25 fps:
+    /// Megamind.avi from frame 2 (one shot), vtest.avi (a street) and tree.avi from frame 28 (a hand passing before
+    /// the camera as the exposure changes: the largest change within a shot measured, 0.084), then sample1.jpg and
+    /// sample2.jpg, five frames each. The cuts are found where the parts join (vtest → tree is the closest pair of
+    /// clips, 0.52; sample1 → sample2 two portraits), and no other (the threshold's margins
+    /// are measured in bench/faces/scenecut-results.md). The face detections are a still box, so only the colours cut.
     /// </summary>
     [Fact]
     public void In_a_real_concatenated_clip_the_cut_is_found_and_no_other()
@@ -94,14 +97,28 @@ public class FaceTrackTests
         {
             var clip = Path.Combine(dir, "joined.mp4");
             static string Sample(string name) => Path.Combine(Vivify.TestSupport.Fixtures.RepoRoot, "data", "samples", name);
-            Vivify.TestSupport.FfmpegRunner.Run("-i", Sample("Megamind.avi"), "-i", Sample("vtest.avi"), "-filter_complex",
-                "[0:v]trim=end_frame=40,setpts=N/25/TB,scale=320:240,setsar=1,fps=25[a];[1:v]trim=end_frame=40,setpts=N/25/TB,scale=320:240,setsar=1,fps=25[b];[a][b]concat=n=2:v=1[v]",
-                "-map", "[v]", "-fps_mode", "passthrough", "-c:v", "libx264", "-crf", "20", "-pix_fmt", "yuv420p", clip);
+            using (var writer = new VideoWriter(clip))
+            {
+                foreach (var (name, from) in new[] { ("Megamind.avi", 2), ("vtest.avi", 0), ("tree.avi", 28) })
+                    foreach (var frame in VideoSource.Open(Sample(name)).Frames(from, 40))
+                    {
+                        using var scope = TorchSharp.torch.NewDisposeScope();
+                        writer.Write(Geometry.Resize(frame.ToTensor(), 240, 320));
+                    }
+                // Then two photographs, five frames each: a cut between two portraits (0.31 to 0.64; the former threshold, 0.5, missed most).
+                foreach (var photo in new[] { "sample1.jpg", "sample2.jpg" })
+                {
+                    using var scope = TorchSharp.torch.NewDisposeScope();
+                    var still = Geometry.Resize(ImageIO.Read(Sample(photo)), 240, 320);
+                    for (var i = 0; i < 5; i++) writer.Write(still);
+                }
+                writer.Complete();
+            }
             var track = new FaceTrack(Fps);
             foreach (var frame in VideoSource.Open(clip).Frames()) track.Add([Face(160, 120, 60)], frame);
             var result = track.Finish(clip);
-            Assert.Equal(80, result.Boxes.Count);
-            Assert.Equal(new[] { 40 }, result.Cuts);
+            Assert.Equal(130, result.Boxes.Count);
+            Assert.Equal(new[] { 40, 80, 120, 125 }, result.Cuts);
         }
         finally
         {
