@@ -210,8 +210,11 @@ internal sealed class JobQueue : IHostedService, IDisposable
         }
         catch (VivifyException e)
         {
-            var names = new Dictionary<string, string> { [work.Source] = "source", [work.Driving] = "driving", [work.Output] = "result", [job.Folder] = "job",
-                            [work.Model.Checkpoint] = Path.GetFileName(work.Model.Checkpoint), [work.Model.Config] = Path.GetFileName(work.Model.Config) };
+            var names = new Dictionary<string, string>
+            {
+                [work.Source] = "source", [work.Driving] = "driving", [work.Output] = "result", [job.Folder] = "job",
+                [work.Model.Checkpoint] = Path.GetFileName(work.Model.Checkpoint), [work.Model.Config] = Path.GetFileName(work.Model.Config)
+            };
             job.MoveTo(JobState.Failed, JsonErrors.OneLine(e.Message, names));
         }
         catch (Exception e)
