@@ -13,9 +13,9 @@ namespace Vivify.Server.Tests;
 public class BrowserTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private const string Chromium = "/usr/bin/chromium";
-    private static readonly string Screenshots = Path.Combine(Fixtures.RepoRoot, "out", "serve");
+    internal static readonly string Screenshots = Path.Combine(Fixtures.RepoRoot, "out", "serve");
 
-    private static async Task<(IPlaywright, IBrowser)> Launch()
+    internal static async Task<(IPlaywright, IBrowser)> Launch(params string[] extraArgs)
     {
         if (!File.Exists(Chromium)) throw new InvalidOperationException($"{Chromium} is missing: run make setup (it installs Debian's chromium)");
         var playwright = await Playwright.CreateAsync();
@@ -23,13 +23,13 @@ public class BrowserTests(Xunit.Abstractions.ITestOutputHelper output)
         {
             ExecutablePath = Chromium,
             Headless = true, // Playwright adds --headless and a fresh, empty user-data-dir of its own
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", .. extraArgs],
         });
         return (playwright, browser);
     }
 
     /// <summary>Opens the page with its token; every request the page makes is recorded.</summary>
-    private static async Task<(IPage Page, List<string> Requests)> Open(IBrowser browser, ServerHarness h)
+    internal static async Task<(IPage Page, List<string> Requests)> Open(IBrowser browser, ServerHarness h)
     {
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1100, Height = 900 } });
         var requests = new List<string>();
@@ -40,7 +40,7 @@ public class BrowserTests(Xunit.Abstractions.ITestOutputHelper output)
         return (page, requests);
     }
 
-    private static void AssertOnlyThisServer(ServerHarness h, List<string> requests)
+    internal static void AssertOnlyThisServer(ServerHarness h, List<string> requests)
     {
         lock (requests)
             Assert.All(requests, url => Assert.True(url.StartsWith(h.Server.Address + "/", StringComparison.Ordinal) || url.StartsWith("blob:", StringComparison.Ordinal), url));
