@@ -103,7 +103,8 @@ internal static class ApiEndpoints
 
     private static IResult Result(Job job) => job.State switch
     {
-        JobState.Done => Results.File(job.Work.Output, "video/mp4", enableRangeProcessing: true),
+        JobState.Done when job.Work.Output is string output => Results.File(output, job.Work.ContentType, enableRangeProcessing: true),
+        JobState.Done => throw new ApiException(StatusCodes.Status409Conflict, "this job has no file to download"),
         JobState.Failed => throw new ApiException(StatusCodes.Status409Conflict, "the job failed: " + job.Error),
         JobState.Cancelled => throw new ApiException(StatusCodes.Status409Conflict, "the job was cancelled; it has no result"),
         _ => throw new ApiException(StatusCodes.Status409Conflict, "the job is not finished yet; wait for state done"),
