@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Vivify.Server.Animate;
 using Vivify.Server.Jobs;
+using Vivify.Server.Stylize;
 
 namespace Vivify.Server;
 
@@ -54,6 +55,8 @@ public static class VivifyServer
         var models = new AnimatorCache(options.CachedModels);
         var queue = new JobQueue(options, runner ?? new AnimatorRunner(models), log);
         var faces = new FacesService(options);
+        var stylize = new StylizeStudio(options, queue, new StylizeLimits());
+        builder.Services.AddHostedService(_ => stylize); // before the queue, so that it stops after it
         builder.Services.AddSingleton(queue);
         builder.Services.AddHostedService(sp => sp.GetRequiredService<JobQueue>());
 
@@ -63,6 +66,7 @@ public static class VivifyServer
         app.Use(auth.InvokeAsync);
         app.UseRouting();
         ApiEndpoints.Map(app, options, queue, new ModelCatalog(options.ModelsDir), faces);
+        StylizeEndpoints.Map(app, stylize);
         StudioPage.Map(app);
 
         JobQueue.RemoveFolder(faces.Folder); // a previous run's uploads, if it was killed
