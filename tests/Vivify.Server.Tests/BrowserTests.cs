@@ -13,9 +13,9 @@ namespace Vivify.Server.Tests;
 public class BrowserTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private const string Chromium = "/usr/bin/chromium";
-    private static readonly string Screenshots = Path.Combine(Fixtures.RepoRoot, "out", "serve");
+    internal static readonly string Screenshots = Path.Combine(Fixtures.RepoRoot, "out", "serve");
 
-    private static async Task<(IPlaywright, IBrowser)> Launch()
+    internal static async Task<(IPlaywright, IBrowser)> Launch()
     {
         if (!File.Exists(Chromium)) throw new InvalidOperationException($"{Chromium} is missing: run make setup (it installs Debian's chromium)");
         var playwright = await Playwright.CreateAsync();
@@ -29,7 +29,7 @@ public class BrowserTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     /// <summary>Opens the page with its token; every request the page makes is recorded.</summary>
-    private static async Task<(IPage Page, List<string> Requests)> Open(IBrowser browser, ServerHarness h)
+    internal static async Task<(IPage Page, List<string> Requests)> Open(IBrowser browser, ServerHarness h)
     {
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1100, Height = 900 } });
         var requests = new List<string>();
@@ -40,7 +40,7 @@ public class BrowserTests(Xunit.Abstractions.ITestOutputHelper output)
         return (page, requests);
     }
 
-    private static void AssertOnlyThisServer(ServerHarness h, List<string> requests)
+    internal static void AssertOnlyThisServer(ServerHarness h, List<string> requests)
     {
         lock (requests)
             Assert.All(requests, url => Assert.True(url.StartsWith(h.Server.Address + "/", StringComparison.Ordinal) || url.StartsWith("blob:", StringComparison.Ordinal), url));

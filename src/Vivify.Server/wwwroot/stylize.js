@@ -125,15 +125,27 @@
     g.lineCap = "round"; g.lineJoin = "round";
     g.lineWidth = Number($("stylize-size").value) * paint.width / paint.getBoundingClientRect().width;
     g.globalCompositeOperation = tool === "unmask" ? "destination-out" : "source-over";
-    g.strokeStyle = tool === "brush" ? $("stylize-color").value
-      : tool === "eraser" ? g.createPattern(st.original, "no-repeat") : "#ffffff";
+    g.strokeStyle = tool === "brush" ? $("stylize-color").value : "#ffffff";
     if (target === mask) st.maskUsed = true;
-    stroke = { g, last: point(e) };
+    stroke = { g, erase: tool === "eraser", last: point(e) };
     draw(stroke.last);
   });
   function draw(p) {
-    const g = stroke.g;
-    g.beginPath(); g.moveTo(stroke.last[0], stroke.last[1]); g.lineTo(p[0], p[1]); g.stroke();
+    const g = stroke.g, [x0, y0] = stroke.last, [x1, y1] = p;
+    if (stroke.erase) {
+      // The frame's own pixels copied back (1:1, so exactly) inside the stroke's outline: two discs and the band between.
+      const r = g.lineWidth / 2, d = Math.hypot(x1 - x0, y1 - y0) || 1, nx = -(y1 - y0) / d * r, ny = (x1 - x0) / d * r;
+      const shapes = [
+        (q) => q.arc(x0, y0, r, 0, 2 * Math.PI),
+        (q) => q.arc(x1, y1, r, 0, 2 * Math.PI),
+        (q) => { q.moveTo(x0 + nx, y0 + ny); q.lineTo(x1 + nx, y1 + ny); q.lineTo(x1 - nx, y1 - ny); q.lineTo(x0 - nx, y0 - ny); q.closePath(); },
+      ];
+      for (const shape of shapes) { // each clipped on its own: a union of clips, whatever their windings
+        g.save(); g.beginPath(); shape(g); g.clip(); g.drawImage(st.original, 0, 0); g.restore();
+      }
+    } else {
+      g.beginPath(); g.moveTo(x0, y0); g.lineTo(x1, y1); g.stroke();
+    }
     stroke.last = p;
   }
   paint.addEventListener("pointermove", (e) => { if (stroke) draw(point(e)); });
