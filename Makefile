@@ -12,7 +12,7 @@ APT_PACKAGES := ffmpeg python3-torch python3-yaml python3-pil patchelf gcc libgt
 DOTNET := dotnet
 BUILD_FLAGS := -c $(CONFIG) -p:VivifyTorchBackend=$(VIVIFY_TORCH_BACKEND) -nologo -v q
 
-.PHONY: all setup build test samples demo bench pack pack-check clean
+.PHONY: all setup build test format samples demo bench pack pack-check clean
 all: build
 
 setup:
@@ -23,6 +23,12 @@ build: setup
 
 test: build
 	@bash build/test-all.sh $(CONFIG)
+
+# Rewrites the C# code to the root .editorconfig: its layout (whitespace, every .cs file including samples/; what
+# `make test` checks, in about half a minute) and the fixable code-style warnings of the solution's projects.
+format:
+	@$(DOTNET) format whitespace --folder . --exclude samples/.packages artifacts -v q
+	@$(DOTNET) format style Vivify.slnx --severity warn -v q
 
 # The programs under samples/, built from the packages (make pack) and run on tiny inputs (build/run-samples.sh).
 samples: pack

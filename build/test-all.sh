@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# make test: every test project (build/test.sh), then the samples built from the packages (make samples); ends with
-# one line 'N passed, N failed, N skipped' over both.
+# make test: the format check, every test project (build/test.sh), then the samples built from the packages (make samples);
+# ends with one line 'N passed, N failed, N skipped' over all (a format failure counts as one failed).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 config=${1:-Release}
 tests=$(mktemp) samples=$(mktemp)
 trap 'rm -f "$tests" "$samples"' EXIT
+# The layout of the C# code (.editorconfig), checked first as it is quick (the build checks names and code style).
+fmt=0
+dotnet format whitespace --folder . --exclude samples/.packages artifacts --verify-no-changes -v q \
+  || { fmt=1; echo "format: the C# code is not laid out as .editorconfig says (the files are named above): 'make format' fixes it" >&2; }
 bash build/test.sh "$config" 2>&1 | tee "$tests"
 rc=${PIPESTATUS[0]}
 make --no-print-directory samples 2>&1 | tee "$samples"
@@ -14,5 +18,5 @@ read -r p f s < <(tail -1 "$tests" | awk '/passed, .* failed/ {print $1, $3, $5;
 read -r sp sf < <(grep -E '^samples: [0-9]+ passed, [0-9]+ failed' "$samples" | tail -1 | awk '{print $2, $4}' || true)
 sp=${sp:-0}; sf=${sf:-0}
 if [ "$src" -ne 0 ] && [ "$sf" -eq 0 ]; then sf=1; fi
-echo "$((p + sp)) passed, $((f + sf)) failed, ${s:-0} skipped"
-[ "$rc" -eq 0 ] && [ "$src" -eq 0 ]
+echo "$((p + sp)) passed, $((f + sf + fmt)) failed, ${s:-0} skipped"
+[ "$rc" -eq 0 ] && [ "$src" -eq 0 ] && [ "$fmt" -eq 0 ]

@@ -149,17 +149,17 @@ public static class TfjsWeights
         switch (spec.QuantDType ?? spec.DType)
         {
             case "int32":
-            {
-                var ints = new int[n];
-                for (var i = 0; i < n; i++) ints[i] = BitConverter.ToInt32(bytes.Slice(i * 4, 4));
-                return new TfjsWeight(spec.Name, spec.Shape, spec.DType, null, ints);
-            }
+                {
+                    var ints = new int[n];
+                    for (var i = 0; i < n; i++) ints[i] = BitConverter.ToInt32(bytes.Slice(i * 4, 4));
+                    return new TfjsWeight(spec.Name, spec.Shape, spec.DType, null, ints);
+                }
             case "bool":
-            {
-                var ints = new int[n];
-                for (var i = 0; i < n; i++) ints[i] = bytes[i] != 0 ? 1 : 0;
-                return new TfjsWeight(spec.Name, spec.Shape, spec.DType, null, ints);
-            }
+                {
+                    var ints = new int[n];
+                    for (var i = 0; i < n; i++) ints[i] = bytes[i] != 0 ? 1 : 0;
+                    return new TfjsWeight(spec.Name, spec.Shape, spec.DType, null, ints);
+                }
         }
         var f = new float[n];
         switch (spec.QuantDType)

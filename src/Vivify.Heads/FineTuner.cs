@@ -59,7 +59,7 @@ public sealed class FineTuner : IDisposable
         }
         // ψ: every generator parameter but P; θ and b: the discriminator less W and w₀.
         _gParams = _g.named_parameters().Where(p => p.name != "P").Select(p => p.parameter).ToList();
-        _dParams = _d.named_parameters().Where(p => !p.name.StartsWith("W.") && p.name != "w0").Select(p => p.parameter).ToList();
+        _dParams = _d.named_parameters().Where(p => !p.name.StartsWith("W.", StringComparison.Ordinal) && p.name != "w0").Select(p => p.parameter).ToList();
         var betas = (_config.Beta1, _config.Beta2);
         OptimizerG = new Adam(_gParams.Append(PsiPrime), lr: _config.LearningRateEG, betas: betas);
         OptimizerD = new Adam(_dParams.Append(WPrime), lr: _config.LearningRateD, betas: betas);

@@ -70,8 +70,13 @@ public sealed class MetaTrainer(MetaTrainOptions options, IProgressReporter prog
                 using var scope = NewDisposeScope();
                 var episode = sampler.Sample(s);
                 if (options.Dtype != ScalarType.Float32)
-                    episode = episode with { Frames = episode.Frames.to(options.Dtype), Landmarks = episode.Landmarks.to(options.Dtype),
-                        TargetFrame = episode.TargetFrame.to(options.Dtype), TargetLandmarks = episode.TargetLandmarks.to(options.Dtype) };
+                    episode = episode with
+                    {
+                        Frames = episode.Frames.to(options.Dtype),
+                        Landmarks = episode.Landmarks.to(options.Dtype),
+                        TargetFrame = episode.TargetFrame.to(options.Dtype),
+                        TargetLandmarks = episode.TargetLandmarks.to(options.Dtype)
+                    };
                 var losses = HeadsDataParallel.Mean(learner.Step(episode), comm);
                 model.Step = s + 1;
                 csv?.Write(model.Step, losses);

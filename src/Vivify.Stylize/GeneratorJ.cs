@@ -26,7 +26,8 @@ public sealed class GeneratorJ : nn.Module<Tensor, Tensor>
     internal readonly nn.Module<Tensor, Tensor> conv_12;
 
     public GeneratorJ(GeneratorConfig config) : this(config.UseBias, config.ResnetBlocks, config.Tanh,
-        config.Filters, config.InputChannels, config.AppendSmoothers) { }
+        config.Filters, config.InputChannels, config.AppendSmoothers)
+    { }
 
     public GeneratorJ(bool use_bias = false, int resnet_blocks = 9, bool tanh = false,
         IReadOnlyList<int>? filters = null, int input_channels = 3, bool append_smoothers = false)

@@ -37,7 +37,10 @@ public sealed class SearchGrid
         foreach (var b in BatchSizes) if (b < 1) throw new ArgumentException($"batch size {b} is too small: use at least 1");
         foreach (var l in LearningRates) if (!(l > 0)) throw new ArgumentException($"learning rate {l} must be positive");
         foreach (var r in ResnetBlocks) if (r < 0) throw new ArgumentException($"residual block count {r} must be 0 or more");
-        return (from p in PatchSizes from b in BatchSizes from l in LearningRates from r in ResnetBlocks
+        return (from p in PatchSizes
+                from b in BatchSizes
+                from l in LearningRates
+                from r in ResnetBlocks
                 select new SearchSetting(p, b, l, r)).ToList();
     }
 }

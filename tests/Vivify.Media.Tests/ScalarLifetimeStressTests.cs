@@ -33,7 +33,8 @@ public class ScalarLifetimeStressTests
                 GC.WaitForPendingFinalizers();
                 collections++;
             }
-        }) { IsBackground = true };
+        })
+        { IsBackground = true };
         var clock = System.Diagnostics.Stopwatch.StartNew();
         long rounds = 0, wrong = 0;
         collector.Start();

@@ -44,38 +44,38 @@ public sealed class TemporalBilateralReferenceTests
         double sigmaT = range / 3, sigmaC = Math.Sqrt(255.0 * 255.0 * 3) / 16;
         var expected = new byte[3 * h * w];
         for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++)
-        {
-            var centre = new float[3];
-            for (int c = 0; c < 3; c++) centre[c] = img[f][(c * h + y) * w + x];
-            var samples = new List<float[]>();
-            foreach (var (step, count) in new[] { (-1, left), (+1, right) })
+            for (int x = 0; x < w; x++)
             {
-                float px = x, py = y;
-                for (int d = 0; d < count; d++)
+                var centre = new float[3];
+                for (int c = 0; c < 3; c++) centre[c] = img[f][(c * h + y) * w + x];
+                var samples = new List<float[]>();
+                foreach (var (step, count) in new[] { (-1, left), (+1, right) })
                 {
-                    var from = f + step * d;
-                    var flow = Flow(step < 0 ? clip.FlowToPrevious(from) : clip.FlowToNext(from));
-                    float u = Sample(flow, 2, false, px, py, 0)[0], v = Sample(flow, 2, false, px, py, 1)[0];
-                    px += u; py += v;
-                    // Colours extrapolated beyond 0…255 at the border are clamped before the 8-bit truncation (undefined in C++).
-                    samples.Add(Enumerable.Range(0, 3).Select(c => (float)(int)Math.Clamp(Sample(img[from + step], 3, true, px, py, c)[0], 0f, 255f)).ToArray());
+                    float px = x, py = y;
+                    for (int d = 0; d < count; d++)
+                    {
+                        var from = f + step * d;
+                        var flow = Flow(step < 0 ? clip.FlowToPrevious(from) : clip.FlowToNext(from));
+                        float u = Sample(flow, 2, false, px, py, 0)[0], v = Sample(flow, 2, false, px, py, 1)[0];
+                        px += u; py += v;
+                        // Colours extrapolated beyond 0…255 at the border are clamped before the 8-bit truncation (undefined in C++).
+                        samples.Add(Enumerable.Range(0, 3).Select(c => (float)(int)Math.Clamp(Sample(img[from + step], 3, true, px, py, c)[0], 0f, 255f)).ToArray());
+                    }
                 }
+                // Published order: left samples (nearest first), the centre, right samples; temporal mean at index "left".
+                var ordered = samples.Take(left).Append(centre).Concat(samples.Skip(left)).ToList();
+                double sum0 = 0, sum1 = 0, sum2 = 0, weight = 0;
+                for (int idx = 0; idx < ordered.Count; idx++)
+                {
+                    var p = ordered[idx];
+                    var diff = Math.Sqrt(Math.Pow(centre[0] - p[0], 2) + Math.Pow(centre[1] - p[1], 2) + Math.Pow(centre[2] - p[2], 2));
+                    var wgt = Math.Exp(-Math.Pow(idx - left, 2) / (2 * sigmaT * sigmaT)) * Math.Exp(-diff * diff / (2 * sigmaC * sigmaC));
+                    sum0 += p[0] * wgt; sum1 += p[1] * wgt; sum2 += p[2] * wgt; weight += wgt;
+                }
+                expected[(0 * h + y) * w + x] = (byte)(sum0 / weight);
+                expected[(1 * h + y) * w + x] = (byte)(sum1 / weight);
+                expected[(2 * h + y) * w + x] = (byte)(sum2 / weight);
             }
-            // Published order: left samples (nearest first), the centre, right samples; temporal mean at index "left".
-            var ordered = samples.Take(left).Append(centre).Concat(samples.Skip(left)).ToList();
-            double sum0 = 0, sum1 = 0, sum2 = 0, weight = 0;
-            for (int idx = 0; idx < ordered.Count; idx++)
-            {
-                var p = ordered[idx];
-                var diff = Math.Sqrt(Math.Pow(centre[0] - p[0], 2) + Math.Pow(centre[1] - p[1], 2) + Math.Pow(centre[2] - p[2], 2));
-                var wgt = Math.Exp(-Math.Pow(idx - left, 2) / (2 * sigmaT * sigmaT)) * Math.Exp(-diff * diff / (2 * sigmaC * sigmaC));
-                sum0 += p[0] * wgt; sum1 += p[1] * wgt; sum2 += p[2] * wgt; weight += wgt;
-            }
-            expected[(0 * h + y) * w + x] = (byte)(sum0 / weight);
-            expected[(1 * h + y) * w + x] = (byte)(sum1 / weight);
-            expected[(2 * h + y) * w + x] = (byte)(sum2 / weight);
-        }
         using var reference = tensor(expected, new long[] { 3, h, w });
         var diffs = (fast.to(ScalarType.Int32) - reference.to(ScalarType.Int32)).abs();
         // Float rounding may move a value across an 8-bit truncation boundary: at most 1 level, and rarely.

@@ -45,10 +45,17 @@ internal static class CheckpointDump
             case Tensor t:
                 var dtype = t.dtype switch
                 {
-                    ScalarType.Float32 => "torch.float32", ScalarType.Float64 => "torch.float64", ScalarType.Float16 => "torch.float16",
-                    ScalarType.BFloat16 => "torch.bfloat16", ScalarType.Int8 => "torch.int8", ScalarType.Int16 => "torch.int16",
-                    ScalarType.Int32 => "torch.int32", ScalarType.Int64 => "torch.int64", ScalarType.Byte => "torch.uint8",
-                    ScalarType.Bool => "torch.bool", _ => throw new ArgumentException(t.dtype.ToString()),
+                    ScalarType.Float32 => "torch.float32",
+                    ScalarType.Float64 => "torch.float64",
+                    ScalarType.Float16 => "torch.float16",
+                    ScalarType.BFloat16 => "torch.bfloat16",
+                    ScalarType.Int8 => "torch.int8",
+                    ScalarType.Int16 => "torch.int16",
+                    ScalarType.Int32 => "torch.int32",
+                    ScalarType.Int64 => "torch.int64",
+                    ScalarType.Byte => "torch.uint8",
+                    ScalarType.Bool => "torch.bool",
+                    _ => throw new ArgumentException(t.dtype.ToString()),
                 };
                 sb.Append("tensor ").Append(dtype).Append(" [").Append(string.Join(", ", t.shape)).Append("] ")
                   .Append(t.requires_grad ? "True " : "False ")

@@ -97,7 +97,7 @@ public static class FacesCommand
             var doc = new { input = inPath, detector = parse.GetValue(detector), landmarks = landmarks ? (parse.GetValue(tinyLandmarks) ? "tiny" : "full") : null, width = w, height = h, frames };
             using (var outJson = AtomicOutput.ForFile(jsonPath))
             {
-                File.WriteAllText(outJson.TempPath, JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = false }));
+                File.WriteAllText(outJson.TempPath, JsonSerializer.Serialize(doc));
                 outJson.Commit();
             }
             plan.Commit();

@@ -49,7 +49,6 @@ internal static class FommConfigReader
     // The keys AllAugmentationTransform of the published augmentation.py takes, and theirs: augmentation_params stays a
     // free section (Augmentation reads it, and refuses the transforms Vivify does not implement), but a misspelt key
     // or a value of the wrong kind is found here, at its line.
-#pragma warning disable IDE1006 // the published names
     private sealed class AugmentationShape
     {
         public FlipShape? flip_param { get; set; }
@@ -88,5 +87,4 @@ internal static class FommConfigReader
     {
         public double degrees { get; set; }
     }
-#pragma warning restore IDE1006
 }

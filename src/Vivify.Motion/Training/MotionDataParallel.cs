@@ -68,7 +68,8 @@ public sealed class MotionDataParallel : IDisposable
         if (Shard is not { } s) return global;
         using (global)
             return new Transform(global.theta.narrow(0, s.Start, s.Count).clone(), global.control_points?.clone(),
-                global.control_params?.narrow(0, s.Start, s.Count).clone()) { align_corners = global.align_corners };
+                global.control_params?.narrow(0, s.Start, s.Count).clone())
+            { align_corners = global.align_corners };
     }
 
     /// <summary>The step's losses over the global batch: the mean of the ranks' (equal shards).</summary>

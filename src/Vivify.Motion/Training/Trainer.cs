@@ -170,7 +170,8 @@ public sealed class Trainer(TrainOptions options, IProgressReporter progress, Te
         {
             using var scope = NewDisposeScope();
             using var t = transform is null ? null : new Transform(transform.theta.to(options.Dtype), transform.control_points?.to(options.Dtype),
-                transform.control_params?.to(options.Dtype)) { align_corners = transform.align_corners };
+                transform.control_params?.to(options.Dtype))
+            { align_corners = transform.align_corners };
             return TrainingStep.Run(x.source.to(options.Dtype), x.driving.to(options.Dtype), t, generator_full, discriminator_full, m, train, visualize, dp);
         }
         return TrainingStep.Run(x.source, x.driving, transform, generator_full, discriminator_full, m, train, visualize, dp);

@@ -53,15 +53,15 @@ public sealed class GaussDisks
             {
                 float cr = colors.Next(255) / 255f, cg = colors.Next(255) / 255f, cb = colors.Next(255) / 255f;
                 for (int y = (int)(py - r); y <= py + r; y++)
-                for (int x = (int)(px - r); x <= px + r; x++)
-                {
-                    if (x < 0 || x >= _width || y < 0 || y >= _height) continue;
-                    var a = MathF.Exp(-((x - px) * (x - px) + (y - py) * (y - py)) / (_sigma * _sigma));
-                    var i = y * _width + x;
-                    o[i] += (cr - o[i]) * a;
-                    o[_width * _height + i] += (cg - o[_width * _height + i]) * a;
-                    o[2 * _width * _height + i] += (cb - o[2 * _width * _height + i]) * a;
-                }
+                    for (int x = (int)(px - r); x <= px + r; x++)
+                    {
+                        if (x < 0 || x >= _width || y < 0 || y >= _height) continue;
+                        var a = MathF.Exp(-((x - px) * (x - px) + (y - py) * (y - py)) / (_sigma * _sigma));
+                        var i = y * _width + x;
+                        o[i] += (cr - o[i]) * a;
+                        o[_width * _height + i] += (cg - o[_width * _height + i]) * a;
+                        o[2 * _width * _height + i] += (cb - o[2 * _width * _height + i]) * a;
+                    }
             }
         using var t = tensor(o, new long[] { 3, _height, _width });
         return (t * S(255)).clamp(S(0), S(255)).floor().to(ScalarType.Byte);
@@ -114,11 +114,11 @@ public sealed class GaussDisks
         {
             int cx = (int)(x / cell), cy = (int)(y / cell);
             for (int yy = Math.Max(0, cy - 2); yy <= Math.Min(gh - 1, cy + 2); yy++)
-            for (int xx = Math.Max(0, cx - 2); xx <= Math.Min(gw - 1, cx + 2); xx++)
-            {
-                var j = grid[yy * gw + xx];
-                if (j >= 0 && (samples[j].X - x) * (samples[j].X - x) + (samples[j].Y - y) * (samples[j].Y - y) < radius * radius) return false;
-            }
+                for (int xx = Math.Max(0, cx - 2); xx <= Math.Min(gw - 1, cx + 2); xx++)
+                {
+                    var j = grid[yy * gw + xx];
+                    if (j >= 0 && (samples[j].X - x) * (samples[j].X - x) + (samples[j].Y - y) * (samples[j].Y - y) < radius * radius) return false;
+                }
             return true;
         }
         Add((float)random.NextDouble() * (_width - 1), (float)random.NextDouble() * (_height - 1));

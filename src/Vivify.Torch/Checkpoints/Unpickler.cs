@@ -171,7 +171,9 @@ internal sealed class Unpickler
                 case (byte)'b': { var state = Pop(); PickleGlobals.Build(Peek(), state); break; }
                 case (byte)'Q': Push(PersistentLoad(Pop())); break; // BINPERSID
                 case (byte)'P': Push(PersistentLoad(_in.ReadLine())); break; // PERSID
-                case 0x82: case 0x83: case 0x84:
+                case 0x82:
+                case 0x83:
+                case 0x84:
                     throw new PickleFormatException("pickle extension-registry codes (EXT1/2/4) are not supported");
                 default:
                     throw new PickleFormatException($"unknown pickle opcode 0x{op:x2} at byte {_in.Position - 1}");

@@ -15,7 +15,7 @@ public class StateAssignTests
     private sealed class Scaled : nn.Module<Tensor, Tensor>
     {
         public Scaled() : base(nameof(Scaled)) { scale = ones(2, device: META); RegisterComponents(); }
-        private Tensor scale;
+        private readonly Tensor scale;
         public override Tensor forward(Tensor x) => x * scale;
     }
 
