@@ -1,3 +1,4 @@
+using Vivify.Media;
 using static TorchSharp.torch;
 
 namespace Vivify.Motion;
@@ -7,6 +8,7 @@ namespace Vivify.Motion;
 /// cut from full frames) in, predictions out. It keeps the initial frame's keypoints for relative motion: those of
 /// <see cref="SetInitialFrame"/>, else of the first frame of the first batch. Made by
 /// <see cref="Animator.StartDriving"/>; not for concurrent use (its batches follow each other), dispose it when done.
+/// Live driving (a camera's frames, one at a time) uses <see cref="Animate(RgbFrame)"/> and <see cref="ResetInitialFrame"/>.
 /// </summary>
 public sealed class DrivingSession : IDisposable
 {
@@ -50,6 +52,35 @@ public sealed class DrivingSession : IDisposable
         using var scope = NewDisposeScope();
         var predictions = _animator.AnimateBatch(_source, frames, ref _initial, _options);
         return predictions.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Forgets the initial frame (a "reset pose"): the next frame animated becomes it, so the source's pose is the
+    /// driver's pose at that moment.
+    /// </summary>
+    public void ResetInitialFrame()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _initial?.Dispose();
+        _initial = null;
+    }
+
+    /// <summary>
+    /// Live driving: one driving frame of any size (resized to the model's, as <see cref="Animator.PrepareSource(RgbFrame, string)"/>
+    /// does) in, its animated frame at the model's size out, at once: nothing batched or read ahead, the source's
+    /// keypoints and features reused, every tensor of the call freed before it returns. Relative motion is measured
+    /// from the first frame given (or the first after <see cref="ResetInitialFrame"/>).
+    /// </summary>
+    public RgbFrame Animate(RgbFrame frame)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        using var scope = NewDisposeScope();
+        var (height, width) = _animator.FrameSize;
+        var image = frame.ToTensor();
+        if (frame.Height != height || frame.Width != width) image = Geometry.Resize(image, height, width);
+        var predictions = _animator.AnimateBatch(_source, image.unsqueeze(0), ref _initial, _options);
+        TimingTrace.Mark("live frame animated");
+        return RgbFrame.FromTensor(predictions[0]);
     }
 
     public void Dispose()

@@ -51,18 +51,8 @@ internal static class ApiEndpoints
         var driving = form.Files.GetValueOrDefault("driving") ?? throw BadRequest("send the driving video as the form's 'driving' file");
         var name = form.Fields.GetValueOrDefault("model") ?? throw BadRequest("choose a model: the form's 'model' field (GET /api/models lists them)");
         var model = models.Find(name) ?? throw BadRequest("no such model; GET /api/models lists them");
-        var relative = form.Fields.GetValueOrDefault("mode", "relative") switch
-        {
-            "relative" or "" => true,
-            "absolute" => false,
-            _ => throw BadRequest("mode is relative or absolute"),
-        };
-        var bf16 = form.Fields.GetValueOrDefault("precision", "fp32") switch
-        {
-            "fp32" or "" => false,
-            "bf16" => true,
-            _ => throw BadRequest("precision is fp32 or bf16"),
-        };
+        var relative = Relative(form);
+        var bf16 = BFloat16(form);
         var frameText = form.Fields.GetValueOrDefault("frame", "0");
         if (!long.TryParse(frameText.Length == 0 ? "0" : frameText, NumberStyles.None, CultureInfo.InvariantCulture, out var frame))
             throw BadRequest("frame is the index of the driving frame whose pose is the picture's: 0 or more");
@@ -108,6 +98,22 @@ internal static class ApiEndpoints
         JobState.Failed => throw new ApiException(StatusCodes.Status409Conflict, "the job failed: " + job.Error),
         JobState.Cancelled => throw new ApiException(StatusCodes.Status409Conflict, "the job was cancelled; it has no result"),
         _ => throw new ApiException(StatusCodes.Status409Conflict, "the job is not finished yet; wait for state done"),
+    };
+
+    /// <summary>The form's <c>mode</c>: relative (default) or absolute motion; 400 otherwise.</summary>
+    internal static bool Relative(UploadedForm form) => form.Fields.GetValueOrDefault("mode", "relative") switch
+    {
+        "relative" or "" => true,
+        "absolute" => false,
+        _ => throw BadRequest("mode is relative or absolute"),
+    };
+
+    /// <summary>The form's <c>precision</c>: fp32 (default) or bf16; 400 otherwise.</summary>
+    internal static bool BFloat16(UploadedForm form) => form.Fields.GetValueOrDefault("precision", "fp32") switch
+    {
+        "fp32" or "" => false,
+        "bf16" => true,
+        _ => throw BadRequest("precision is fp32 or bf16"),
     };
 
     private static ApiException BadRequest(string message) => new(StatusCodes.Status400BadRequest, message);

@@ -64,8 +64,12 @@ public static class VivifyServer
         var auth = new TokenAuth(options.Token!);
         app.Use((HttpContext context, RequestDelegate next) => JsonErrors.Middleware(context, next, log));
         app.Use(auth.InvokeAsync);
+        app.UseWebSockets();
         app.UseRouting();
-        ApiEndpoints.Map(app, options, queue, new ModelCatalog(options.ModelsDir), faces);
+        var catalog = new ModelCatalog(options.ModelsDir);
+        ApiEndpoints.Map(app, options, queue, catalog, faces);
+        Previews.Map(app, queue);
+        Live.LiveEndpoints.Map(app, options, queue, catalog, models, log);
         StylizeEndpoints.Map(app, stylize);
         StudioPage.Map(app);
 

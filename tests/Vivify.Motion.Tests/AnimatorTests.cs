@@ -98,6 +98,36 @@ public sealed class AnimatorTests : IDisposable
     }
 
     [Fact]
+    public void Live_driving_one_frame_at_a_time_gives_the_streams_frames_and_a_reset_pose_starts_relative_motion_again()
+    {
+        var frames = Driving();
+        using var animator = Animator.Load(_config, _checkpoint);
+        using var source = animator.PrepareSource(TinyMotionModel.Sample("sample1.jpg"));
+        var fromStream = new List<RgbFrame>();
+        animator.Animate(source, frames, fromStream.Add, new AnimateOptions { BatchSize = 4 });
+        var fromFrame2 = new List<RgbFrame>();
+        animator.Animate(source, frames.Skip(2), fromFrame2.Add, new AnimateOptions { BatchSize = 4 });
+
+        using var session = animator.StartDriving(source);
+        Assert.False(session.HasInitialFrame);
+        var live = new List<RgbFrame>();
+        foreach (var frame in frames.Take(2)) live.Add(session.Animate(frame));
+        SameFrames(fromStream[..2], live, "live, relative to the first frame");
+        session.ResetInitialFrame();
+        Assert.False(session.HasInitialFrame);
+        live.Clear();
+        foreach (var frame in frames.Skip(2)) live.Add(session.Animate(frame));
+        Assert.True(session.HasInitialFrame);
+        SameFrames(fromFrame2, live, "live after a reset, relative to frame 2");
+
+        // A frame of another size (a camera's) is resized to the model's, as the other ways in do.
+        using var scope = NewDisposeScope();
+        var big = RgbFrame.FromTensor(Geometry.Resize(frames[3].ToTensor(), 96, 128, ResizeMode.Bilinear));
+        var fromBig = session.Animate(big);
+        Assert.Equal((64, 64), (fromBig.Width, fromBig.Height));
+    }
+
+    [Fact]
     public void Safetensors_and_torch_checkpoints_animate_alike_and_one_instance_serves_concurrent_callers()
     {
         var frames = Driving();

@@ -15,7 +15,7 @@ public class BrowserTests(Xunit.Abstractions.ITestOutputHelper output)
     private const string Chromium = "/usr/bin/chromium";
     internal static readonly string Screenshots = Path.Combine(Fixtures.RepoRoot, "out", "serve");
 
-    internal static async Task<(IPlaywright, IBrowser)> Launch()
+    internal static async Task<(IPlaywright, IBrowser)> Launch(params string[] extraArgs)
     {
         if (!File.Exists(Chromium)) throw new InvalidOperationException($"{Chromium} is missing: run make setup (it installs Debian's chromium)");
         var playwright = await Playwright.CreateAsync();
@@ -23,7 +23,7 @@ public class BrowserTests(Xunit.Abstractions.ITestOutputHelper output)
         {
             ExecutablePath = Chromium,
             Headless = true, // Playwright adds --headless and a fresh, empty user-data-dir of its own
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", .. extraArgs],
         });
         return (playwright, browser);
     }

@@ -5,7 +5,7 @@ namespace Vivify.Server.Animate;
 /// <summary>
 /// Models loaded once and kept, as Vivify.Motion <see cref="Animator"/>s: by name and precision, reloaded when the
 /// checkpoint or config file changes, the least recently used dropped (and its memory freed) past the capacity. Used
-/// from the job worker's thread only.
+/// by the job worker and by a live session, never at the same time (the session holds the device: JobQueue.HoldDevice); locked all the same.
 /// </summary>
 internal sealed class AnimatorCache(int capacity) : IDisposable
 {
@@ -14,6 +14,11 @@ internal sealed class AnimatorCache(int capacity) : IDisposable
     public int Count => _loaded.Count;
 
     public Animator Get(ModelEntry entry, bool bf16)
+    {
+        lock (_loaded) return Load(entry, bf16);
+    }
+
+    private Animator Load(ModelEntry entry, bool bf16)
     {
         var key = $"{entry.Name}\n{(bf16 ? "bf16" : "fp32")}";
         var stamp = new[] { File.GetLastWriteTimeUtc(entry.Checkpoint), File.GetLastWriteTimeUtc(entry.Config) }.Max();

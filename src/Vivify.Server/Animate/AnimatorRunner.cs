@@ -9,13 +9,28 @@ namespace Vivify.Server.Animate;
 /// </summary>
 internal sealed class AnimatorRunner(AnimatorCache animators) : IAnimateRunner
 {
-    public void Run(AnimateWork work, Action<double> progress, CancellationToken cancel)
+    public void Run(AnimateWork work, Action<double> progress, CancellationToken cancel) => Run(work, progress, _ => { }, cancel);
+
+    /// <summary>
+    /// As the library's <c>Animate(source, driving, outputPath)</c> (encoded behind on another thread, the driving
+    /// video's frame rate and audio, the output only when whole), with each finished frame also handed to <paramref name="preview"/>.
+    /// </summary>
+    public void Run(AnimateWork work, Action<double> progress, Action<RgbFrame> preview, CancellationToken cancel)
     {
         var animator = animators.Get(work.Model, work.BFloat16);
         using var source = animator.PrepareSource(work.Source);
         var driving = VideoSource.Open(work.Driving);
         var options = new AnimateOptions { Mode = work.Relative ? MotionMode.Relative : MotionMode.Absolute, InitialFrame = work.DrivingStart };
-        animator.Animate(source, driving, work.Output, options, audio: true, progress: new JobProgress(progress), cancel: cancel);
+        var (height, width) = animator.FrameSize;
+        var write = new VideoWriteOptions { FrameRate = driving.Info.FrameRate, AudioFrom = driving.Info.Path };
+        using var writer = new BackgroundVideoWriter(new VideoWriter(work.Output, write), capacity: 2 * options.BatchSize, size: (width, height));
+        animator.Animate(source, driving, frame =>
+        {
+            writer.Write(frame);
+            preview(frame);
+        }, options, new JobProgress(progress), cancel);
+        cancel.ThrowIfCancellationRequested();
+        writer.Complete();
     }
 
     /// <summary>The library's progress loops as the job's fraction done.</summary>

@@ -15,4 +15,7 @@ public sealed record AnimateWork(ModelEntry Model, string Source, string Driving
 public interface IAnimateRunner
 {
     void Run(AnimateWork work, Action<double> progress, CancellationToken cancel);
+
+    /// <summary>As <see cref="Run(AnimateWork, Action{double}, CancellationToken)"/>, also handing each finished frame to <paramref name="preview"/> (runners without previews ignore it).</summary>
+    void Run(AnimateWork work, Action<double> progress, Action<Vivify.Media.RgbFrame> preview, CancellationToken cancel) => Run(work, progress, cancel);
 }

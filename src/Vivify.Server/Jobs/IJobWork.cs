@@ -20,7 +20,8 @@ internal interface IJobWork
     /// <summary>Server paths and what clients call them, for error messages.</summary>
     IReadOnlyDictionary<string, string> Names => new Dictionary<string, string>();
 
-    void Run(Action<double> progress, CancellationToken cancel);
+    /// <summary>Does the work, reporting progress 0..1 and (where it makes them) finished frames to <paramref name="preview"/>.</summary>
+    void Run(Action<double> progress, Action<Vivify.Media.RgbFrame> preview, CancellationToken cancel);
 }
 
 /// <summary>An animate job: <see cref="AnimateWork"/> run by the server's <see cref="IAnimateRunner"/>.</summary>
@@ -36,9 +37,9 @@ internal sealed class AnimateJobWork(AnimateWork work, IAnimateRunner runner) : 
         [Work.Model.Checkpoint] = Path.GetFileName(Work.Model.Checkpoint), [Work.Model.Config] = Path.GetFileName(Work.Model.Config),
     };
 
-    public void Run(Action<double> progress, CancellationToken cancel)
+    public void Run(Action<double> progress, Action<Vivify.Media.RgbFrame> preview, CancellationToken cancel)
     {
-        runner.Run(Work, progress, cancel);
+        runner.Run(Work, progress, preview, cancel);
         if (!File.Exists(Work.Output)) throw new VivifyException("the animation wrote no video");
     }
 }

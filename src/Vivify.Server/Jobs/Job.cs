@@ -9,12 +9,16 @@ internal sealed class Job(string id, string folder, IJobWork work)
     private JobState _state = JobState.Queued;
     private double _progress;
     private string? _error;
+    private Vivify.Media.RgbFrame? _latest;
 
     public string Id { get; } = id;
     public string Folder { get; } = folder;
     public IJobWork Work { get; } = work;
     public CancellationTokenSource Cancel { get; } = new();
     public DateTime? FinishedUtc { get; private set; }
+
+    /// <summary>The latest frame the job finished (its preview while it runs), or null before the first.</summary>
+    public Vivify.Media.RgbFrame? LatestFrame { get => Volatile.Read(ref _latest); set => Volatile.Write(ref _latest, value); }
 
     public JobState State { get { lock (_lock) return _state; } }
     public string? Error { get { lock (_lock) return _error; } }

@@ -23,6 +23,7 @@ internal sealed class JobQueue : IHostedService, IDisposable
     private readonly Dictionary<string, Job> _jobs = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private Job? _running;
+    private DeviceLease? _live; // an open live session holds the device as a running job does
     private int _reserved;
     private Thread? _worker;
     private Timer? _sweeper;
@@ -42,7 +43,7 @@ internal sealed class JobQueue : IHostedService, IDisposable
         lock (_lock)
         {
             if (_stopping.IsCancellationRequested) throw new ApiException(StatusCodes.Status503ServiceUnavailable, "the server is shutting down");
-            var busy = (_running is null ? 0 : 1) + _waiting.Count + _reserved;
+            var busy = (_running is null && _live is null ? 0 : 1) + _waiting.Count + _reserved;
             if (busy >= 1 + _options.QueueCapacity)
                 throw new ApiException(StatusCodes.Status429TooManyRequests, $"the queue is full ({_options.QueueCapacity} waiting behind the running job); try again later")
                 { RetryAfterSeconds = 10 * busy };
@@ -93,6 +94,36 @@ internal sealed class JobQueue : IHostedService, IDisposable
         }
     }
 
+    /// <summary>
+    /// The device for a live session, held until the lease is disposed: one heavy thing at a time, so it is refused
+    /// (409) while a job runs or waits or another session holds it, and jobs submitted meanwhile wait behind it.
+    /// </summary>
+    public IDisposable HoldDevice()
+    {
+        lock (_lock)
+        {
+            if (_stopping.IsCancellationRequested) throw new ApiException(StatusCodes.Status503ServiceUnavailable, "the server is shutting down");
+            if (_live is not null)
+                throw new ApiException(StatusCodes.Status409Conflict, "another live session is open (one at a time on this server); close it first");
+            if (_running is not null || _waiting.Count > 0 || _reserved > 0)
+                throw new ApiException(StatusCodes.Status409Conflict, "an animate job is running or waiting; a live session needs the device to itself: try again when it is done");
+            return _live = new DeviceLease(this);
+        }
+    }
+
+    private sealed class DeviceLease(JobQueue queue) : IDisposable
+    {
+        public void Dispose()
+        {
+            lock (queue._lock)
+            {
+                if (queue._live != this) return;
+                queue._live = null;
+                Monitor.PulseAll(queue._lock); // jobs that waited behind the session start
+            }
+        }
+    }
+
     public Job? Find(string id)
     {
         lock (_lock) return _jobs.GetValueOrDefault(id);
@@ -104,7 +135,7 @@ internal sealed class JobQueue : IHostedService, IDisposable
         {
             var index = 0;
             for (var node = _waiting.First; node is not null; node = node.Next, index++)
-                if (node.Value == job) return job.View(index + (_running is null ? 0 : 1));
+                if (node.Value == job) return job.View(index + (_running is null && _live is null ? 0 : 1));
             return job.View(null);
         }
     }
@@ -185,7 +216,7 @@ internal sealed class JobQueue : IHostedService, IDisposable
             Job job;
             lock (_lock)
             {
-                while (_waiting.Count == 0 && !_stopping.IsCancellationRequested) Monitor.Wait(_lock);
+                while ((_waiting.Count == 0 || _live is not null) && !_stopping.IsCancellationRequested) Monitor.Wait(_lock);
                 if (_stopping.IsCancellationRequested) return;
                 job = _waiting.First!.Value;
                 _waiting.RemoveFirst();
@@ -202,7 +233,7 @@ internal sealed class JobQueue : IHostedService, IDisposable
         var work = job.Work;
         try
         {
-            work.Run(job.Progress, job.Cancel.Token);
+            work.Run(job.Progress, frame => job.LatestFrame = frame, job.Cancel.Token);
             job.MoveTo(JobState.Done);
         }
         catch (Exception) when (job.Cancel.IsCancellationRequested)

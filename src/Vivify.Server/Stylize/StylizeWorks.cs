@@ -13,7 +13,7 @@ internal sealed class StylizeTrainWork(StudioProject project, StylizeLiveOptions
 {
     public string? Output => null;
 
-    public void Run(Action<double> progress, CancellationToken cancel) => project.Train(options, progress, stop, cancel);
+    public void Run(Action<double> progress, Action<Vivify.Media.RgbFrame> preview, CancellationToken cancel) => project.Train(options, progress, stop, cancel);
 }
 
 /// <summary>Rendering the whole video with the project's trained weights: a queued job whose result is the video.</summary>
@@ -23,7 +23,7 @@ internal sealed class StylizeRenderWork(StudioProject project, string output) : 
 
     public IReadOnlyDictionary<string, string> Names => new Dictionary<string, string> { [output] = "result", [project.Folder] = "project" };
 
-    public void Run(Action<double> progress, CancellationToken cancel)
+    public void Run(Action<double> progress, Action<Vivify.Media.RgbFrame> preview, CancellationToken cancel)
     {
         project.Render(output, progress, cancel);
         if (!File.Exists(output)) throw new VivifyException("the rendering wrote no video");

@@ -75,6 +75,7 @@ function showJob(view) {
   if (view.state === "running") text += ` ${Math.round((view.progress || 0) * 100)}%`;
   $("animate-state").textContent = text;
   $("animate-state").dataset.state = view.state;
+  showPreview(view);
   const finished = ["done", "failed", "cancelled"].includes(view.state);
   $("animate-cancel").hidden = finished;
   $("animate-start").disabled = !finished;
@@ -86,6 +87,27 @@ function showJob(view) {
     $("animate-result").hidden = false;
   }
   if (finished && events) { events.close(); events = null; }
+}
+
+// While a job runs, its latest finished frame (GET /api/jobs/ID/preview, 204 before the first), once a second.
+let previewTimer = null;
+function showPreview(view) {
+  const img = $("animate-preview");
+  if (view.state === "queued") img.hidden = true;
+  if (view.state === "running" && !previewTimer) {
+    const load = () => fetch(`/api/jobs/${view.id}/preview`, { credentials: "same-origin" }).then(async (r) => {
+      if (r.status !== 200) return;
+      if (img.src) URL.revokeObjectURL(img.src);
+      img.src = URL.createObjectURL(await r.blob());
+      img.hidden = false;
+    }).catch(() => {});
+    load();
+    previewTimer = setInterval(load, 1000);
+  }
+  if (view.state !== "running" && previewTimer) {
+    clearInterval(previewTimer);
+    previewTimer = null;
+  }
 }
 
 function follow(id) {
