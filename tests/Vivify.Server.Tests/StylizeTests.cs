@@ -126,17 +126,8 @@ public class StylizeTests
         Assert.Empty(h.DataFiles());
     }
 
-    private static async Task AssertRejected(ServerHarness h, HttpResponseMessage response, HttpStatusCode status, string says)
-    {
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(status == response.StatusCode, $"{response.StatusCode}: {body}");
-        var error = (await ServerHarness.Json(response)).GetProperty("error").GetString()!;
-        Assert.Contains(says, error);
-        Assert.DoesNotContain(h.Root, body);
-        Assert.DoesNotContain("/tmp", body);
-        Assert.DoesNotContain('\n', error);
-        Assert.Equal(HttpStatusCode.OK, (await h.Client.GetAsync("/api/health")).StatusCode);
-    }
+    private static Task AssertRejected(ServerHarness h, HttpResponseMessage response, HttpStatusCode status, string says) =>
+        UploadTests.AssertError(h, response, status, says);
 
     [Fact]
     public async Task Bad_requests_are_one_line_json_errors_and_leave_nothing_on_disk()

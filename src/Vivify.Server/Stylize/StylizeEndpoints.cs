@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -150,32 +149,13 @@ internal static class StylizeEndpoints
         }
     }
 
-    /// <summary>Server-Sent Events: the project's view each time it changes, until the client leaves, the project goes, or the server stops.</summary>
-    private static async Task Events(HttpContext context, StylizeStudio studio, StudioProject project, CancellationToken stopping)
-    {
-        using var both = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
-        var response = context.Response;
-        response.ContentType = "text/event-stream";
-        response.Headers.CacheControl = "no-cache";
-        string? last = null;
-        try
+    /// <summary>Server-Sent Events: the project's view each time it changes, until the client leaves, the project goes, or the server stops; an open page keeps its project.</summary>
+    private static Task Events(HttpContext context, StylizeStudio studio, StudioProject project, CancellationToken stopping) =>
+        ApiEndpoints.Stream(context, () => project.IsRemoved, () =>
         {
-            while (true)
-            {
-                var text = JsonSerializer.Serialize(project.View(studio.Queue), ApiEndpoints.Json);
-                if (text != last)
-                {
-                    await response.WriteAsync($"data: {text}\n\n", both.Token);
-                    await response.Body.FlushAsync(both.Token);
-                    last = text;
-                }
-                if (project.IsRemoved) return;
-                project.Touch(); // an open page keeps its project
-                await Task.Delay(100, both.Token);
-            }
-        }
-        catch (OperationCanceledException) { }
-    }
+            project.Touch();
+            return project.View(studio.Queue);
+        }, 100, stopping);
 
     private static ApiException OutOfRange(StudioProject project, int frame) =>
         new(StatusCodes.Status404NotFound, $"frame {frame}: the video has frames 0 to {project.Clip.Count - 1}");
