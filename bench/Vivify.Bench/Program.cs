@@ -5,6 +5,7 @@ using Vivify.Bench;
 //   ops      conv2d / matmul / tiny-op overhead, fp32 and bf16, beside Debian's python3-torch
 //   animate  vox-256 animation frames/s and peak memory, beside the published code (FOMM_PUBLISHED_DIR)
 //   fullframe  animate --frame paste (paste-back + tracking) against --frame crop and whole at a 1920x1080 output; a 6000x4000 source's peak memory
+//   scenecut  the scene-cut statistic within real clips and across cuts made by joining them (bench/faces/scenecut-results.md)
 //   train    FOMM training steps/s, beside the published code (FOMM_CODE)
 //   faces    face detection + landmarks per 640x480 frame, beside face-api under Node
 //   stylize  stylization quality against wall time and inference frames/s, beside the published code (FSPBT_PUBLISHED_DIR)
@@ -22,6 +23,7 @@ if (args.Length > 0)
             case "ops": return OpsReport.Run(rest);
             case "animate": return AnimateReport.Run(rest);
             case "fullframe": return FullFrameReport.Run(rest);
+            case "scenecut": return SceneCutReport.Run(rest);
             case "train": return TrainReport.Run(rest);
             case "faces": return FacesReport.Run(rest);
             case "stylize": return StylizeReport.Run(rest);

@@ -21,15 +21,22 @@ public static class BestFrame
         {
             if (d is not null)
             {
-                var kp = Normalise(d);
-                double sum = 0;
-                for (var k = 0; k < kp.Length; k++) sum += (src[k] - kp[k]) * (src[k] - kp[k]);
+                var sum = Distance(src, Normalise(d));
                 if (sum < norm) { norm = sum; best = i; }
             }
             i++;
         }
         if (best < 0) throw new NoFaceException(drivingName, $"{drivingName}: no frame shows a face, so there is no best frame to start from; start from a frame of your choice instead");
         return best;
+    }
+
+    /// <summary>The demo's distance of two faces' normalised landmarks (<see cref="Normalise"/>): the sum of squared differences.</summary>
+    public static double Distance(double[] a, double[] b)
+    {
+        if (a.Length != b.Length) throw new ArgumentException($"landmarks of {a.Length / 2} and {b.Length / 2} points", nameof(b));
+        double sum = 0;
+        for (var k = 0; k < a.Length; k++) sum += (a[k] - b[k]) * (a[k] - b[k]);
+        return sum;
     }
 
     /// <summary>The demo's <c>normalize_kp</c>: (x, y) minus their mean, divided by sqrt(convex hull area); flattened [x0, y0, x1, …].</summary>

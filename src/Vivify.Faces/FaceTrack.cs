@@ -5,12 +5,26 @@ namespace Vivify.Faces;
 /// <summary>
 /// Where the driving face is in every frame of a video: the square to crop (<see cref="FaceFraming.Square(FaceDetection, double)"/>
 /// of the face's landmark box, smoothed over time), the frames that begin a track (the first frame, and the first
-/// frame after each scene cut: relative motion restarts there), and how many frames showed no face.
+/// frame after each scene cut: relative motion restarts there), and how many frames showed no face;
+/// <see cref="FaceFound"/> says which did (null: unknown, every frame taken to show one).
 /// </summary>
-public sealed record FaceTrackResult(IReadOnlyList<SquareBox> Boxes, IReadOnlyList<int> TrackStarts, int FramesWithoutFace)
+public sealed record FaceTrackResult(IReadOnlyList<SquareBox> Boxes, IReadOnlyList<int> TrackStarts, int FramesWithoutFace, IReadOnlyList<bool>? FaceFound = null)
 {
+    /// <summary>Whether the tracker found the face in <paramref name="frame"/> (frames past the end, or unknown: true).</summary>
+    public bool HasFace(int frame) => FaceFound is null || frame >= FaceFound.Count || FaceFound[frame];
+
     /// <summary>The scene cuts: the track starts after the first frame.</summary>
     public IEnumerable<int> Cuts => TrackStarts.Where(s => s > 0);
+
+    /// <summary>The first frame of the track that holds <paramref name="frame"/> (frames past the end: the last track).</summary>
+    public int TrackOf(int frame)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(frame);
+        var start = 0;
+        foreach (var s in TrackStarts)
+            if (s <= frame && s > start) start = s;
+        return start;
+    }
 }
 
 /// <summary>
@@ -93,6 +107,6 @@ public sealed class FaceTrack(double fps, double increase = FaceFraming.DefaultI
                 boxes[i] = SquareBox.Centered(smoothed[0, 0], smoothed[0, 1], smoothed[0, 2]);
             }
         }
-        return new FaceTrackResult(boxes, _starts.ToList(), _faces.Count(f => f is null));
+        return new FaceTrackResult(boxes, _starts.ToList(), _faces.Count(f => f is null), _faces.Select(f => f is not null).ToList());
     }
 }

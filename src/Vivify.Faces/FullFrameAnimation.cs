@@ -60,12 +60,27 @@ public sealed class FullFrameAnimation : IDisposable
     /// <summary>
     /// The output frame of every driving frame, in order; <paramref name="track"/> holds a box for each (a video that
     /// gives more frames than the track knows keeps its last box). <paramref name="batch"/> frames go through the
-    /// animator at a time.
+    /// animator at a time. Each track's relative motion is measured from its first frame.
     /// </summary>
-    public IEnumerable<RgbFrame> Animate(IEnumerable<RgbFrame> driving, FaceTrackResult track, int batch, CancellationToken cancel = default)
+    public IEnumerable<RgbFrame> Animate(IEnumerable<RgbFrame> driving, FaceTrackResult track, int batch, CancellationToken cancel = default) =>
+        Animate(driving, track, batch, null, cancel);
+
+    /// <summary>
+    /// As <see cref="Animate(IEnumerable{RgbFrame}, FaceTrackResult, int, CancellationToken)"/>, the tracks that
+    /// <paramref name="initial"/> holds a frame for (the best frame: <see cref="TrackBestFrames.Find"/>, or a frame of
+    /// the caller's choice) measuring their relative motion from it, forwards and backwards.
+    /// </summary>
+    public IEnumerable<RgbFrame> Animate(IEnumerable<RgbFrame> driving, FaceTrackResult track, int batch, InitialFrames? initial, CancellationToken cancel = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
         if (track.Boxes.Count == 0) throw new ArgumentException("the track has no frame", nameof(track));
+        if (initial is not null && (!ReferenceEquals(initial.Track, track) || initial.CropSize != _animator.CropSize))
+            throw new ArgumentException("the initial frames were found for another track or crop size", nameof(initial));
+        return Frames(driving, track, batch, initial, cancel);
+    }
+
+    private IEnumerable<RgbFrame> Frames(IEnumerable<RgbFrame> driving, FaceTrackResult track, int batch, InitialFrames? initial, CancellationToken cancel)
+    {
         var starts = track.TrackStarts.ToHashSet();
         starts.Add(0);
         var pending = new List<RgbFrame>(batch);
@@ -75,23 +90,26 @@ public sealed class FullFrameAnimation : IDisposable
             cancel.ThrowIfCancellationRequested();
             pending.Add(frame);
             if (pending.Count < batch) continue;
-            foreach (var result in Flush(pending, index, track, starts)) yield return result;
+            foreach (var result in Flush(pending, index, track, starts, initial)) yield return result;
             index += pending.Count;
             pending.Clear();
         }
         if (pending.Count > 0)
-            foreach (var result in Flush(pending, index, track, starts)) yield return result;
+            foreach (var result in Flush(pending, index, track, starts, initial)) yield return result;
     }
 
     // A batch through the animator; the results are frames (no tensor outlives the scope, which is not held across a yield).
-    private List<RgbFrame> Flush(List<RgbFrame> frames, int first, FaceTrackResult track, HashSet<int> starts)
+    private List<RgbFrame> Flush(List<RgbFrame> frames, int first, FaceTrackResult track, HashSet<int> starts, InitialFrames? initial)
     {
         using var scope = NewDisposeScope();
         var (h, w) = _animator.CropSize;
         var boxes = frames.Select((_, i) => track.Boxes[Math.Min(first + i, track.Boxes.Count - 1)]).ToList();
         var crops = stack(frames.Select((f, i) => FrameRegion.Cut(f, boxes[i], h, w)).ToArray());
         var localStarts = Enumerable.Range(0, frames.Count).Where(i => starts.Contains(first + i)).ToList();
-        var animated = _animator.Animate(crops, localStarts);
+        var initialCrops = new Dictionary<int, Tensor>();
+        foreach (var i in localStarts)
+            if (initial?.CropOf(first + i) is { } crop) initialCrops[i] = crop;
+        var animated = _animator.Animate(crops, localStarts, initialCrops);
         if (animated.dim() != 5 || animated.shape[0] != Faces.Count || animated.shape[1] != frames.Count)
             throw new InvalidOperationException($"the crop animator gave [{string.Join(",", animated.shape)}] for {Faces.Count} faces and {frames.Count} frames");
         var results = new List<RgbFrame>(frames.Count);

@@ -19,7 +19,9 @@ public interface ICropAnimator
     /// <summary>
     /// Every source crop animated by each of <paramref name="driving"/> [N,3,h,w]: [F,N,3,h,w] in [0,1]. Frame i of
     /// the batch begins a new track where <paramref name="trackStarts"/> holds i (the first frame with a face, or the
-    /// first after a scene cut): relative motion is measured from that frame on. The first frame ever given begins one.
+    /// first after a scene cut): relative motion is measured from that frame on, or, where
+    /// <paramref name="initialCrops"/> holds i, from that crop [3,h,w] instead (the track's initial frame chosen
+    /// elsewhere in it: the published demo's best frame). The first frame ever given begins one.
     /// </summary>
-    Tensor Animate(Tensor driving, IReadOnlyList<int> trackStarts);
+    Tensor Animate(Tensor driving, IReadOnlyList<int> trackStarts, IReadOnlyDictionary<int, Tensor> initialCrops);
 }

@@ -7,7 +7,8 @@ namespace Vivify.Motion;
 /// A <see cref="MotionTransfer"/> as a crop animator for full-frame animation: each source crop is prepared once
 /// (keypoints, encoder features); each batch of driving crops goes through the keypoint detector once, and through
 /// the generator once per source crop. Relative motion is measured from the first frame of the current track (the
-/// initial frame of the published demo), which a new track replaces.
+/// initial frame of the published demo), which a new track replaces; or from the crop given as the track's initial
+/// frame (its best frame: the published demo's relative motion forwards and backwards from it).
 /// </summary>
 public sealed class MotionCropAnimator(MotionTransfer transfer, (int Height, int Width) cropSize, AnimationOptions options, Device? device = null)
     : ICropAnimator, IDisposable
@@ -33,7 +34,7 @@ public sealed class MotionCropAnimator(MotionTransfer transfer, (int Height, int
         }
     }
 
-    public Tensor Animate(Tensor driving, IReadOnlyList<int> trackStarts)
+    public Tensor Animate(Tensor driving, IReadOnlyList<int> trackStarts, IReadOnlyDictionary<int, Tensor> initialCrops)
     {
         if (_sources.Count == 0) throw new InvalidOperationException("set the sources before animating");
         using var scope = NewDisposeScope();
@@ -50,7 +51,9 @@ public sealed class MotionCropAnimator(MotionTransfer transfer, (int Height, int
             if (trackStarts.Contains(from))
             {
                 _initial?.Dispose();
-                _initial = keypoints.Item(from).DetachFromDisposeScope();
+                _initial = (initialCrops.TryGetValue(from, out var crop)
+                    ? transfer.DetectKeypoints(crop.unsqueeze(0).to(_device))
+                    : keypoints.Item(from)).DetachFromDisposeScope();
             }
             var run = new Keypoints(keypoints.value.narrow(0, from, count), keypoints.jacobian?.narrow(0, from, count));
             for (var f = 0; f < _sources.Count; f++)

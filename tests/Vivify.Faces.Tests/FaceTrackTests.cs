@@ -81,6 +81,58 @@ public class FaceTrackTests
         Assert.Equal(new[] { 0, 6 }, track.Finish("shots.mp4").TrackStarts);
     }
 
+    /// <summary>
+    /// A real clip made by joining three, 40 frames of each, scaled to 320×240, H.264 at 25 fps:
+    /// Megamind.avi from frame 2 (one shot), vtest.avi (a street) and tree.avi from frame 28 (a hand passing before
+    /// the camera as the exposure changes: the largest change within a shot measured, 0.084), then sample1.jpg and
+    /// sample2.jpg, five frames each. The cuts are found where the parts join (vtest → tree is the closest pair of
+    /// clips, 0.52; sample1 → sample2 two portraits), and no other (the threshold's margins
+    /// are measured in bench/faces/scenecut-results.md). The face detections are a still box, so only the colours cut.
+    /// </summary>
+    [Fact]
+    public void In_a_real_concatenated_clip_the_cut_is_found_and_no_other()
+    {
+        var dir = Directory.CreateTempSubdirectory("vivify-cut-").FullName;
+        try
+        {
+            var clip = Path.Combine(dir, "joined.mp4");
+            static string Sample(string name) => Path.Combine(Vivify.TestSupport.Fixtures.RepoRoot, "data", "samples", name);
+            using (var writer = new VideoWriter(clip))
+            {
+                foreach (var (name, from) in new[] { ("Megamind.avi", 2), ("vtest.avi", 0), ("tree.avi", 28) })
+                    foreach (var frame in VideoSource.Open(Sample(name)).Frames(from, 40))
+                    {
+                        using var scope = TorchSharp.torch.NewDisposeScope();
+                        writer.Write(Geometry.Resize(frame.ToTensor(), 240, 320));
+                    }
+                // Then two photographs, five frames each: a cut between two portraits (0.31 to 0.64; the former threshold, 0.5, missed most).
+                foreach (var photo in new[] { "sample1.jpg", "sample2.jpg" })
+                {
+                    using var scope = TorchSharp.torch.NewDisposeScope();
+                    var still = Geometry.Resize(ImageIO.Read(Sample(photo)), 240, 320);
+                    for (var i = 0; i < 5; i++) writer.Write(still);
+                }
+                writer.Complete();
+            }
+            var track = new FaceTrack(Fps);
+            foreach (var frame in VideoSource.Open(clip).Frames()) track.Add([Face(160, 120, 60)], frame);
+            var result = track.Finish(clip);
+            Assert.Equal(130, result.Boxes.Count);
+            Assert.Equal(new[] { 40, 80, 120, 125 }, result.Cuts);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void The_track_of_a_frame_is_the_last_start_at_or_before_it()
+    {
+        var result = new FaceTrackResult(Enumerable.Repeat(new SquareBox(0, 0, 10), 20).ToList(), [0, 7, 12], 0);
+        Assert.Equal(new[] { 0, 0, 7, 7, 12, 12 }, new[] { 0, 6, 7, 11, 12, 40 }.Select(result.TrackOf));
+    }
+
     [Fact]
     public void Frames_without_a_face_keep_the_last_good_box_and_are_counted_and_frames_before_the_first_face_take_its_box()
     {

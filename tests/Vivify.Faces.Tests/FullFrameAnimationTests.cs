@@ -16,14 +16,17 @@ public class FullFrameAnimationTests
         private Tensor? _sources;
         private int _seen;
         public List<int> Starts { get; } = [];
+        /// <summary>The initial crops given, by the frame index of the video whose track they begin.</summary>
+        public Dictionary<int, Tensor> Initials { get; } = [];
         public int SourceCount => (int)(_sources?.shape[0] ?? 0);
         public (int Height, int Width) CropSize => (size, size);
 
         public void SetSources(Tensor sources) => _sources = sources.clone().DetachFromDisposeScope();
 
-        public Tensor Animate(Tensor driving, IReadOnlyList<int> trackStarts)
+        public Tensor Animate(Tensor driving, IReadOnlyList<int> trackStarts, IReadOnlyDictionary<int, Tensor> initialCrops)
         {
             Starts.AddRange(trackStarts.Select(s => _seen + s));
+            foreach (var (i, crop) in initialCrops) Initials[_seen + i] = crop.clone().DetachFromDisposeScope();
             _seen += (int)driving.shape[0];
             using var scope = NewDisposeScope();
             var perSource = Enumerable.Range(0, SourceCount)
@@ -31,7 +34,11 @@ public class FullFrameAnimationTests
             return stack(perSource.ToArray()).MoveToOuterDisposeScope();
         }
 
-        public void Dispose() => _sources?.Dispose();
+        public void Dispose()
+        {
+            _sources?.Dispose();
+            foreach (var c in Initials.Values) c.Dispose();
+        }
     }
 
     /// <summary>Gradients and a seeded noise texture.</summary>
@@ -123,6 +130,30 @@ public class FullFrameAnimationTests
         var count = animation.Animate(Enumerable.Repeat(source, 8), Still(box, 8, 0, 5), batch: 3).Count();
         Assert.Equal(8, count);
         Assert.Equal(new[] { 0, 5 }, animator.Starts);
+    }
+
+    [Fact]
+    public void A_tracks_initial_frame_reaches_the_animator_as_that_frames_crop_when_the_track_begins()
+    {
+        using var scope = NewDisposeScope();
+        var source = Picture(200, 200);
+        var box = new SquareBox(50, 50, 100);
+        var driving = Enumerable.Range(0, 8).Select(i => Picture(200, 200, seed: 10 + i)).ToList();
+        var track = Still(box, 8, 0, 5);
+        using var initial = new InitialFrames(track, (64, 64));
+        initial.Set(3, driving[3]); // after its track's first frame, and in a later batch
+        initial.Set(6, driving[6]);
+        Assert.Equal(new Dictionary<int, int> { [0] = 3, [5] = 6 }, initial.Frames);
+        using var animator = new FakeAnimator((s, _) => s.clone());
+        using var animation = new FullFrameAnimation(animator, source, [box], FrameMode.Paste);
+        Assert.Equal(8, animation.Animate(driving, track, batch: 3, initial).Count());
+        Assert.Equal(new[] { 0, 5 }, animator.Starts);
+        Assert.Equal(new[] { 0, 5 }, animator.Initials.Keys.Order());
+        Assert.True(animator.Initials[0].equal(FrameRegion.Cut(driving[3], box, 64, 64)).all().item<bool>(), "track 0 starts from frame 3's crop");
+        Assert.True(animator.Initials[5].equal(FrameRegion.Cut(driving[6], box, 64, 64)).all().item<bool>(), "track 5 starts from frame 6's crop");
+
+        using var other = new InitialFrames(Still(box, 8), (64, 64));
+        Assert.Throws<ArgumentException>(() => animation.Animate(driving, track, 3, other));
     }
 
     [Fact]

@@ -20,13 +20,13 @@ public static class AnimateCommand
         var output = new Option<string>("--output", "-o") { Description = "Output: .mp4/.mov/.mkv, .gif, or a directory (00000.png, 00001.png, …)", Required = true };
         var mode = new Option<string>("--mode") { Description = "relative: movement and Jacobians relative to the initial driving frame (the published --relative); absolute: driving keypoints as they are", DefaultValueFactory = _ => "relative" };
         var adapt = new Option<bool>("--adapt-scale") { Description = "Scale the movement by the ratio of the keypoints' convex-hull areas (source / initial driving frame); relative mode only" };
-        var start = new Option<long>("--driving-start") { Description = "The driving frame treated as the initial one (whose pose is the source's); every frame is still animated, as the published --best_frame does" };
+        var start = new Option<long>("--driving-start") { Description = "The driving frame treated as the initial one (whose pose is the source's); every frame is still animated, as the published --best_frame does (under --frame paste|crop: for the scene it is in; the others start at their first frame)" };
         var sideBySide = new Option<bool>("--side-by-side") { Description = "Write source | driving | result panels with labels instead of the result alone" };
         var precision = new Option<string>("--precision") { Description = "fp32, or bf16 (faster on CPUs with fast bf16 arithmetic, AMX or AMD's AVX512-BF16, and computed in fp32 on others; within 40 dB PSNR of fp32)", DefaultValueFactory = _ => "fp32" };
         var batch = new Option<int>("--batch") { Description = "Driving frames per batch through the networks", DefaultValueFactory = _ => 4 };
         var fps = new Option<double>("--fps") { Description = "Frame rate of a driving directory of frames (videos keep theirs)", DefaultValueFactory = _ => 25 };
         var noAudio = new Option<bool>("--no-audio") { Description = "Leave out the driving video's audio" };
-        var findBest = new Option<bool>("--find-best-frame") { Description = "Start relative motion from the driving frame whose face landmarks are closest to the source's (the published --find_best_frame; needs the face-api networks of make setup)" };
+        var findBest = new Option<bool>("--find-best-frame") { Description = "Start relative motion from the driving frame whose face landmarks are closest to the source's (the published --find_best_frame; under --frame paste|crop, in each scene the face crop closest to the source's face crop; needs the face-api networks of make setup)" };
         var face = new Option<int?>("--face") { Description = "Which face of the source to paste, crop or match with --find-best-frame (0-based, left to right; default the largest)" };
         var frame = new Option<string?>("--frame") { Description = "paste: animate a square around the face and paste it back into the picture at its full size; whole: the whole picture at the model's size; crop: the animated square alone (default: paste for a face model (a vox or nemo config) and a source with a face, else whole)" };
         var allFaces = new Option<bool>("--all-faces") { Description = "With --frame paste: animate every face of the source with the driving face's motion" };
@@ -133,8 +133,6 @@ public static class AnimateCommand
                 throw new UsageException("--face chooses the source's face for --frame paste, --frame crop or --find-best-frame; add one of them");
             if (AllFaces && Frame is not (null or FrameMode.Paste)) throw new UsageException("--all-faces pastes every face back into the picture; use it with --frame paste");
             if (AllFaces && Face is not null) throw new UsageException("give --all-faces or --face, not both");
-            if ((AllFaces || Frame is FrameMode.Paste or FrameMode.Crop) && (FindBestFrame || DrivingStart != 0))
-                throw new UsageException($"--frame {(Frame ?? FrameMode.Paste).ToString().ToLowerInvariant()} restarts relative motion at the driving video's first face and at scene cuts; --find-best-frame and --driving-start work with --frame whole");
             if (!(FolderFps > 0)) throw new UsageException($"--fps {FolderFps} must be a positive number");
         }
     }

@@ -6,8 +6,9 @@ namespace Vivify.Cli.Commands;
 
 /// <summary>
 /// `vivify animate --frame paste|crop`: which frame mode a run takes, the source's faces, the driving face tracked
-/// through the video (first pass), then <see cref="FullFrameAnimation"/> over a <see cref="MotionCropAnimator"/>
-/// (second pass), frames decoded ahead and encoded behind.
+/// through the video (first pass), with --find-best-frame each track's best frame (another pass), then
+/// <see cref="FullFrameAnimation"/> over a <see cref="MotionCropAnimator"/> (the last pass), frames decoded ahead and
+/// encoded behind.
 /// </summary>
 internal static class AnimateFullFrame
 {
@@ -40,7 +41,7 @@ internal static class AnimateFullFrame
         if (asked == FrameMode.Whole) return (FrameMode.Whole, new List<FaceResult>());
         if (asked is null)
         {
-            if (r.FindBestFrame || r.DrivingStart != 0 || !IsFaceModel(r.Config, model.Config)) return (FrameMode.Whole, new List<FaceResult>());
+            if (!IsFaceModel(r.Config, model.Config)) return (FrameMode.Whole, new List<FaceResult>());
             var dir = r.FaceModels ?? FaceModels.DefaultDirectory();
             if (!FaceModels.ArePresent(dir))
             {
@@ -77,6 +78,7 @@ internal static class AnimateFullFrame
             + (track.FramesWithoutFace > 0 ? $"; {Counted.Of(track.FramesWithoutFace, "frame")} without a face kept the last good box" : "")
             + (cuts.Count > 0 ? $"; {Counted.Of(cuts.Count, "scene cut")} (relative motion restarts at frame {string.Join(", ", cuts)})" : ""));
 
+        using var initial = Initial(r, model, source, faces, video, track, progress, cancel);
         using var animator = model.CropAnimator(r.Options);
         using var animation = new FullFrameAnimation(animator, source, squares, mode) { SideBySide = r.Options.SideBySide };
         var options = new VideoWriteOptions
@@ -91,7 +93,7 @@ internal static class AnimateFullFrame
         using (var task = progress.Start("animate", video.Info.FrameCount > 0 ? video.Info.FrameCount : null))
         {
             var frames = Prefetch.Ahead(video.Frames(0, null, cancel), 2 * r.Options.BatchSize, cancel);
-            foreach (var frame in animation.Animate(frames, track, r.Options.BatchSize, cancel))
+            foreach (var frame in animation.Animate(frames, track, r.Options.BatchSize, initial, cancel))
             {
                 writer.Write(frame);
                 task.Advance();
@@ -101,6 +103,38 @@ internal static class AnimateFullFrame
         cancel.ThrowIfCancellationRequested();
         writer.Complete();
         return 0;
+    }
+
+    /// <summary>
+    /// The initial frames of relative motion: with --driving-start N, frame N for its track; with --find-best-frame,
+    /// in each track the crop whose landmarks best match the source face's (of several faces, the largest); else
+    /// none (each track starts from its first frame).
+    /// </summary>
+    private static InitialFrames? Initial(AnimateCommand.AnimateRequest r, Animator model, RgbFrame source, IReadOnlyList<FaceResult> faces,
+        VideoSource video, FaceTrackResult track, IProgressReporter progress, CancellationToken cancel)
+    {
+        if (r.DrivingStart != 0)
+        {
+            if (r.DrivingStart >= track.Boxes.Count)
+                throw new UsageException($"--driving-start {r.DrivingStart}: {r.Driving} has {Counted.Of(track.Boxes.Count, "frame")} (0 to {track.Boxes.Count - 1})");
+            var initial = new InitialFrames(track, model.FrameSize);
+            initial.Set((int)r.DrivingStart, video.ReadFrame(r.DrivingStart));
+            r.Log.WriteLine($"vivify: relative motion of the track from frame {track.TrackOf((int)r.DrivingStart)} starts at frame {r.DrivingStart}");
+            return initial;
+        }
+        if (!r.FindBestFrame) return null;
+        using var analyzer = new FaceAnalyzer(FaceModels.Require(r.FaceModels));
+        var (height, width) = model.FrameSize;
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        var largest = faces.OrderByDescending(f => f.Detection.Area).First();
+        var sourceCrop = FrameRegion.Cut(source, FaceFraming.Square(largest), height, width);
+        var found = TrackBestFrames.Find(analyzer, sourceCrop, Prefetch.Ahead(video.Frames(0, null, cancel), 4, cancel), track, r.Driving,
+            video.Info.FrameCount > 0 ? video.Info.FrameCount : null, progress, cancel);
+        var best = found.Initial.Frames;
+        r.Log.WriteLine(best.Count == 1
+            ? $"vivify: best frame {best.Values.Single()} of {r.Driving} ({found.CropsWithFace} of {found.Crops} frames show the face)"
+            : $"vivify: best frames {string.Join(", ", best.Select(p => $"{p.Value} (track from frame {p.Key})"))} of {r.Driving} ({found.CropsWithFace} of {found.Crops} frames show the face)");
+        return found.Initial;
     }
 
     /// <summary>The first pass: the driving face in every frame (the tiny detector, on copies at most 640 pixels large), and the scene cuts.</summary>
