@@ -65,7 +65,14 @@ internal static class ApiEndpoints
     }
 
     /// <summary>Server-Sent Events: the job's view each time it changes, until it is finished (or the server stops).</summary>
-    private static async Task Events(HttpContext context, JobQueue queue, Job job, CancellationToken stopping)
+    private static Task Events(HttpContext context, JobQueue queue, Job job, CancellationToken stopping) =>
+        Stream(context, () => job.IsFinished, () => queue.View(job), 200, stopping);
+
+    /// <summary>
+    /// Server-Sent Events: <paramref name="view"/> as JSON each time it changes (looked at every <paramref name="everyMs"/>
+    /// ms), until it was sent once <paramref name="finished"/> held, the client leaves, or the server stops.
+    /// </summary>
+    internal static async Task Stream(HttpContext context, Func<bool> finished, Func<object> view, int everyMs, CancellationToken stopping)
     {
         using var both = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
         var response = context.Response;
@@ -76,16 +83,16 @@ internal static class ApiEndpoints
         {
             while (true)
             {
-                var finished = job.IsFinished;
-                var text = JsonSerializer.Serialize(queue.View(job), Json);
+                var done = finished();
+                var text = JsonSerializer.Serialize(view(), Json);
                 if (text != last)
                 {
                     await response.WriteAsync($"data: {text}\n\n", both.Token);
                     await response.Body.FlushAsync(both.Token);
                     last = text;
                 }
-                if (finished) return;
-                await Task.Delay(200, both.Token);
+                if (done) return;
+                await Task.Delay(everyMs, both.Token);
             }
         }
         catch (OperationCanceledException) { }
@@ -93,7 +100,8 @@ internal static class ApiEndpoints
 
     private static IResult Result(Job job) => job.State switch
     {
-        JobState.Done => Results.File(job.Work.Output, "video/mp4", enableRangeProcessing: true),
+        JobState.Done when job.Work.Output is string output => Results.File(output, job.Work.ContentType, enableRangeProcessing: true),
+        JobState.Done => throw new ApiException(StatusCodes.Status409Conflict, "this job has no file to download"),
         JobState.Failed => throw new ApiException(StatusCodes.Status409Conflict, "the job failed: " + job.Error),
         JobState.Cancelled => throw new ApiException(StatusCodes.Status409Conflict, "the job was cancelled; it has no result"),
         _ => throw new ApiException(StatusCodes.Status409Conflict, "the job is not finished yet; wait for state done"),

@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Vivify.Server.Animate;
 using Vivify.Server.Jobs;
+using Vivify.Server.Stylize;
 
 namespace Vivify.Server;
 
@@ -54,6 +55,8 @@ public static class VivifyServer
         var models = new AnimatorCache(options.CachedModels);
         var queue = new JobQueue(options, runner ?? new AnimatorRunner(models), log);
         var faces = new FacesService(options);
+        var stylize = new StylizeStudio(options, queue, new StylizeLimits());
+        builder.Services.AddHostedService(_ => stylize); // before the queue, so that it stops after it
         builder.Services.AddSingleton(queue);
         builder.Services.AddHostedService(sp => sp.GetRequiredService<JobQueue>());
 
@@ -67,6 +70,7 @@ public static class VivifyServer
         ApiEndpoints.Map(app, options, queue, catalog, faces);
         Previews.Map(app, queue);
         Live.LiveEndpoints.Map(app, options, queue, catalog, models, log);
+        StylizeEndpoints.Map(app, stylize);
         StudioPage.Map(app);
 
         JobQueue.RemoveFolder(faces.Folder); // a previous run's uploads, if it was killed

@@ -1,11 +1,9 @@
-using Vivify.Server.Animate;
-
 namespace Vivify.Server.Jobs;
 
 public enum JobState { Queued, Running, Done, Failed, Cancelled }
 
-/// <summary>One animate job: its folder (server-named), its work, and where it stands. Thread-safe.</summary>
-internal sealed class Job(string id, string folder, AnimateWork work)
+/// <summary>One job (animate, stylize training or rendering): its folder (server-named), its work, and where it stands. Thread-safe.</summary>
+internal sealed class Job(string id, string folder, IJobWork work)
 {
     private readonly object _lock = new();
     private JobState _state = JobState.Queued;
@@ -15,7 +13,7 @@ internal sealed class Job(string id, string folder, AnimateWork work)
 
     public string Id { get; } = id;
     public string Folder { get; } = folder;
-    public AnimateWork Work { get; } = work;
+    public IJobWork Work { get; } = work;
     public CancellationTokenSource Cancel { get; } = new();
     public DateTime? FinishedUtc { get; private set; }
 

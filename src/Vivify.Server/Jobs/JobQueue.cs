@@ -53,14 +53,16 @@ internal sealed class JobQueue : IHostedService, IDisposable
         return new Reservation(this, id, Directory.CreateDirectory(Path.Combine(Folder, id)).FullName);
     }
 
-    /// <summary>An upload's slot and folder: queued with <see cref="Enqueue"/>, or given back (folder removed) when disposed first.</summary>
+    /// <summary>An upload's slot and folder: queued with <see cref="Enqueue(IJobWork)"/>, or given back (folder removed) when disposed first.</summary>
     public sealed class Reservation(JobQueue queue, string id, string folder) : IDisposable
     {
         private bool _open = true;
         public string Id { get; } = id;
         public string Folder { get; } = folder;
 
-        public Job Enqueue(AnimateWork work)
+        public Job Enqueue(AnimateWork work) => Enqueue(new AnimateJobWork(work, queue._runner));
+
+        public Job Enqueue(IJobWork work)
         {
             var job = new Job(Id, Folder, work);
             lock (queue._lock)
@@ -231,8 +233,7 @@ internal sealed class JobQueue : IHostedService, IDisposable
         var work = job.Work;
         try
         {
-            _runner.Run(work, job.Progress, frame => job.LatestFrame = frame, job.Cancel.Token);
-            if (!File.Exists(work.Output)) throw new VivifyException("the animation wrote no video");
+            work.Run(job.Progress, frame => job.LatestFrame = frame, job.Cancel.Token);
             job.MoveTo(JobState.Done);
         }
         catch (Exception) when (job.Cancel.IsCancellationRequested)
@@ -241,11 +242,7 @@ internal sealed class JobQueue : IHostedService, IDisposable
         }
         catch (VivifyException e)
         {
-            var names = new Dictionary<string, string>
-            {
-                [work.Source] = "source", [work.Driving] = "driving", [work.Output] = "result", [job.Folder] = "job",
-                [work.Model.Checkpoint] = Path.GetFileName(work.Model.Checkpoint), [work.Model.Config] = Path.GetFileName(work.Model.Config)
-            };
+            var names = new Dictionary<string, string>(work.Names) { [job.Folder] = "job" };
             job.MoveTo(JobState.Failed, JsonErrors.OneLine(e.Message, names));
         }
         catch (Exception e)
@@ -255,8 +252,7 @@ internal sealed class JobQueue : IHostedService, IDisposable
         }
         finally
         {
-            TryDelete(work.Source);
-            TryDelete(work.Driving);
+            foreach (var input in work.Inputs) TryDelete(input);
             if (job.State != JobState.Done) RemoveFolder(job.Folder);
         }
     }
