@@ -8,41 +8,13 @@ namespace Vivify.Stylize.Tests.Pipeline;
 /// <summary>The stylize pipeline as a library call: a clip and keyframe files to a trained session and stylized frames.</summary>
 public sealed class StylizeJobTests : IDisposable
 {
-    private const string TinyYaml = """
-        generator: {type: GeneratorJ, args: {use_bias: true, tanh: true, append_smoothers: true, resnet_blocks: 1, filters: [4, 4, 4, 4, 4, 4]}}
-        discriminator: {type: DiscriminatorN_IN, args: {num_filters: 4, n_layers: 2}}
-        trainer: {batch_size: 2}
-        training_dataset: {type: DatasetPatches_M, patch_size: 12}
-        """;
-
-    private const int Width = 24, Height = 20, Frames = 5;
     private readonly string _dir = Directory.CreateTempSubdirectory("vivify-job").FullName;
 
-    /// <summary>Frame f: colour gradients shifted by f pixels.</summary>
-    private static RgbFrame Frame(int f, int shade = 0)
-    {
-        var data = new byte[Width * Height * 3];
-        for (var y = 0; y < Height; y++)
-            for (var x = 0; x < Width; x++)
-            {
-                var i = (y * Width + x) * 3;
-                data[i] = (byte)((x + f) * 10 + shade);
-                data[i + 1] = (byte)(y * 12);
-                data[i + 2] = (byte)(255 - (x + f) * 10);
-            }
-        return new RgbFrame(Width, Height, data);
-    }
+    private string Painting(string name, int shade) => TinyStylizeClip.Painting(_dir, name, shade);
 
-    private string Painting(string name, int shade)
-    {
-        var path = Path.Combine(_dir, name);
-        ImageIO.Write(path, Frame(0, shade));
-        return path;
-    }
+    private static StylizeJobOptions Options => new() { Config = StylizeConfig.Parse(TinyStylizeClip.Yaml), PreFilter = PreFilter.None, Seed = 3 };
 
-    private static StylizeJobOptions Options => new() { Config = StylizeConfig.Parse(TinyYaml), PreFilter = PreFilter.None, Seed = 3 };
-
-    private static Clip NewClip() => StylizeInputs.LoadClip(Enumerable.Range(0, Frames).Select(f => Frame(f)));
+    private static Clip NewClip() => StylizeInputs.LoadClip(Enumerable.Range(0, TinyStylizeClip.Frames).Select(f => TinyStylizeClip.Frame(f)));
 
     [Fact]
     public async Task KeyframesCanBeReplacedWhileTrainingRuns()
@@ -57,7 +29,7 @@ public sealed class StylizeJobTests : IDisposable
         var replaced = 0;
         while (!training.IsCompleted && replaced < 12)
         {
-            var frame = 1 + replaced % (Frames - 1);
+            var frame = 1 + replaced % (TinyStylizeClip.Frames - 1);
             job.ReplaceKeyframes([new KeyframeFile(frame, paintings[replaced % 4]), new KeyframeFile(0, paintings[(replaced + 1) % 4])]);
             replaced++;
         }
@@ -84,10 +56,10 @@ public sealed class StylizeJobTests : IDisposable
         job.Render((f, y) =>
         {
             seen.Add(f);
-            Assert.Equal(new long[] { 3, Height, Width }, y.shape);
+            Assert.Equal(new long[] { 3, TinyStylizeClip.Height, TinyStylizeClip.Width }, y.shape);
             Assert.True(y.min().item<float>() >= 0 && y.max().item<float>() <= 1);
         }, batch: 2);
-        Assert.Equal(Enumerable.Range(0, Frames), seen);
+        Assert.Equal(Enumerable.Range(0, TinyStylizeClip.Frames), seen);
     }
 
     [Fact]
@@ -110,10 +82,10 @@ public sealed class StylizeJobTests : IDisposable
     {
         using var clip = NewClip();
         var p = Painting("p.png", 0);
-        var e = Assert.Throws<InvalidInputException>(() => StylizeJob.Create(clip, [new KeyframeFile(Frames, p)], Options, "clip.mp4"));
+        var e = Assert.Throws<InvalidInputException>(() => StylizeJob.Create(clip, [new KeyframeFile(TinyStylizeClip.Frames, p)], Options, "clip.mp4"));
         Assert.Equal(p, e.Path);
         Assert.StartsWith(p, e.Message);
-        Assert.Contains($"clip.mp4 has frames 0–{Frames - 1}", e.Message);
+        Assert.Contains($"clip.mp4 has frames 0–{TinyStylizeClip.Frames - 1}", e.Message);
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);

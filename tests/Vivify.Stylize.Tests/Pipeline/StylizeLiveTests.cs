@@ -7,41 +7,17 @@ namespace Vivify.Stylize.Tests.Pipeline;
 /// <summary>The interactive loop (<see cref="StylizeLive"/>) and the working-size clip (<see cref="FittedClip"/>) of the web studio.</summary>
 public sealed class StylizeLiveTests : IDisposable
 {
-    private const string TinyYaml = """
-        generator: {type: GeneratorJ, args: {use_bias: true, tanh: true, append_smoothers: true, resnet_blocks: 1, filters: [4, 4, 4, 4, 4, 4]}}
-        discriminator: {type: DiscriminatorN_IN, args: {num_filters: 4, n_layers: 2}}
-        trainer: {batch_size: 2}
-        training_dataset: {type: DatasetPatches_M, patch_size: 12}
-        """;
-
-    private const int Width = 24, Height = 20, Frames = 5;
     private readonly string _dir = Directory.CreateTempSubdirectory("vivify-live").FullName;
 
-    private static RgbFrame Frame(int f, int shade = 0)
-    {
-        var data = new byte[Width * Height * 3];
-        for (var i = 0; i < data.Length; i += 3)
-        {
-            var x = i / 3 % Width;
-            (data[i], data[i + 1], data[i + 2]) = ((byte)(((x + f) * 9 + shade) % 256), (byte)(i / 3 / Width * 12), (byte)(200 - x * 5));
-        }
-        return new RgbFrame(Width, Height, data);
-    }
-
-    private string Painting(string name, int shade)
-    {
-        var path = Path.Combine(_dir, name);
-        ImageIO.Write(path, Frame(0, shade));
-        return path;
-    }
+    private string Painting(string name, int shade) => TinyStylizeClip.Painting(_dir, name, shade);
 
     private static StylizeJob NewJob(Clip clip, string painting) =>
-        StylizeJob.Create(clip, [new KeyframeFile(0, painting)], new StylizeJobOptions { Config = StylizeConfig.Parse(TinyYaml), PreFilter = PreFilter.None, Seed = 1 });
+        StylizeJob.Create(clip, [new KeyframeFile(0, painting)], new StylizeJobOptions { Config = StylizeConfig.Parse(TinyStylizeClip.Yaml), PreFilter = PreFilter.None, Seed = 1 });
 
     [Fact]
     public void Previews_come_at_the_preview_size_tagged_with_step_and_revision_and_a_repaint_keeps_the_steps()
     {
-        using var clip = StylizeInputs.LoadClip(Enumerable.Range(0, Frames).Select(f => Frame(f)));
+        using var clip = StylizeInputs.LoadClip(Enumerable.Range(0, TinyStylizeClip.Frames).Select(f => TinyStylizeClip.Frame(f)));
         var second = Painting("p1.png", 60);
         using var job = NewJob(clip, Painting("p0.png", 0));
         using var live = new StylizeLive(job, new StylizeLiveOptions
@@ -90,7 +66,7 @@ public sealed class StylizeLiveTests : IDisposable
     [Fact]
     public void Stop_ends_the_loop_normally_with_a_last_preview_and_bad_preview_frames_are_refused()
     {
-        using var clip = StylizeInputs.LoadClip(Enumerable.Range(0, Frames).Select(f => Frame(f)));
+        using var clip = StylizeInputs.LoadClip(Enumerable.Range(0, TinyStylizeClip.Frames).Select(f => TinyStylizeClip.Frame(f)));
         using var job = NewJob(clip, Painting("p0.png", 0));
         Assert.Throws<ArgumentOutOfRangeException>(() => new StylizeLive(job, new StylizeLiveOptions { PreviewFrames = [5] }));
         using var live = new StylizeLive(job, new StylizeLiveOptions { PreviewFrames = [1], FirstPreviewAfterSeconds = 1e6 });
@@ -111,7 +87,7 @@ public sealed class StylizeLiveTests : IDisposable
         Assert.Equal((24, 20), FittedClip.Within(24, 20, 320, 240));
 
         var folder = Directory.CreateDirectory(Path.Combine(_dir, "frames")).FullName;
-        for (var f = 0; f < Frames; f++) ImageIO.Write(Path.Combine(folder, $"{f:D5}.png"), Frame(f));
+        for (var f = 0; f < TinyStylizeClip.Frames; f++) ImageIO.Write(Path.Combine(folder, $"{f:D5}.png"), TinyStylizeClip.Frame(f));
         var pngs = new Dictionary<int, byte[]>();
         using var clip = FittedClip.Load(VideoSource.Open(folder), maxSide: 12, maxFrames: 3, (n, png) => pngs[n] = png);
         Assert.Equal((3, 12L, 10L), (clip.Count, clip.Width, clip.Height));
