@@ -154,20 +154,20 @@ public static class AnimateProcessReport
     private static string Markdown(List<Run> runs, List<(string Name, string Path)> checkpoints, bool hasPublished, string? published, int frames, int rounds)
     {
         var md = new StringBuilder();
-        md.AppendLine($"## Whole processes: `vivify animate` against the published demo.py, start to finished video");
+        md.AppendLine(CultureInfo.InvariantCulture, $"## Whole processes: `vivify animate` against the published demo.py, start to finished video");
         md.AppendLine();
         md.AppendLine(hasPublished
             ? $"Published: demo.py's main from FOMM_PUBLISHED_DIR={published} through bench/animate/fomm_demo.py (`--relative --cpu`, imageio and skimage stand-ins where missing), python3 {PythonVersion()}."
             : "Published: **not measured** (FOMM_PUBLISHED_DIR unset, or no /usr/bin/python3 with torch).");
-        md.AppendLine($"Vivify: `dotnet src/Vivify.Cli/bin/Release/net10.0/vivify.dll animate --threads N -s source.png -d driving.mp4 -c CHECKPOINT --config configs/vox-adv-256.yaml -o out.mp4 --precision P --frame whole` (default batch 4; whole frames as demo.py).");
-        md.AppendLine($"Median of {rounds} round(s); each round runs every case once, one after the other. Peak memory: the process's VmHWM (ffmpeg children not included).");
+        md.AppendLine(CultureInfo.InvariantCulture, $"Vivify: `dotnet src/Vivify.Cli/bin/Release/net10.0/vivify.dll animate --threads N -s source.png -d driving.mp4 -c CHECKPOINT --config configs/vox-adv-256.yaml -o out.mp4 --precision P --frame whole` (default batch 4; whole frames as demo.py).");
+        md.AppendLine(CultureInfo.InvariantCulture, $"Median of {rounds} round(s); each round runs every case once, one after the other. Peak memory: the process's VmHWM (ffmpeg children not included).");
         md.AppendLine();
         foreach (var (name, path) in checkpoints)
         {
             var size = new FileInfo(path).Length / 1e6;
-            md.AppendLine($"**{name}** ({size:F0} MB; memory target: checkpoint + 600 MB = {size + 600:F0} MB)");
+            md.AppendLine(CultureInfo.InvariantCulture, $"**{name}** ({size:F0} MB; memory target: checkpoint + 600 MB = {size + 600:F0} MB)");
             md.AppendLine();
-            md.AppendLine($"| implementation | {frames} frames, s | speed vs published | peak memory | 1 frame, s | peak memory |");
+            md.AppendLine(CultureInfo.InvariantCulture, $"| implementation | {frames} frames, s | speed vs published | peak memory | 1 frame, s | peak memory |");
             md.AppendLine("| --- | --- | --- | --- | --- | --- |");
             double Median(IEnumerable<double> xs) { var a = xs.Where(x => !double.IsNaN(x)).Order().ToArray(); return a.Length == 0 ? double.NaN : a[a.Length / 2]; }
             (double S, double Mb) Of(string impl, int n)
@@ -181,11 +181,11 @@ public static class AnimateProcessReport
                 var (s, mb) = Of(impl, frames);
                 var (s1, mb1) = Of(impl, 1);
                 var ratio = double.IsNaN(reference) || double.IsNaN(s) ? "n/a" : $"{reference / s:F2}×";
-                md.AppendLine($"| {impl} | {s:F2} | {ratio} | {mb:F0} MB | {s1:F2} | {mb1:F0} MB |");
+                md.AppendLine(CultureInfo.InvariantCulture, $"| {impl} | {s:F2} | {ratio} | {mb:F0} MB | {s1:F2} | {mb1:F0} MB |");
             }
             md.AppendLine();
         }
-        foreach (var r in runs.Where(r => r.Error is not null).DistinctBy(r => r.Implementation)) md.AppendLine($"- {r.Error}");
+        foreach (var r in runs.Where(r => r.Error is not null).DistinctBy(r => r.Implementation)) md.AppendLine(CultureInfo.InvariantCulture, $"- {r.Error}");
         md.AppendLine("Targets (issue #18): ≥ 2× (fp32) and ≥ 4× (bf16) the published demo.py on 64 frames; one frame ≤ 1.5 s; peak memory ≤ checkpoint + 600 MB.");
         return md.ToString();
     }

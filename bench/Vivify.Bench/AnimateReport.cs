@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
@@ -138,7 +139,7 @@ public static class AnimateReport
                 "FOMM_PUBLISHED_DIR is not set to a checkout of github.com/AliaksandrSiarohin/first-order-model (with demo.py): the published code was NOT measured, only Vivify.");
         var script = Path.Combine(OpsReport.RepoRoot(), "bench", "animate", "fomm_published.py");
         var psi = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { script, configPath, checkpoint, framesPath, threads.ToString() }) psi.ArgumentList.Add(a);
+        foreach (var a in new[] { script, configPath, checkpoint, framesPath, threads.ToString(CultureInfo.InvariantCulture) }) psi.ArgumentList.Add(a);
         try
         {
             using var p = Process.Start(psi)!;
@@ -165,9 +166,9 @@ public static class AnimateReport
         md.AppendLine("# bench/animate results");
         md.AppendLine();
         if (quick) md.AppendLine("**Smoke run (`--quick`, a handful of frames): not a measurement; run without `--quick` on a quiet machine.**\n");
-        md.AppendLine($"Machine: {OpsReport.Machine()}; {threads} threads on both sides; {DateTime.UtcNow:yyyy-MM-dd}.");
-        md.AppendLine($"vox-256 architecture (configs/vox-adv-256.yaml), random weights (seed 0), {h}x{w} frames, relative mode.");
-        md.AppendLine($"Vivify: TorchSharp {typeof(torch).Assembly.GetName().Version?.ToString(3)} / libtorch {__version__}.");
+        md.AppendLine(CultureInfo.InvariantCulture, $"Machine: {OpsReport.Machine()}; {threads} threads on both sides; {DateTime.UtcNow:yyyy-MM-dd}.");
+        md.AppendLine(CultureInfo.InvariantCulture, $"vox-256 architecture (configs/vox-adv-256.yaml), random weights (seed 0), {h}x{w} frames, relative mode.");
+        md.AppendLine(CultureInfo.InvariantCulture, $"Vivify: TorchSharp {typeof(torch).Assembly.GetName().Version?.ToString(3)} / libtorch {__version__}.");
         if (process.Length > 0) md.AppendLine().Append(process).AppendLine();
         if (ours.Count == 0)
         {
@@ -176,7 +177,7 @@ public static class AnimateReport
         }
         md.AppendLine("## The model loop alone");
         md.AppendLine();
-        md.AppendLine($"{frames} random driving frames. Published: {published.Note}");
+        md.AppendLine(CultureInfo.InvariantCulture, $"{frames} random driving frames. Published: {published.Note}");
         md.AppendLine();
         md.AppendLine("| implementation | frames/s | ms/frame | peak working memory | speed vs published |");
         md.AppendLine("| --- | --- | --- | --- | --- |");
@@ -210,7 +211,7 @@ public static class AnimateReport
         {
             foreach (var line in File.ReadLines("/proc/self/status"))
                 if (line.StartsWith(field + ":", StringComparison.Ordinal))
-                    return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+                    return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
             return 0;
         }
 
@@ -220,7 +221,7 @@ public static class AnimateReport
         /// <summary>Returns freed heap memory to the system, so that an earlier case's memory does not hide this one's.</summary>
         public static void Trim()
         {
-            try { MallocTrim(0); } catch (DllNotFoundException) { } catch (EntryPointNotFoundException) { }
+            try { _ = MallocTrim(0); } catch (DllNotFoundException) { } catch (EntryPointNotFoundException) { }
         }
 
         /// <summary>Resets VmHWM to the current resident set (Linux 4.0+).</summary>

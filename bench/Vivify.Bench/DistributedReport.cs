@@ -42,7 +42,7 @@ public static partial class DistributedReport
         {
             md.AppendLine("# bench/distributed results");
             md.AppendLine();
-            md.AppendLine($"{OpsReport.Machine()}; measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC{(quick ? " (--quick smoke run: not a measurement)" : "")}; load average before: {Load()}.");
+            md.AppendLine(CultureInfo.InvariantCulture, $"{OpsReport.Machine()}; measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC{(quick ? " (--quick smoke run: not a measurement)" : "")}; load average before: {Load()}.");
             md.AppendLine("`vivify motion train` as a user runs it (synthetic videos, untrained VGG19, seed 1); steps/s from its own summary line (first step included); MB and ms per step from the rank-0 log (mean over the epoch; MB handed to collectives by each rank, ms spent in them including waiting for the slower rank).");
             md.AppendLine();
             md.AppendLine("| configuration | global batch | steps | 1 rank × 2 threads, steps/s | 2 ranks × 1 thread, steps/s | 2 ranks / 1 rank | all-reduced per step | in collectives per step |");
@@ -64,9 +64,9 @@ public static partial class DistributedReport
             md.AppendLine();
             md.AppendLine("Gradient bytes per step of the full-size models (float32; what the scaling estimate sends):");
             md.AppendLine();
-            foreach (var line in ModelBytes(vox)) md.AppendLine($"- {line}");
+            foreach (var line in ModelBytes(vox)) md.AppendLine(CultureInfo.InvariantCulture, $"- {line}");
             md.AppendLine();
-            md.AppendLine($"Load average after: {Load()}.");
+            md.AppendLine(CultureInfo.InvariantCulture, $"Load average after: {Load()}.");
         }
         finally
         {

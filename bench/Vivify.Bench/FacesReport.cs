@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
@@ -47,7 +48,7 @@ public static class FacesReport
         var md = new StringBuilder();
         md.AppendLine("# bench/faces results");
         md.AppendLine();
-        md.AppendLine($"Detection + 68 landmarks (full landmark net) per 640×480 frame (sample1.jpg scaled), mean of {iterations} runs after one warm-up; " +
+        md.AppendLine(CultureInfo.InvariantCulture, $"Detection + 68 landmarks (full landmark net) per 640×480 frame (sample1.jpg scaled), mean of {iterations} runs after one warm-up; " +
                       $"{Environment.ProcessorCount} cores, TorchSharp threads {get_num_threads()}; measured {DateTime.UtcNow:yyyy-MM-dd} by `make bench ARGS=faces`.");
         md.AppendLine("Reference: @vladmandic/face-api 1.7.15 with its bundled TensorFlow.js 4.22 (CPU backend) under Node " + (node?.Version ?? "(unavailable)") + ".");
         md.AppendLine();
@@ -83,7 +84,7 @@ public static class FacesReport
         {
             File.WriteAllBytes(raw, frame.Data);
             var psi = new ProcessStartInfo("/usr/bin/node") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var a in new[] { Path.Combine(root, "bench", "faces", "face-api-bench.js"), pkgDir, modelDir, raw, "640", "480", iterations.ToString() })
+            foreach (var a in new[] { Path.Combine(root, "bench", "faces", "face-api-bench.js"), pkgDir, modelDir, raw, "640", "480", iterations.ToString(CultureInfo.InvariantCulture) })
                 psi.ArgumentList.Add(a);
             using var p = Process.Start(psi)!;
             var stderr = p.StandardError.ReadToEndAsync();

@@ -82,12 +82,12 @@ public static class FullFrameReport
         var md = new StringBuilder();
         md.AppendLine("# Full-frame animation: paste-back and tracking, per frame (issue #20)");
         md.AppendLine();
-        md.AppendLine($"Machine: {OpsReport.Machine()}; {threads} threads; {DateTime.UtcNow:yyyy-MM-dd}. `dotnet run -c Release --project bench/Vivify.Bench -- fullframe` (after `make build`).");
-        md.AppendLine($"Whole processes: `vivify animate -q --threads {threads} -s source-1920x1080.png -d driving.mp4 -c random-vox.pth.tar --config configs/vox-adv-256.yaml -o out.mp4 --frame MODE`;");
-        md.AppendLine($"source: data/samples/sample1.jpg scaled to 1920 wide and cut to 1920×1080; driving: data/samples/sample2.jpg zoomed and panned (ffmpeg zoompan), 1280×720, H.264.");
-        md.AppendLine($"Median of {rounds} round(s) of every case one after the other; per frame = (T({frames} frames) − T(1 frame)) / {frames - 1}. Peak memory: the process's VmHWM.");
+        md.AppendLine(CultureInfo.InvariantCulture, $"Machine: {OpsReport.Machine()}; {threads} threads; {DateTime.UtcNow:yyyy-MM-dd}. `dotnet run -c Release --project bench/Vivify.Bench -- fullframe` (after `make build`).");
+        md.AppendLine(CultureInfo.InvariantCulture, $"Whole processes: `vivify animate -q --threads {threads} -s source-1920x1080.png -d driving.mp4 -c random-vox.pth.tar --config configs/vox-adv-256.yaml -o out.mp4 --frame MODE`;");
+        md.AppendLine(CultureInfo.InvariantCulture, $"source: data/samples/sample1.jpg scaled to 1920 wide and cut to 1920×1080; driving: data/samples/sample2.jpg zoomed and panned (ffmpeg zoompan), 1280×720, H.264.");
+        md.AppendLine(CultureInfo.InvariantCulture, $"Median of {rounds} round(s) of every case one after the other; per frame = (T({frames} frames) − T(1 frame)) / {frames - 1}. Peak memory: the process's VmHWM.");
         md.AppendLine();
-        md.AppendLine($"| --frame | output | {frames} frames, s | 1 frame, s | per frame, s | per frame vs crop | vs whole | peak memory |");
+        md.AppendLine(CultureInfo.InvariantCulture, $"| --frame | output | {frames} frames, s | 1 frame, s | per frame, s | per frame vs crop | vs whole | peak memory |");
         md.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- |");
         var crop = PerFrame("crop");
         var whole = PerFrame("whole");
@@ -95,12 +95,12 @@ public static class FullFrameReport
         {
             var peak = runs.Where(x => x.Implementation == mode).Select(x => x.PeakMb).DefaultIfEmpty(double.NaN).Max();
             var output = mode == "paste" ? "1920×1080" : "256×256";
-            md.AppendLine($"| {mode} | {output} | {Seconds(mode, frames):F2} | {Seconds(mode, 1):F2} | {PerFrame(mode):F3} | {(PerFrame(mode) / crop - 1) * 100:+0.0;-0.0} % | {(PerFrame(mode) / whole - 1) * 100:+0.0;-0.0} % | {peak:F0} MB |");
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {mode} | {output} | {Seconds(mode, frames):F2} | {Seconds(mode, 1):F2} | {PerFrame(mode):F3} | {(PerFrame(mode) / crop - 1) * 100:+0.0;-0.0} % | {(PerFrame(mode) / whole - 1) * 100:+0.0;-0.0} % | {peak:F0} MB |");
         }
         md.AppendLine();
         md.AppendLine($"A 6000×4000 source (sample1.jpg enlarged), --frame paste, {large.Frames} frames: " +
             (large.Error ?? $"{large.Seconds:F2} s, peak memory {large.PeakMb:F0} MB."));
-        foreach (var e in runs.Where(x => x.Error is not null).Select(x => x.Error).Distinct()) md.AppendLine($"- {e}");
+        foreach (var e in runs.Where(x => x.Error is not null).Select(x => x.Error).Distinct()) md.AppendLine(CultureInfo.InvariantCulture, $"- {e}");
         md.AppendLine();
         md.AppendLine("Target (issue #20): paste-back and tracking add at most 15 % per frame over --frame crop at a 1920×1080 output. Both paste and crop track the driving face (a first pass over the video); whole does not.");
         return md.ToString();

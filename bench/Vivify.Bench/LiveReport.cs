@@ -215,11 +215,11 @@ public static class LiveReport
         var md = new StringBuilder();
         md.AppendLine("# bench/live results");
         md.AppendLine();
-        md.AppendLine($"Machine: {OpsReport.Machine()}; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.");
+        md.AppendLine(CultureInfo.InvariantCulture, $"Machine: {OpsReport.Machine()}; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.");
         md.AppendLine("`dotnet run -c Release --project bench/Vivify.Bench -- live` (CLI built first): `vivify serve` as its own process with");
         md.AppendLine("VIVIFY_TRACE=1, a .NET client on loopback speaking the Live tab's protocol (one frame in flight, raw RGBA 256×256 both");
-        md.AppendLine($"ways), Megamind.avi's centre squares as the camera, vox-256 (configs/vox-256.yaml) with random weights, relative mode;");
-        md.AppendLine($"3 warm-up frames, then {seconds} s timed. The browser's canvas work (about a millisecond or two) is not included.");
+        md.AppendLine(CultureInfo.InvariantCulture, $"ways), Megamind.avi's centre squares as the camera, vox-256 (configs/vox-256.yaml) with random weights, relative mode;");
+        md.AppendLine(CultureInfo.InvariantCulture, $"3 warm-up frames, then {seconds} s timed. The browser's canvas work (about a millisecond or two) is not included.");
         md.AppendLine();
         md.AppendLine("| precision | frames | frames/s | round trip p50 | round trip p95 | server time a frame | target (≥ 5 frames/s, p95 ≤ 400 ms) |");
         md.AppendLine("| --- | --- | --- | --- | --- | --- | --- |");
@@ -231,9 +231,9 @@ public static class LiveReport
         md.AppendLine();
         md.AppendLine("Where the server's time per frame goes (VIVIFY_TRACE marks, mean over the timed frames):");
         md.AppendLine();
-        foreach (var r in results) md.AppendLine($"- {r.Precision}: {r.Profile}");
+        foreach (var r in results) md.AppendLine(CultureInfo.InvariantCulture, $"- {r.Precision}: {r.Profile}");
         md.AppendLine();
-        md.AppendLine($"Load average (1, 5, 15 min) before: {loadBefore}; after: {loadAfter} ({Environment.ProcessorCount} cores): above about 2 the machine was shared with other work while measuring.");
+        md.AppendLine(CultureInfo.InvariantCulture, $"Load average (1, 5, 15 min) before: {loadBefore}; after: {loadAfter} ({Environment.ProcessorCount} cores): above about 2 the machine was shared with other work while measuring.");
         return md.ToString();
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
@@ -32,10 +33,10 @@ public static class OpsReport
 
         var (torchVersion, theirs) = RunPython(threads);
         var md = new StringBuilder();
-        md.AppendLine($"# bench/ops results");
+        md.AppendLine(CultureInfo.InvariantCulture, $"# bench/ops results");
         md.AppendLine();
-        md.AppendLine($"Machine: {Machine()}; {threads} threads on both sides; measured {DateTime.UtcNow:yyyy-MM-dd} in one run of `make bench ARGS=ops`.");
-        md.AppendLine($"Vivify: TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString(3)} / libtorch {TorchSharp.torch.__version__}; reference: Debian python3-torch {torchVersion}.");
+        md.AppendLine(CultureInfo.InvariantCulture, $"Machine: {Machine()}; {threads} threads on both sides; measured {DateTime.UtcNow:yyyy-MM-dd} in one run of `make bench ARGS=ops`.");
+        md.AppendLine(CultureInfo.InvariantCulture, $"Vivify: TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString(3)} / libtorch {TorchSharp.torch.__version__}; reference: Debian python3-torch {torchVersion}.");
         md.AppendLine();
         md.AppendLine("| operation | dtype | Vivify | python3-torch | Vivify / python |");
         md.AppendLine("| --- | --- | --- | --- | --- |");
@@ -50,7 +51,7 @@ public static class OpsReport
                 "Matmul" => $"{OpsBench.MatmulFlops / s / 1e9:F1} GFLOPS",
                 _ => $"{s * 1e6:F2} µs/call",
             };
-            md.AppendLine($"| {parts[0]} | {parts[1]} | {Fmt(t)} | {(double.IsNaN(p) ? "n/a" : Fmt(p))} | {(double.IsNaN(p) ? "n/a" : $"{p / t:F2}× speed")} |");
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {parts[0]} | {parts[1]} | {Fmt(t)} | {(double.IsNaN(p) ? "n/a" : Fmt(p))} | {(double.IsNaN(p) ? "n/a" : $"{p / t:F2}× speed")} |");
         }
         var text = md.ToString();
         Console.WriteLine(text);
@@ -83,8 +84,8 @@ public static class OpsReport
 
     internal static string Machine()
     {
-        var model = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name"))?.Split(':', 2)[1].Trim() ?? "?";
-        var flags = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("flags")) ?? "";
+        var model = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "?";
+        var flags = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("flags", StringComparison.Ordinal)) ?? "";
         var bf16 = flags.Contains("amx_bf16") ? "AMX-BF16" : flags.Contains("avx512_bf16") ? "AVX512-BF16" : "no bf16 matrix instructions";
         var compute = Vivify.BFloat16Compute.FastOnThisCpu ? "bf16 computed in bf16" : "bf16 computed in float32 (bf16 is slower on this CPU: Vivify.BFloat16Compute)";
         return $"{model}, {Environment.ProcessorCount} cores, {bf16}; {compute}";

@@ -28,7 +28,7 @@ public static class SceneCutReport
         var md = new StringBuilder();
         md.AppendLine("# The scene-cut statistic on real clips (issue #20)");
         md.AppendLine();
-        md.AppendLine($"`dotnet run -c Release --project bench/Vivify.Bench -- scenecut`, {DateTime.UtcNow:yyyy-MM-dd}. Statistic: half the L1 distance of 4×4×4-bin RGB histograms " +
+        md.AppendLine(CultureInfo.InvariantCulture, $"`dotnet run -c Release --project bench/Vivify.Bench -- scenecut`, {DateTime.UtcNow:yyyy-MM-dd}. Statistic: half the L1 distance of 4×4×4-bin RGB histograms " +
             $"of consecutive frames (`SceneCut.Distance`; 0: the same colours, 1: none in common). Threshold in use: {SceneCut.DefaultThreshold.ToString(CultureInfo.InvariantCulture)}.");
         md.AppendLine();
         md.AppendLine("| case | pairs | min | median | 99th percentile | max |");

@@ -22,15 +22,15 @@ public static class StylizeInferenceReport
         var published = Environment.GetEnvironmentVariable("FSPBT_PUBLISHED_DIR");
         var publishedOk = published is not null && File.Exists(Path.Combine(published, "models.py"));
         var dtypes = new List<(string Name, ScalarType Type)> { ("float32", ScalarType.Float32) };
-        if (File.ReadLines("/proc/cpuinfo").Any(l => l.StartsWith("flags") && (l.Contains(" avx512_bf16") || l.Contains(" amx_bf16"))))
+        if (File.ReadLines("/proc/cpuinfo").Any(l => l.StartsWith("flags", StringComparison.Ordinal) && (l.Contains(" avx512_bf16") || l.Contains(" amx_bf16"))))
             dtypes.Add(("bfloat16", ScalarType.BFloat16));
         var work = Directory.CreateTempSubdirectory("vivify-bench-stylize-fps-").FullName;
         var md = new StringBuilder("# bench/stylize: inference speed\n\n");
         if (quick) md.AppendLine("**Smoke run (`--quick`): small frames, one short round; not a measurement.**\n");
-        md.AppendLine($"Machine: {OpsReport.Machine()}; {threads} threads on both sides; measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; load average (1, 5, 15 min) before: {OpsReport.LoadAverage()}.");
+        md.AppendLine(CultureInfo.InvariantCulture, $"Machine: {OpsReport.Machine()}; {threads} threads on both sides; measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; load average (1, 5, 15 min) before: {OpsReport.LoadAverage()}.");
         md.AppendLine($"Vivify: TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString(3)} / libtorch {__version__}, `FullFrame.Stylize` (GeneratorJInference). " +
             (publishedOk ? $"Published: models.GeneratorJ from `{published}` (FSPBT_PUBLISHED_DIR) under Debian's python3-torch, through bench/stylize/fspbt_bench.py --fps." : "Published: **not measured** (FSPBT_PUBLISHED_DIR unset)."));
-        md.AppendLine($"reference_P generator (7 residual blocks, filters 32-64-128-128-128-64), random weights, eval mode, no gradients; one batch of {batch} frames of each clip " +
+        md.AppendLine(CultureInfo.InvariantCulture, $"reference_P generator (7 residual blocks, filters 32-64-128-128-128-64), random weights, eval mode, no gradients; one batch of {batch} frames of each clip " +
             $"(from frame 60, resized to {width}×{height}, PNG, in [-1, 1]) stylized again and again for at least {seconds} s per measurement; {rounds} alternating round(s), mean frames/s.");
         md.AppendLine();
         md.AppendLine("| clip | dtype | Vivify frames/s | published frames/s | Vivify / published |");
@@ -53,13 +53,13 @@ public static class StylizeInferenceReport
                     }
                     string F(List<double> v) => v.Count == 0 ? "n/a" : v.Average().ToString("F3", CultureInfo.InvariantCulture);
                     var ratio = ours.Count > 0 && theirs.Count > 0 ? (ours.Average() / theirs.Average()).ToString("F2", CultureInfo.InvariantCulture) + "×" : "n/a";
-                    md.AppendLine($"| {Path.GetFileName(path)} | {name} | {F(ours)} | {F(theirs)} | {ratio} |");
+                    md.AppendLine(CultureInfo.InvariantCulture, $"| {Path.GetFileName(path)} | {name} | {F(ours)} | {F(theirs)} | {ratio} |");
                 }
             }
         }
         finally { Directory.Delete(work, recursive: true); }
         md.AppendLine();
-        md.AppendLine($"Load average after: {OpsReport.LoadAverage()} ({Environment.ProcessorCount} cores; above about 2 the machine was shared with other work while measuring).");
+        md.AppendLine(CultureInfo.InvariantCulture, $"Load average after: {OpsReport.LoadAverage()} ({Environment.ProcessorCount} cores; above about 2 the machine was shared with other work while measuring).");
         var text = md.ToString();
         Console.WriteLine(text);
         var output = Option(args, "--output") ?? Path.Combine(root, "bench", "stylize", "inference.md");

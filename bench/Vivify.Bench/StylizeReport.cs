@@ -94,15 +94,15 @@ public static class StylizeReport
             md.AppendLine("**Quick smoke run** (`--quick`): tiny frames and budgets on a possibly busy machine; it shows the benchmark works, it is not a measurement.");
             md.AppendLine();
         }
-        md.AppendLine($"Machine: {OpsReportMachine()}; {o.Threads} threads on both sides; measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.");
+        md.AppendLine(CultureInfo.InvariantCulture, $"Machine: {OpsReportMachine()}; {o.Threads} threads on both sides; measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.");
         md.AppendLine($"Vivify: TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString(3)} / libtorch {__version__}. " +
             (publishedOk ? $"Published code: `{o.Published}` (FSPBT_PUBLISHED_DIR) with Debian's python3-torch, through bench/stylize/fspbt_bench.py." :
                 "Published code: **absent** (set FSPBT_PUBLISHED_DIR to a checkout of OndrejTexler/Few-Shot-Patch-Based-Training): its columns are n/a."));
         var keys = string.Join(", ", frames.Where(f => f.IsKey).Select(f => f.Index));
         md.AppendLine();
-        md.AppendLine($"Data: `{Path.GetFileName(o.Clip)}` frames {o.Start}…{o.Start + o.Frames - 1} resized to {o.Width}×{o.Height}; keyframe(s) {keys} (of the {o.Frames} taken); " +
+        md.AppendLine(CultureInfo.InvariantCulture, $"Data: `{Path.GetFileName(o.Clip)}` frames {o.Start}…{o.Start + o.Frames - 1} resized to {o.Width}×{o.Height}; keyframe(s) {keys} (of the {o.Frames} taken); " +
             $"scored on the other {frames.Count(f => !f.IsKey)} frames (mean per-frame PSNR, and SSIM per `ImageMetrics`: Gaussian 11×11 σ 1.5, per RGB channel).");
-        md.AppendLine($"\"Painting\": {StylizeBenchData.FilterDescription}. The input frames scored against it unchanged: PSNR {F(identity.Psnr, "F2")} dB, SSIM {F(identity.Ssim, "F4")}.");
+        md.AppendLine(CultureInfo.InvariantCulture, $"\"Painting\": {StylizeBenchData.FilterDescription}. The input frames scored against it unchanged: PSNR {F(identity.Psnr, "F2")} dB, SSIM {F(identity.Ssim, "F4")}.");
         md.AppendLine("Training: published reference_P (GeneratorJ 7 blocks, filters 32-64-128-128-128-64; DiscriminatorN_IN 12 filters, 2 layers; patch 32, batch 40; Adam lr 0.0004, weight decay 1e-5; " +
             "weights 4·L1 + 0.5·LSGAN [+ 6·VGG]); the same seed on both sides; budgets are cumulative training wall time (patch sampling included, stylizing and scoring excluded). " +
             (o.SinglePass ? "Vivify's trainer as its commands run it, with `SingleGeneratorPass` (one generator forward pass per step where the published step makes two with the same weights; same parameters, batch-norm running statistics equal to rounding; `--two-pass` measures the step written out as published)."
@@ -114,7 +114,7 @@ public static class StylizeReport
         foreach (var (variant, ours, theirs) in quality)
         {
             md.AppendLine();
-            md.AppendLine($"## Quality vs training time ({variant})");
+            md.AppendLine(CultureInfo.InvariantCulture, $"## Quality vs training time ({variant})");
             md.AppendLine();
             // With the average, Vivify renders with it (the stylize commands' default): its PSNR is the one compared;
             // the last trained weights (the published tool's way) are shown beside it.
@@ -136,13 +136,13 @@ public static class StylizeReport
             {
                 var met = ours.Zip(theirs).Count(p => Rendered(p.First) >= p.Second.Psnr);
                 md.AppendLine();
-                md.AppendLine($"Target (Vivify PSNR ≥ published at equal wall time): met at {met} of {ours.Count} budgets.");
+                md.AppendLine(CultureInfo.InvariantCulture, $"Target (Vivify PSNR ≥ published at equal wall time): met at {met} of {ours.Count} budgets.");
             }
         }
         md.AppendLine();
-        md.AppendLine($"## Inference ({o.FpsWidth}×{o.FpsHeight}, batches of {o.FpsBatch} frames, reference_P generator in eval mode)");
+        md.AppendLine(CultureInfo.InvariantCulture, $"## Inference ({o.FpsWidth}×{o.FpsHeight}, batches of {o.FpsBatch} frames, reference_P generator in eval mode)");
         md.AppendLine();
-        md.AppendLine($"Both sides stylize the same batch: frames {o.Start}…{o.Start + o.FpsBatch - 1} of `{Path.GetFileName(o.Clip)}` resized to {o.FpsWidth}×{o.FpsHeight} (PNG), in [-1, 1]; the generator's weights are random (seed {o.Seed}), as speed does not depend on them.");
+        md.AppendLine(CultureInfo.InvariantCulture, $"Both sides stylize the same batch: frames {o.Start}…{o.Start + o.FpsBatch - 1} of `{Path.GetFileName(o.Clip)}` resized to {o.FpsWidth}×{o.FpsHeight} (PNG), in [-1, 1]; the generator's weights are random (seed {o.Seed}), as speed does not depend on them.");
         md.AppendLine();
         md.AppendLine(bf16 is null ? "bf16: this CPU has no bf16 matrix instructions (avx512_bf16 / amx_bf16), so only float32 is measured."
             : $"bf16: the CPU has {bf16}; the whole generator is converted to bfloat16 on both sides.");
@@ -150,20 +150,20 @@ public static class StylizeReport
         md.AppendLine("| dtype | Vivify frames/s | published frames/s | Vivify / published |");
         md.AppendLine("| --- | --- | --- | --- |");
         foreach (var (dt, ours, theirs) in fps)
-            md.AppendLine($"| {dt} | {F(ours, "F3")} | {F(theirs, "F3")} | {(ours is double a && theirs is double b ? (a / b).ToString("F2", CultureInfo.InvariantCulture) + "×" : "n/a")} |");
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {dt} | {F(ours, "F3")} | {F(theirs, "F3")} | {(ours is double a && theirs is double b ? (a / b).ToString("F2", CultureInfo.InvariantCulture) + "×" : "n/a")} |");
         return md.ToString();
     }
 
     private static string OpsReportMachine()
     {
-        var model = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name"))?.Split(':', 2)[1].Trim() ?? "?";
+        var model = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "?";
         return $"{model}, {Environment.ProcessorCount} cores, {Bf16Matrix() ?? "no bf16 matrix instructions"}";
     }
 
     /// <summary>"AMX-BF16" / "AVX512-BF16" when /proc/cpuinfo lists them, else null.</summary>
     private static string? Bf16Matrix()
     {
-        var flags = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("flags"))?.Split(':', 2)[1].Split(' ') ?? [];
+        var flags = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("flags", StringComparison.Ordinal))?.Split(':', 2)[1].Split(' ') ?? [];
         return flags.Contains("amx_bf16") ? "AMX-BF16" : flags.Contains("avx512_bf16") ? "AVX512-BF16" : null;
     }
 

@@ -39,7 +39,7 @@ public static class TrainReport
         var md = new StringBuilder();
         md.AppendLine("# bench/train results");
         md.AppendLine();
-        md.AppendLine($"{threads} threads on both sides; measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC{(quick ? " (--quick smoke run: not a measurement)" : "")}.");
+        md.AppendLine(CultureInfo.InvariantCulture, $"{threads} threads on both sides; measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC{(quick ? " (--quick smoke run: not a measurement)" : "")}.");
         md.AppendLine("Random frames, untrained VGG19 (weights do not change the work); one step = generator + keypoint detector updates, and the discriminator's where the config has a GAN weight (as the published train.py).");
         md.AppendLine();
         md.AppendLine("| configuration | batch | Vivify steps/s | published code steps/s | Vivify / published |");

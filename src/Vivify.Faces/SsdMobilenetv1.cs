@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -47,7 +48,7 @@ public sealed partial class SsdMobilenetv1 : nn.Module<Tensor, (Tensor Boxes, Te
         var m = PointwiseRegex().Match(tfName);
         if (m.Success)
         {
-            var i = int.Parse(m.Groups[2].Value);
+            var i = int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture);
             var leaf = m.Groups[3].Value == "weights" ? "filters" : "batch_norm_offset";
             return m.Groups[1].Value == "MobilenetV1"
                 ? (i == 0 ? $"mobilenetv1/conv_0/{leaf}" : $"mobilenetv1/conv_{i}/pointwise_conv/{leaf}")

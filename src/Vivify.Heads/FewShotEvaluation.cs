@@ -87,7 +87,7 @@ public static class FewShotEvaluation
     public static FewShotResult Run(HeadsModel model, FewShotStart start, FewShotSplit split, int steps, ContentLoss? content, out Tensor drawn,
         int batchSize = 8, int seed = 0, Action<FineTuneLosses>? onStep = null, CancellationToken cancel = default, FewShotFaceMetrics? faces = null)
     {
-        if (steps < 0) throw new ArgumentOutOfRangeException(nameof(steps));
+        ArgumentOutOfRangeException.ThrowIfNegative(steps);
         using var tuner = new FineTuner(model, split.ShotFrames, split.ShotLandmarks, content, batchSize, seed);
         double l1Before;
         using (var untuned = Render(model.Generator, tuner.PsiPrime, split.TestLandmarks)) l1Before = HeadsMetrics.L1(untuned, split.TestFrames);

@@ -42,7 +42,7 @@ public sealed class FineTuner : IDisposable
             throw new ArgumentException($"fine-tuning: frames and landmarks must both be [T,3,H,W], got {Embedder.Shape(frames)} and {Embedder.Shape(landmarks)}");
         if (frames.shape[2] != model.Config.ImageSize || frames.shape[3] != model.Config.ImageSize)
             throw new ArgumentException($"fine-tuning: frames must be {model.Config.ImageSize}×{model.Config.ImageSize}, got {Embedder.Shape(frames)}");
-        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         (_config, _g, _d, _content) = (model.Config, model.Generator, model.Discriminator, content);
         _frames = frames.detach().clone();
         _landmarks = landmarks.detach().clone();

@@ -147,7 +147,7 @@ public sealed class MetaTrainer(MetaTrainOptions options, IProgressReporter prog
     {
         if (options.Vgg19Path is not { } path)
         {
-            if (options.VggFacePath is not null) throw new ArgumentException("the VGG-Face term adds to the VGG19 content loss; give VGG19's weights too", nameof(options));
+            if (options.VggFacePath is not null) throw new ArgumentException("the VGG-Face term adds to the VGG19 content loss; give VGG19's weights too");
             log.WriteLine($"content loss: no VGG19 weights given, so the mean absolute pixel difference (weight {config.PixelWeight}) stands in for L_CNT's " +
                           "VGG19/VGG-Face distances, not the paper's loss; give torchvision's vgg19-dcbb9e9d.pth");
             return ContentLoss.Pixel(config);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using TorchSharp;
 using TorchSharp.Modules;
 using Vivify.Torch.Checkpoints;
@@ -22,7 +23,7 @@ public sealed class VggFaceFeatures : nn.Module<Tensor, Tensor>
 
     public VggFaceFeatures() : base(nameof(VggFaceFeatures))
     {
-        features = nn.Sequential(TorchvisionVgg.MakeLayers(Layout).Select((layer, i) => (i.ToString(), layer)));
+        features = nn.Sequential(TorchvisionVgg.MakeLayers(Layout).Select((layer, i) => (i.ToString(CultureInfo.InvariantCulture), layer)));
         RegisterComponents();
     }
 

@@ -15,7 +15,7 @@ internal sealed class VideoFileSource : VideoSource
 
     public override IEnumerable<RgbFrame> Frames(long start = 0, long? count = null, CancellationToken cancel = default)
     {
-        if (start < 0) throw new ArgumentOutOfRangeException(nameof(start));
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
         if (count is <= 0) yield break;
         var args = new List<string> { "-nostdin", "-v", "error" };
         // Seek half a frame early: ffmpeg's accurate input seek drops frames before that time, so frame `start` is the first kept.

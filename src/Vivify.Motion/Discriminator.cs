@@ -24,7 +24,7 @@ public sealed class Discriminator : nn.Module
             last = Math.Min(max_features, block_expansion * (1L << (i + 1)));
             down_blocks.Add(new DiscriminatorDownBlock2d(inF, last, norm: i != 0, kernel_size: 4, pool: i != num_blocks - 1, sn: sn));
         }
-        conv = DiscriminatorDownBlock2d.Conv(last, 1, 1, sn);
+        conv = DiscriminatorDownBlock2d.MakeConv(last, 1, 1, sn);
         this.use_kp = use_kp;
         this.kp_variance = kp_variance;
         RegisterComponents();

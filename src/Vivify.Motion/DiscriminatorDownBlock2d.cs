@@ -18,13 +18,13 @@ public sealed class DiscriminatorDownBlock2d : nn.Module<Tensor, Tensor>
     public DiscriminatorDownBlock2d(long in_features, long out_features, bool norm = false, long kernel_size = 4, bool pool = false, bool sn = false)
         : base("DownBlock2d")
     {
-        conv = Conv(in_features, out_features, kernel_size, sn);
+        conv = MakeConv(in_features, out_features, kernel_size, sn);
         if (norm) this.norm = nn.InstanceNorm2d(out_features, affine: true);
         this.pool = pool;
         RegisterComponents();
     }
 
-    internal static nn.Module<Tensor, Tensor> Conv(long in_features, long out_features, long kernel_size, bool sn)
+    internal static nn.Module<Tensor, Tensor> MakeConv(long in_features, long out_features, long kernel_size, bool sn)
     {
         if (sn) return new Vivify.Torch.Modules.SpectralNormConv2d(in_features, out_features, kernel_size);
         return nn.Conv2d(in_features, out_features, kernel_size);

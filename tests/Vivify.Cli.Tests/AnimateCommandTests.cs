@@ -220,7 +220,7 @@ public class AnimateCommandTests(Xunit.Abstractions.ITestOutputHelper log)
         var clip = h.ClipWithAudio("drive.mp4", 300, 64, 64, 25);
         string[] model = Model(h);
         using var cts = new CancellationTokenSource();
-        var run = Task.Run(() => h.Run(cts.Token, ["animate", "-s", TinyMotionModel.Sample("sample1.jpg"), "-d", clip, .. model, "-o", h.PathOf("out.mp4"), "--batch", "1"]));
+        var run = Task.Run(() => CliHarness.Run(cts.Token, ["animate", "-s", TinyMotionModel.Sample("sample1.jpg"), "-d", clip, .. model, "-o", h.PathOf("out.mp4"), "--batch", "1"]));
         var clock = System.Diagnostics.Stopwatch.StartNew();
         while (!h.Entries().Any(n => n.Contains(".vivify-tmp-"))) // the writer's temporary: frames are being animated
         {

@@ -12,7 +12,7 @@ public sealed class CliHarness : IDisposable
 
     public (int Code, string Out, string Err) Run(params string[] args) => Run(default, args);
 
-    public (int Code, string Out, string Err) Run(CancellationToken cancel, params string[] args)
+    public static (int Code, string Out, string Err) Run(CancellationToken cancel, params string[] args)
     {
         var o = new StringWriter();
         var e = new StringWriter();

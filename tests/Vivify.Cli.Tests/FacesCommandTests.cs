@@ -79,9 +79,9 @@ public class FacesCommandTests
         }
         var (code, _, e) = h.Run("faces", "crop", "--video", h.PathOf("clip.mp4"), "-o", h.PathOf("crop.mp4"), "--size", "64", "--min-frames", "5", "--detector", "tiny");
         Assert.True(code == 0, e);
-        var outputs = h.Entries().Where(n => n.StartsWith("crop")).ToList();
+        var outputs = h.Entries().Where(n => n.StartsWith("crop", StringComparison.Ordinal)).ToList();
         Assert.NotEmpty(outputs);
-        Assert.Equal(outputs.Count, e.Split('\n').Count(l => l.StartsWith("faces crop: wrote ")));
+        Assert.Equal(outputs.Count, e.Split('\n').Count(l => l.StartsWith("faces crop: wrote ", StringComparison.Ordinal)));
         foreach (var o in outputs)
         {
             var info = MediaProbe.Probe(h.PathOf(o));

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 using Xunit;
 
@@ -12,7 +13,7 @@ public class InterruptTests
         using var h = new CliHarness();
         var clip = h.ClipWithAudio("long.mp4", 400, 320, 240, 25);
         using var cts = new CancellationTokenSource();
-        var run = Task.Run(() => h.Run(cts.Token, "media", "compose", clip, clip, "-o", h.PathOf("out.mp4")));
+        var run = Task.Run(() => CliHarness.Run(cts.Token, "media", "compose", clip, clip, "-o", h.PathOf("out.mp4")));
         WaitForTemporary(h, run);
         cts.Cancel();
         var (code, _, e) = await run;
@@ -33,7 +34,7 @@ public class InterruptTests
         using var p = Process.Start(psi)!;
         var stderr = p.StandardError.ReadToEndAsync();
         WaitForTemporary(h, p.WaitForExitAsync());
-        using (var kill = Process.Start("kill", ["-INT", p.Id.ToString()])) kill.WaitForExit();
+        using (var kill = Process.Start("kill", ["-INT", p.Id.ToString(CultureInfo.InvariantCulture)])) kill.WaitForExit();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await p.WaitForExitAsync(timeout.Token);
         var err = await stderr;

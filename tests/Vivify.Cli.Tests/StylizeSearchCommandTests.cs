@@ -18,7 +18,7 @@ public sealed class StylizeSearchCommandTests : IDisposable
         trainer: {batch_size: 8, reconstruction_weight: 4.0, adversarial_weight: 0.5}
         """;
 
-    private (int Code, string Out, string Err) Run(params string[] args)
+    private static (int Code, string Out, string Err) Run(params string[] args)
     {
         var root = new RootCommand("test root");
         foreach (var o in new Option[] { Cli.Threads, Cli.Device, Cli.Seed, Cli.Quiet, Cli.Verbose }) root.Options.Add(o);
@@ -67,7 +67,7 @@ public sealed class StylizeSearchCommandTests : IDisposable
         Assert.Contains("PSNR dB", output);
         Assert.Contains("best: patch ", output);
         // One table row per setting: 2 patch sizes × 2 block counts.
-        var rows = output.Split('\n').Where(l => l.Contains("0.004") && !l.StartsWith("best")).ToList();
+        var rows = output.Split('\n').Where(l => l.Contains("0.004") && !l.StartsWith("best", StringComparison.Ordinal)).ToList();
         Assert.True(rows.Count == 4, output);
         Assert.Contains("perceptual term: off", output);
         var saved = Stylize.StylizeConfig.Load(best);

@@ -52,8 +52,8 @@ public static class TinyMotionModel
             generator.named_parameters().Single(p => p.name == "final.weight").parameter.mul_(20); // contrast in the output
             foreach (var (name, buffer) in generator.named_buffers().Concat(kp.named_buffers()))
             {
-                if (name.EndsWith("running_mean")) buffer.uniform_(-0.1, 0.1);
-                if (name.EndsWith("running_var")) buffer.uniform_(0.5, 1.5);
+                if (name.EndsWith("running_mean", StringComparison.Ordinal)) buffer.uniform_(-0.1, 0.1);
+                if (name.EndsWith("running_var", StringComparison.Ordinal)) buffer.uniform_(0.5, 1.5);
             }
         }
         kp.eval();

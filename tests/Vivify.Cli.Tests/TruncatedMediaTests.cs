@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using Xunit;
 
@@ -17,7 +18,7 @@ public sealed class TruncatedMediaTests : IDisposable
         var line = Assert.Single(lines);
         var m = Regex.Match(line, $@"^vivify: warning: {Regex.Escape(path)}: the video is truncated or damaged: (\d+) frames could be read of the 60 its container announces");
         Assert.True(m.Success, line);
-        return long.Parse(m.Groups[1].Value);
+        return long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
     }
 
     [Fact]

@@ -7,7 +7,11 @@ public class TfjsWeightsTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("vivify-tfjs-").FullName;
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose()
+    {
+        Directory.Delete(_dir, recursive: true);
+        GC.SuppressFinalize(this);
+    }
 
     // Group 1 spans two shards: float32 [2,2], uint8-quantised float32 [3], int32 [2].
     // Group 2: uint16-quantised float32 [2], float16 [2], uint8-quantised int32 [2], bool [3].

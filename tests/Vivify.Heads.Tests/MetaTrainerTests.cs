@@ -45,7 +45,7 @@ public sealed class MetaTrainerTests : IDisposable
         Resume = resume, PreviewEvery = 2, CheckpointEvery = 2, Seed = 5,
     };
 
-    private long Train(MetaTrainOptions o, List<string>? log = null)
+    private static long Train(MetaTrainOptions o, List<string>? log = null)
     {
         var writer = new StringWriter();
         var step = new MetaTrainer(o, NoProgress.Instance, writer).Run();

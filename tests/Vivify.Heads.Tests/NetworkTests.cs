@@ -83,7 +83,7 @@ public class NetworkTests
         var gKeys = StateDict.Of(g).Select(kv => kv.Key).ToList();
         var dKeys = StateDict.Of(d).Select(kv => kv.Key).ToList();
         Assert.Equal(["down.0.bias", "down.0.weight_orig", "down.0.weight_u", "down.0.weight_v"],
-            eKeys.Where(k => k.StartsWith("down.0.conv1.")).Select(k => "down.0." + k[13..]));
+            eKeys.Where(k => k.StartsWith("down.0.conv1.", StringComparison.Ordinal)).Select(k => "down.0." + k[13..]));
         Assert.Contains("down.1.conv_sc.weight_orig", eKeys);
         Assert.Contains("attention.query_conv.weight_orig", eKeys);
         Assert.Contains("attention.gamma", eKeys);
@@ -101,7 +101,7 @@ public class NetworkTests
         Assert.Contains("w0", dKeys);
         Assert.Contains("b", dKeys);
         Assert.All(eKeys.Concat(gKeys).Concat(dKeys), k => Assert.DoesNotContain("..", k));
-        Assert.DoesNotContain(gKeys, k => k.EndsWith(".weight") && k.Contains("conv")); // spectral norm everywhere
+        Assert.DoesNotContain(gKeys, k => k.EndsWith(".weight", StringComparison.Ordinal) && k.Contains("conv")); // spectral norm everywhere
     }
 
     [Fact]

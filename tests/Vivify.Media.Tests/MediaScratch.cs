@@ -20,8 +20,8 @@ public sealed class MediaScratch : IDisposable
         var seconds = (frames / (double)fps).ToString(System.Globalization.CultureInfo.InvariantCulture);
         var args = new List<string> { "-f", "lavfi", "-i", $"testsrc=size={w}x{h}:rate={fps}:duration={seconds}" };
         if (audio) args.AddRange(["-f", "lavfi", "-i", $"sine=frequency=440:sample_rate=44100:duration={seconds}", "-c:a", "aac"]);
-        if (name.EndsWith(".mp4")) args.AddRange(["-c:v", "libx264", "-pix_fmt", "yuv420p"]);
-        if (name.EndsWith(".webm")) args.AddRange(["-c:v", "libvpx-vp9", "-deadline", "realtime", "-an"]);
+        if (name.EndsWith(".mp4", StringComparison.Ordinal)) args.AddRange(["-c:v", "libx264", "-pix_fmt", "yuv420p"]);
+        if (name.EndsWith(".webm", StringComparison.Ordinal)) args.AddRange(["-c:v", "libvpx-vp9", "-deadline", "realtime", "-an"]);
         args.Add(path);
         Ffmpeg([.. args]);
         return path;

@@ -129,6 +129,6 @@ public class OutputPlanTests
         using var s = new MediaScratch();
         var clip = s.TestClip("in_1.mp4", 3, 32, 24, 10);
         using var plan = OutputPlan.Begin().Input(clip).Video(s.PathOf("in.mp4"));
-        Assert.Contains("is the input", Refused(() => new VideoWriter(s.PathOf("in_1.mp4"))).Message);
+        Assert.Contains("is the input", Refused(() => new VideoWriter(s.PathOf("in_1.mp4")).Dispose()).Message);
     }
 }

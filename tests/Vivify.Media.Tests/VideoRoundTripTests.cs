@@ -35,7 +35,7 @@ public class VideoRoundTripTests
         Assert.Equal([name], s.Entries());
         var src = VideoSource.Open(s.PathOf(name));
         int ew = w + (w % 2), eh = h + (h % 2);
-        if (name.EndsWith(".gif")) (ew, eh) = (w, h);
+        if (name.EndsWith(".gif", StringComparison.Ordinal)) (ew, eh) = (w, h);
         Assert.Equal((ew, eh), (src.Info.Width, src.Info.Height));
         Assert.Equal(n, src.Info.FrameCount);
         Assert.Equal(10.0, src.Info.Fps, 3);

@@ -19,8 +19,8 @@ public class MotionTransferTests
             kp.jacobian!.weight!.normal_(0, 0.05);
             foreach (var (name, buffer) in gen.named_buffers().Concat(kp.named_buffers()))
             {
-                if (name.EndsWith("running_mean")) buffer.uniform_(-0.1, 0.1);
-                if (name.EndsWith("running_var")) buffer.uniform_(0.5, 1.5);
+                if (name.EndsWith("running_mean", StringComparison.Ordinal)) buffer.uniform_(-0.1, 0.1);
+                if (name.EndsWith("running_var", StringComparison.Ordinal)) buffer.uniform_(0.5, 1.5);
             }
         }
         kp.eval();
@@ -184,7 +184,7 @@ public class MotionTransferMemoryTests
             {
                 kp.jacobian!.weight!.normal_(0, 0.05);
                 foreach (var (name, b) in gen.named_buffers().Concat(kp.named_buffers()))
-                    if (name.EndsWith("running_var")) b.uniform_(0.5, 1.5);
+                    if (name.EndsWith("running_var", StringComparison.Ordinal)) b.uniform_(0.5, 1.5);
             }
             kp.eval();
             gen.eval();

@@ -66,7 +66,7 @@ public class BrowserTests(Xunit.Abstractions.ITestOutputHelper output)
             await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "faces.png"), FullPage = true });
 
             // The drawing: the canvas has the picture's size, and the nose tip (landmark 30) is painted red.
-            var expected = await ServerHarness.Json(await h.Client.PostAsync("/api/faces", ServerHarness.Form([("image", "x.jpg", h.Portrait())])));
+            var expected = await ServerHarness.Json(await h.Client.PostAsync("/api/faces", ServerHarness.Form([("image", "x.jpg", ServerHarness.Portrait())])));
             var nose = expected.GetProperty("faces")[0].GetProperty("landmarks")[30];
             var size = await page.EvalOnSelectorAsync<int[]>("#faces-canvas", "c => [c.width, c.height]");
             Assert.Equal([expected.GetProperty("width").GetInt32(), expected.GetProperty("height").GetInt32()], size);

@@ -10,7 +10,7 @@ public class FacesTests
     public async Task The_sample_picture_has_three_faces_each_with_68_landmarks_inside_its_box()
     {
         await using var h = await ServerHarness.Start();
-        var response = await h.Client.PostAsync("/api/faces", ServerHarness.Form([("image", "me.jpg", h.Portrait())]));
+        var response = await h.Client.PostAsync("/api/faces", ServerHarness.Form([("image", "me.jpg", ServerHarness.Portrait())]));
         Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
         var result = await ServerHarness.Json(response);
         var faces = result.GetProperty("faces").EnumerateArray().ToList();

@@ -18,7 +18,7 @@ internal sealed class LiveClient : IDisposable
 
     /// <summary>POST /api/live with the sample portrait and the tiny model: the response as it came.</summary>
     public static Task<HttpResponseMessage> Create(ServerHarness h, HttpClient? client = null, params (string, string)[] fields) =>
-        (client ?? h.Client).PostAsync("/api/live", ServerHarness.Form([("source", "portrait.jpg", h.Portrait())], [("model", "tiny"), .. fields]));
+        (client ?? h.Client).PostAsync("/api/live", ServerHarness.Form([("source", "portrait.jpg", ServerHarness.Portrait())], [("model", "tiny"), .. fields]));
 
     public static async Task<string> CreateId(ServerHarness h)
     {

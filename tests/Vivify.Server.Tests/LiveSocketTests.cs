@@ -215,7 +215,7 @@ public class LiveSocketTests(Xunit.Abstractions.ITestOutputHelper output)
             return (await ServerHarness.Json(r)).GetProperty("error").GetString()!;
         }
         Assert.Contains("no such model", await Error(await h.Client.PostAsync("/api/live",
-            ServerHarness.Form([("source", "p.jpg", h.Portrait())], ("model", "nope"))), HttpStatusCode.BadRequest));
+            ServerHarness.Form([("source", "p.jpg", ServerHarness.Portrait())], ("model", "nope"))), HttpStatusCode.BadRequest));
         Assert.Contains("precision", await Error(await LiveClient.Create(h, null, ("precision", "fp8")), HttpStatusCode.BadRequest));
         Assert.Contains("not a picture", await Error(await h.Client.PostAsync("/api/live",
             ServerHarness.Form([("source", "../../etc/p.jpg", "not a picture"u8.ToArray())], ("model", "tiny"))), HttpStatusCode.UnsupportedMediaType));

@@ -16,7 +16,7 @@ public class LoadTests(Xunit.Abstractions.ITestOutputHelper output)
     public async Task Twenty_clients_and_two_hundred_bad_requests_leave_a_healthy_server_and_nothing_on_disk()
     {
         await using var h = await ServerHarness.Start(o => o with { QueueCapacity = 3 }, tinyModel: true);
-        var portrait = h.Portrait();
+        var portrait = ServerHarness.Portrait();
         var clip = h.DrivingClip();
         var text = "not a video"u8.ToArray();
         var clock = Stopwatch.StartNew();

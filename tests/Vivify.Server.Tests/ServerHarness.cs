@@ -70,7 +70,7 @@ public sealed class ServerHarness : IAsyncDisposable
     }
 
     /// <summary>The sample portrait and a short driving clip (first frames of Megamind.avi as mp4).</summary>
-    public byte[] Portrait() => File.ReadAllBytes(TinyMotionModel.Sample("sample1.jpg"));
+    public static byte[] Portrait() => File.ReadAllBytes(TinyMotionModel.Sample("sample1.jpg"));
 
     public byte[] DrivingClip(int frames = 6)
     {

@@ -65,9 +65,9 @@ public class UploadTests
         await AssertRejected(h, await h.Animate(fields: [("precision", "fp8")]), HttpStatusCode.BadRequest, "precision is fp32 or bf16");
         await AssertRejected(h, await h.Animate(fields: [("frame", "-1")]), HttpStatusCode.BadRequest, "frame");
         await AssertRejected(h, await h.Animate(fields: [("frame", "6")]), HttpStatusCode.BadRequest, "the driving video has 6 frames");
-        await AssertRejected(h, await h.Client.PostAsync("/api/animate", ServerHarness.Form([("source", "a.jpg", h.Portrait())], ("model", "tiny"))),
+        await AssertRejected(h, await h.Client.PostAsync("/api/animate", ServerHarness.Form([("source", "a.jpg", ServerHarness.Portrait())], ("model", "tiny"))),
             HttpStatusCode.BadRequest, "'driving' file");
-        await AssertRejected(h, await h.Client.PostAsync("/api/animate", ServerHarness.Form([("source", "a.jpg", h.Portrait()), ("other", "b.jpg", h.Portrait())])),
+        await AssertRejected(h, await h.Client.PostAsync("/api/animate", ServerHarness.Form([("source", "a.jpg", ServerHarness.Portrait()), ("other", "b.jpg", ServerHarness.Portrait())])),
             HttpStatusCode.BadRequest, "unexpected file part 'other'");
         await AssertRejected(h, await h.Client.PostAsync("/api/animate", new StringContent("{}")), HttpStatusCode.UnsupportedMediaType, "multipart/form-data");
     }

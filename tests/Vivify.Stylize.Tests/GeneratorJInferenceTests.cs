@@ -16,11 +16,11 @@ public class GeneratorJInferenceTests
         {
             foreach (var (name, b) in g.named_buffers())
             {
-                if (name.EndsWith("running_mean")) b.uniform_(-0.3, 0.3);
-                if (name.EndsWith("running_var")) b.uniform_(0.3, 2.0);
+                if (name.EndsWith("running_mean", StringComparison.Ordinal)) b.uniform_(-0.3, 0.3);
+                if (name.EndsWith("running_var", StringComparison.Ordinal)) b.uniform_(0.3, 2.0);
             }
             foreach (var (name, p) in g.named_parameters())
-                if (p.dim() == 1 && !name.EndsWith("bias")) p.uniform_(0.5, 1.5); // batch-norm scales
+                if (p.dim() == 1 && !name.EndsWith("bias", StringComparison.Ordinal)) p.uniform_(0.5, 1.5); // batch-norm scales
         }
         g.eval();
         return g;

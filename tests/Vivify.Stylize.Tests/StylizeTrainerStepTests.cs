@@ -62,7 +62,7 @@ public sealed class StylizeTrainerStepTests
         var runningStats = 0;
         foreach (var ((name, x), (_, y)) in g1.state_dict().Zip(g2.state_dict()))
         {
-            if (singlePass && (name.EndsWith("running_mean") || name.EndsWith("running_var")))
+            if (singlePass && (name.EndsWith("running_mean", StringComparison.Ordinal) || name.EndsWith("running_var", StringComparison.Ordinal)))
             {
                 // m' = 1 − (1 − m)² once instead of m twice: the same average up to float rounding.
                 TensorAssert.AllCloseAbs(y, x, 1e-6, "generator " + name);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.IO.Compression;
 using System.Numerics;
 using System.Text;
@@ -180,7 +181,7 @@ public static class HostileCheckpoints
     /// <summary>PyTorch's legacy layout: magic number, protocol version, sys_info, the pickle, an empty storage-key list.</summary>
     public static byte[] Legacy(byte[] pickle)
     {
-        var magic = BigInteger.Parse("119547037146038801333356").ToByteArray();
+        var magic = BigInteger.Parse("119547037146038801333356", CultureInfo.InvariantCulture).ToByteArray();
         var ms = new MemoryStream();
         ms.Write(new PickleBuilder().Op(0x8a).Op((byte)magic.Length).Raw(magic).Stop());
         ms.Write(new PickleBuilder().Int(1001).Stop());

@@ -27,7 +27,7 @@ internal static class CheckpointDump
             case null: sb.Append("None\n"); break;
             case bool b: sb.Append(b ? "True\n" : "False\n"); break;
             case long l: sb.Append("int ").Append(l.ToString(CultureInfo.InvariantCulture)).Append('\n'); break;
-            case double d: sb.Append("float ").Append(BitConverter.DoubleToInt64Bits(d).ToString("x16")).Append('\n'); break;
+            case double d: sb.Append("float ").Append(BitConverter.DoubleToInt64Bits(d).ToString("x16", CultureInfo.InvariantCulture)).Append('\n'); break;
             case string s: sb.Append("str ").Append(Convert.ToHexStringLower(Encoding.UTF8.GetBytes(s))).Append('\n'); break;
             case byte[] bytes: sb.Append("bytes ").Append(Convert.ToHexStringLower(bytes)).Append('\n'); break;
             case PyTuple t:

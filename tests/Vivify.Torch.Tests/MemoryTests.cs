@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -86,7 +87,7 @@ public class MemoryTests
         GC.WaitForPendingFinalizers();
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         var fields = File.ReadAllText("/proc/self/statm").Split(' ');
-        return long.Parse(fields[1]) * Environment.SystemPageSize;
+        return long.Parse(fields[1], CultureInfo.InvariantCulture) * Environment.SystemPageSize;
     }
 
     private static string Committed() => $"{GC.GetGCMemoryInfo().TotalCommittedBytes / 1048576.0:F1} MB committed by the GC";

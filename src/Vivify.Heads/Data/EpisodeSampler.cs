@@ -14,7 +14,7 @@ public sealed class EpisodeSampler(HeadsDataset data, int batch, int k, int imag
     /// <summary>The choices of step <paramref name="step"/>: per episode the video index and its K + 1 (clip, frame) pairs.</summary>
     public IReadOnlyList<(int Video, (int Clip, int Frame)[] Frames)> Choose(long step)
     {
-        if (batch < 1) throw new ArgumentOutOfRangeException(nameof(batch));
+        ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
         var r = new Random(Seeds.Mix(seed, step));
         var videos = Draw(r, data.Videos.Count, batch);
         return videos.Select(v =>

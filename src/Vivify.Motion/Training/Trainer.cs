@@ -149,7 +149,7 @@ public sealed class Trainer(TrainOptions options, IProgressReporter progress, Te
     private void RequirePerceptualWeights(TrainParams train)
     {
         if (train.loss_weights.perceptual.Sum() != 0 && options.Vgg19Path is null && !options.NoPretrainedVgg)
-            throw new ArgumentException("the perceptual loss needs torchvision's pretrained VGG19: give its weights (vgg19-dcbb9e9d.pth), or ask for an untrained one", nameof(options));
+            throw new ArgumentException("the perceptual loss needs torchvision's pretrained VGG19: give its weights (vgg19-dcbb9e9d.pth), or ask for an untrained one");
     }
 
     private Vgg19? Perceptual(TrainParams train)

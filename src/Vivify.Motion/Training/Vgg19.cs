@@ -1,3 +1,4 @@
+using System.Globalization;
 using TorchSharp;
 using TorchSharp.Modules;
 using Vivify.Torch.Checkpoints;
@@ -29,7 +30,7 @@ public sealed class Vgg19 : nn.Module<Tensor, List<Tensor>>
         // Every slice output is a fresh tensor, so the out-of-place ReLU gives torchvision's values.
         var layers = TorchvisionVgg.MakeLayers(Layout).Select((layer, i) => (Index: i, Layer: layer)).ToList();
         Sequential Slice(int s) => nn.Sequential(layers.Where(l => l.Index >= Bounds[s] && l.Index < Bounds[s + 1])
-            .Select(l => (l.Index.ToString(), l.Layer)));
+            .Select(l => (l.Index.ToString(CultureInfo.InvariantCulture), l.Layer)));
         slice1 = Slice(0);
         slice2 = Slice(1);
         slice3 = Slice(2);
@@ -46,7 +47,7 @@ public sealed class Vgg19 : nn.Module<Tensor, List<Tensor>>
         new[] { slice1, slice2, slice3, slice4, slice5 }
             .SelectMany(s => s.named_children())
             .Where(c => c.module is Conv2d)
-            .Select(c => (int.Parse(c.name), (Conv2d)c.module));
+            .Select(c => (int.Parse(c.name, CultureInfo.InvariantCulture), (Conv2d)c.module));
 
     /// <summary>[h_relu1, …, h_relu5].</summary>
     public override List<Tensor> forward(Tensor X) => forward(X, 5);

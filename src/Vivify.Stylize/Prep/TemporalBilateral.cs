@@ -22,7 +22,7 @@ public static class TemporalBilateral
     /// <summary>Filtered frame <paramref name="f"/> of the clip, uint8 [3,H,W].</summary>
     public static Tensor Filter(Clip clip, int f, int range = PublishedRange, int sigmaDivisor = PublishedSigmaDivisor)
     {
-        if (range < 0) throw new ArgumentOutOfRangeException(nameof(range));
+        ArgumentOutOfRangeException.ThrowIfNegative(range);
         using var scope = NewDisposeScope();
         long h = clip.Height, w = clip.Width;
         var center = clip[f].to(ScalarType.Float32);

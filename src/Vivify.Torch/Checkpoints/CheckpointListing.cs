@@ -1,3 +1,4 @@
+using System.Globalization;
 using static TorchSharp.torch;
 
 namespace Vivify.Torch.Checkpoints;
@@ -82,7 +83,7 @@ public static class CheckpointListing
         if (double.IsNaN(d)) return "nan";
         if (double.IsInfinity(d)) return d > 0 ? "inf" : "-inf";
         var s = d.ToString("R", System.Globalization.CultureInfo.InvariantCulture).Replace("E", "e");
-        if (s.Contains('e')) { var parts = s.Split('e'); var exp = int.Parse(parts[1]); s = parts[0] + "e" + (exp < 0 ? "-" : "+") + Math.Abs(exp).ToString("00"); }
+        if (s.Contains('e')) { var parts = s.Split('e'); var exp = int.Parse(parts[1], CultureInfo.InvariantCulture); s = parts[0] + "e" + (exp < 0 ? "-" : "+") + Math.Abs(exp).ToString("00", CultureInfo.InvariantCulture); }
         else if (!s.Contains('.')) s += ".0";
         return s;
     }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Numerics;
 using static TorchSharp.torch;
 
@@ -47,14 +48,14 @@ public static class CheckpointTree
                 foreach (var kv in d) yield return (KeyText(kv.Key), kv.Value);
                 break;
             case List<object?> l:
-                for (var i = 0; i < l.Count; i++) yield return (i.ToString(), l[i]);
+                for (var i = 0; i < l.Count; i++) yield return (i.ToString(CultureInfo.InvariantCulture), l[i]);
                 break;
             case PyTuple t:
-                for (var i = 0; i < t.Count; i++) yield return (i.ToString(), t[i]);
+                for (var i = 0; i < t.Count; i++) yield return (i.ToString(CultureInfo.InvariantCulture), t[i]);
                 break;
             case PyObject o:
                 if (o.State is not null) yield return ("", o.State);
-                for (var i = 0; i < o.ListItems.Count; i++) yield return (i.ToString(), o.ListItems[i]);
+                for (var i = 0; i < o.ListItems.Count; i++) yield return (i.ToString(CultureInfo.InvariantCulture), o.ListItems[i]);
                 foreach (var kv in o.DictItems) yield return (KeyText(kv.Key), kv.Value);
                 break;
         }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Numerics;
 
 namespace Vivify.Torch.Checkpoints;
@@ -10,7 +11,7 @@ namespace Vivify.Torch.Checkpoints;
 /// </summary>
 internal static class LegacyCheckpointReader
 {
-    private static readonly BigInteger Magic = BigInteger.Parse("119547037146038801333356");
+    private static readonly BigInteger Magic = BigInteger.Parse("119547037146038801333356", CultureInfo.InvariantCulture);
     private const long ProtocolVersion = 1001;
 
     public static object? Read(Stream stream, string file, TorchLoadOptions options, TensorFactory tensors)
@@ -37,7 +38,7 @@ internal static class LegacyCheckpointReader
             if (!storages.TryGetValue(key, out var root))
             {
                 // Every storage's bytes follow the main pickle: all of them together must fit what is left.
-                root = tensors.NewStorage(key, t[1], t[4], input.Remaining - claimedBytes);
+                root = TensorFactory.NewStorage(key, t[1], t[4], input.Remaining - claimedBytes);
                 claimedBytes += root.ByteCount;
                 storages[key] = root;
             }

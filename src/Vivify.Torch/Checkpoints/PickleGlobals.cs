@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using static TorchSharp.torch;
 
@@ -126,7 +127,7 @@ internal sealed class PickleGlobals
                 return args is [PyObject { FullName: "numpy.dtype" } dtype, byte[] data]
                     ? NumpyScalar.Decode(dtype, data)
                     : throw new PickleFormatException("numpy scalar with unexpected arguments");
-            case "builtins.int" when args is [long or bool]: return Convert.ToInt64(args[0]);
+            case "builtins.int" when args is [long or bool]: return Convert.ToInt64(args[0], CultureInfo.InvariantCulture);
             case "builtins.float" when args is [double]: return args[0];
             case "builtins.bool" when args is [bool]: return args[0];
             case "builtins.str" when args is [string]: return args[0];

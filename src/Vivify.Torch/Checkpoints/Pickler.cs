@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Text;
@@ -40,7 +41,7 @@ public sealed class Pickler
         {
             case null: Op('N'); return;
             case bool b: _out.WriteByte(b ? (byte)0x88 : (byte)0x89); return;
-            case long or int or short or byte or sbyte or ushort or uint: SaveInt(Convert.ToInt64(value)); return;
+            case long or int or short or byte or sbyte or ushort or uint: SaveInt(Convert.ToInt64(value, CultureInfo.InvariantCulture)); return;
             case BigInteger big: SaveBig(big); return;
             case double d: SaveFloat(d); return;
             case float f: SaveFloat(f); return;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Collections;
 
 namespace Vivify.Torch.Checkpoints;
@@ -123,11 +124,11 @@ public sealed class PyKeyComparer : IEqualityComparer<object>
     public new bool Equals(object? x, object? y)
     {
         if (x is null || y is null) return x is null && y is null;
-        if (IsInteger(x) && IsInteger(y)) return Convert.ToInt64(x) == Convert.ToInt64(y);
+        if (IsInteger(x) && IsInteger(y)) return Convert.ToInt64(x, CultureInfo.InvariantCulture) == Convert.ToInt64(y, CultureInfo.InvariantCulture);
         return x.Equals(y);
     }
 
-    public int GetHashCode(object obj) => IsInteger(obj) ? Convert.ToInt64(obj).GetHashCode() : obj.GetHashCode();
+    public int GetHashCode(object obj) => IsInteger(obj) ? Convert.ToInt64(obj, CultureInfo.InvariantCulture).GetHashCode() : obj.GetHashCode();
 
     private static bool IsInteger(object o) => o is long or int or short or byte or bool;
 }

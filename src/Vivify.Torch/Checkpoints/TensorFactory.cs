@@ -74,7 +74,7 @@ internal sealed class TensorFactory
     }
 
     /// <summary>A new storage of <paramref name="numel"/> elements; its bytes must fit in <paramref name="availableBytes"/>.</summary>
-    public StorageRef NewStorage(string key, object? storageType, object? numel, long availableBytes)
+    public static StorageRef NewStorage(string key, object? storageType, object? numel, long availableBytes)
     {
         if (storageType is not PyGlobal g || !TryStorageType(g.Module, g.Name, out var dtype))
             throw new PickleFormatException($"storage '{key}' has no storage type");

@@ -52,7 +52,7 @@ internal static class ZipCheckpointReader
             if (!entries.TryGetValue(prefix + "data/" + key, out var entry))
                 throw new PickleFormatException($"storage record data/{key} is missing");
             var length = CheckedLength(entry, stream.Length);
-            var s = tensors.NewStorage(key, t[1], t[4], length);
+            var s = TensorFactory.NewStorage(key, t[1], t[4], length);
             if (s.ByteCount != length)
                 throw new PickleFormatException($"storage record data/{key} holds {length} bytes, expected {s.ByteCount}");
             storages[key] = s;

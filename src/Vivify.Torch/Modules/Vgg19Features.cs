@@ -1,3 +1,4 @@
+using System.Globalization;
 using TorchSharp;
 using TorchSharp.Modules;
 using Vivify.Torch.StateDicts;
@@ -19,7 +20,7 @@ public sealed class Vgg19Features : nn.Module<Tensor, Tensor>
     public Vgg19Features() : base(nameof(Vgg19Features))
     {
         // PerceptualVGG19 clones the features it keeps, so the out-of-place ReLU gives torchvision's values.
-        features = nn.Sequential(TorchvisionVgg.MakeLayers(Layout).Select((layer, i) => (i.ToString(), layer)));
+        features = nn.Sequential(TorchvisionVgg.MakeLayers(Layout).Select((layer, i) => (i.ToString(CultureInfo.InvariantCulture), layer)));
         RegisterComponents();
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using TorchSharp;
 using Vivify.Torch.Checkpoints;
 using static TorchSharp.torch;
@@ -86,7 +87,7 @@ public static class AdamStateDict
             var group = optimizer.ParamGroups[gi];
             if (ids.Count != group.Params.Count)
                 throw new ModelMismatchException(Where($"has {ids.Count} parameters in group {gi}, the optimizer {group.Params.Count}; use the configuration the checkpoint was trained with"), source);
-            for (int i = 0; i < ids.Count; i++) idMap[Convert.ToInt64(ids[i])] = group.Params[i];
+            for (int i = 0; i < ids.Count; i++) idMap[Convert.ToInt64(ids[i], CultureInfo.InvariantCulture)] = group.Params[i];
             parsedGroups.Add(sg);
         }
 
@@ -95,7 +96,7 @@ public static class AdamStateDict
         {
             foreach (var (key, value) in savedState)
             {
-                var id = Convert.ToInt64(key);
+                var id = Convert.ToInt64(key, CultureInfo.InvariantCulture);
                 if (!idMap.TryGetValue(id, out var param))
                     throw new ModelMismatchException(Where($"has state for parameter {id}, which no parameter group lists"), source);
                 if (value is not PyDict entry) throw new ModelMismatchException(Where($"has a malformed state for parameter {id}"), source);
@@ -114,7 +115,7 @@ public static class AdamStateDict
             var group = optimizer.ParamGroups[gi];
             group.Lr = Number(sg, "lr", group.Lr);
             if (sg.TryGetValue("betas", out var b) && b is PyTuple { Count: 2 } betas)
-                group.Betas = (Convert.ToDouble(betas[0]), Convert.ToDouble(betas[1]));
+                group.Betas = (Convert.ToDouble(betas[0], CultureInfo.InvariantCulture), Convert.ToDouble(betas[1], CultureInfo.InvariantCulture));
             group.Eps = Number(sg, "eps", group.Eps);
             group.WeightDecay = Number(sg, "weight_decay", group.WeightDecay);
             if (sg.TryGetValue("amsgrad", out var a) && a is bool ams) group.Amsgrad = ams;
@@ -141,7 +142,7 @@ public static class AdamStateDict
         var step = stepValue switch
         {
             Tensor t when t.numel() == 1 => t.detach().reshape().to(float32).clone(),
-            long or int or double or float => tensor((float)Convert.ToDouble(stepValue)),
+            long or int or double or float => tensor((float)Convert.ToDouble(stepValue, CultureInfo.InvariantCulture)),
             _ => throw new ModelMismatchException(where($"has a 'step' that is neither a number nor a one-element tensor for parameter {id}")),
         };
         var expAvg = Moment("exp_avg");
@@ -152,5 +153,5 @@ public static class AdamStateDict
     }
 
     private static double Number(PyDict d, string key, double fallback) =>
-        d.TryGetValue(key, out var v) && v is long or int or double or float ? Convert.ToDouble(v) : fallback;
+        d.TryGetValue(key, out var v) && v is long or int or double or float ? Convert.ToDouble(v, CultureInfo.InvariantCulture) : fallback;
 }

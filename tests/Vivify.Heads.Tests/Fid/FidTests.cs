@@ -29,11 +29,11 @@ public sealed class FidTests : IDisposable
         var v = (u - 0.5) * Math.Sqrt(12);
         var w = name switch
         {
-            _ when name.EndsWith("conv.weight") => v * Math.Sqrt(2.0 / (shape[1] * shape[2] * shape[3])),
-            _ when name.EndsWith("bn.weight") => 1 + 0.1 * v,
-            _ when name.EndsWith("bn.bias") => 0.1 * v,
-            _ when name.EndsWith("running_mean") => 0.05 * v,
-            _ when name.EndsWith("running_var") => 1 + 0.2 * u,
+            _ when name.EndsWith("conv.weight", StringComparison.Ordinal) => v * Math.Sqrt(2.0 / (shape[1] * shape[2] * shape[3])),
+            _ when name.EndsWith("bn.weight", StringComparison.Ordinal) => 1 + 0.1 * v,
+            _ when name.EndsWith("bn.bias", StringComparison.Ordinal) => 0.1 * v,
+            _ when name.EndsWith("running_mean", StringComparison.Ordinal) => 0.05 * v,
+            _ when name.EndsWith("running_var", StringComparison.Ordinal) => 1 + 0.2 * u,
             _ => throw new ArgumentException(name),
         };
         return w.to(float32).reshape(shape).MoveToOuterDisposeScope();
@@ -49,7 +49,7 @@ public sealed class FidTests : IDisposable
         using (var shapes = new FidInceptionV3())
         {
             var model = StateDict.Of(shapes).ToDictionary(kv => kv.Key, kv => kv.Value.shape);
-            Assert.Equal(model.Keys.Where(k => !k.EndsWith("num_batches_tracked")).Order(), keys.Order());
+            Assert.Equal(model.Keys.Where(k => !k.EndsWith("num_batches_tracked", StringComparison.Ordinal)).Order(), keys.Order());
             var file = new PyDict("collections.OrderedDict");
             for (var k = 0; k < keys.Count; k++) file[keys[k]] = Formula(k, keys[k], model[keys[k]]);
             file["fc.weight"] = zeros(1008, 2048);

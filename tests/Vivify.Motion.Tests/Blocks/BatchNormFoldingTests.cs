@@ -20,11 +20,11 @@ public class BatchNormFoldingTests
             kp.jacobian!.weight!.normal_(0, 0.05);
             foreach (var (name, t) in gen.named_buffers().Concat(kp.named_buffers()))
             {
-                if (name.EndsWith("running_mean")) t.uniform_(-0.2, 0.2);
-                if (name.EndsWith("running_var")) t.uniform_(0.3, 2.0);
+                if (name.EndsWith("running_mean", StringComparison.Ordinal)) t.uniform_(-0.2, 0.2);
+                if (name.EndsWith("running_var", StringComparison.Ordinal)) t.uniform_(0.3, 2.0);
             }
             foreach (var (name, t) in gen.named_parameters().Concat(kp.named_parameters()))
-                if (name.Contains("norm") && name.EndsWith("weight")) t.uniform_(0.5, 1.5);
+                if (name.Contains("norm") && name.EndsWith("weight", StringComparison.Ordinal)) t.uniform_(0.5, 1.5);
         }
         kp.eval();
         gen.eval();

@@ -15,8 +15,8 @@ public class InferenceBlockTests
         using var _ = no_grad();
         foreach (var (name, t) in m.named_buffers())
         {
-            if (name.EndsWith("running_mean")) t.uniform_(-0.2, 0.2);
-            if (name.EndsWith("running_var")) t.uniform_(0.3, 2.0);
+            if (name.EndsWith("running_mean", StringComparison.Ordinal)) t.uniform_(-0.2, 0.2);
+            if (name.EndsWith("running_var", StringComparison.Ordinal)) t.uniform_(0.3, 2.0);
         }
         foreach (var (name, t) in m.named_parameters())
             if (name.Contains("norm")) t.uniform_(0.5, 1.5);

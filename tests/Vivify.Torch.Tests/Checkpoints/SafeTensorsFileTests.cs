@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
@@ -89,7 +90,7 @@ assert end == len(data)
 """, path);
         var sb = new StringBuilder("meta {\"format\": \"pt\"}\n");
         foreach (var (name, t) in tensors)
-            sb.Append($"{name} {TensorDtypes.SafeTensorsName(t.dtype)} [{string.Join(", ", t.shape)}] {Convert.ToHexStringLower(SHA256.HashData(Bytes(t)))}\n");
+            sb.Append(CultureInfo.InvariantCulture, $"{name} {TensorDtypes.SafeTensorsName(t.dtype)} [{string.Join(", ", t.shape)}] {Convert.ToHexStringLower(SHA256.HashData(Bytes(t)))}\n");
         Assert.Equal(sb.ToString(), actual);
 
         // and the values themselves, for one float type: numpy's sum equals ours bit for bit
@@ -103,7 +104,7 @@ b, e = s["data_offsets"]
 print(" ".join(struct.pack(">d", x).hex() for x in np.frombuffer(raw[8 + n + b:8 + n + e], "<f8")))
 """, path).Trim();
         var mine = string.Join(" ", tensors.First(t => t.Key == "f64").Value.flatten().data<double>().ToArray()
-            .Select(x => BitConverter.DoubleToInt64Bits(x).ToString("x16")));
+            .Select(x => BitConverter.DoubleToInt64Bits(x).ToString("x16", CultureInfo.InvariantCulture)));
         Assert.Equal(mine, f64);
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Numerics;
 using Vivify.TestSupport;
 using Vivify.Torch.Checkpoints;
@@ -35,7 +36,7 @@ torch.save(obj, sys.argv[1], pickle_protocol=int(sys.argv[2]), _use_new_zipfile_
         var path = Path.Combine(Path.GetTempPath(), $"vivify-interop-{Guid.NewGuid():N}.pt");
         try
         {
-            Python.Run(SaveScript, path, protocol.ToString(), layout);
+            Python.Run(SaveScript, path, protocol.ToString(CultureInfo.InvariantCulture), layout);
             using var scope = NewDisposeScope();
             var d = Assert.IsType<PyDict>(TorchFile.Load(path));
             Assert.Equal("collections.OrderedDict", d.TypeName);
@@ -99,7 +100,7 @@ torch.save(m, sys.argv[1], pickle_protocol=int(sys.argv[2]), _use_new_zipfile_se
         var path = Path.Combine(Path.GetTempPath(), $"vivify-module-{Guid.NewGuid():N}.pt");
         try
         {
-            Python.Run(ModuleScript, path, protocol.ToString(), layout);
+            Python.Run(ModuleScript, path, protocol.ToString(CultureInfo.InvariantCulture), layout);
             using var scope = NewDisposeScope();
             var e = Assert.Throws<CheckpointGlobalRefusedException>(() => TorchFile.Load(path));
             Assert.StartsWith("torch.nn.modules.", e.Global);
@@ -135,7 +136,7 @@ sys.stdout.write(pickle.dumps(obj, protocol=int(sys.argv[1])).hex())
     [InlineData(5)]
     public void UnpicklesEveryProtocol(int protocol)
     {
-        var bytes = Convert.FromHexString(Python.Run(PickleScript, protocol.ToString()).Trim());
+        var bytes = Convert.FromHexString(Python.Run(PickleScript, protocol.ToString(CultureInfo.InvariantCulture)).Trim());
         var d = Assert.IsType<PyDict>(Unpickle(bytes));
         var ints = (List<object?>)d["ints"]!;
         Assert.Equal(new object[] { 0L, 1L, -1L, 255L, 256L, 65535L, 65536L, (long)int.MinValue, (long)int.MaxValue, 1L << 31, long.MaxValue, long.MinValue }, ints.Take(12));
@@ -171,7 +172,7 @@ import pickle, sys, numpy as np
 obj = {'epoch': np.int64(42), 'loss': np.float32(0.25), 'mse': np.float64(1e-3), 'flag': np.bool_(True),
        'small': np.int8(-3), 'typed': np.dtype('f8').type(2.5)}
 sys.stdout.write(pickle.dumps(obj, protocol=int(sys.argv[1])).hex())
-""", protocol.ToString());
+""", protocol.ToString(CultureInfo.InvariantCulture));
         var d = Assert.IsType<PyDict>(Unpickle(Convert.FromHexString(hex.Trim())));
         Assert.Equal(42L, d["epoch"]);
         Assert.Equal(0.25, d["loss"]);

@@ -66,7 +66,7 @@ public class SpectralNormTests
         };
         // Same key names and order as PyTorch (no plain 'weight').
         Assert.Equal(keys, StateDict.Of(m).Select(kv => kv.Key).ToArray());
-        StateDict.Load(m, t.Where(kv => kv.Key.StartsWith("init.")).ToDictionary(kv => kv.Key["init.".Length..], kv => kv.Value), source: "python");
+        StateDict.Load(m, t.Where(kv => kv.Key.StartsWith("init.", StringComparison.Ordinal)).ToDictionary(kv => kv.Key["init.".Length..], kv => kv.Value), source: "python");
 
         var sd = StateDict.Of(m).ToDictionary(kv => kv.Key, kv => kv.Value);
         var weightOrig = (TorchSharp.Modules.Parameter)sd["weight_orig"];

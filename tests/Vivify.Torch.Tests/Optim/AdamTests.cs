@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -14,6 +15,7 @@ namespace Vivify.Torch.Tests.Optim;
 /// <summary>Adam against torch.optim.Adam of the installed PyTorch (1.13), run by the test.</summary>
 public class AdamTests
 {
+    private static readonly System.Buffers.SearchValues<char> NumberMarks = System.Buffers.SearchValues.Create(".eE");
     private const double Tol = 1e-6;
     private const int N = 6, K = 3;
 
@@ -228,10 +230,10 @@ public class AdamTests
     private static PyDict PythonStateDict(PythonRun py)
     {
         var state = new PyDict();
-        foreach (var (name, t) in py.T.Where(kv => kv.Key.StartsWith("state.")))
+        foreach (var (name, t) in py.T.Where(kv => kv.Key.StartsWith("state.", StringComparison.Ordinal)))
         {
             var parts = name.Split('.');
-            var index = long.Parse(parts[1]);
+            var index = long.Parse(parts[1], CultureInfo.InvariantCulture);
             if (!state.TryGetValue(index, out var entry)) state[index] = entry = new PyDict();
             ((PyDict)entry!)[parts[2]] = t;
         }
@@ -243,7 +245,7 @@ public class AdamTests
     {
         JsonValueKind.Object => e.EnumerateObject().Aggregate(new PyDict(), (d, o) => { d[o.Name] = o.Name == "betas" ? new PyTuple(o.Value.EnumerateArray().Select(x => (object?)x.GetDouble()).ToArray()) : ToPy(o.Value); return d; }),
         JsonValueKind.Array => e.EnumerateArray().Select(ToPy).ToList(),
-        JsonValueKind.Number => e.GetRawText().IndexOfAny(new[] { '.', 'e', 'E' }) < 0 ? e.GetInt64() : e.GetDouble(),
+        JsonValueKind.Number => e.GetRawText().AsSpan().IndexOfAny(NumberMarks) < 0 ? e.GetInt64() : e.GetDouble(),
         JsonValueKind.True => true,
         JsonValueKind.False => false,
         JsonValueKind.Null => null,
@@ -269,7 +271,7 @@ public class AdamTests
     {
         JsonValueKind.Object => "{" + string.Join(",", e.EnumerateObject().Select(o => $"{o.Name}:{Canon(o.Value)}").Order(StringComparer.Ordinal)) + "}",
         JsonValueKind.Array => "[" + string.Join(",", e.EnumerateArray().Select(Canon)) + "]",
-        JsonValueKind.Number => e.GetRawText().IndexOfAny(new[] { '.', 'e', 'E' }) < 0 ? "i" + e.GetInt64()
+        JsonValueKind.Number => e.GetRawText().AsSpan().IndexOfAny(NumberMarks) < 0 ? "i" + e.GetInt64()
             : "f" + e.GetDouble().ToString("R", System.Globalization.CultureInfo.InvariantCulture),
         JsonValueKind.True => "True",
         JsonValueKind.False => "False",

@@ -27,7 +27,7 @@ public class StateAssignTests
         using var reference = Net();
         using (no_grad())
             foreach (var (name, b) in reference.named_buffers())
-                if (name.EndsWith("running_var")) b.uniform_(0.5, 2);
+                if (name.EndsWith("running_var", StringComparison.Ordinal)) b.uniform_(0.5, 2);
         reference.eval();
         var state = reference.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.clone());
 

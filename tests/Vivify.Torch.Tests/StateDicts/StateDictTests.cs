@@ -151,7 +151,7 @@ public class StateDictTests
         StateDict.Load(target, checkpoint);
         foreach (var (key, value) in StateDict.Of(target))
         {
-            Assert.Equal(key.EndsWith("num_batches_tracked") ? int64 : float32, value.dtype);
+            Assert.Equal(key.EndsWith("num_batches_tracked", StringComparison.Ordinal) ? int64 : float32, value.dtype);
             TensorAssert.Equal(checkpoint[key].to_type(value.dtype), value, key);
             Assert.True(value.is_leaf, key + " stays a leaf");
         }
