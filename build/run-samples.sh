@@ -18,7 +18,7 @@ passed=0 failed=0
 ok() { passed=$((passed + 1)); echo "samples: ok   $*"; }
 bad() { failed=$((failed + 1)); echo "samples: FAIL $*" >&2; }
 
-ffmpeg -v error -nostdin -y -i data/samples/Megamind.avi -frames:v 8 -vf scale=128:96 -c:v libx264 -pix_fmt yuv420p "$out/driving.mp4" \
+ffmpeg -v error -nostdin -y -i data/samples/Megamind.avi -an -frames:v 8 -vf scale=128:96 -c:v libx264 -pix_fmt yuv420p "$out/driving.mp4" \
   || bad "could not cut the driving clip from data/samples/Megamind.avi (make setup places it)"
 dotnet run -c Release --project bench/Vivify.Bench -- animate --write-checkpoint "$out/tiny.pth.tar" --config samples/Animate/tiny.yaml >"$out/checkpoint.log" 2>&1 \
   || { bad "the bench could not write the tiny checkpoint:"; cat "$out/checkpoint.log" >&2; }

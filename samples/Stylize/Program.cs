@@ -2,6 +2,7 @@
 //   dotnet run -- VIDEO PAINTED.png OUT.mp4 [FRAMES] [STEPS]
 // PAINTED.png is the video's first frame painted over (same size). A tiny network and few steps keep it to seconds on
 // a CPU; the published reference_P configuration (StylizeInputs.DefaultConfig()) and thousands of steps make the real thing.
+using System.Globalization;
 using Vivify.Stylize;
 using Vivify.Stylize.Prep;
 
@@ -11,8 +12,8 @@ if (args.Length is < 3 or > 5)
     return 2;
 }
 var (video, painted, output) = (args[0], args[1], args[2]);
-var frames = args.Length > 3 ? int.Parse(args[3]) : 8;
-var steps = args.Length > 4 ? int.Parse(args[4]) : 30;
+var frames = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 8;
+var steps = args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 30;
 
 var tiny = StylizeConfig.Parse("""
     generator: {type: GeneratorJ, args: {use_bias: true, tanh: true, append_smoothers: true, resnet_blocks: 1, filters: [8, 8, 8, 8, 8, 8]}}
