@@ -49,11 +49,12 @@ public class StylizeKeyframesTests
         Assert.Equal((7, 2), (two.GetProperty("keyframe").GetInt32(), two.GetProperty("revision").GetInt32()));
         Assert.Equal(2, Directory.GetDirectories(keys).Length);
 
-        // Frame numbers outside the video, and frames that are not keyframes.
+        // Frame numbers outside the video, frames that are not keyframes, a painting that is not a picture: refused, nothing kept.
         await AssertRejected(h, await AddKey(h, id, 8, Solid(h, w, hh, 255, 0, 0)), HttpStatusCode.BadRequest, "frame 8: the video has frames 0 to 7");
         await AssertRejected(h, await h.Client.DeleteAsync($"/api/stylize/{id}/keyframes/8"), HttpStatusCode.NotFound, "frame 8: the video has frames 0 to 7");
         await AssertRejected(h, await h.Client.DeleteAsync($"/api/stylize/{id}/keyframes/-1"), HttpStatusCode.NotFound, "frame -1: the video has frames 0 to 7");
         await AssertRejected(h, await h.Client.DeleteAsync($"/api/stylize/{id}/keyframes/3"), HttpStatusCode.NotFound, "frame 3 is not a keyframe; the keyframes are 0, 7");
+        await AssertRejected(h, await AddKey(h, id, 3, "not a picture\n"u8.ToArray()), HttpStatusCode.UnsupportedMediaType, "painted: not a picture");
         Assert.Equal(2, Directory.GetDirectories(keys).Length);
 
         var train = await h.Client.PostAsync($"/api/stylize/{id}/train", ServerHarness.Form([], ("previews", "0, 7"), ("minutes", "5")));

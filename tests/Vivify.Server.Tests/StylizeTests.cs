@@ -141,6 +141,9 @@ public class StylizeTests
         await AssertRejected(h, await h.Anonymous.GetAsync($"/api/stylize/{unknown}"), HttpStatusCode.Unauthorized, "token");
         // Painting (or anything else) before an upload: no such project.
         await AssertRejected(h, await Key(h, unknown, 0, Solid(h, 8, 8, 255, 0, 0)), HttpStatusCode.NotFound, "no such stylize project");
+        await AssertRejected(h, await h.Client.PostAsync($"/api/stylize/{unknown}/keyframes", ServerHarness.Form([("painted", "key.png", Solid(h, 8, 8, 255, 0, 0))], ("frame", "0"))), HttpStatusCode.NotFound, "no such stylize project");
+        await AssertRejected(h, await h.Client.DeleteAsync($"/api/stylize/{unknown}/keyframes/0"), HttpStatusCode.NotFound, "no such stylize project");
+        await AssertRejected(h, await h.Anonymous.DeleteAsync($"/api/stylize/{unknown}/keyframes/0"), HttpStatusCode.Unauthorized, "token");
         foreach (var path in new[] { "", "/frames/0", "/previews/0", "/model", "/events" })
             await AssertRejected(h, await h.Client.GetAsync($"/api/stylize/{unknown}{path}"), HttpStatusCode.NotFound, "no such stylize project");
         foreach (var path in new[] { "/train", "/stop", "/render" })

@@ -11,12 +11,12 @@ internal sealed record PreviewView(int Frame, long Step, int Revision, long Vers
 
 /// <summary>
 /// One stylize project of the studio: the uploaded video's frames at the working size (in memory as a <see cref="Clip"/>
-/// and as PNGs in FOLDER/frames), the painted keyframes (one or a few, each in its own FOLDER/keys/N), the uploaded
-/// video's audio (FOLDER/audio: the upload kept when it has an audio stream, for the render), the library's <see cref="StylizeJob"/> (created at
-/// the first training, kept between trainings so no step is lost), the latest previews (in memory), the saved model
-/// (FOLDER/model.pth) and the jobs it queued. The session is used on the job worker's thread only; a new painting is
-/// handed over from a request's thread through <see cref="StylizeLive.Repaint"/> or <see cref="StylizeJob.ReplaceKeyframes"/>,
-/// which the library makes safe. Removing the project waits for its running job to end before the memory is freed.
+/// and as PNGs in FOLDER/frames), the painted keyframes (one or a few, each in its own FOLDER/keys/N), the upload's
+/// audio (FOLDER/audio: the upload kept when it has an audio stream, for the render), the library's
+/// <see cref="StylizeJob"/> (created at the first training, kept between trainings so no step is lost), the latest
+/// previews (in memory), the saved model (FOLDER/model.pth) and the jobs it queued. The session is used on the job
+/// worker's thread only; a new set of keyframes is handed over from a request's thread through
+/// <see cref="StylizeLive.Repaint"/> or <see cref="StylizeJob.ReplaceKeyframes"/>, which the library makes safe. Removing the project waits for its running job to end before the memory is freed.
 /// </summary>
 internal sealed class StudioProject(string id, string folder, Clip clip, string frameRate, string? audioFrom = null) : IDisposable
 {
