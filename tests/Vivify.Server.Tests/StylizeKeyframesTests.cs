@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Vivify.Media;
+using Vivify.Stylize;
+using Vivify.Torch.Checkpoints;
 using Vivify.TestSupport;
 using Xunit;
 using static Vivify.Server.Tests.StylizeTests;
@@ -21,6 +23,18 @@ public class StylizeKeyframesTests
         h.Client.PostAsync($"/api/stylize/{id}/keyframes", ServerHarness.Form([("painted", "key.png", painted)], ("frame", Text(frame))));
 
     private static int[] Keyframes(JsonElement view) => [.. view.GetProperty("keyframes").EnumerateArray().Select(k => k.GetProperty("frame").GetInt32())];
+
+    /// <summary>The keyframes the project's model file was trained on (its meta, as `vivify stylize apply` reads it).</summary>
+    private static async Task<long[]> ModelKeys(ServerHarness h, string id)
+    {
+        var model = await h.Client.GetAsync($"/api/stylize/{id}/model");
+        Assert.Equal(HttpStatusCode.OK, model.StatusCode);
+        var path = Path.Combine(h.Root, $"model-{Guid.NewGuid():N}.pth");
+        await File.WriteAllBytesAsync(path, await model.Content.ReadAsByteArrayAsync());
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        var file = (PyDict)CheckpointIO.Load(path, TorchLoadOptions.PickledModules(StylizeCheckpoints.PublishedClasses))!;
+        return [.. ((List<object?>)((PyDict)file["meta"]!)["keys"]!).Cast<long>()];
+    }
 
     /// <summary>A 128×96 test pattern of <paramref name="frames"/> frames at 24 fps, without audio.</summary>
     private static byte[] Silent(ServerHarness h, int frames)
@@ -72,9 +86,15 @@ public class StylizeKeyframesTests
         Assert.Equal(job, repainted.GetProperty("training").GetProperty("id").GetString());
         Assert.Equal("running", repainted.GetProperty("training").GetProperty("state").GetString());
         Assert.Equal(2, Directory.GetDirectories(keys).Length); // the old painting of frame 7 is gone
+        Assert.Equal(HttpStatusCode.OK, (await h.Client.PostAsync($"/api/stylize/{id}/stop", null)).StatusCode);
+        Assert.Equal("done", (await h.WaitJob(job, ServerHarness.StateIs("done", "failed", "cancelled"))).GetProperty("state").GetString());
+        Assert.Equal(new long[] { 0, 7 }, await ModelKeys(h, id)); // trained on both
 
-        // The first removed while it trains: the training goes on with the second; the last one cannot go.
-        before = repainted.GetProperty("steps").GetInt64();
+        // Training again, the first removed while it trains: the training goes on with the second; the last one cannot go.
+        before = (await Project(h, id)).GetProperty("steps").GetInt64();
+        job = (await ServerHarness.Json(await h.Client.PostAsync($"/api/stylize/{id}/train", null))).GetProperty("id").GetString()!;
+        await WaitProject(h, id, v => v.GetProperty("steps").GetInt64() > before);
+        before = (await Project(h, id)).GetProperty("steps").GetInt64();
         var removed = await h.Client.DeleteAsync($"/api/stylize/{id}/keyframes/0");
         Assert.True(removed.StatusCode == HttpStatusCode.OK, await removed.Content.ReadAsStringAsync());
         var one = await ServerHarness.Json(removed);
@@ -95,6 +115,7 @@ public class StylizeKeyframesTests
         var info = MediaProbe.Probe(path);
         Assert.Equal((w, hh, (long)frames), (info.Width, info.Height, info.FrameCount));
         Assert.Null(info.Audio);
+        Assert.Equal(new long[] { 7 }, await ModelKeys(h, id));
 
         // Not training: the last keyframe may go, and training then asks for a painting.
         Assert.Equal(HttpStatusCode.OK, (await h.Client.DeleteAsync($"/api/stylize/{id}/keyframes/7")).StatusCode);
