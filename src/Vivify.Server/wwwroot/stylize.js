@@ -1,7 +1,7 @@
 // Vivify studio, Stylize tab: upload a video, scrub its frames, paint one or a few keyframes on a canvas (each with its
 // own painting, mask and undo; the list selects one to repaint or removes it), train on all painted ones with live
 // previews (repainting or removing one while it trains continues training on the new set), stop, render, download.
-// Uses $, api and showError from studio.js.
+// Uses $, api and showError from studio.js and StylizeKeyframes from stylize-keys.js.
 "use strict";
 
 (() => {
@@ -9,10 +9,6 @@
     id: null,            // the project
     events: null,        // its EventSource
     view: null,          // its last view
-    key: null,           // the keyframe on the canvas
-    keys: new Map(),     // frame -> { original (the frame as uploaded: what the eraser brings back), paint and mask
-                         // (ImageData while another is on the canvas), maskUsed, undo, painted, version, sent (the
-                         // version the server has), thumb }
     sending: null,       // the keyframe uploads in flight
     pending: new Set(),  // keyframes to upload next
     renderJob: null,
@@ -21,6 +17,10 @@
   const paint = $("stylize-canvas");
   const mask = $("stylize-mask");
   const error = (e) => showError($("stylize-error"), e);
+  const keys = new StylizeKeyframes(paint, mask, $("stylize-keys"), (n) => {
+    $("stylize-key-label").textContent = n === null ? "" : `(frame ${n})`;
+    updateButtons();
+  }, (n) => removeKey(n).catch(error));
   const training = () => st.view && st.view.training && ["queued", "running"].includes(st.view.training.state);
 
   // Upload
@@ -44,9 +44,8 @@
   function close() {
     if (st.events) { st.events.close(); st.events = null; }
     if (st.renderEvents) { st.renderEvents.close(); st.renderEvents = null; }
-    st.id = null; st.view = null; st.key = null; st.renderJob = null;
-    st.keys.clear(); st.pending.clear();
-    $("stylize-keys").replaceChildren();
+    st.id = null; st.view = null; st.renderJob = null;
+    keys.clear(); st.pending.clear();
     $("stylize-work").hidden = true;
     $("stylize-result").hidden = true;
     $("stylize-preview-box").replaceChildren();
@@ -76,99 +75,31 @@
   $("stylize-pick").addEventListener("click", () => pick(Number($("stylize-slider").value)).catch(error));
 
   // The keyframe canvas: the frame, painted over; the mask canvas above it (white = painted, shown translucent).
-  // "Paint this frame" makes the frame a keyframe (an untouched one picked before is dropped) or selects it.
-  const cur = () => st.keys.get(st.key);
-  const pixels = (c) => c.getContext("2d").getImageData(0, 0, c.width, c.height);
+  // "Paint this frame" makes the frame a keyframe or selects it; the list selects one or removes it (from the
+  // server too when it has it: a training under way goes on with the others).
   async function pick(n) {
-    if (st.keys.has(n)) { select(n); return; }
+    if (keys.get(n)) { keys.select(n); return; }
     const image = new Image();
     image.src = `/api/stylize/${st.id}/frames/${n}`;
     await image.decode();
-    const original = document.createElement("canvas");
-    original.width = image.naturalWidth; original.height = image.naturalHeight;
-    original.getContext("2d").drawImage(image, 0, 0);
-    const untouched = cur();
-    if (untouched && !untouched.painted && untouched.sent === undefined) { st.keys.delete(st.key); st.key = null; }
-    const blank = new ImageData(original.width, original.height);
-    st.keys.set(n, { frame: n, original, paint: pixels(original), mask: blank, maskUsed: false, undo: [], painted: false, version: 0, sent: undefined });
-    select(n);
-  }
-
-  function select(n) {
-    const old = cur();
-    if (old) { old.paint = pixels(paint); old.mask = pixels(mask); }
-    const k = st.keys.get(n);
-    for (const c of [paint, mask]) { c.width = k.original.width; c.height = k.original.height; }
-    paint.getContext("2d").putImageData(k.paint, 0, 0);
-    mask.getContext("2d").putImageData(k.mask, 0, 0);
-    st.key = n;
-    $("stylize-key-label").textContent = `(frame ${n})`;
-    paint.dataset.frame = String(n);
-    showKeys();
-    updateButtons();
-  }
-
-  // The keyframes list: a thumbnail of each painting; selecting one puts it on the canvas; Remove drops it (and from the
-  // training under way).
-  function showKeys() {
-    const list = $("stylize-keys");
-    list.replaceChildren(...[...st.keys.values()].sort((a, b) => a.frame - b.frame).map((k) => {
-      const item = document.createElement("li");
-      item.dataset.frame = String(k.frame);
-      item.dataset.state = !k.painted ? "unpainted" : k.sent === k.version ? "sent" : "painted";
-      if (k.frame === st.key) item.setAttribute("aria-current", "true");
-      const thumb = document.createElement("canvas");
-      thumb.width = 64; thumb.height = Math.round(64 * k.original.height / k.original.width);
-      thumb.getContext("2d").drawImage(k.frame === st.key ? paint : k.thumb || k.original, 0, 0, thumb.width, thumb.height);
-      k.thumb = thumb;
-      const pick = document.createElement("button");
-      pick.type = "button"; pick.className = "stylize-key-select";
-      pick.textContent = `frame ${k.frame}${k.painted ? "" : " (not painted)"}`;
-      pick.addEventListener("click", () => select(k.frame));
-      const remove = document.createElement("button");
-      remove.type = "button"; remove.className = "stylize-key-remove"; remove.textContent = "Remove";
-      remove.addEventListener("click", () => removeKey(k.frame).catch(error));
-      item.append(thumb, pick, remove);
-      return item;
-    }));
+    keys.add(n, image);
   }
 
   async function removeKey(n) {
     error(null);
-    if (st.keys.get(n).sent !== undefined) show(await api(`/api/stylize/${st.id}/keyframes/${n}`, { method: "DELETE" }));
-    st.keys.delete(n);
+    if (keys.get(n).sent !== undefined) show(await api(`/api/stylize/${st.id}/keyframes/${n}`, { method: "DELETE" }));
     st.pending.delete(n);
-    if (st.key === n) {
-      st.key = null;
-      const next = [...st.keys.keys()].pop();
-      if (next !== undefined) select(next);
-      else { for (const c of [paint, mask]) { c.width = 0; c.height = 0; } $("stylize-key-label").textContent = ""; delete paint.dataset.frame; }
-    }
-    showKeys();
+    keys.delete(n);
     updateButtons();
   }
 
-  function snapshot() {
-    const k = cur();
-    k.undo.push([pixels(paint), pixels(mask), k.maskUsed]);
-    if (k.undo.length > 30) k.undo.shift();
-  }
-
-  $("stylize-undo").addEventListener("click", () => {
-    const k = cur();
-    const last = k && k.undo.pop();
-    if (!last) return;
-    paint.getContext("2d").putImageData(last[0], 0, 0);
-    mask.getContext("2d").putImageData(last[1], 0, 0);
-    k.maskUsed = last[2];
-    changed();
-  });
+  $("stylize-undo").addEventListener("click", () => { if (keys.undo()) changed(); });
 
   $("stylize-painted-file").addEventListener("change", async () => {
     const file = $("stylize-painted-file").files[0];
-    if (!file || st.key === null) return;
+    if (!file || keys.current === null) return;
     const bitmap = await createImageBitmap(file);
-    snapshot();
+    keys.snapshot();
     paint.getContext("2d").drawImage(bitmap, 0, 0, paint.width, paint.height); // the server wants the frame's size
     changed();
   });
@@ -179,10 +110,10 @@
     return [(e.clientX - r.left) * paint.width / r.width, (e.clientY - r.top) * paint.height / r.height];
   }
   paint.addEventListener("pointerdown", (e) => {
-    if (st.key === null) return;
+    if (keys.current === null) return;
     e.preventDefault();
     paint.setPointerCapture(e.pointerId);
-    snapshot();
+    keys.snapshot();
     const tool = $("stylize-tool").value;
     const target = tool === "mask" || tool === "unmask" ? mask : paint;
     const g = target.getContext("2d");
@@ -190,7 +121,7 @@
     g.lineWidth = Number($("stylize-size").value) * paint.width / paint.getBoundingClientRect().width;
     g.globalCompositeOperation = tool === "unmask" ? "destination-out" : "source-over";
     g.strokeStyle = tool === "brush" ? $("stylize-color").value : "#ffffff";
-    if (target === mask) cur().maskUsed = true;
+    if (target === mask) keys.cur().maskUsed = true;
     stroke = { g, erase: tool === "eraser", last: point(e) };
     draw(stroke.last);
   });
@@ -205,7 +136,7 @@
         (q) => { q.moveTo(x0 + nx, y0 + ny); q.lineTo(x1 + nx, y1 + ny); q.lineTo(x1 - nx, y1 - ny); q.lineTo(x0 - nx, y0 - ny); q.closePath(); },
       ];
       for (const shape of shapes) { // each clipped on its own: a union of clips, whatever their windings
-        g.save(); g.beginPath(); shape(g); g.clip(); g.drawImage(cur().original, 0, 0); g.restore();
+        g.save(); g.beginPath(); shape(g); g.clip(); g.drawImage(keys.cur().original, 0, 0); g.restore();
       }
     } else {
       g.beginPath(); g.moveTo(x0, y0); g.lineTo(x1, y1); g.stroke();
@@ -219,19 +150,11 @@
 
   // A change while training is sent at once: training continues on it.
   function changed() {
-    const k = cur();
-    k.painted = true; k.version++;
-    showKeys();
-    if (training()) sendKeys([st.key]).catch(error);
+    keys.changed();
+    if (training()) sendKeys([keys.current]).catch(error);
   }
 
   const blob = (canvas) => new Promise((done) => canvas.toBlob(done, "image/png"));
-  function canvasOf(data) {
-    const c = document.createElement("canvas");
-    c.width = data.width; c.height = data.height;
-    c.getContext("2d").putImageData(data, 0, 0);
-    return c;
-  }
   // Uploads the keyframes' paintings one at a time (POST keyframes: each added or replacing that frame's), the latest
   // version of each; a change made meanwhile is sent after.
   async function sendKeys(frames) {
@@ -241,22 +164,18 @@
       while (st.pending.size) {
         const f = st.pending.values().next().value;
         st.pending.delete(f);
-        const k = st.keys.get(f);
+        const k = keys.get(f);
         if (!k) continue;
         const version = k.version;
+        const [painted, m] = keys.canvases(f);
         const form = new FormData();
         form.append("frame", String(f));
-        form.append("painted", await blob(f === st.key ? paint : canvasOf(k.paint)), "painted.png");
-        if (k.maskUsed) {
-          const m = canvasOf(f === st.key ? pixels(mask) : k.mask);
-          const g = m.getContext("2d");
-          g.globalCompositeOperation = "destination-over"; g.fillStyle = "#000"; g.fillRect(0, 0, m.width, m.height);
-          form.append("mask", await blob(m), "mask.png");
-        }
+        form.append("painted", await blob(painted), "painted.png");
+        if (m) form.append("mask", await blob(m), "mask.png");
         const view = await api(`/api/stylize/${st.id}/keyframes`, { method: "POST", body: form });
-        if (st.keys.get(f) === k) k.sent = version;
+        if (keys.get(f) === k) k.sent = version;
         show(view);
-        showKeys();
+        keys.show();
       }
     })();
     try { await st.sending; } finally { st.sending = null; }
@@ -268,8 +187,8 @@
     $("stylize-train").disabled = true;
     try {
       // The painted keyframes the server lacks (none painted: the one on the canvas, as it is).
-      const painted = [...st.keys.values()].filter((k) => k.painted);
-      await sendKeys((painted.length ? painted : [cur()]).filter((k) => k && k.sent !== k.version).map((k) => k.frame));
+      const painted = keys.all().filter((k) => k.painted);
+      await sendKeys((painted.length ? painted : [keys.cur()]).filter((k) => k && k.sent !== k.version).map((k) => k.frame));
       const form = new FormData();
       form.append("previews", $("stylize-previews").value);
       form.append("minutes", $("stylize-minutes").value);
@@ -365,7 +284,7 @@
   function updateButtons() {
     const v = st.view;
     const busyRender = v && v.rendering && ["queued", "running"].includes(v.rendering.state);
-    $("stylize-train").disabled = !v || st.keys.size === 0 || training() || busyRender;
+    $("stylize-train").disabled = !v || keys.size === 0 || training() || busyRender;
     $("stylize-stop").disabled = !training();
     $("stylize-render").disabled = !v || !v.training || busyRender || (v.steps === 0 && !training());
   }
