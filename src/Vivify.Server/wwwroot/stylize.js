@@ -179,6 +179,7 @@
       }
     })();
     try { await st.sending; } finally { st.sending = null; }
+    if (st.pending.size) await sendKeys([]); // one added as the loop ended
   }
 
   // Training, previews, rendering
