@@ -34,7 +34,7 @@ internal sealed class StorageRef
 
     public static long ElementSize(ScalarType t) => TensorExtensionMethods.ElementSize(t);
 
-    internal Tensor Allocate() => _data = HugePages.Empty([Numel], DType); // written once and kept: huge pages
+    internal Tensor Allocate() => _data = empty(Numel, DType);
 }
 
 /// <summary>

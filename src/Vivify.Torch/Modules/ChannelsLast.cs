@@ -1,4 +1,3 @@
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Vivify.Torch.Modules;
@@ -20,18 +19,11 @@ public static class ChannelsLast
         return p.is_contiguous();
     }
 
-    /// <summary>
-    /// A copy of a CPU weight <paramref name="t"/> laid out channels last, always a new tensor, in memory advised for
-    /// huge pages (<see cref="HugePages"/>): for weights that are laid out once and kept.
-    /// </summary>
-    public static Tensor CopyOfWeight(Tensor t)
+    /// <summary>A copy of <paramref name="t"/> laid out channels last, always a new tensor (also when <paramref name="t"/> already is).</summary>
+    public static Tensor CopyOf(Tensor t)
     {
         if (t.dim() != 4) throw new ArgumentException($"channels last is for [N, C, H, W] tensors, got {t.dim()} dimensions", nameof(t));
-        if (t.device_type != DeviceType.CPU) return Of(t).clone();
-        using var nhwc = HugePages.Empty([t.shape[0], t.shape[2], t.shape[3], t.shape[1]], t.dtype);
-        var copy = nhwc.permute(0, 3, 1, 2);
-        copy.copy_(t);
-        return copy;
+        return PermutedContiguous(t) ? t.clone() : Of(t);
     }
 
     /// <summary><paramref name="t"/> laid out channels last: a new handle to it when it already is, else a copy.</summary>

@@ -42,7 +42,7 @@ public sealed class FoldedConv : IDisposable
         // layout at every call. The copy to that layout is the only new tensor: the scale multiplies it in place (the
         // same products as Fold's W·scale, in one pass over the weights instead of two).
         var source = conv.weight!.to(scale.dtype);
-        var w = ChannelsLast.CopyOfWeight(source);
+        var w = ChannelsLast.CopyOf(source);
         w.mul_(scale.view(-1, 1, 1, 1));
         return new FoldedConv(w.to(dtype.Value).detach().MoveToOuterDisposeScope(), b.to(dtype.Value).detach().MoveToOuterDisposeScope(), padding, groups, stride).DetachAll();
     }
