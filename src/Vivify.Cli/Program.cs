@@ -1,5 +1,8 @@
 using Vivify.Cli;
 
 Vivify.TimingTrace.Mark("main");
-using var interrupt = new Interrupt();
-return Cli.Run(args, cancel: interrupt.Token);
+int code;
+using (var interrupt = new Interrupt()) code = Cli.Run(args, cancel: interrupt.Token);
+Vivify.TimingTrace.Mark("exit");
+QuickExit.Now(code);
+return code;

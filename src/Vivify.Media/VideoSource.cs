@@ -20,6 +20,13 @@ public abstract class VideoSource
         return new VideoFileSource(path);
     }
 
+    /// <summary>
+    /// Starts decoding from the first frame now, on another thread, up to <paramref name="capacity"/> frames ahead, so that
+    /// the first frames are ready when they are asked for (start it before loading a model). The returned video gives
+    /// that stream to the first request for all frames from frame 0; dispose it to stop decoding if it is not taken.
+    /// </summary>
+    public DecodedAhead DecodeAhead(int capacity = 8, CancellationToken cancel = default) => new(this, capacity, cancel);
+
     /// <summary>Frames start, start+1, … (count of them, or to the end). Stop enumerating to stop decoding.</summary>
     public abstract IEnumerable<RgbFrame> Frames(long start = 0, long? count = null, CancellationToken cancel = default);
 

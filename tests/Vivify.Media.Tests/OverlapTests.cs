@@ -60,6 +60,54 @@ public class OverlapTests
     }
 
     [Fact]
+    public void A_started_prefetch_produces_before_anyone_asks_and_stops_when_disposed_unused()
+    {
+        var produced = 0;
+        var disposed = false;
+        IEnumerable<int> Source()
+        {
+            try
+            {
+                for (var i = 0; i < 100; i++)
+                {
+                    Interlocked.Increment(ref produced);
+                    yield return i;
+                }
+            }
+            finally { Volatile.Write(ref disposed, true); }
+        }
+        using (var started = Prefetch.Start(Source(), capacity: 3))
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (Volatile.Read(ref produced) < 4 && DateTime.UtcNow < deadline) Thread.Sleep(5);
+            Assert.Equal(4, Volatile.Read(ref produced)); // 3 queued and one waiting for room, nothing consumed
+        }
+        Assert.True(Volatile.Read(ref disposed), "disposing an unused prefetch stops and disposes its producer (an ffmpeg run)");
+
+        using var once = Prefetch.Start(Enumerable.Range(0, 10), capacity: 2);
+        Assert.Equal(Enumerable.Range(0, 10), once.ToList());
+        Assert.Throws<InvalidOperationException>(() => once.ToList()); // one enumeration
+    }
+
+    [Fact]
+    public void A_video_decoded_ahead_gives_the_same_frames_and_decodes_other_ranges_itself()
+    {
+        using var s = new MediaScratch();
+        var dir = s.PathOf("frames");
+        using (var writer = new VideoWriter(dir))
+        {
+            for (byte i = 0; i < 5; i++) writer.Write(Frame((byte)(50 * i)));
+            writer.Complete();
+        }
+        var video = VideoSource.Open(dir);
+        using var ahead = video.DecodeAhead(capacity: 2);
+        Assert.Equal(video.Info.FrameCount, ahead.Info.FrameCount);
+        Assert.Equal([100, 150], ahead.Frames(2, 2).Select(f => (int)f.Data[0]).ToArray()); // decoded by the video itself
+        Assert.Equal([0, 50, 100, 150, 200], ahead.Frames().Select(f => (int)f.Data[0]).ToArray()); // the early stream
+        Assert.Equal([0, 50, 100, 150, 200], ahead.Frames().Select(f => (int)f.Data[0]).ToArray()); // decoded again
+    }
+
+    [Fact]
     public void A_background_writer_writes_the_same_frames_and_leaves_nothing_when_disposed_early()
     {
         using var s = new MediaScratch();

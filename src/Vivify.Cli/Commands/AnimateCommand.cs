@@ -144,17 +144,26 @@ public static class AnimateCommand
     internal static int Run(AnimateRequest r, IProgressReporter progress, CancellationToken cancel)
     {
         var sourceRead = Task.Run(() => ImageIO.ReadFrame(r.Source), cancel);
-        var videoOpen = Task.Run(() => VideoSource.Open(r.Driving, r.FolderFps), cancel);
+        // Whole frames are animated from the driving video's first frame on: its decoding starts while the model loads.
+        var decodeEarly = r.Frame == FrameMode.Whole && !r.FindBestFrame;
+        var videoOpen = Task.Run(() =>
+        {
+            var opened = VideoSource.Open(r.Driving, r.FolderFps);
+            return decodeEarly ? opened.DecodeAhead(2 * r.Options.BatchSize, cancel) : opened;
+        }, cancel);
         Animator animator;
         try { animator = Animator.Load(r.Config, r.Checkpoint, new AnimatorOptions { Precision = r.Precision, Device = r.Device }); }
         catch
         {
+            videoOpen.ContinueWith(t => (t.Result as IDisposable)?.Dispose(), CancellationToken.None,
+                TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default); // stops the early decoding
             InputTasks.ThrowFirstFault(sourceRead, videoOpen); // a bad input is reported before a bad model, as it is checked first
             throw;
         }
-        using var _ = animator;
+        using var model = animator;
         var sourceFrame = sourceRead.GetAwaiter().GetResult();
         var video = videoOpen.GetAwaiter().GetResult();
+        using var decoding = video as IDisposable;
         if (video.Info.FrameCount > 0 && r.DrivingStart >= video.Info.FrameCount)
             throw new UsageException($"--driving-start {r.DrivingStart}: {r.Driving} has {Counted.Of(video.Info.FrameCount, "frame")} (0 to {video.Info.FrameCount - 1})");
         cancel.ThrowIfCancellationRequested();

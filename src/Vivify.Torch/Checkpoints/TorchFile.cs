@@ -31,7 +31,9 @@ public static class TorchFile
     public static object? Load(Stream stream, string displayName, TorchLoadOptions? options = null)
     {
         options ??= TorchLoadOptions.Default;
+        TimingTrace.Mark($"checkpoint open: {displayName}");
         using var scope = NewDisposeScope();
+        TimingTrace.Mark("libtorch loaded");
         try
         {
             if (!stream.CanSeek)

@@ -19,6 +19,13 @@ public static class ChannelsLast
         return p.is_contiguous();
     }
 
+    /// <summary>A copy of <paramref name="t"/> laid out channels last, always a new tensor (also when <paramref name="t"/> already is).</summary>
+    public static Tensor CopyOf(Tensor t)
+    {
+        if (t.dim() != 4) throw new ArgumentException($"channels last is for [N, C, H, W] tensors, got {t.dim()} dimensions", nameof(t));
+        return PermutedContiguous(t) ? t.clone() : Of(t);
+    }
+
     /// <summary><paramref name="t"/> laid out channels last: a new handle to it when it already is, else a copy.</summary>
     public static Tensor Of(Tensor t)
     {

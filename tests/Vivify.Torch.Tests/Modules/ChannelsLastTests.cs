@@ -28,4 +28,18 @@ public class ChannelsLastTests
         TensorAssert.AllCloseAbs(nn.functional.conv2d(x + 1, w, padding: [1, 1]), y, 1e-5, "convolution");
         Assert.Throws<ArgumentException>(() => ChannelsLast.Of(randn(3, 4)));
     }
+
+    [Fact]
+    public void A_copy_is_channels_last_and_a_new_tensor_also_of_a_channels_last_one()
+    {
+        using var scope = NewDisposeScope();
+        var w = randn(8, 5, 3, 3);
+        var copy = ChannelsLast.CopyOf(w);
+        Assert.True(ChannelsLast.Is(copy));
+        TensorAssert.Equal(w, copy, "values");
+        var again = ChannelsLast.CopyOf(copy);
+        Assert.True(ChannelsLast.Is(again));
+        again.mul_(2);
+        TensorAssert.Equal(w, copy, "the source is untouched");
+    }
 }
