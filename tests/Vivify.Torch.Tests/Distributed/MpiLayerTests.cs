@@ -79,9 +79,7 @@ public class MpiLayerTests
         var r = MpiRun.Run(2, Host, ["hang"], Limit, new Dictionary<string, string> { [World.TimeoutVariable] = "3" });
         Assert.NotEqual(0, r.Code);
         Assert.Contains("vivify: rank 1 did not answer within 3 s: rank 0 waits for it", r.Err);
-        var pids = r.Err.Split('\n').Where(l => l.Contains(" pid ", StringComparison.Ordinal)).Select(l => int.Parse(l.Split(' ')[3], System.Globalization.CultureInfo.InvariantCulture)).ToList();
-        Assert.Equal(2, pids.Count);
-        Assert.All(pids, pid => Assert.True(MpiRun.Gone(pid), $"rank process {pid} is still running 10 s after mpirun ended"));
+        AssertNoRankLeft(r.Err, ranks: 2);
         // Start-up (two .NET processes on a loaded machine) plus the 3 s timeout, plus the heartbeat period.
         Assert.True(r.Elapsed < TimeSpan.FromSeconds(60), $"took {r.Elapsed}");
     }
@@ -109,10 +107,16 @@ public class MpiLayerTests
         var r = MpiRun.Run(2, Host, ["fail"], Limit);
         Assert.NotEqual(0, r.Code);
         Assert.Contains("rank 1 fails on purpose", r.Err);
-        var pids = r.Err.Split('\n').Where(l => l.Contains(" pid ", StringComparison.Ordinal)).Select(l => int.Parse(l.Split(' ')[3], System.Globalization.CultureInfo.InvariantCulture)).ToList();
-        Assert.Equal(2, pids.Count);
-        Assert.All(pids, pid => Assert.True(MpiRun.Gone(pid), $"rank process {pid} is still running 10 s after mpirun ended"));
+        AssertNoRankLeft(r.Err, ranks: 2);
         Assert.True(r.Elapsed < TimeSpan.FromSeconds(60), $"took {r.Elapsed}");
+    }
+
+    /// <summary>Each rank printed "rank R pid P in step" on stderr; none of those processes is left running.</summary>
+    private static void AssertNoRankLeft(string err, int ranks)
+    {
+        var pids = err.Split('\n').Where(l => l.Contains(" pid ", StringComparison.Ordinal)).Select(l => int.Parse(l.Split(' ')[3], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(ranks, pids.Count);
+        Assert.All(pids, pid => Assert.True(MpiRun.Gone(pid), $"rank process {pid} is still running 10 s after mpirun ended"));
     }
 
     [Fact]
