@@ -114,8 +114,8 @@ public sealed unsafe class MpiCommunicator : ICommunicator
     }
 
     /// <summary>
-    /// Releases what this rank holds (the heartbeats' buffer and pending sends) without waiting for any other rank;
-    /// idempotent. Alone (no <see cref="Finish"/> before: a rank on its way out of a failure) it neither waits in a
+    /// Releases what this rank holds (the heartbeats' send buffer; one that a send to a gone peer still uses is left to
+    /// MPI) without waiting for any other rank; idempotent. Alone (no <see cref="Finish"/> before: a rank on its way out of a failure) it neither waits in a
     /// barrier nor calls MPI_Finalize, which waits for every rank and would hang on a failed one: the process's exit
     /// makes mpirun end the others, as before, and a peer waiting in a collective still stops at its timeout.
     /// </summary>
