@@ -117,6 +117,41 @@ internal static class Cases
         comm.Barrier();
     }
 
+    /// <summary>
+    /// The communicator's end of life: Finish (barrier, MPI_Finalize), then Dispose twice (idempotent), then a
+    /// collective, which throws ObjectDisposedException (not an MPI error after MPI_Finalize, which aborts the job).
+    /// </summary>
+    public static void Dispose(ICommunicator comm)
+    {
+        comm.Barrier();
+        World.Finish(comm);
+        comm.Dispose();
+        comm.Dispose();
+        World.Finish(comm); // a second Finish does nothing
+        foreach (var (what, call) in new (string, Action)[] { ("barrier", comm.Barrier), ("all-reduce", () => { using var t = ones(3); comm.AllReduceSum(t); }), ("broadcast", () => { using var t = ones(3); comm.Broadcast(t); }) })
+        {
+            try
+            {
+                call();
+                Check(false, $"a {what} after Dispose returned");
+            }
+            catch (ObjectDisposedException) { }
+        }
+        Check(ReferenceEquals(World.Start(), comm), "World.Start after the end returns the same, disposed, communicator");
+    }
+
+    /// <summary>
+    /// The last rank fails (an exception: its <c>using</c> disposes the communicator without Finish) while the others
+    /// wait for it in a barrier: the failing rank's Dispose must not wait for them, and its exit ends the job.
+    /// </summary>
+    public static void Fail(ICommunicator comm)
+    {
+        comm.Barrier();
+        Console.Error.WriteLine($"rank {comm.Rank} pid {Environment.ProcessId} in step");
+        if (comm.Rank == comm.Size - 1) throw new InvalidOperationException($"rank {comm.Rank} fails on purpose");
+        comm.Barrier();
+    }
+
     private static void Check(bool ok, string what)
     {
         if (!ok) throw new InvalidOperationException($"check failed: {what}");

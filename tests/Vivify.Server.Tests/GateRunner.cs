@@ -4,9 +4,10 @@ namespace Vivify.Server.Tests;
 
 /// <summary>
 /// A runner that holds each job until the test lets it go (or it is cancelled), for the queue's mechanics: one job at a
-/// time, positions, 429, cancel, shutdown. A released job's "result" is a copy of its driving upload.
+/// time, positions, 429, cancel, shutdown. A released job's "result" is a copy of its driving upload. Disposed after
+/// the server that runs it: declared before the harness (<c>using var gate = new GateRunner(); await using var h = …</c>).
 /// </summary>
-internal sealed class GateRunner : IAnimateRunner
+internal sealed class GateRunner : IAnimateRunner, IDisposable
 {
     private readonly SemaphoreSlim _started = new(0);
     private readonly SemaphoreSlim _release = new(0);
@@ -43,4 +44,10 @@ internal sealed class GateRunner : IAnimateRunner
     }
 
     public void Release(int count = 1) => _release.Release(count);
+
+    public void Dispose()
+    {
+        _started.Dispose();
+        _release.Dispose();
+    }
 }

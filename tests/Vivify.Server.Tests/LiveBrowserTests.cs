@@ -75,7 +75,7 @@ public class LiveBrowserTests(Xunit.Abstractions.ITestOutputHelper output)
     [Fact]
     public async Task Animate_tab_shows_the_running_jobs_latest_frame_and_follows_it()
     {
-        var runner = new TwoFrameRunner();
+        using var runner = new TwoFrameRunner();
         await using var h = await ServerHarness.Start(runner: runner, tinyModel: true);
         var clip = Path.Combine(h.Root, "clip.mp4");
         await File.WriteAllBytesAsync(clip, h.DrivingClip());

@@ -146,7 +146,7 @@ public class LiveSocketTests(Xunit.Abstractions.ITestOutputHelper output)
     [Fact]
     public async Task A_live_session_holds_the_device_refused_while_a_job_runs_and_jobs_wait_behind_it()
     {
-        var gate = new GateRunner();
+        using var gate = new GateRunner();
         await using var h = await ServerHarness.Start(runner: gate, tinyModel: true);
         var first = (await ServerHarness.Json(await h.Animate())).GetProperty("id").GetString()!;
         await gate.WaitStarted();

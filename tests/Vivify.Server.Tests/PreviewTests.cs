@@ -6,7 +6,7 @@ using Xunit;
 namespace Vivify.Server.Tests;
 
 /// <summary>A runner that shows one frame, waits for the test, shows a second, waits again, then "writes" its result.</summary>
-internal sealed class TwoFrameRunner : IAnimateRunner
+internal sealed class TwoFrameRunner : IAnimateRunner, IDisposable
 {
     public static readonly RgbFrame First = Frame(3, 2, 10);
     public static readonly RgbFrame Second = Frame(3, 2, 200);
@@ -26,6 +26,12 @@ internal sealed class TwoFrameRunner : IAnimateRunner
         Shown.Release();
         Next.Wait(cancel);
         File.Copy(work.Driving, work.Output);
+    }
+
+    public void Dispose()
+    {
+        Shown.Dispose();
+        Next.Dispose();
     }
 }
 
@@ -51,7 +57,7 @@ public class PreviewTests
     [Fact]
     public async Task The_preview_is_the_latest_finished_frame_while_the_job_runs()
     {
-        var runner = new TwoFrameRunner();
+        using var runner = new TwoFrameRunner();
         await using var h = await ServerHarness.Start(runner: runner, tinyModel: true);
         var id = (await ServerHarness.Json(await h.Animate())).GetProperty("id").GetString()!;
         Assert.True(await runner.Shown.WaitAsync(TimeSpan.FromSeconds(30)));
@@ -78,7 +84,7 @@ public class PreviewTests
     [Fact]
     public async Task Before_its_first_frame_a_job_has_no_preview_and_with_the_tiny_model_the_last_preview_is_the_videos_last_frame()
     {
-        var gate = new GateRunner();
+        using var gate = new GateRunner();
         await using (var gated = await ServerHarness.Start(runner: gate, tinyModel: true))
         {
             var waiting = (await ServerHarness.Json(await gated.Animate())).GetProperty("id").GetString()!;

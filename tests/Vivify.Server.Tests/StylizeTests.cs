@@ -178,7 +178,7 @@ public class StylizeTests
     [Fact]
     public async Task Training_holds_the_queue_like_any_heavy_job_and_an_animate_job_waits_behind_it()
     {
-        var gate = new GateRunner();
+        using var gate = new GateRunner();
         await using var h = await ServerHarness.Start(runner: gate, tinyModel: true);
         var project = await Upload(h, 4);
         var id = project.GetProperty("id").GetString()!;

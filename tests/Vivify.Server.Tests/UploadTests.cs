@@ -75,7 +75,7 @@ public class UploadTests
     [Fact]
     public async Task Client_file_names_never_reach_the_disk()
     {
-        var gate = new GateRunner();
+        using var gate = new GateRunner();
         await using var h = await ServerHarness.Start(runner: gate, tinyModel: true);
         var response = await h.Animate(clientSource: "../../../escaped.jpg", clientDriving: "/tmp/evil/../../driving.mp4");
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);

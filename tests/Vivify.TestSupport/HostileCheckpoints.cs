@@ -15,11 +15,15 @@ public static class HostileCheckpoints
 {
     public enum Container { List, Dict, OrderedDict, Tuple, FrozenSet, Module }
 
-    /// <summary>Pickle protocol-4 opcodes, with memo indices from 0.</summary>
-    public sealed class PickleBuilder
+    /// <summary>
+    /// Pickle protocol-4 opcodes, with memo indices from 0. <see cref="Stop"/> ends the pickle and releases the
+    /// builder's stream (as <see cref="Dispose"/> does, idempotently); adding to it afterwards throws ObjectDisposedException.
+    /// </summary>
+    public sealed class PickleBuilder : IDisposable
     {
         private readonly MemoryStream _out = new();
         public PickleBuilder() { _out.WriteByte(0x80); _out.WriteByte(4); }
+        public void Dispose() => _out.Dispose();
         public PickleBuilder Op(char op) { _out.WriteByte((byte)op); return this; }
         public PickleBuilder Op(byte op) { _out.WriteByte(op); return this; }
         public PickleBuilder Int(long v)
@@ -40,13 +44,19 @@ public static class HostileCheckpoints
         public PickleBuilder Get(int memo) { Op('j'); _out.Write(BitConverter.GetBytes(memo)); return this; }
         public PickleBuilder Global(string module, string name) { Op('c'); _out.Write(Encoding.ASCII.GetBytes(module + "\n" + name + "\n")); return this; }
         public PickleBuilder Raw(byte[] bytes) { _out.Write(bytes); return this; }
-        public byte[] Stop() { Op('.'); return _out.ToArray(); }
+        public byte[] Stop()
+        {
+            Op('.');
+            var bytes = _out.ToArray();
+            Dispose();
+            return bytes;
+        }
     }
 
     /// <summary>Containers nested <paramref name="depth"/> levels deep (the innermost empty), e.g. [[[…]]].</summary>
     public static byte[] Deep(int depth, Container kind)
     {
-        var p = new PickleBuilder();
+        using var p = new PickleBuilder();
         switch (kind)
         {
             case Container.List: // ] ] ] … then APPEND each into the one below
@@ -89,7 +99,7 @@ public static class HostileCheckpoints
     /// </summary>
     public static byte[] Laughs(int levels, int fanout, Container kind, bool withLeaf = true)
     {
-        var p = new PickleBuilder();
+        using var p = new PickleBuilder();
         if (withLeaf) p.Op(']').Int(7).Op('a').Put(0);
         else p.Op(']').Put(0);
         for (var level = 1; level < levels; level++)
@@ -128,7 +138,7 @@ public static class HostileCheckpoints
     /// <summary>Dicts nested <paramref name="depth"/> deep whose keys are all the same (memoized) string of <paramref name="keyLength"/> characters.</summary>
     public static byte[] SharedLongKeys(int depth, int keyLength)
     {
-        var p = new PickleBuilder().Str(new string('k', keyLength)).Put(0).Op('0');
+        using var p = new PickleBuilder().Str(new string('k', keyLength)).Put(0).Op('0');
         for (var i = 0; i < depth; i++) p.Op('}').Get(0);
         p.Int(1);
         for (var i = 0; i < depth; i++) p.Op('s');
@@ -138,7 +148,7 @@ public static class HostileCheckpoints
     /// <summary>A list of <paramref name="items"/> integers.</summary>
     public static byte[] Wide(int items)
     {
-        var p = new PickleBuilder().Op(']');
+        using var p = new PickleBuilder().Op(']');
         for (var start = 0; start < items; start += 1000)
         {
             p.Op('(');
@@ -160,7 +170,7 @@ public static class HostileCheckpoints
     /// <summary>{"generator": <paramref name="inner"/>, "kp_detector": {}, "epoch": 1}: the layout loaders look for first.</summary>
     public static byte[] InCheckpointDict(byte[] innerPickle)
     {
-        var p = new PickleBuilder().Op('}').Op('(').Str("generator");
+        using var p = new PickleBuilder().Op('}').Op('(').Str("generator");
         p.Raw(innerPickle[2..^1]); // the inner pickle's opcodes without PROTO and STOP
         p.Str("kp_detector").Op('}').Str("epoch").Int(1).Op('u');
         return p.Stop();
@@ -169,7 +179,7 @@ public static class HostileCheckpoints
     /// <summary>PyTorch's zip layout: archive/data.pkl (no storages).</summary>
     public static byte[] Zip(byte[] pickle)
     {
-        var ms = new MemoryStream();
+        using var ms = new MemoryStream();
         using (var zip = new ZipArchive(ms, ZipArchiveMode.Create, leaveOpen: true))
         {
             using (var s = zip.CreateEntry("archive/data.pkl", CompressionLevel.NoCompression).Open()) s.Write(pickle);
@@ -182,7 +192,7 @@ public static class HostileCheckpoints
     public static byte[] Legacy(byte[] pickle)
     {
         var magic = BigInteger.Parse("119547037146038801333356", CultureInfo.InvariantCulture).ToByteArray();
-        var ms = new MemoryStream();
+        using var ms = new MemoryStream();
         ms.Write(new PickleBuilder().Op(0x8a).Op((byte)magic.Length).Raw(magic).Stop());
         ms.Write(new PickleBuilder().Int(1001).Stop());
         ms.Write(new PickleBuilder().Op('}').Op('(').Str("protocol_version").Int(1001).Str("little_endian").Op(0x88).Op('u').Stop());

@@ -31,7 +31,7 @@ public static class HeadsMetaTrainCommand
             Cli.RequireCpu(parse, "heads meta-train");
             var configPath = parse.GetValue(config);
             if (configPath is not null && parse.GetValue(tiny)) throw new UsageException("give either --config YAML or --tiny, not both");
-            var world = World.Start(cancel); // under mpirun -np N: data parallel, rank 0 writes
+            using var world = World.Start(cancel); // under mpirun -np N: data parallel, rank 0 writes
             var options = new MetaTrainOptions
             {
                 DataDir = parse.GetValue(data)!,

@@ -36,7 +36,7 @@ public static class MotionTrainCommand
             var trainConfig = FommConfig.Load(configPath);
             if (trainConfig.train_params is { } train && train.loss_weights.perceptual.Sum() != 0 && parse.GetValue(vgg) is null && !parse.GetValue(noVgg))
                 throw new UsageException("the perceptual loss needs torchvision's pretrained VGG19: pass --vgg19 vgg19-dcbb9e9d.pth, or --no-pretrained-vgg to train with an untrained one");
-            var world = World.Start(cancel); // under mpirun -np N: data parallel, rank 0 writes
+            using var world = World.Start(cancel); // under mpirun -np N: data parallel, rank 0 writes
             var options = new TrainOptions
             {
                 Config = trainConfig,

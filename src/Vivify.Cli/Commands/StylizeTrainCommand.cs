@@ -39,7 +39,7 @@ public static class StylizeTrainCommand
                 .Inputs([parse.GetValue(video), parse.GetValue(data), parse.GetValue(o.Config), parse.GetValue(o.Vgg19), .. o.KeyFiles(parse)])
                 .Model(modelPath);
             var err = parse.InvocationConfiguration.Error;
-            var world = World.Start(cancel); // under mpirun -np N: data parallel, rank 0 writes
+            using var world = World.Start(cancel); // under mpirun -np N: data parallel, rank 0 writes
             var quiet = parse.GetValue(Cli.Quiet) || world.Rank != 0;
             var config = o.LoadConfig(parse, resuming ? modelPath : null, quiet ? null : line => err.WriteLine($"stylize train: {line}"));
             var budget = o.Budget(parse);

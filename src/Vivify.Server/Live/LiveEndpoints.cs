@@ -60,7 +60,8 @@ internal static class LiveEndpoints
             "no such live session: POST /api/live first (its socket must follow within two minutes, and only once)");
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
         using var both = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
-        await new LiveSession(socket, live, queue, animators, log).RunAsync(both.Token);
+        using var session = new LiveSession(socket, live, queue, animators, log);
+        await session.RunAsync(both.Token); // returns when the socket closes or the server stops; then the session is disposed
     }
 
     private static ApiException BadRequest(string message) => new(StatusCodes.Status400BadRequest, message);

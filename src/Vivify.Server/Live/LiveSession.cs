@@ -26,9 +26,10 @@ namespace Vivify.Server.Live;
 /// </list>
 /// Stale frames are dropped, never queued: frames are read as they come into a slot that keeps only the newest
 /// (a frame overwritten unanimated counts as dropped), and the network takes the newest when it is free. Buffers are
-/// allocated once per session.
+/// allocated once per session. The session owns its two semaphores: whoever creates it disposes it once
+/// <see cref="RunAsync"/> has returned (the socket closed, or the server stopping; the network's loop has ended by then).
 /// </summary>
-internal sealed class LiveSession(WebSocket socket, LiveRequest request, JobQueue queue, AnimatorCache animators, TextWriter log)
+internal sealed class LiveSession(WebSocket socket, LiveRequest request, JobQueue queue, AnimatorCache animators, TextWriter log) : IDisposable
 {
     public const int RequestHeader = 4;
     public const int ReplyHeader = 12;
@@ -40,9 +41,12 @@ internal sealed class LiveSession(WebSocket socket, LiveRequest request, JobQueu
     private byte[] _receiving = [], _pending = [], _working = [];
     private bool _hasPending, _reset;
     private int _dropped;
+    private bool _disposed;
 
+    /// <summary>Serves the socket until it closes or <paramref name="cancel"/> fires; once per session.</summary>
     public async Task RunAsync(CancellationToken cancel)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         try
         {
             IDisposable lease;
@@ -235,5 +239,14 @@ internal sealed class LiveSession(WebSocket socket, LiveRequest request, JobQueu
             if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived) await send();
         }
         finally { _sending.Release(); }
+    }
+
+    /// <summary>Releases the semaphores; idempotent. Not while <see cref="RunAsync"/> runs.</summary>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _sending.Dispose();
+        _arrived.Dispose();
     }
 }

@@ -12,13 +12,15 @@ namespace Vivify.Torch.Checkpoints;
 /// <c>('storage', torch.FloatStorage, key, 'cpu', numel)</c>; the storages' bytes are returned in
 /// <see cref="Storages"/> for the caller to store as <c>data/&lt;key&gt;</c>. Objects reachable twice
 /// (the same PyDict, list, tuple, tensor instance) are memoized, so they stay shared after loading.
+/// An instance is one <see cref="Dump"/>'s state; it owns its output stream and releases it when disposed.
 /// </summary>
-public sealed class Pickler
+public sealed class Pickler : IDisposable
 {
     private readonly MemoryStream _out = new();
     private readonly Dictionary<object, int> _memo = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<string, int> _globals = new();
     private int _nextMemo;
+    private bool _disposed;
 
     /// <summary>Storage key ("0", "1", ...) and the storage's raw little-endian bytes, in key order.</summary>
     public List<KeyValuePair<string, byte[]>> Storages { get; } = new();
@@ -26,7 +28,7 @@ public sealed class Pickler
     /// <summary>Pickles <paramref name="value"/>; returns the data.pkl bytes.</summary>
     public static byte[] Dump(object? value, out List<KeyValuePair<string, byte[]>> storages)
     {
-        var p = new Pickler();
+        using var p = new Pickler();
         p._out.WriteByte(0x80); // PROTO
         p._out.WriteByte(2);
         p.Save(value);
@@ -35,8 +37,17 @@ public sealed class Pickler
         return p._out.ToArray();
     }
 
+    /// <summary>Releases the output stream; idempotent.</summary>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _out.Dispose();
+    }
+
     private void Save(object? value)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         switch (value)
         {
             case null: Op('N'); return;

@@ -20,6 +20,7 @@ internal sealed unsafe class Heartbeats : IDisposable
     private readonly long[] _heardAt;
     private readonly IntPtr[] _sends;
     private readonly long* _out;
+    private bool _disposed;
 
     public Heartbeats(IntPtr comm, int rank, int size)
     {
@@ -93,8 +94,11 @@ internal sealed unsafe class Heartbeats : IDisposable
         return null;
     }
 
+    /// <summary>Reads what is left, frees the send buffer unless a send is still pending; idempotent, never waits.</summary>
     public void Dispose()
     {
+        if (_disposed) return;
+        _disposed = true;
         Receive();
         var pending = false;
         for (var p = 0; p < _sends.Length; p++)

@@ -7,8 +7,10 @@ namespace Vivify.Torch.Distributed;
 /// <c>torch.distributed</c>. <see cref="MpiCommunicator"/> implements it over MPI, <see cref="SingleProcess"/> for a
 /// job of one; an NCCL one would go behind the same calls. Every rank calls the same collectives in the same order.
 /// Tensors are contiguous and on the CPU (a CUDA caller copies to the host first); float32, float64 or int64.
+/// The one who starts it (<see cref="World.Start"/>) disposes it when the job ends; collectives on a disposed one
+/// throw <see cref="ObjectDisposedException"/>.
 /// </summary>
-public interface ICommunicator
+public interface ICommunicator : IDisposable
 {
     /// <summary>This process's rank, 0 … <see cref="Size"/> − 1; rank 0 writes the outputs.</summary>
     int Rank { get; }
@@ -47,7 +49,8 @@ public sealed class CommunicationStats
     public (long Calls, long Bytes, double Seconds) Snapshot() => (Calls, Bytes, Seconds);
 }
 
-/// <summary>A job of one process: every collective returns at once, with the tensor as it is.</summary>
+/// <summary>A job of one process: every collective returns at once, with the tensor as it is. It owns nothing: one
+/// instance for every caller, and <see cref="Dispose"/> does nothing.</summary>
 public sealed class SingleProcess : ICommunicator
 {
     public static readonly SingleProcess Instance = new();
@@ -57,4 +60,5 @@ public sealed class SingleProcess : ICommunicator
     public void AllReduceSum(Tensor t) { }
     public void Broadcast(Tensor t, int root = 0) { }
     public void Barrier() { }
+    public void Dispose() { }
 }

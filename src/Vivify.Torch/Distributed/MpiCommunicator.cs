@@ -13,6 +13,9 @@ namespace Vivify.Torch.Distributed;
 /// rank 1 … exited on signal 9"), which then ends the others.
 /// MPI is initialised with MPI_THREAD_SERIALIZED: calls come from one thread at a time (the autograd engine may run
 /// the synchronised batch norm's backward on a thread of its own).
+/// Its creator disposes it (<c>using var world = World.Start(cancel)</c>): after <see cref="Finish"/> on a job that
+/// went well, or alone on the way out of one that failed (see <see cref="Dispose"/>). A disposed communicator throws
+/// <see cref="ObjectDisposedException"/> on every collective.
 /// </summary>
 public sealed unsafe class MpiCommunicator : ICommunicator
 {
@@ -20,7 +23,7 @@ public sealed unsafe class MpiCommunicator : ICommunicator
     private readonly Heartbeats _heartbeats;
     private readonly CancellationToken _cancel;
     private long _collectives;
-    private bool _finished;
+    private bool _finished, _disposed;
 
     private MpiCommunicator(TimeSpan timeout, CancellationToken cancel)
     {
@@ -58,6 +61,7 @@ public sealed unsafe class MpiCommunicator : ICommunicator
 
     public void AllReduceSum(Tensor t)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         var (type, size) = TypeOf(t, "all-reduce");
         var p = TensorMemory.Pointer(t, "all-reduce");
         var clock = Stopwatch.StartNew();
@@ -72,6 +76,7 @@ public sealed unsafe class MpiCommunicator : ICommunicator
 
     public void Broadcast(Tensor t, int root = 0)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         var (type, size) = TypeOf(t, "broadcast");
         var p = TensorMemory.Pointer(t, "broadcast");
         var clock = Stopwatch.StartNew();
@@ -86,6 +91,7 @@ public sealed unsafe class MpiCommunicator : ICommunicator
 
     public void Barrier()
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         var clock = Stopwatch.StartNew();
         IntPtr request;
         Mpi.Check(Mpi.Ibarrier(_world, &request), "MPI_Ibarrier");
@@ -94,16 +100,30 @@ public sealed unsafe class MpiCommunicator : ICommunicator
     }
 
     /// <summary>
-    /// The end of a job that went well: a last barrier, then MPI_Finalize. A rank that fails does not call it; its exit
-    /// makes mpirun end the others.
+    /// The end of a job that went well: a last barrier, this rank's resources released (<see cref="Dispose"/>), then
+    /// MPI_Finalize. A rank that fails does not call it; its exit makes mpirun end the others. Idempotent; after a
+    /// <see cref="Dispose"/> without it, throws <see cref="ObjectDisposedException"/>.
     /// </summary>
     public void Finish()
     {
         if (_finished) return;
         Barrier();
-        _heartbeats.Dispose();
+        Dispose();
         _finished = true;
         Mpi.Check(Mpi.Finalize(), "MPI_Finalize");
+    }
+
+    /// <summary>
+    /// Releases what this rank holds (the heartbeats' send buffer; one that a send to a gone peer still uses is left to
+    /// MPI) without waiting for any other rank; idempotent. Alone (no <see cref="Finish"/> before: a rank on its way out of a failure) it neither waits in a
+    /// barrier nor calls MPI_Finalize, which waits for every rank and would hang on a failed one: the process's exit
+    /// makes mpirun end the others, as before, and a peer waiting in a collective still stops at its timeout.
+    /// </summary>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _heartbeats.Dispose();
     }
 
     /// <summary>Prints <paramref name="message"/> as this rank's one line and stops every rank of the job.</summary>
@@ -111,7 +131,7 @@ public sealed unsafe class MpiCommunicator : ICommunicator
     {
         Console.Error.WriteLine($"vivify: {message}; stopping all {Size} ranks");
         Console.Error.Flush();
-        Mpi.Abort(_world, code);
+        if (!_finished) Mpi.Abort(_world, code); // after MPI_Finalize only the exit is left
         Environment.Exit(code);
     }
 

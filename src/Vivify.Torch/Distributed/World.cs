@@ -31,6 +31,8 @@ public static class World
     /// <summary>
     /// This process's communicator: MPI's when mpirun started N &gt; 1 ranks (initialised on the first call, once per
     /// process), else <see cref="SingleProcess"/>. <paramref name="cancel"/> (Ctrl-C) ends a rank's wait in a collective.
+    /// The caller disposes it at the end of the job (<see cref="Finish"/> first when the job went well); a later call
+    /// returns the same one, disposed (MPI cannot be initialised twice in a process).
     /// </summary>
     public static ICommunicator Start(CancellationToken cancel = default)
     {

@@ -17,7 +17,7 @@ public class JobTests
     [Fact]
     public async Task One_job_runs_at_a_time_behind_a_bounded_queue_and_a_full_queue_is_429_with_Retry_After()
     {
-        var gate = new GateRunner();
+        using var gate = new GateRunner();
         await using var h = await ServerHarness.Start(o => o with { QueueCapacity = 2 }, gate, tinyModel: true);
         var first = await Submit(h);
         await gate.WaitStarted();
@@ -46,7 +46,7 @@ public class JobTests
     [Fact]
     public async Task Cancelling_a_running_or_queued_job_stops_it_and_removes_its_files()
     {
-        var gate = new GateRunner();
+        using var gate = new GateRunner();
         await using var h = await ServerHarness.Start(runner: gate, tinyModel: true);
         var running = await Submit(h);
         await gate.WaitStarted();
@@ -70,7 +70,7 @@ public class JobTests
     [Fact]
     public async Task Finished_jobs_are_removed_after_their_time_to_live()
     {
-        var gate = new GateRunner();
+        using var gate = new GateRunner();
         await using var h = await ServerHarness.Start(o => o with { JobTimeToLive = TimeSpan.FromMilliseconds(300), SweepInterval = TimeSpan.FromMilliseconds(100) }, gate, tinyModel: true);
         var id = await Submit(h);
         gate.Release();
@@ -84,7 +84,7 @@ public class JobTests
     [Fact]
     public async Task Stopping_the_server_cancels_the_running_job_and_leaves_no_job_files()
     {
-        var gate = new GateRunner();
+        using var gate = new GateRunner();
         var h = await ServerHarness.Start(runner: gate, tinyModel: true);
         try
         {

@@ -79,18 +79,51 @@ public class MpiLayerTests
         var r = MpiRun.Run(2, Host, ["hang"], Limit, new Dictionary<string, string> { [World.TimeoutVariable] = "3" });
         Assert.NotEqual(0, r.Code);
         Assert.Contains("vivify: rank 1 did not answer within 3 s: rank 0 waits for it", r.Err);
-        var pids = r.Err.Split('\n').Where(l => l.Contains(" pid ", StringComparison.Ordinal)).Select(l => int.Parse(l.Split(' ')[3], System.Globalization.CultureInfo.InvariantCulture)).ToList();
-        Assert.Equal(2, pids.Count);
-        Assert.All(pids, pid => Assert.True(MpiRun.Gone(pid), $"rank process {pid} is still running 10 s after mpirun ended"));
+        AssertNoRankLeft(r.Err, ranks: 2);
         // Start-up (two .NET processes on a loaded machine) plus the 3 s timeout, plus the heartbeat period.
         Assert.True(r.Elapsed < TimeSpan.FromSeconds(60), $"took {r.Elapsed}");
+    }
+
+    /// <summary>
+    /// After Finish, Dispose twice is safe and every collective throws ObjectDisposedException on both ranks (before,
+    /// a collective after MPI_Finalize was an MPI error that aborted the job); the job ends 0.
+    /// </summary>
+    [MpiFact]
+    public void A_finished_communicator_is_disposed_idempotently_and_refuses_collectives()
+    {
+        var r = MpiRun.Run(2, Host, ["dispose"], Limit);
+        Assert.True(r.Code == 0, $"exit {r.Code}: {r.Err}");
+        Assert.Equal(["rank 0 ok", "rank 1 ok"], r.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Order());
+    }
+
+    /// <summary>
+    /// A rank that fails disposes its communicator on the way out without waiting for the others (no barrier, no
+    /// MPI_Finalize): the job ends non-zero long before the collective timeout (300 s here, the default), with the
+    /// failure on stderr and no rank left running.
+    /// </summary>
+    [MpiFact]
+    public void A_failing_rank_disposes_without_waiting_and_the_job_stops()
+    {
+        var r = MpiRun.Run(2, Host, ["fail"], Limit);
+        Assert.NotEqual(0, r.Code);
+        Assert.Contains("rank 1 fails on purpose", r.Err);
+        AssertNoRankLeft(r.Err, ranks: 2);
+        Assert.True(r.Elapsed < TimeSpan.FromSeconds(60), $"took {r.Elapsed}");
+    }
+
+    /// <summary>Each rank printed "rank R pid P in step" on stderr; none of those processes is left running.</summary>
+    private static void AssertNoRankLeft(string err, int ranks)
+    {
+        var pids = err.Split('\n').Where(l => l.Contains(" pid ", StringComparison.Ordinal)).Select(l => int.Parse(l.Split(' ')[3], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(ranks, pids.Count);
+        Assert.All(pids, pid => Assert.True(MpiRun.Gone(pid), $"rank process {pid} is still running 10 s after mpirun ended"));
     }
 
     [Fact]
     public void Without_mpirun_the_world_is_this_process_and_MPI_is_not_loaded()
     {
         if (Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_SIZE") is not null) return; // the test host itself under mpirun
-        var comm = World.Start();
+        using var comm = World.Start();
         Assert.Same(SingleProcess.Instance, comm);
         Assert.Equal((0, 1), World.FromEnvironment());
         Assert.DoesNotContain(System.Diagnostics.Process.GetCurrentProcess().Modules.Cast<System.Diagnostics.ProcessModule>(), m => m.ModuleName.StartsWith("libmpi", StringComparison.Ordinal));
