@@ -8,8 +8,8 @@ namespace Vivify.Server.Tests;
 
 /// <summary>
 /// The Stylize tab in a real browser (Debian's chromium through Playwright, as <see cref="BrowserTests"/>): a clip
-/// uploaded, strokes drawn with the mouse on the keyframe canvas, Train, a preview showing the painted colour, Render,
-/// the result playing in the page. The screenshot goes to out/serve/stylize.png.
+/// uploaded, strokes drawn with the mouse on two keyframe canvases (a third painted and removed, the first selected
+/// again with its painting), Train on both, previews showing the painted colour, Render, the result playing in the page. The screenshot goes to out/serve/stylize.png.
 /// </summary>
 public class StylizeBrowserTests(Xunit.Abstractions.ITestOutputHelper output)
 {
@@ -27,6 +27,18 @@ public class StylizeBrowserTests(Xunit.Abstractions.ITestOutputHelper output)
         """, new[] { fx, fy });
 
     private static bool Magenta(int[] p) => p[0] > 170 && p[1] < 100 && p[2] > 170;
+
+    /// <summary>Waits until the preview of <paramref name="frame"/> shows magenta at the middle of its top half.</summary>
+    private static Task WaitPreviewMagenta(IPage page, int frame) => page.WaitForFunctionAsync("""
+        f => {
+          const e = document.querySelector(`#stylize-preview-${f} img`);
+          if (!e || !e.complete || !e.naturalWidth) return false;
+          const c = document.createElement("canvas"); c.width = e.naturalWidth; c.height = e.naturalHeight;
+          const g = c.getContext("2d"); g.drawImage(e, 0, 0);
+          const p = g.getImageData(Math.floor(c.width / 2), Math.floor(c.height / 4), 1, 1).data;
+          return p[0] > 170 && p[1] < 100 && p[2] > 170;
+        }
+        """, frame, new() { Timeout = PreviewColourSeconds * 1000, PollingInterval = 100 });
 
     /// <summary>A stroke across the canvas at height fy (fraction), left to right between fx0 and fx1, with the mouse.</summary>
     private static async Task Stroke(IPage page, LocatorBoundingBoxResult box, double fy, double fx0 = 0.05, double fx1 = 0.95)
@@ -78,21 +90,34 @@ public class StylizeBrowserTests(Xunit.Abstractions.ITestOutputHelper output)
             Assert.True(Magenta(await Pixel(page, "#stylize-canvas", 0.5, 0.25)));
             await page.SelectOptionAsync("#stylize-tool", "brush");
 
+            // A second keyframe, the last frame, its top half painted too; a third painted and removed; the first
+            // selected again from the list comes back with its painting.
+            await page.FillAsync("#stylize-size", "60");
+            await page.FillAsync("#stylize-slider", "11");
+            await page.ClickAsync("#stylize-pick");
+            await page.WaitForSelectorAsync("#stylize-canvas[data-frame='11']");
+            Assert.False(Magenta(await Pixel(page, "#stylize-canvas", 0.5, 0.25)));
+            for (var fy = 0.04; fy <= 0.5; fy += 0.06) await Stroke(page, box, fy);
+            Assert.True(Magenta(await Pixel(page, "#stylize-canvas", 0.5, 0.25)));
+            await page.FillAsync("#stylize-slider", "6");
+            await page.ClickAsync("#stylize-pick");
+            await page.WaitForSelectorAsync("#stylize-canvas[data-frame='6']");
+            await Stroke(page, box, 0.8);
+            Assert.Equal(3, await page.Locator("#stylize-keys li[data-state='painted']").CountAsync());
+            await page.ClickAsync("#stylize-keys li[data-frame='6'] .stylize-key-remove");
+            await page.ClickAsync("#stylize-keys li[data-frame='0'] .stylize-key-select");
+            await page.WaitForSelectorAsync("#stylize-canvas[data-frame='0']");
+            Assert.True(Magenta(await Pixel(page, "#stylize-canvas", 0.5, 0.25)));
+            Assert.Equal(["0", "11"], await page.Locator("#stylize-keys li").EvaluateAllAsync<string[]>("items => items.map(i => i.dataset.frame)"));
+
             var clock = Stopwatch.StartNew();
             await page.ClickAsync("#stylize-train");
             await page.WaitForSelectorAsync("#stylize-preview-0 img[data-shown]", new() { Timeout = PreviewColourSeconds * 1000 });
             var first = clock.Elapsed.TotalSeconds;
-            await page.WaitForFunctionAsync("""
-                () => {
-                  const e = document.querySelector("#stylize-preview-0 img");
-                  if (!e || !e.complete || !e.naturalWidth) return false;
-                  const c = document.createElement("canvas"); c.width = e.naturalWidth; c.height = e.naturalHeight;
-                  const g = c.getContext("2d"); g.drawImage(e, 0, 0);
-                  const p = g.getImageData(Math.floor(c.width / 2), Math.floor(c.height / 4), 1, 1).data;
-                  return p[0] > 170 && p[1] < 100 && p[2] > 170;
-                }
-                """, null, new() { Timeout = PreviewColourSeconds * 1000, PollingInterval = 100 });
+            await WaitPreviewMagenta(page, 0);
             var coloured = clock.Elapsed.TotalSeconds;
+            Assert.Equal(2, await page.Locator("#stylize-keys li[data-state='sent']").CountAsync()); // both trained on
+            await WaitPreviewMagenta(page, 11);
             var step = await page.GetAttributeAsync("#stylize-preview-0 img", "data-step");
             output.WriteLine($"first preview {first:0.0} s after Train; painted colour in the preview after {coloured:0.0} s (step {step})");
             Assert.True(long.Parse(step!, System.Globalization.CultureInfo.InvariantCulture) > 0);

@@ -31,12 +31,12 @@ public class StylizeTests
         return File.ReadAllBytes(path);
     }
 
-    private static Task<HttpResponseMessage> Key(ServerHarness h, string id, int frame, byte[] painted, string part = "painted") =>
+    internal static Task<HttpResponseMessage> Key(ServerHarness h, string id, int frame, byte[] painted, string part = "painted") =>
         h.Client.PostAsync($"/api/stylize/{id}/keyframe", ServerHarness.Form([(part, "key.png", painted)], ("frame", frame.ToString(System.Globalization.CultureInfo.InvariantCulture))));
 
-    private static async Task<JsonElement> Project(ServerHarness h, string id) => await ServerHarness.Json(await h.Client.GetAsync($"/api/stylize/{id}"));
+    internal static async Task<JsonElement> Project(ServerHarness h, string id) => await ServerHarness.Json(await h.Client.GetAsync($"/api/stylize/{id}"));
 
-    private static async Task<JsonElement> WaitProject(ServerHarness h, string id, Func<JsonElement, bool> until, double seconds = 60)
+    internal static async Task<JsonElement> WaitProject(ServerHarness h, string id, Func<JsonElement, bool> until, double seconds = 60)
     {
         var deadline = DateTime.UtcNow.AddSeconds(seconds);
         while (true)
@@ -48,10 +48,10 @@ public class StylizeTests
         }
     }
 
-    private static int MinRevision(JsonElement view) =>
+    internal static int MinRevision(JsonElement view) =>
         view.GetProperty("previews").EnumerateArray().Select(p => p.GetProperty("revision").GetInt32()).DefaultIfEmpty(0).Min();
 
-    private static async Task<RgbFrame> Picture(ServerHarness h, HttpResponseMessage response, string name)
+    internal static async Task<RgbFrame> Picture(ServerHarness h, HttpResponseMessage response, string name)
     {
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("image/png", response.Content.Headers.ContentType?.MediaType);
@@ -119,6 +119,7 @@ public class StylizeTests
         await File.WriteAllBytesAsync(path, await video.Content.ReadAsByteArrayAsync());
         var info = MediaProbe.Probe(path);
         Assert.Equal((w, h2, (long)frames), (info.Width, info.Height, info.FrameCount));
+        Assert.Equal("aac", info.Audio?.Codec); // the upload's audio (Megamind.avi's), as `vivify stylize` keeps it
 
         Assert.Equal(HttpStatusCode.OK, (await h.Client.DeleteAsync($"/api/stylize/{id}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await h.Client.GetAsync($"/api/stylize/{id}")).StatusCode);
@@ -126,7 +127,7 @@ public class StylizeTests
         Assert.Empty(h.DataFiles());
     }
 
-    private static Task AssertRejected(ServerHarness h, HttpResponseMessage response, HttpStatusCode status, string says) =>
+    internal static Task AssertRejected(ServerHarness h, HttpResponseMessage response, HttpStatusCode status, string says) =>
         UploadTests.AssertError(h, response, status, says);
 
     [Fact]
@@ -140,6 +141,9 @@ public class StylizeTests
         await AssertRejected(h, await h.Anonymous.GetAsync($"/api/stylize/{unknown}"), HttpStatusCode.Unauthorized, "token");
         // Painting (or anything else) before an upload: no such project.
         await AssertRejected(h, await Key(h, unknown, 0, Solid(h, 8, 8, 255, 0, 0)), HttpStatusCode.NotFound, "no such stylize project");
+        await AssertRejected(h, await h.Client.PostAsync($"/api/stylize/{unknown}/keyframes", ServerHarness.Form([("painted", "key.png", Solid(h, 8, 8, 255, 0, 0))], ("frame", "0"))), HttpStatusCode.NotFound, "no such stylize project");
+        await AssertRejected(h, await h.Client.DeleteAsync($"/api/stylize/{unknown}/keyframes/0"), HttpStatusCode.NotFound, "no such stylize project");
+        await AssertRejected(h, await h.Anonymous.DeleteAsync($"/api/stylize/{unknown}/keyframes/0"), HttpStatusCode.Unauthorized, "token");
         foreach (var path in new[] { "", "/frames/0", "/previews/0", "/model", "/events" })
             await AssertRejected(h, await h.Client.GetAsync($"/api/stylize/{unknown}{path}"), HttpStatusCode.NotFound, "no such stylize project");
         foreach (var path in new[] { "/train", "/stop", "/render" })

@@ -15,9 +15,9 @@ public static class ServeCommand
         var port = new Option<int>("--port") { Description = "Port to listen on", DefaultValueFactory = _ => 7860 };
         var token = new Option<string?>("--token") { Description = "The token every request needs (default: a random one, printed with the address)" };
         var models = new Option<string?>("--models") { Description = "Folder of models: NAME.pth.tar (or .pth, .safetensors) with NAME.yaml beside it (default: none; the Faces tab needs none)" };
-        var data = new Option<string>("--data") { Description = "Folder for uploads and results (the server writes only under its jobs/, faces/ and live/ subfolders)", DefaultValueFactory = _ => Path.Combine(Path.GetTempPath(), "vivify-serve") };
+        var data = new Option<string>("--data") { Description = "Folder for uploads and results (the server writes only under its jobs/, stylize/, faces/ and live/ subfolders)", DefaultValueFactory = _ => Path.Combine(Path.GetTempPath(), "vivify-serve") };
         var maxUpload = new Option<int>("--max-upload-mb") { Description = "Largest upload accepted, in MB (larger ones get 413)", DefaultValueFactory = _ => 1024 };
-        var cmd = new Command("serve", "The web studio: animate pictures and find faces in a browser, over a token-protected HTTP API")
+        var cmd = new Command("serve", "The web studio: animate pictures, stylize videos from painted keyframes, animate live from the camera and find faces in a browser, over a token-protected HTTP API")
         {
             host, port, token, models, data, maxUpload,
         };

@@ -11,19 +11,21 @@ internal sealed record PreviewView(int Frame, long Step, int Revision, long Vers
 
 /// <summary>
 /// One stylize project of the studio: the uploaded video's frames at the working size (in memory as a <see cref="Clip"/>
-/// and as PNGs in FOLDER/frames), the painted keyframe (FOLDER/keys), the library's <see cref="StylizeJob"/> (created at
-/// the first training, kept between trainings so no step is lost), the latest previews (in memory), the saved model
-/// (FOLDER/model.pth) and the jobs it queued. The session is used on the job worker's thread only; a new painting is
-/// handed over from a request's thread through <see cref="StylizeLive.Repaint"/> or <see cref="StylizeJob.ReplaceKeyframes"/>,
-/// which the library makes safe. Removing the project waits for its running job to end before the memory is freed.
+/// and as PNGs in FOLDER/frames), the painted keyframes (one or a few, each in its own FOLDER/keys/N), the upload's
+/// audio (FOLDER/audio: the upload kept when it has an audio stream, for the render), the library's
+/// <see cref="StylizeJob"/> (created at the first training, kept between trainings so no step is lost), the latest
+/// previews (in memory), the saved model (FOLDER/model.pth) and the jobs it queued. The session is used on the job
+/// worker's thread only; a new set of keyframes is handed over from a request's thread through
+/// <see cref="StylizeLive.Repaint"/> or <see cref="StylizeJob.ReplaceKeyframes"/>, which the library makes safe. Removing the project waits for its running job to end before the memory is freed.
 /// </summary>
-internal sealed class StudioProject(string id, string folder, Clip clip, string frameRate) : IDisposable
+internal sealed class StudioProject(string id, string folder, Clip clip, string frameRate, string? audioFrom = null) : IDisposable
 {
     private readonly object _lock = new();
     private readonly Dictionary<int, (PreviewView View, byte[] Png)> _previews = [];
     private StylizeJob? _job;
     private StylizeLive? _live;
-    private KeyframeFile? _key;
+    private readonly SortedDictionary<int, (KeyframeFile File, int Revision)> _keys = [];
+    private int? _lastKey;
     private int _keyRevision, _keyFiles;
     private long _steps, _previewVersion;
     private bool _busy, _removed, _disposed;
@@ -33,6 +35,8 @@ internal sealed class StudioProject(string id, string folder, Clip clip, string 
     public string Folder { get; } = folder;
     public Clip Clip { get; } = clip;
     public string FrameRate { get; } = frameRate;
+    /// <summary>The file whose audio the rendered video gets, or null when the upload had none.</summary>
+    public string? AudioFrom { get; } = audioFrom;
     public string ModelPath => Path.Combine(Folder, "model.pth");
     public DateTime LastUsedUtc { get; private set; } = DateTime.UtcNow;
 
@@ -55,37 +59,73 @@ internal sealed class StudioProject(string id, string folder, Clip clip, string 
 
     /// <summary>The steps trained so far (the session's, kept across trainings).</summary>
     public long Steps { get { lock (_lock) return _steps; } }
-    public bool HasKey { get { lock (_lock) return _key is not null; } }
+    public bool HasKey { get { lock (_lock) return _keys.Count > 0; } }
     public bool HasModel => File.Exists(ModelPath);
 
     public IReadOnlyList<int> PreviewFrames { get { lock (_lock) return _previewFrames; } }
 
     /// <summary>
     /// Makes the painting at <paramref name="painted"/> (already decoded and of the clip's size) the keyframe of
-    /// <paramref name="frame"/>; a training under way continues on it. Returns the painting's revision.
+    /// <paramref name="frame"/>: added to the keyframes, or replacing that frame's painting, or, with
+    /// <paramref name="only"/>, replacing all of them. A training under way continues on the new set. Returns the revision.
     /// </summary>
-    public int SetKey(int frame, string painted, string? mask)
+    public int SetKey(int frame, string painted, string? mask, bool only = false)
     {
         var key = new KeyframeFile(frame, painted, mask);
         lock (_lock)
         {
             if (_removed) throw Gone();
-            try
-            {
-                if (_live is not null) _live.Repaint([key]);
-                else _job?.ReplaceKeyframes([key]);
-            }
+            var keys = only ? new List<KeyframeFile>() : _keys.Where(k => k.Key != frame).Select(k => k.Value.File).ToList();
+            keys.Add(key);
+            try { Apply(keys); }
             catch (VivifyException e)
             {
                 throw new ApiException(StatusCodes.Status400BadRequest, JsonErrors.OneLine(e.Message, new Dictionary<string, string> { [painted] = "painted", [mask ?? painted] = mask is null ? "painted" : "mask" }));
             }
-            var previous = _key;
-            _key = key;
             _keyRevision++;
-            if (previous is not null && Path.GetDirectoryName(previous.PaintedPath) is string old && old != Path.GetDirectoryName(painted)) JobQueue.RemoveFolder(old);
+            foreach (var gone in _keys.Keys.Where(f => only || f == frame).ToList()) Forget(gone, painted);
+            _keys[frame] = (key, _keyRevision);
+            _lastKey = frame;
             return _keyRevision;
         }
     }
+
+    /// <summary>
+    /// Removes the keyframe of <paramref name="frame"/>; a training under way continues on the others (the last one of a
+    /// running training cannot go). The next training, render and model use the keyframes left.
+    /// </summary>
+    public void RemoveKey(int frame)
+    {
+        lock (_lock)
+        {
+            if (_removed) throw Gone();
+            if (!_keys.ContainsKey(frame)) throw new ApiException(StatusCodes.Status404NotFound, $"frame {frame} is not a keyframe; the keyframes are {KeyList()}");
+            var keys = _keys.Where(k => k.Key != frame).Select(k => k.Value.File).ToList();
+            if (keys.Count == 0 && _live is not null)
+                throw new ApiException(StatusCodes.Status409Conflict, $"frame {frame} is the only keyframe of the running training; paint another one first, or stop");
+            if (keys.Count > 0) Apply(keys); // none left: the session keeps its last set until a painting comes (training needs one)
+            _keyRevision++;
+            Forget(frame, null);
+            if (_lastKey == frame) _lastKey = _keys.Count == 0 ? null : _keys.MaxBy(k => k.Value.Revision).Key;
+        }
+    }
+
+    /// <summary>Hands the keyframes to the running training, or to the session (no training yet: the first one starts with them).</summary>
+    private void Apply(List<KeyframeFile> keys)
+    {
+        if (_live is not null) _live.Repaint(keys);
+        else _job?.ReplaceKeyframes(keys);
+    }
+
+    /// <summary>Drops keyframe <paramref name="frame"/> and its files (kept when <paramref name="keep"/>'s folder is theirs).</summary>
+    private void Forget(int frame, string? keep)
+    {
+        var old = Path.GetDirectoryName(_keys[frame].File.PaintedPath);
+        _keys.Remove(frame);
+        if (old is not null && old != Path.GetDirectoryName(keep)) JobQueue.RemoveFolder(old);
+    }
+
+    private string KeyList() => _keys.Count == 0 ? "none yet" : string.Join(", ", _keys.Keys);
 
     /// <summary>A fresh server-chosen name under FOLDER/keys for the next painting's files.</summary>
     public string NextKeyFolder()
@@ -110,8 +150,8 @@ internal sealed class StudioProject(string id, string folder, Clip clip, string 
         lock (_lock)
         {
             if (_removed) throw new OperationCanceledException();
-            if (_key is null) throw new VivifyException("paint a keyframe first");
-            _job ??= StylizeJob.Create(Clip, [_key], new StylizeJobOptions { Config = StylizeLive.DemoConfig(), PreFilter = PreFilter.Spatial }, "the video");
+            if (_keys.Count == 0) throw new VivifyException("paint a keyframe first");
+            _job ??= StylizeJob.Create(Clip, _keys.Values.Select(k => k.File), new StylizeJobOptions { Config = StylizeLive.DemoConfig(), PreFilter = PreFilter.Spatial }, "the video");
             job = _job;
             live = _live = new StylizeLive(job, options with { PreviewFrames = _previewFrames });
             revisionBase = _keyRevision;
@@ -154,7 +194,7 @@ internal sealed class StudioProject(string id, string folder, Clip clip, string 
             job = _job ?? throw new VivifyException("train the model first");
             _busy = true;
         }
-        try { job.WriteVideo(output, FrameRate, progress: new FractionProgress(progress), cancel: cancel); }
+        try { job.WriteVideo(output, FrameRate, progress: new FractionProgress(progress), cancel: cancel, audioFrom: AudioFrom); }
         finally
         {
             lock (_lock) _busy = false;
@@ -185,7 +225,8 @@ internal sealed class StudioProject(string id, string folder, Clip clip, string 
                 height = Clip.Height,
                 frames = Clip.Count,
                 frameRate = FrameRate,
-                keyframe = _key?.Frame,
+                keyframe = _lastKey,
+                keyframes = _keys.Select(k => new { frame = k.Key, revision = k.Value.Revision }).ToArray(),
                 revision = _keyRevision,
                 steps = _steps,
                 previewFrames = _previewFrames,

@@ -9,7 +9,7 @@ using Vivify.Stylize;
 namespace Vivify.Server.Stylize;
 
 /// <summary>
-/// The stylize tab's API (/api/stylize…): a project from an uploaded video, its frames, the painted keyframe, training
+/// The stylize tab's API (/api/stylize…): a project from an uploaded video, its frames, the painted keyframes, training
 /// with live previews (a job in the queue), stop, rendering (a job whose result is the video), the model, removal.
 /// </summary>
 internal static class StylizeEndpoints
@@ -32,7 +32,15 @@ internal static class StylizeEndpoints
             if (frame < 0 || frame >= project.Clip.Count) throw OutOfRange(project, frame);
             return Results.File(project.FramePath(frame), "image/png");
         });
-        app.MapPost("/api/stylize/{id}/keyframe", (HttpRequest request, string id, CancellationToken cancel) => Keyframe(request, studio, studio.Find(id), cancel));
+        app.MapPost("/api/stylize/{id}/keyframe", (HttpRequest request, string id, CancellationToken cancel) => Keyframe(request, studio, studio.Find(id), true, cancel));
+        app.MapPost("/api/stylize/{id}/keyframes", (HttpRequest request, string id, CancellationToken cancel) => Keyframe(request, studio, studio.Find(id), false, cancel));
+        app.MapDelete("/api/stylize/{id}/keyframes/{frame:int}", (string id, int frame) =>
+        {
+            var project = studio.Find(id);
+            if (frame < 0 || frame >= project.Clip.Count) throw OutOfRange(project, frame);
+            project.RemoveKey(frame);
+            return Results.Json(project.View(queue), ApiEndpoints.Json);
+        });
         app.MapPost("/api/stylize/{id}/train", (HttpRequest request, string id, CancellationToken cancel) => Train(request, studio, studio.Find(id), cancel));
         app.MapPost("/api/stylize/{id}/stop", (string id) =>
         {
@@ -63,8 +71,12 @@ internal static class StylizeEndpoints
         });
     }
 
-    /// <summary>POST keyframe: multipart `frame` (number), `painted` (the frame painted over, at the working size), optional `mask` (white = painted).</summary>
-    private static async Task<IResult> Keyframe(HttpRequest request, StylizeStudio studio, StudioProject project, CancellationToken cancel)
+    /// <summary>
+    /// POST keyframe (<paramref name="only"/>: the painting becomes the one keyframe) or keyframes (added to the keyframes,
+    /// or replacing that frame's): multipart `frame` (number), `painted` (the frame painted over, at the working size),
+    /// optional `mask` (white = painted).
+    /// </summary>
+    private static async Task<IResult> Keyframe(HttpRequest request, StylizeStudio studio, StudioProject project, bool only, CancellationToken cancel)
     {
         var folder = project.NextKeyFolder();
         var kept = false;
@@ -76,7 +88,7 @@ internal static class StylizeEndpoints
             await SameSize(painted, "painted", project, studio.Options);
             var mask = form.Files.GetValueOrDefault("mask");
             if (mask is not null) await SameSize(mask, "mask", project, studio.Options);
-            project.SetKey(frame, painted, mask);
+            project.SetKey(frame, painted, mask, only);
             kept = true;
             return Results.Json(project.View(studio.Queue), ApiEndpoints.Json);
         }

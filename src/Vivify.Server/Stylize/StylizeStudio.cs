@@ -24,7 +24,8 @@ internal sealed record StylizeLimits
 
 /// <summary>
 /// The stylize projects of the studio, in DATA/stylize/ID (server-chosen names): made from an uploaded video (validated
-/// by decoding, frames brought to the working size once), removed on DELETE, after the time to live without use, and at
+/// by decoding, frames brought to the working size once, the upload kept as FOLDER/audio only when it has an audio
+/// stream), removed on DELETE, after the time to live without use, and at
 /// shutdown. Registered before the job queue, so that it stops after it: the running job has ended when the folders go.
 /// </summary>
 internal sealed class StylizeStudio(ServerOptions options, JobQueue queue, StylizeLimits limits) : IHostedService, IDisposable
@@ -81,8 +82,11 @@ internal sealed class StylizeStudio(ServerOptions options, JobQueue queue, Styli
                 }, cancel);
             }
             finally { _decoding.Release(); }
-            File.Delete(video);
-            var project = new StudioProject(id, folder, clip, info.FrameRate);
+            // The upload stays only for its audio (the rendered video gets it, as `vivify stylize` does).
+            string? audio = null;
+            if (info.Audio is null) File.Delete(video);
+            else File.Move(video, audio = Path.Combine(folder, "audio"));
+            var project = new StudioProject(id, folder, clip, info.FrameRate, audio);
             lock (_projects)
             {
                 _projects[id] = project;

@@ -1,6 +1,7 @@
-// Vivify studio, Stylize tab: upload a video, scrub its frames, paint a keyframe on a canvas, train with live previews
-// (repainting while it trains continues training on the new painting), stop, render, download. Uses $, api and
-// showError from studio.js.
+// Vivify studio, Stylize tab: upload a video, scrub its frames, paint one or a few keyframes on a canvas (each with its
+// own painting, mask and undo; the list selects one to repaint or removes it), train on all painted ones with live
+// previews (repainting or removing one while it trains continues training on the new set), stop, render, download.
+// Uses $, api and showError from studio.js and StylizeKeyframes from stylize-keys.js.
 "use strict";
 
 (() => {
@@ -8,18 +9,18 @@
     id: null,            // the project
     events: null,        // its EventSource
     view: null,          // its last view
-    key: null,           // the frame being painted
-    original: document.createElement("canvas"), // that frame as uploaded (what the eraser brings back)
-    maskUsed: false,
-    undo: [],
-    sending: null,       // the keyframe upload in flight
-    resend: false,
+    sending: null,       // the keyframe uploads in flight
+    pending: new Set(),  // keyframes to upload next
     renderJob: null,
     renderEvents: null,
   };
   const paint = $("stylize-canvas");
   const mask = $("stylize-mask");
   const error = (e) => showError($("stylize-error"), e);
+  const keys = new StylizeKeyframes(paint, mask, $("stylize-keys"), (n) => {
+    $("stylize-key-label").textContent = n === null ? "" : `(frame ${n})`;
+    updateButtons();
+  }, (n) => removeKey(n).catch(error));
   const training = () => st.view && st.view.training && ["queued", "running"].includes(st.view.training.state);
 
   // Upload
@@ -43,7 +44,8 @@
   function close() {
     if (st.events) { st.events.close(); st.events = null; }
     if (st.renderEvents) { st.renderEvents.close(); st.renderEvents = null; }
-    st.id = null; st.view = null; st.key = null; st.renderJob = null;
+    st.id = null; st.view = null; st.renderJob = null;
+    keys.clear(); st.pending.clear();
     $("stylize-work").hidden = true;
     $("stylize-result").hidden = true;
     $("stylize-preview-box").replaceChildren();
@@ -73,38 +75,31 @@
   $("stylize-pick").addEventListener("click", () => pick(Number($("stylize-slider").value)).catch(error));
 
   // The keyframe canvas: the frame, painted over; the mask canvas above it (white = painted, shown translucent).
+  // "Paint this frame" makes the frame a keyframe or selects it; the list selects one or removes it (from the
+  // server too when it has it: a training under way goes on with the others).
   async function pick(n) {
+    if (keys.get(n)) { keys.select(n); return; }
     const image = new Image();
     image.src = `/api/stylize/${st.id}/frames/${n}`;
     await image.decode();
-    for (const c of [paint, mask, st.original]) { c.width = image.naturalWidth; c.height = image.naturalHeight; }
-    st.original.getContext("2d").drawImage(image, 0, 0);
-    paint.getContext("2d").drawImage(image, 0, 0);
-    st.key = n; st.maskUsed = false; st.undo = [];
-    $("stylize-key-label").textContent = `(frame ${n})`;
-    paint.dataset.frame = String(n);
+    keys.add(n, image);
+  }
+
+  async function removeKey(n) {
+    error(null);
+    if (keys.get(n).sent !== undefined) show(await api(`/api/stylize/${st.id}/keyframes/${n}`, { method: "DELETE" }));
+    st.pending.delete(n);
+    keys.delete(n);
     updateButtons();
   }
 
-  function snapshot() {
-    st.undo.push([paint.getContext("2d").getImageData(0, 0, paint.width, paint.height), mask.getContext("2d").getImageData(0, 0, mask.width, mask.height), st.maskUsed]);
-    if (st.undo.length > 30) st.undo.shift();
-  }
-
-  $("stylize-undo").addEventListener("click", () => {
-    const last = st.undo.pop();
-    if (!last) return;
-    paint.getContext("2d").putImageData(last[0], 0, 0);
-    mask.getContext("2d").putImageData(last[1], 0, 0);
-    st.maskUsed = last[2];
-    changed();
-  });
+  $("stylize-undo").addEventListener("click", () => { if (keys.undo()) changed(); });
 
   $("stylize-painted-file").addEventListener("change", async () => {
     const file = $("stylize-painted-file").files[0];
-    if (!file || st.key === null) return;
+    if (!file || keys.current === null) return;
     const bitmap = await createImageBitmap(file);
-    snapshot();
+    keys.snapshot();
     paint.getContext("2d").drawImage(bitmap, 0, 0, paint.width, paint.height); // the server wants the frame's size
     changed();
   });
@@ -115,10 +110,10 @@
     return [(e.clientX - r.left) * paint.width / r.width, (e.clientY - r.top) * paint.height / r.height];
   }
   paint.addEventListener("pointerdown", (e) => {
-    if (st.key === null) return;
+    if (keys.current === null) return;
     e.preventDefault();
     paint.setPointerCapture(e.pointerId);
-    snapshot();
+    keys.snapshot();
     const tool = $("stylize-tool").value;
     const target = tool === "mask" || tool === "unmask" ? mask : paint;
     const g = target.getContext("2d");
@@ -126,7 +121,7 @@
     g.lineWidth = Number($("stylize-size").value) * paint.width / paint.getBoundingClientRect().width;
     g.globalCompositeOperation = tool === "unmask" ? "destination-out" : "source-over";
     g.strokeStyle = tool === "brush" ? $("stylize-color").value : "#ffffff";
-    if (target === mask) st.maskUsed = true;
+    if (target === mask) keys.cur().maskUsed = true;
     stroke = { g, erase: tool === "eraser", last: point(e) };
     draw(stroke.last);
   });
@@ -141,7 +136,7 @@
         (q) => { q.moveTo(x0 + nx, y0 + ny); q.lineTo(x1 + nx, y1 + ny); q.lineTo(x1 - nx, y1 - ny); q.lineTo(x0 - nx, y0 - ny); q.closePath(); },
       ];
       for (const shape of shapes) { // each clipped on its own: a union of clips, whatever their windings
-        g.save(); g.beginPath(); shape(g); g.clip(); g.drawImage(st.original, 0, 0); g.restore();
+        g.save(); g.beginPath(); shape(g); g.clip(); g.drawImage(keys.cur().original, 0, 0); g.restore();
       }
     } else {
       g.beginPath(); g.moveTo(x0, y0); g.lineTo(x1, y1); g.stroke();
@@ -154,28 +149,37 @@
   paint.addEventListener("pointercancel", end);
 
   // A change while training is sent at once: training continues on it.
-  function changed() { if (training()) sendKey().catch(error); }
+  function changed() {
+    keys.changed();
+    if (training()) sendKeys([keys.current]).catch(error);
+  }
 
   const blob = (canvas) => new Promise((done) => canvas.toBlob(done, "image/png"));
-  async function sendKey() {
-    if (st.sending) { st.resend = true; return st.sending; }
+  // Uploads the keyframes' paintings one at a time (POST keyframes: each added or replacing that frame's), the latest
+  // version of each; a change made meanwhile is sent after.
+  async function sendKeys(frames) {
+    for (const f of frames) st.pending.add(f);
+    if (st.sending) return st.sending;
     st.sending = (async () => {
-      do {
-        st.resend = false;
+      while (st.pending.size) {
+        const f = st.pending.values().next().value;
+        st.pending.delete(f);
+        const k = keys.get(f);
+        if (!k) continue;
+        const version = k.version;
+        const [painted, m] = keys.canvases(f);
         const form = new FormData();
-        form.append("frame", String(st.key));
-        form.append("painted", await blob(paint), "painted.png");
-        if (st.maskUsed) {
-          const m = document.createElement("canvas");
-          m.width = mask.width; m.height = mask.height;
-          const g = m.getContext("2d");
-          g.fillStyle = "#000"; g.fillRect(0, 0, m.width, m.height); g.drawImage(mask, 0, 0);
-          form.append("mask", await blob(m), "mask.png");
-        }
-        show(await api(`/api/stylize/${st.id}/keyframe`, { method: "POST", body: form }));
-      } while (st.resend);
+        form.append("frame", String(f));
+        form.append("painted", await blob(painted), "painted.png");
+        if (m) form.append("mask", await blob(m), "mask.png");
+        const view = await api(`/api/stylize/${st.id}/keyframes`, { method: "POST", body: form });
+        if (keys.get(f) === k) k.sent = version;
+        show(view);
+        keys.show();
+      }
     })();
     try { await st.sending; } finally { st.sending = null; }
+    if (st.pending.size) await sendKeys([]); // one added as the loop ended
   }
 
   // Training, previews, rendering
@@ -183,7 +187,9 @@
     error(null);
     $("stylize-train").disabled = true;
     try {
-      await sendKey();
+      // The painted keyframes the server lacks (none painted: the one on the canvas, as it is).
+      const painted = keys.all().filter((k) => k.painted);
+      await sendKeys((painted.length ? painted : [keys.cur()]).filter((k) => k && k.sent !== k.version).map((k) => k.frame));
       const form = new FormData();
       form.append("previews", $("stylize-previews").value);
       form.append("minutes", $("stylize-minutes").value);
@@ -238,7 +244,7 @@
     if (!view || view.id !== st.id) return;
     st.view = view;
     const t = view.training;
-    let text = t ? `training ${t.state}` : "paint the keyframe, then Train";
+    let text = t ? `training ${t.state}` : "paint one or a few keyframes, then Train";
     if (t && t.state === "queued" && t.position) text += ` (${t.position} ahead)`;
     if (t) text += ` · step ${view.steps}`;
     if (view.rendering && ["queued", "running"].includes(view.rendering.state)) text += ` · rendering ${Math.round(view.rendering.progress * 100)}%`;
@@ -279,7 +285,7 @@
   function updateButtons() {
     const v = st.view;
     const busyRender = v && v.rendering && ["queued", "running"].includes(v.rendering.state);
-    $("stylize-train").disabled = !v || st.key === null || training() || busyRender;
+    $("stylize-train").disabled = !v || keys.size === 0 || training() || busyRender;
     $("stylize-stop").disabled = !training();
     $("stylize-render").disabled = !v || !v.training || busyRender || (v.steps === 0 && !training());
   }
