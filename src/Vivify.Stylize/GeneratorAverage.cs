@@ -52,6 +52,12 @@ public sealed class GeneratorAverage : IDisposable
     }
 
     /// <summary>
+    /// Starts the warm-up of β_n again from the current average (n back to 0), so that it follows the trained weights
+    /// closely for a while: after the painting is replaced, the weights averaged so far were trained on the old one.
+    /// </summary>
+    public void Restart() => Updates = 0;
+
+    /// <summary>
     /// Continues an average saved in a model file: its weights and update count. A file saved without an average
     /// (<paramref name="updates"/> 0) restarts the average from the weights given.
     /// </summary>

@@ -26,6 +26,7 @@ public sealed class StylizeSession : IDisposable
     private readonly object _keyLock = new();
     private ICommunicator _comm = SingleProcess.Instance;
     private (int Start, int Count)? _shard;
+    private bool _restartAverage;
 
     /// <param name="average">Keep an average of the generator's weights for inference (<see cref="GeneratorAverage"/>); false is the published tool's behaviour.</param>
     /// <param name="dtype">The type the networks train in: float32, or float64 to check exactness.</param>
@@ -82,10 +83,20 @@ public sealed class StylizeSession : IDisposable
         set { lock (_keyLock) _meta = value; }
     }
 
+    /// <summary>How training answers a replaced painting (live editing); null, the default, for none: uniform patches throughout.</summary>
+    public RepaintFocus? RepaintFocus
+    {
+        get { lock (_keyLock) return _repaintFocus; }
+        set { lock (_keyLock) _repaintFocus = value; }
+    }
+
+    private RepaintFocus? _repaintFocus;
+
     /// <summary>
     /// Sets (or replaces) the keyframes, and with <paramref name="meta"/> what the model file keeps about them; patches
-    /// are drawn from them from the next step on. Thread-safe: another thread may call this while <see cref="Step"/>
-    /// runs (live editing); a step that is drawing its patches finishes with the previous keyframes, which are then freed.
+    /// are drawn from them from the next step on (with a <see cref="RepaintFocus"/>, centred on what changed first).
+    /// Thread-safe: another thread may call this while <see cref="Step"/> runs (live editing); a step that is drawing its
+    /// patches finishes with the previous keyframes, which are then freed.
     /// </summary>
     public void SetKeyframes(IReadOnlyList<Keyframe> keyframes, PyDict? meta = null)
     {
@@ -95,11 +106,27 @@ public sealed class StylizeSession : IDisposable
         lock (_keyLock)
         {
             _sampler = new PatchSampler(keyframes, Config.TrainingDataset.PatchSize, _seed + (int)Steps);
+            if (_repaintFocus is { } focus && _keyframes.Count > 0) Focus(focus, _sampler, _keyframes, keyframes);
             if (meta is not null) _meta = meta;
             // The session owns its keyframes: those it is handed replace (and free) the previous ones.
             var previous = _keyframes;
             _keyframes = keyframes;
             DisposeKeyframes(previous, keep: keyframes);
+        }
+    }
+
+    private void Focus(RepaintFocus focus, PatchSampler sampler, IReadOnlyList<Keyframe> previous, IReadOnlyList<Keyframe> next)
+    {
+        var changed = RepaintFocus.Changed(previous, next);
+        try
+        {
+            sampler.Focus(changed, focus.Share, focus.Steps);
+            // The average is restarted on the training thread, at the next step.
+            if (focus.RestartAverage && changed.Any(c => c is not null)) _restartAverage = true;
+        }
+        finally
+        {
+            foreach (var c in changed) c?.Dispose();
         }
     }
 
@@ -147,6 +174,8 @@ public sealed class StylizeSession : IDisposable
         {
             if (_sampler is null) throw new InvalidOperationException("SetKeyframes first");
             (pre, post, already) = _sampler.Sample(Config.Trainer.BatchSize);
+            if (_restartAverage) Average?.Restart();
+            _restartAverage = false;
         }
         if (_shard is { } s) (pre, post, already) = (pre.narrow(0, s.Start, s.Count), post.narrow(0, s.Start, s.Count), already.narrow(0, s.Start, s.Count));
         var losses = _trainer.Step(pre.to(Dtype, Device), post.to(Dtype, Device), already.to(Dtype, Device));

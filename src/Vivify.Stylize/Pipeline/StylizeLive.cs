@@ -25,6 +25,9 @@ public sealed record StylizeLiveOptions
     /// <summary>Seconds of training on a new painting before the previews show it.</summary>
     public double RepaintPreviewAfterSeconds { get; init; } = 1;
 
+    /// <summary>How training answers a repaint (see <see cref="Stylize.RepaintFocus"/>); null for uniform patches throughout.</summary>
+    public RepaintFocus? RepaintFocus { get; init; } = new();
+
     /// <summary>When to stop besides <c>stop</c>.</summary>
     public TrainingBudget Budget { get; init; } = TrainingBudget.Unlimited;
 }
@@ -39,7 +42,7 @@ public sealed record StylizePreview(int Frame, long Step, int Revision, int Widt
 /// The paper's interactive loop on a <see cref="StylizeJob"/>, in memory: <see cref="Run"/> trains on the job's
 /// keyframes and, every few seconds, stylizes a few preview frames at a small size with the current weights and hands
 /// them over; <see cref="Repaint"/>, from any thread, swaps in a new painting without restarting (the steps taken are
-/// kept) and brings the next preview forward. Previews are made on <see cref="Run"/>'s thread, between steps.
+/// kept), trains on what changed first (<see cref="StylizeLiveOptions.RepaintFocus"/>) and brings the next preview forward. Previews are made on <see cref="Run"/>'s thread, between steps.
 /// </summary>
 public sealed class StylizeLive : IDisposable
 {
@@ -63,6 +66,7 @@ public sealed class StylizeLive : IDisposable
         if (PreviewFrames.Count == 0) throw new ArgumentException("give at least one preview frame", nameof(options));
         if (!(_options.PreviewEverySeconds > 0)) throw new ArgumentOutOfRangeException(nameof(options), _options.PreviewEverySeconds, "seconds between previews must be more than 0");
         if (_options.PreviewMaxWidth < 1 || _options.PreviewMaxHeight < 1) throw new ArgumentOutOfRangeException(nameof(options), "the preview box must be at least 1×1");
+        job.Session.RepaintFocus = _options.RepaintFocus;
     }
 
     /// <summary>The frames previewed.</summary>
