@@ -27,7 +27,9 @@ public class InterruptTests
     public async Task SigintToTheProcessExits130WithoutOutput()
     {
         using var h = new CliHarness();
-        var clip = h.ClipWithAudio("long.mp4", 400, 320, 240, 25);
+        // Long enough (about 10 s of converting on 2 cores) that the signal, sent by another process on a loaded
+        // machine, arrives while the work runs: with 400 frames the conversion once ended before it (exit 0).
+        var clip = h.ClipWithAudio("long.mp4", 1500, 320, 240, 25);
         var dll = Path.Combine(AppContext.BaseDirectory, "vivify.dll");
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
         foreach (var a in new[] { dll, "media", "convert", clip, "-o", h.PathOf("frames") }) psi.ArgumentList.Add(a);
