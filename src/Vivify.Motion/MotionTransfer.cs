@@ -107,7 +107,7 @@ public sealed class MotionTransfer
         foreach (var (_, m) in model.named_modules())
         {
             if (m is not TorchSharp.Modules.Conv2d conv || conv.weight is not { } w || w.device.type == DeviceType.META || ChannelsLast.Is(w)) continue;
-            conv.weight = new TorchSharp.Modules.Parameter(ChannelsLast.CopyOf(w), requires_grad: false);
+            conv.weight = new TorchSharp.Modules.Parameter(ChannelsLast.Of(w), requires_grad: false);
             w.Dispose();
         }
     }

@@ -25,7 +25,6 @@ internal sealed class StudioProject(string id, string folder, Clip clip, string 
     private StylizeJob? _job;
     private StylizeLive? _live;
     private readonly SortedDictionary<int, (KeyframeFile File, int Revision)> _keys = [];
-    private int? _lastKey;
     private int _keyRevision, _keyFiles;
     private long _steps, _previewVersion;
     private bool _busy, _removed, _disposed;
@@ -75,7 +74,7 @@ internal sealed class StudioProject(string id, string folder, Clip clip, string 
         lock (_lock)
         {
             if (_removed) throw Gone();
-            var keys = only ? new List<KeyframeFile>() : _keys.Where(k => k.Key != frame).Select(k => k.Value.File).ToList();
+            var keys = only ? [] : KeysExcept(frame);
             keys.Add(key);
             try { Apply(keys); }
             catch (VivifyException e)
@@ -85,7 +84,6 @@ internal sealed class StudioProject(string id, string folder, Clip clip, string 
             _keyRevision++;
             foreach (var gone in _keys.Keys.Where(f => only || f == frame).ToList()) Forget(gone, painted);
             _keys[frame] = (key, _keyRevision);
-            _lastKey = frame;
             return _keyRevision;
         }
     }
@@ -100,13 +98,12 @@ internal sealed class StudioProject(string id, string folder, Clip clip, string 
         {
             if (_removed) throw Gone();
             if (!_keys.ContainsKey(frame)) throw new ApiException(StatusCodes.Status404NotFound, $"frame {frame} is not a keyframe; the keyframes are {KeyList()}");
-            var keys = _keys.Where(k => k.Key != frame).Select(k => k.Value.File).ToList();
+            var keys = KeysExcept(frame);
             if (keys.Count == 0 && _live is not null)
                 throw new ApiException(StatusCodes.Status409Conflict, $"frame {frame} is the only keyframe of the running training; paint another one first, or stop");
             if (keys.Count > 0) Apply(keys); // none left: the session keeps its last set until a painting comes (training needs one)
             _keyRevision++;
             Forget(frame, null);
-            if (_lastKey == frame) _lastKey = _keys.Count == 0 ? null : _keys.MaxBy(k => k.Value.Revision).Key;
         }
     }
 
@@ -124,6 +121,9 @@ internal sealed class StudioProject(string id, string folder, Clip clip, string 
         _keys.Remove(frame);
         if (old is not null && old != Path.GetDirectoryName(keep)) JobQueue.RemoveFolder(old);
     }
+
+    /// <summary>The keyframes' files but that of <paramref name="frame"/>.</summary>
+    private List<KeyframeFile> KeysExcept(int frame) => _keys.Where(k => k.Key != frame).Select(k => k.Value.File).ToList();
 
     private string KeyList() => _keys.Count == 0 ? "none yet" : string.Join(", ", _keys.Keys);
 
@@ -225,7 +225,7 @@ internal sealed class StudioProject(string id, string folder, Clip clip, string 
                 height = Clip.Height,
                 frames = Clip.Count,
                 frameRate = FrameRate,
-                keyframe = _lastKey,
+                keyframe = _keys.Count == 0 ? (int?)null : _keys.MaxBy(k => k.Value.Revision).Key, // the last one painted
                 keyframes = _keys.Select(k => new { frame = k.Key, revision = k.Value.Revision }).ToArray(),
                 revision = _keyRevision,
                 steps = _steps,

@@ -33,7 +33,6 @@ public static class TorchFile
         options ??= TorchLoadOptions.Default;
         TimingTrace.Mark($"checkpoint open: {displayName}");
         using var scope = NewDisposeScope();
-        TimingTrace.Mark("libtorch loaded");
         try
         {
             if (!stream.CanSeek)
