@@ -21,9 +21,11 @@ public static class AnimateProcessReport
     public static string Measure(string work, FommConfig config, string configPath, string vox, int threads, bool quick, int rounds)
     {
         var root = OpsReport.RepoRoot();
-        var vivify = Path.Combine(root, "src", "Vivify.Cli", "bin", "Release", "net10.0", "vivify.dll");
-        if (!File.Exists(vivify))
-            return $"Whole processes: not measured ({vivify} is missing: build with `make build` first).\n";
+        // As the checkout's ./vivify runs it: published ahead-of-time compiled (the launcher publishes it when stale).
+        var vivify = Path.Combine(root, "src", "Vivify.Cli", "bin", "Release", "net10.0", "linux-x64", "publish", "vivify.dll");
+        var launcher = Time("./vivify info", "", 0, Path.Combine(root, "vivify"), ["info"]);
+        if (launcher.Error is not null || !File.Exists(vivify))
+            return $"Whole processes: not measured (./vivify info did not publish {vivify}: {launcher.Error}).\n";
         var published = Environment.GetEnvironmentVariable("FOMM_PUBLISHED_DIR");
         var hasPublished = !string.IsNullOrEmpty(published) && File.Exists(Path.Combine(published, "demo.py")) && File.Exists("/usr/bin/python3");
 
@@ -159,7 +161,7 @@ public static class AnimateProcessReport
         md.AppendLine(hasPublished
             ? $"Published: demo.py's main from FOMM_PUBLISHED_DIR={published} through bench/animate/fomm_demo.py (`--relative --cpu`, imageio and skimage stand-ins where missing), python3 {PythonVersion()}."
             : "Published: **not measured** (FOMM_PUBLISHED_DIR unset, or no /usr/bin/python3 with torch).");
-        md.AppendLine(CultureInfo.InvariantCulture, $"Vivify: `dotnet src/Vivify.Cli/bin/Release/net10.0/vivify.dll animate --threads N -s source.png -d driving.mp4 -c CHECKPOINT --config configs/vox-adv-256.yaml -o out.mp4 --precision P --frame whole` (default batch 4; whole frames as demo.py).");
+        md.AppendLine(CultureInfo.InvariantCulture, $"Vivify: `./vivify animate` as its launcher runs it (published ahead-of-time compiled: `dotnet src/Vivify.Cli/bin/Release/net10.0/linux-x64/publish/vivify.dll animate --threads N -s source.png -d driving.mp4 -c CHECKPOINT --config configs/vox-adv-256.yaml -o out.mp4 --precision P --frame whole`; default batch 4; whole frames as demo.py).");
         md.AppendLine(CultureInfo.InvariantCulture, $"Median of {rounds} round(s); each round runs every case once, one after the other. Peak memory: the process's VmHWM (ffmpeg children not included).");
         md.AppendLine();
         foreach (var (name, path) in checkpoints)
