@@ -12,24 +12,59 @@ public static class ImageIO
         return f.ToTensor();
     }
 
+    /// <summary>
+    /// The picture's pixels (its first frame for an animation or a video), turned upright as its metadata says. One
+    /// ffmpeg process decodes it to PPM, whose header gives the size (no ffprobe run first).
+    /// </summary>
     public static RgbFrame ReadFrame(string path)
     {
         InputPath.RequireReadableFile(path, "an image");
-        MediaInfo info;
-        try { info = MediaProbe.Probe(path); }
-        catch (VivifyException e) when (e.Message.StartsWith(path + ":", StringComparison.Ordinal))
-        {
-            throw new InvalidInputException(path, $"{path}: not an image ffmpeg can read; give a png, jpg, bmp, webp or gif", e);
-        }
-        using var p = FfmpegProcess.Start(FfmpegTools.Ffmpeg,
-            ["-nostdin", "-v", "error", "-i", InputPath.ForFfmpeg(path), "-map", "0:v:0", "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"],
+        var ffmpeg = FfmpegTools.Ffmpeg; // a missing ffmpeg is not the file's fault
+        using var p = FfmpegProcess.Start(ffmpeg,
+            ["-nostdin", "-v", "error", "-i", InputPath.ForFfmpeg(path), "-map", "0:v:0", "-frames:v", "1",
+             "-f", "image2pipe", "-c:v", "ppm", "-pix_fmt", "rgb24", "pipe:1"],
             writeStdin: false);
-        var data = new byte[info.Width * info.Height * 3];
-        var got = ReadFull(p.Stdout, data);
+        var size = PpmSize(p.Stdout);
+        byte[]? data = null;
+        var got = 0;
+        if (size is var (w, h))
+        {
+            data = new byte[w * h * 3];
+            got = ReadFull(p.Stdout, data);
+        }
         var code = p.Finish();
-        if (code != 0 || got != data.Length)
-            throw new InvalidInputException(path, $"{path}: not an image ffmpeg can decode ({p.LastError()}); give a png, jpg, bmp, webp or gif");
-        return new RgbFrame(info.Width, info.Height, data);
+        if (code != 0 || size is null || got != data!.Length)
+        {
+            var error = p.LastError();
+            if (error.Contains("matches no streams", StringComparison.Ordinal))
+                throw new InvalidInputException(path, $"{path}: has no picture (no video stream); give an image or a video");
+            throw new InvalidInputException(path, $"{path}: not an image ffmpeg can read; give a png, jpg, bmp, webp or gif");
+        }
+        return new RgbFrame(size.Value.Width, size.Value.Height, data);
+    }
+
+    /// <summary>The width and height of a binary PPM header ("P6 W H 255" and one whitespace), or null when it is not one Vivify can hold.</summary>
+    private static (int Width, int Height)? PpmSize(Stream s)
+    {
+        var fields = new long[3];
+        if (s.ReadByte() != 'P' || s.ReadByte() != '6') return null;
+        var c = s.ReadByte();
+        for (var i = 0; i < 3; i++)
+        {
+            while (c is ' ' or '\n' or '\r' or '\t') c = s.ReadByte();
+            if (c is < '0' or > '9') return null;
+            long v = 0;
+            for (var digits = 0; c is >= '0' and <= '9'; digits++, c = s.ReadByte())
+            {
+                if (digits >= 9) return null;
+                v = v * 10 + (c - '0');
+            }
+            fields[i] = v;
+        }
+        // c is the single whitespace that ends the header
+        if (c is not (' ' or '\n' or '\r' or '\t') || fields[2] != 255) return null;
+        var (w, h) = (fields[0], fields[1]);
+        return w > 0 && h > 0 && w * h * 3 <= Array.MaxLength ? ((int)w, (int)h) : null;
     }
 
     /// <summary>Writes [3,H,W] in [0,1] as .png (lossless) or .jpg/.jpeg (quality 2 of ffmpeg's 2–31 scale), atomically.</summary>

@@ -9,6 +9,12 @@ public sealed record VideoWriteOptions
     /// <summary>A file whose first audio track is muxed into mp4/mov/mkv output (e.g. the driving video); none when null or when it has no audio.</summary>
     public string? AudioFrom { get; init; }
 
+    /// <summary>
+    /// What a probe of <see cref="AudioFrom"/> found, when the caller already has it (a driving video's
+    /// <see cref="VideoSource.Info"/>): the writer then does not run ffprobe on it again. Ignored for another path.
+    /// </summary>
+    public MediaInfo? AudioFromInfo { get; init; }
+
     /// <summary>Where in <see cref="AudioFrom"/> the audio starts (when the video starts at a later frame).</summary>
     public TimeSpan AudioOffset { get; init; }
 

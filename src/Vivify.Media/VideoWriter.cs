@@ -120,7 +120,7 @@ public sealed class VideoWriter : IDisposable
     private string? AudioSource()
     {
         if (_options.AudioFrom is not { } src) return null;
-        var info = MediaProbe.Probe(src);
+        var info = _options.AudioFromInfo is { } known && known.Path == src ? known : MediaProbe.Probe(src);
         return info.Audio is null ? null : src;
     }
 
