@@ -27,6 +27,8 @@ public sealed class StylizeSession : IDisposable
     private ICommunicator _comm = SingleProcess.Instance;
     private (int Start, int Count)? _shard;
     private bool _restartAverage;
+    private bool _boost;       // a repaint changed pixels: the learning-rate boost starts at the next step
+    private long? _boostFrom;  // the step the running boost started at
 
     /// <param name="average">Keep an average of the generator's weights for inference (<see cref="GeneratorAverage"/>); false is the published tool's behaviour.</param>
     /// <param name="dtype">The type the networks train in: float32, or float64 to check exactness.</param>
@@ -122,7 +124,11 @@ public sealed class StylizeSession : IDisposable
         {
             sampler.Focus(changed, focus.Share, focus.Steps);
             // The average is restarted on the training thread, at the next step.
-            if (focus.RestartAverage && changed.Any(c => c is not null)) _restartAverage = true;
+            if (changed.Any(c => c is not null))
+            {
+                if (focus.RestartAverage) _restartAverage = true;
+                _boost = focus.LearningRateBoost != 1 && focus.BoostSteps > 0;
+            }
         }
         finally
         {
@@ -170,15 +176,22 @@ public sealed class StylizeSession : IDisposable
     {
         using var scope = NewDisposeScope();
         Tensor pre, post, already;
+        double boost;
         lock (_keyLock)
         {
             if (_sampler is null) throw new InvalidOperationException("SetKeyframes first");
             (pre, post, already) = _sampler.Sample(Config.Trainer.BatchSize);
             if (_restartAverage) Average?.Restart();
             _restartAverage = false;
+            if (_boost) _boostFrom = Steps;
+            _boost = false;
+            boost = _boostFrom is long from && _repaintFocus is { } f ? f.BoostAt(Steps - from) : 1;
+            if (boost == 1) _boostFrom = null;
         }
         if (_shard is { } s) (pre, post, already) = (pre.narrow(0, s.Start, s.Count), post.narrow(0, s.Start, s.Count), already.narrow(0, s.Start, s.Count));
-        var losses = _trainer.Step(pre.to(Dtype, Device), post.to(Dtype, Device), already.to(Dtype, Device));
+        StepLosses losses;
+        using (_trainer.BoostGeneratorLearningRate(boost))
+            losses = _trainer.Step(pre.to(Dtype, Device), post.to(Dtype, Device), already.to(Dtype, Device));
         Average?.Update();
         Steps++;
         if (_comm.Size == 1) return losses;

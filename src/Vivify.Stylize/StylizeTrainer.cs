@@ -52,6 +52,34 @@ public sealed class StylizeTrainer : IDisposable
     public bool SingleGeneratorPass { get; set; } = true;
 
     /// <summary>One discriminator and one generator update on patches pre [B,C,s,s], post and already [B,3,s,s].</summary>
+    /// <summary>
+    /// Multiplies the generator's learning rate by <paramref name="factor"/> until the result is disposed (the configured
+    /// rate is then back, also in what a model file saves). Factor 1 changes nothing.
+    /// </summary>
+    public IDisposable BoostGeneratorLearningRate(double factor)
+    {
+        if (factor == 1) return NoBoost.Instance;
+        if (!(factor > 0)) throw new ArgumentOutOfRangeException(nameof(factor), factor, "a learning-rate factor must be positive");
+        var groups = _optG.ParamGroups.ToList();
+        var rates = groups.Select(g => g.Lr).ToList();
+        foreach (var g in groups) g.Lr *= factor;
+        return new Restore(() =>
+        {
+            for (var i = 0; i < groups.Count; i++) groups[i].Lr = rates[i];
+        });
+    }
+
+    private sealed class NoBoost : IDisposable
+    {
+        public static readonly NoBoost Instance = new();
+        public void Dispose() { }
+    }
+
+    private sealed class Restore(Action restore) : IDisposable
+    {
+        public void Dispose() => restore();
+    }
+
     public StepLosses Step(Tensor pre, Tensor post, Tensor already)
     {
         if (SingleGeneratorPass && StylizeSingleGeneratorPass.Applies(Generator)) return StylizeSingleGeneratorPass.Step(this, _optG, _optD, pre, post, already, () => Steps++);

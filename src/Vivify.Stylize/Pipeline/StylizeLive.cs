@@ -25,6 +25,12 @@ public sealed record StylizeLiveOptions
     /// <summary>Seconds of training on a new painting before the previews show it.</summary>
     public double RepaintPreviewAfterSeconds { get; init; } = 1;
 
+    /// <summary>Seconds from one preview to the next while a repaint is recent (see <see cref="RepaintFollowSeconds"/>): the new colours show as soon as they are learnt.</summary>
+    public double RepaintPreviewEverySeconds { get; init; } = 1;
+
+    /// <summary>For how many seconds after a repaint previews come every <see cref="RepaintPreviewEverySeconds"/>.</summary>
+    public double RepaintFollowSeconds { get; init; } = 6;
+
     /// <summary>How training answers a repaint (see <see cref="Stylize.RepaintFocus"/>); null for uniform patches throughout.</summary>
     public RepaintFocus? RepaintFocus { get; init; } = new();
 
@@ -64,6 +70,7 @@ public sealed class StylizeLive : IDisposable
         foreach (var f in PreviewFrames)
             if (f < 0 || f >= job.Clip.Count) throw new ArgumentOutOfRangeException(nameof(options), f, $"preview frames are 0–{job.Clip.Count - 1}");
         if (PreviewFrames.Count == 0) throw new ArgumentException("give at least one preview frame", nameof(options));
+        if (!(_options.RepaintPreviewEverySeconds > 0)) throw new ArgumentOutOfRangeException(nameof(options), _options.RepaintPreviewEverySeconds, "seconds between previews must be more than 0");
         if (!(_options.PreviewEverySeconds > 0)) throw new ArgumentOutOfRangeException(nameof(options), _options.PreviewEverySeconds, "seconds between previews must be more than 0");
         if (_options.PreviewMaxWidth < 1 || _options.PreviewMaxHeight < 1) throw new ArgumentOutOfRangeException(nameof(options), "the preview box must be at least 1×1");
         job.Session.RepaintFocus = _options.RepaintFocus;
@@ -114,6 +121,7 @@ public sealed class StylizeLive : IDisposable
         var started = _clock.Elapsed.TotalSeconds;
         var start = session.Steps;
         var next = started + _options.FirstPreviewAfterSeconds;
+        double? repainted = null;
         while (!stop.IsCancellationRequested)
         {
             if (budget.Steps is long s && session.Steps - start >= s) break;
@@ -122,14 +130,19 @@ public sealed class StylizeLive : IDisposable
             onStep?.Invoke(session.Steps);
             lock (_lock)
             {
-                if (_repaintedAt is double r) next = Math.Min(next, r + _options.RepaintPreviewAfterSeconds);
+                if (_repaintedAt is double r)
+                {
+                    next = Math.Min(next, r + _options.RepaintPreviewAfterSeconds);
+                    repainted = r;
+                }
                 _repaintedAt = null;
             }
             var now = _clock.Elapsed.TotalSeconds;
             if (now < next) continue;
             onPreviews(Previews());
-            // The next one on the schedule, but never before some training happened since this one.
-            next = Math.Max(now + _options.PreviewEverySeconds, _clock.Elapsed.TotalSeconds + 0.25 * _options.PreviewEverySeconds);
+            // The next one on the schedule (sooner while a repaint is recent), but never before some training happened since this one.
+            var every = repainted is double at && now - at < _options.RepaintFollowSeconds ? _options.RepaintPreviewEverySeconds : _options.PreviewEverySeconds;
+            next = Math.Max(now + every, _clock.Elapsed.TotalSeconds + 0.25 * every);
         }
         if (session.Steps > start) onPreviews(Previews());
         return session.Steps - start;

@@ -90,6 +90,38 @@ public sealed class RepaintFocusTests : IDisposable
         Assert.Equal(1, job.Session.Average.Updates); // β back to 0.1: the average follows the new training closely
     }
 
+    [Fact]
+    public void After_a_repaint_the_generator_learns_at_the_boosted_rate_falling_back_to_the_configured_one()
+    {
+        var focus = new RepaintFocus { LearningRateBoost = 3, BoostSteps = 100 };
+        Assert.Equal(3, focus.BoostAt(0), 12);
+        Assert.Equal(2, focus.BoostAt(50), 12);
+        Assert.Equal(1, focus.BoostAt(100), 12);
+        Assert.Equal(1, focus.BoostAt(1000), 12);
+
+        // The same training twice up to the step after a repaint, once with the boost and once without: that step moves
+        // the weights exactly three times as far (Adam's update is proportional to its rate; the batch and state are equal).
+        using var clip = StylizeInputs.LoadClip(Enumerable.Range(0, TinyStylizeClip.Frames).Select(f => TinyStylizeClip.Frame(f)));
+        var first = TinyStylizeClip.Painting(_dir, "p0.png", 0);
+        var green = GreenBlock();
+        double Moved(double boost)
+        {
+            manual_seed(7); // the networks' initial weights
+            using var job = NewJob(clip, first, average: false);
+            job.Session.RepaintFocus = new RepaintFocus { LearningRateBoost = boost, BoostSteps = 100 };
+            for (var i = 0; i < 3; i++) job.Session.Step();
+            job.ReplaceKeyframes([new KeyframeFile(0, green)]);
+            var before = job.Session.Generator.parameters().Select(p => p.detach().clone()).ToList();
+            job.Session.Step();
+            double moved;
+            using (NewDisposeScope())
+                moved = job.Session.Generator.parameters().Zip(before, (p, b) => (double)(p - b).abs().sum().item<float>()).Sum();
+            foreach (var b in before) b.Dispose();
+            return moved;
+        }
+        Assert.Equal(3, Moved(3) / Moved(1), 3);
+    }
+
     private static StylizeJob NewJob(Clip clip, string painting, bool average) =>
         StylizeJob.Create(clip, [new KeyframeFile(0, painting)],
             new StylizeJobOptions { Config = StylizeConfig.Parse(TinyStylizeClip.Yaml), PreFilter = PreFilter.None, Seed = 1, Average = average });

@@ -56,6 +56,31 @@ public sealed class StylizeLiveTests : IDisposable
         Assert.Equal((30L, 1), (batches[^1][0].Step, batches[^1][0].Revision)); // the last one after the last step
     }
 
+    [Theory]
+    [InlineData(1e6)]
+    [InlineData(0)]
+    public void While_a_repaint_is_recent_previews_come_at_the_repaint_interval(double followSeconds)
+    {
+        using var clip = StylizeInputs.LoadClip(Enumerable.Range(0, TinyStylizeClip.Frames).Select(f => TinyStylizeClip.Frame(f)));
+        var second = Painting("p1.png", 60);
+        using var job = NewJob(clip, Painting("p0.png", 0));
+        using var live = new StylizeLive(job, new StylizeLiveOptions
+        {
+            PreviewFrames = [0], PreviewMaxWidth = 12, PreviewMaxHeight = 12, FirstPreviewAfterSeconds = 0, PreviewEverySeconds = 1e6,
+            RepaintPreviewAfterSeconds = 0, RepaintPreviewEverySeconds = 1e-9, RepaintFollowSeconds = followSeconds,
+            Budget = new TrainingBudget(20, null),
+        });
+        var steps = new List<(long Step, int Revision)>();
+        live.Run(b => steps.Add((b[0].Step, b[0].Revision)), step => { if (step == 10) live.Repaint([new KeyframeFile(0, second)]); });
+        // Before the repaint: the first preview only (the regular interval is 10⁶ s); the last one comes after the last step.
+        Assert.Equal([(1L, 0)], steps.Where(s => s.Revision == 0));
+        var after = steps.Where(s => s.Revision == 1).Select(s => s.Step).ToList();
+        if (followSeconds > 0)
+            Assert.Equal(Enumerable.Range(10, 11).Select(i => (long)i), after.Distinct()); // at once, then after every step while it is recent
+        else
+            Assert.Equal([10L, 20L], after); // the one the repaint brings forward, then the regular interval again
+    }
+
     /// <summary>The width and height a PNG's header gives.</summary>
     private static (int, int) PngSize(byte[] png)
     {
