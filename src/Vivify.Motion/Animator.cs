@@ -1,5 +1,6 @@
 using Vivify.Faces;
 using Vivify.Media;
+using Vivify.Torch;
 using static TorchSharp.torch;
 
 namespace Vivify.Motion;
@@ -168,7 +169,8 @@ public sealed class Animator : IDisposable
         async Task Flush()
         {
             if (batch.Count == 0) return;
-            var frames = await Task.Run(() => AnimateFrames(session, source, batch, options.SideBySide, cancel), cancel).ConfigureAwait(false);
+            // On a thread that ends with the batch (see TorchThreads): the thread pool's would each keep an OpenMP team.
+            var frames = await TorchThreads.OnOwnThread(() => AnimateFrames(session, source, batch, options.SideBySide, cancel), "vivify animate").ConfigureAwait(false);
             foreach (var f in frames) await output(f, cancel).ConfigureAwait(false);
             task.Advance(batch.Count);
             count += batch.Count;

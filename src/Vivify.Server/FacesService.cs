@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Vivify.Faces;
 using Vivify.Media;
+using Vivify.Torch;
 
 namespace Vivify.Server;
 
@@ -29,7 +30,7 @@ internal sealed class FacesService(ServerOptions options) : IDisposable
             await _gate.WaitAsync(cancel);
             try
             {
-                return await Task.Run(() => Analyse(modelDir, frame), cancel);
+                return await TorchThreads.OnOwnThread(() => Analyse(modelDir, frame), "vivify faces");
             }
             finally { _gate.Release(); }
         }

@@ -1,3 +1,4 @@
+using Vivify.Torch;
 using static TorchSharp.torch;
 
 namespace Vivify.Motion.Data;
@@ -55,6 +56,8 @@ public sealed class BatchLoader(DatasetRepeater data, int batch_size, long seed,
 
     private Batch Make(int[] order, int epoch, int k)
     {
+        // Beside the training's thread: one thread each (see TorchThreads), so that no idle OpenMP team slows the training.
+        using var one = TorchThreads.OneThreadHere();
         var pairs = new List<FramePair>();
         var (start, count) = shard ?? (0, batch_size);
         try

@@ -10,7 +10,7 @@ public sealed record AnimateWork(ModelEntry Model, string Source, string Driving
 /// <summary>
 /// The one call a job makes into the library: animate <see cref="AnimateWork.Source"/> with the motion of
 /// <see cref="AnimateWork.Driving"/>, writing <see cref="AnimateWork.Output"/>, reporting progress 0..1, stopping
-/// (with nothing written) when cancelled. Runs on the job worker's thread; one call at a time.
+/// (with nothing written) when cancelled. Runs on the job's own thread; one call at a time.
 /// </summary>
 public interface IAnimateRunner
 {

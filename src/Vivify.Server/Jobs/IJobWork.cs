@@ -3,7 +3,7 @@ using Vivify.Server.Animate;
 namespace Vivify.Server.Jobs;
 
 /// <summary>
-/// What one queued job does on the job worker's thread (the one heavy thing running at a time): animate a picture,
+/// What one queued job does on a thread of its own (the one heavy thing running at a time): animate a picture,
 /// train a stylization, render one. Cancelling stops it with nothing half-written left behind.
 /// </summary>
 internal interface IJobWork

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Hosting;
 using Vivify.Server.Animate;
+using Vivify.Torch;
 
 namespace Vivify.Server.Jobs;
 
@@ -223,7 +224,9 @@ internal sealed class JobQueue : IHostedService, IDisposable
                 _running = job;
                 job.MoveTo(JobState.Running);
             }
-            try { Run(job); }
+            // Each job computes on a thread that ends with it, which frees libtorch's OpenMP team (see TorchThreads): a
+            // team kept by an idle thread would slow the next live session's.
+            try { TorchThreads.OnOwnThread(() => Run(job), "vivify job").Wait(); }
             finally { lock (_lock) _running = null; }
         }
     }

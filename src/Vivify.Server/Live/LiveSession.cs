@@ -6,6 +6,7 @@ using Vivify.Media;
 using Vivify.Motion;
 using Vivify.Server.Animate;
 using Vivify.Server.Jobs;
+using Vivify.Torch;
 
 namespace Vivify.Server.Live;
 
@@ -71,8 +72,9 @@ internal sealed class LiveSession(WebSocket socket, LiveRequest request, JobQueu
         AnimationSource source;
         try
         {
-            animator = await Task.Run(() => animators.Get(request.Model, request.BFloat16), cancel);
-            source = await Task.Run(() => animator.PrepareSource(request.Picture, "source"), cancel);
+            // Computed on threads that end with the work (see TorchThreads): no idle OpenMP team is left behind.
+            animator = await TorchThreads.OnOwnThread(() => animators.Get(request.Model, request.BFloat16), "vivify live");
+            source = await TorchThreads.OnOwnThread(() => animator.PrepareSource(request.Picture, "source"), "vivify live");
         }
         catch (VivifyException e)
         {
@@ -89,7 +91,7 @@ internal sealed class LiveSession(WebSocket socket, LiveRequest request, JobQueu
             var compute = request.BFloat16 && !BFloat16Compute.FastOnThisCpu ? "bf16 weights computed in float32 (faster on this CPU)" : request.BFloat16 ? "bf16" : "fp32";
             await SendText(new { type = "ready", width, height, model = request.Model.Name, precision = request.BFloat16 ? "bf16" : "fp32", compute }, cancel);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-            var worker = Task.Run(() => Animate(session, width, height, stop.Token), CancellationToken.None);
+            var worker = TorchThreads.OnOwnThread(() => Animate(session, width, height, stop.Token), "vivify live");
             try { await Receive(width, height, stop.Token); }
             finally
             {
@@ -162,8 +164,11 @@ internal sealed class LiveSession(WebSocket socket, LiveRequest request, JobQueu
             await SendText(new { error = "a text message is {\"type\":\"reset\"} (the next frame becomes the initial pose); frames are binary messages" }, cancel);
     }
 
-    /// <summary>The network's loop: the newest frame when there is one, animated, sent back.</summary>
-    private async Task Animate(DrivingSession session, int width, int height, CancellationToken cancel)
+    /// <summary>
+    /// The network's loop: the newest frame when there is one, animated, sent back. Synchronous, on a thread of its own
+    /// for the whole session (every frame on the same thread, which keeps one OpenMP team: see TorchThreads).
+    /// </summary>
+    private void Animate(DrivingSession session, int width, int height, CancellationToken cancel)
     {
         var rgb = new byte[width * height * 3];
         var reply = new byte[ReplyHeader + width * height * 4];
@@ -171,7 +176,7 @@ internal sealed class LiveSession(WebSocket socket, LiveRequest request, JobQueu
         {
             while (true)
             {
-                await _arrived.WaitAsync(cancel);
+                _arrived.Wait(cancel);
                 bool reset;
                 int dropped;
                 lock (_lock)
@@ -202,14 +207,14 @@ internal sealed class LiveSession(WebSocket socket, LiveRequest request, JobQueu
                 _working.AsSpan(0, RequestHeader).CopyTo(reply);
                 BinaryPrimitives.WriteInt32LittleEndian(reply.AsSpan(4), dropped);
                 BinaryPrimitives.WriteSingleLittleEndian(reply.AsSpan(8), (float)watch.Elapsed.TotalMilliseconds);
-                await Send(() => socket.SendAsync(new ArraySegment<byte>(reply), WebSocketMessageType.Binary, true, cancel), cancel);
+                Send(() => socket.SendAsync(new ArraySegment<byte>(reply), WebSocketMessageType.Binary, true, cancel), cancel).GetAwaiter().GetResult();
                 TimingTrace.Mark("live frame sent");
             }
         }
         catch (Exception e) when (e is not OperationCanceledException and not WebSocketException)
         {
             if (e is not VivifyException) lock (log) log.WriteLine($"vivify serve: live session: {e}");
-            await Fail(e is VivifyException ? JsonErrors.OneLine(e.Message) : "internal error; the server's log has the details", CancellationToken.None);
+            Fail(e is VivifyException ? JsonErrors.OneLine(e.Message) : "internal error; the server's log has the details", CancellationToken.None).GetAwaiter().GetResult();
         }
     }
 

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Vivify.Server.Jobs;
 using Vivify.Stylize;
 using Vivify.Stylize.Prep;
+using Vivify.Torch;
 
 namespace Vivify.Server.Stylize;
 
@@ -110,6 +111,8 @@ internal sealed class StudioProject(string id, string folder, Clip clip, string 
     /// <summary>Hands the keyframes to the running training, or to the session (no training yet: the first one starts with them).</summary>
     private void Apply(List<KeyframeFile> keys)
     {
+        // On the request's thread while the training computes on its own: one thread (see TorchThreads).
+        using var one = TorchThreads.OneThreadHere();
         if (_live is not null) _live.Repaint(keys);
         else _job?.ReplaceKeyframes(keys);
     }
@@ -139,7 +142,7 @@ internal sealed class StudioProject(string id, string folder, Clip clip, string 
     }
 
     /// <summary>
-    /// Trains on the job worker's thread until <paramref name="stop"/> or the budget (normal end: the model is saved) or
+    /// Trains on the job's thread until <paramref name="stop"/> or the budget (normal end: the model is saved) or
     /// <paramref name="cancel"/> (the job is cancelled). The first training creates the session; later ones continue it.
     /// </summary>
     public void Train(StylizeLiveOptions options, Action<double> progress, CancellationToken stop, CancellationToken cancel)
@@ -184,7 +187,7 @@ internal sealed class StudioProject(string id, string folder, Clip clip, string 
         }
     }
 
-    /// <summary>Renders the whole clip with the trained weights into <paramref name="output"/> (on the job worker's thread).</summary>
+    /// <summary>Renders the whole clip with the trained weights into <paramref name="output"/> (on the job's thread).</summary>
     public void Render(string output, Action<double> progress, CancellationToken cancel)
     {
         StylizeJob job;

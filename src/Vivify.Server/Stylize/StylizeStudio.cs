@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Vivify.Media;
 using Vivify.Server.Jobs;
 using Vivify.Stylize.Prep;
+using Vivify.Torch;
 
 namespace Vivify.Server.Stylize;
 
@@ -73,6 +74,7 @@ internal sealed class StylizeStudio(ServerOptions options, JobQueue queue, Styli
             {
                 clip = await Task.Run(() =>
                 {
+                    using var one = TorchThreads.OneThreadHere(); // beside a running job (see TorchThreads)
                     try
                     {
                         return FittedClip.Load(VideoSource.Open(video), limits.MaxSide, limits.MaxFrames,
