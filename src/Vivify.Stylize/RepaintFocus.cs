@@ -67,7 +67,7 @@ public sealed record RepaintFocus
         return new Tensor?[next.Count];
     }
 
-    private static bool SameFrame(Keyframe a, Keyframe b) =>
+    internal static bool SameFrame(Keyframe a, Keyframe b) =>
         ReferenceEquals(a.Pre, b.Pre) || (a.Pre.shape.SequenceEqual(b.Pre.shape) && a.Pre.Equals(b.Pre));
 
     private static Tensor MaskOf(Keyframe k) => k.Mask is null ? ones(k.Post.shape[1], k.Post.shape[2]) : (k.Mask.to(ScalarType.Float32) >= S(0.4)).to(ScalarType.Float32);

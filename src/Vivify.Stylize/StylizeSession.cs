@@ -98,9 +98,12 @@ public sealed class StylizeSession : IDisposable
     /// Sets (or replaces) the keyframes, and with <paramref name="meta"/> what the model file keeps about them; patches
     /// are drawn from them from the next step on (with a <see cref="RepaintFocus"/>, centred on what changed first).
     /// Thread-safe: another thread may call this while <see cref="Step"/> runs (live editing); a step that is drawing its
-    /// patches finishes with the previous keyframes, which are then freed.
+    /// patches finishes with the previous keyframes, which are then freed. Returns the indices (into
+    /// <paramref name="keyframes"/>) of the keyframes whose painting or mask differs from the previous keyframe of the
+    /// same input frame, or that are new (what the <see cref="RepaintFocus"/> centres on); null when that is not known:
+    /// no <see cref="RepaintFocus"/>, the first keyframes, or none of them matching a previous one.
     /// </summary>
-    public void SetKeyframes(IReadOnlyList<Keyframe> keyframes, PyDict? meta = null)
+    public IReadOnlyList<int>? SetKeyframes(IReadOnlyList<Keyframe> keyframes, PyDict? meta = null)
     {
         foreach (var k in keyframes)
             if (k.Pre.shape[0] != Generator.InputChannels)
@@ -108,27 +111,33 @@ public sealed class StylizeSession : IDisposable
         lock (_keyLock)
         {
             _sampler = new PatchSampler(keyframes, Config.TrainingDataset.PatchSize, _seed + (int)Steps);
-            if (_repaintFocus is { } focus && _keyframes.Count > 0) Focus(focus, _sampler, _keyframes, keyframes);
+            var changed = _repaintFocus is { } focus && _keyframes.Count > 0 ? Focus(focus, _sampler, _keyframes, keyframes) : null;
             if (meta is not null) _meta = meta;
             // The session owns its keyframes: those it is handed replace (and free) the previous ones.
             var previous = _keyframes;
             _keyframes = keyframes;
             DisposeKeyframes(previous, keep: keyframes);
+            return changed;
         }
     }
 
-    private void Focus(RepaintFocus focus, PatchSampler sampler, IReadOnlyList<Keyframe> previous, IReadOnlyList<Keyframe> next)
+    /// <summary>Focuses <paramref name="sampler"/> on what changed; returns the indices of the changed keyframes (null: none matched).</summary>
+    private List<int>? Focus(RepaintFocus focus, PatchSampler sampler, IReadOnlyList<Keyframe> previous, IReadOnlyList<Keyframe> next)
     {
         var changed = RepaintFocus.Changed(previous, next);
         try
         {
             sampler.Focus(changed, focus.Share, focus.Steps);
+            var indices = Enumerable.Range(0, changed.Length).Where(i => changed[i] is not null).ToList();
             // The average is restarted on the training thread, at the next step.
-            if (changed.Any(c => c is not null))
+            if (indices.Count > 0)
             {
                 if (focus.RestartAverage) _restartAverage = true;
                 _boost = focus.LearningRateBoost != 1 && focus.BoostSteps > 0;
             }
+            // Changed gives all null when no new keyframe matches a previous one (nothing known), and also when they all
+            // match and none changed (known: nothing).
+            return indices.Count > 0 || next.Any(k => previous.Any(p => RepaintFocus.SameFrame(p, k))) ? indices : null;
         }
         finally
         {

@@ -124,9 +124,11 @@ public sealed class StylizeJob : IDisposable
     /// Reads <paramref name="keys"/> (checked against the clip, prepared as the options say) and makes them the
     /// session's keyframes from its next step on; the model file's settings follow. Thread-safe, and safe to call
     /// while <see cref="Train"/> runs on another thread. Bad files throw <see cref="InvalidInputException"/> and leave the
-    /// previous keyframes in place.
+    /// previous keyframes in place. Returns the frames whose painting or mask changed (or that are new keyframes), as
+    /// the session's <see cref="StylizeSession.RepaintFocus"/> found them, or null when that is not known (see
+    /// <see cref="StylizeSession.SetKeyframes"/>).
     /// </summary>
-    public void ReplaceKeyframes(IEnumerable<KeyframeFile> keys)
+    public IReadOnlyList<int>? ReplaceKeyframes(IEnumerable<KeyframeFile> keys)
     {
         var list = StylizeInputs.CheckKeys(keys, Clip, Video);
         lock (_replaceLock) // training (and rendering with the previous inputs) goes on meanwhile
@@ -134,8 +136,9 @@ public sealed class StylizeJob : IDisposable
             var guide = Options.Guide ? StylizeInputs.Guide(Clip, list) : null;
             var prep = guide is null ? Prep : new FramePrep(Clip, Options.PreFilter, guide);
             var keyframes = StylizeInputs.Keyframes(list, prep);
-            Session.SetKeyframes(keyframes, Meta(Options.PreFilter, list, guide, keyframes.Select(k => k.Mask).ToArray()));
+            var changed = Session.SetKeyframes(keyframes, Meta(Options.PreFilter, list, guide, keyframes.Select(k => k.Mask).ToArray()));
             lock (_prepLock) (_prep, _keys) = (prep, list);
+            return changed?.Select(i => list[i].Frame).ToList();
         }
     }
 

@@ -31,6 +31,13 @@ public sealed record StylizeLiveOptions
     /// <summary>For how many seconds after a repaint previews come every <see cref="RepaintPreviewEverySeconds"/>.</summary>
     public double RepaintFollowSeconds { get; init; } = 6;
 
+    /// <summary>
+    /// While a repaint is recent, the previews every <see cref="RepaintPreviewEverySeconds"/> render only the preview
+    /// frames whose painting changed (each preview frame costs as much as a few training steps), and all preview frames
+    /// at least this often.
+    /// </summary>
+    public double RepaintPreviewAllEverySeconds { get; init; } = 3;
+
     /// <summary>How training answers a repaint (see <see cref="Stylize.RepaintFocus"/>); null for uniform patches throughout.</summary>
     public RepaintFocus? RepaintFocus { get; init; } = new();
 
@@ -60,6 +67,7 @@ public sealed class StylizeLive : IDisposable
     private FramePrep? _inputsOf;
     private int _revision;
     private double? _repaintedAt;
+    private IReadOnlyList<int>? _repaintedFrames; // the preview frames the last repaint changed (null: not known)
 
     public StylizeLive(StylizeJob job, StylizeLiveOptions? options = null)
     {
@@ -71,6 +79,7 @@ public sealed class StylizeLive : IDisposable
             if (f < 0 || f >= job.Clip.Count) throw new ArgumentOutOfRangeException(nameof(options), f, $"preview frames are 0–{job.Clip.Count - 1}");
         if (PreviewFrames.Count == 0) throw new ArgumentException("give at least one preview frame", nameof(options));
         if (!(_options.RepaintPreviewEverySeconds > 0)) throw new ArgumentOutOfRangeException(nameof(options), _options.RepaintPreviewEverySeconds, "seconds between previews must be more than 0");
+        if (!(_options.RepaintPreviewAllEverySeconds > 0)) throw new ArgumentOutOfRangeException(nameof(options), _options.RepaintPreviewAllEverySeconds, "seconds between previews must be more than 0");
         if (!(_options.PreviewEverySeconds > 0)) throw new ArgumentOutOfRangeException(nameof(options), _options.PreviewEverySeconds, "seconds between previews must be more than 0");
         if (_options.PreviewMaxWidth < 1 || _options.PreviewMaxHeight < 1) throw new ArgumentOutOfRangeException(nameof(options), "the preview box must be at least 1×1");
         job.Session.RepaintFocus = _options.RepaintFocus;
@@ -96,22 +105,25 @@ public sealed class StylizeLive : IDisposable
     /// <summary>
     /// Replaces the paintings (see <see cref="StylizeJob.ReplaceKeyframes"/>): the next steps learn from them, the
     /// steps taken are kept, and the next preview comes <see cref="StylizeLiveOptions.RepaintPreviewAfterSeconds"/>
-    /// after this. Thread-safe; bad files throw and leave the previous paintings in place. Returns the new revision.
+    /// after this, of the preview frames whose painting changed first. Thread-safe; bad files throw and leave the
+    /// previous paintings in place. Returns the new revision.
     /// </summary>
     public int Repaint(IEnumerable<KeyframeFile> keys)
     {
-        _job.ReplaceKeyframes(keys);
+        var changed = _job.ReplaceKeyframes(keys);
         lock (_lock)
         {
             _repaintedAt = _clock.Elapsed.TotalSeconds;
+            _repaintedFrames = changed is null ? null : PreviewFrames.Where(changed.Contains).ToList();
             return ++_revision;
         }
     }
 
     /// <summary>
     /// Trains until the budget is spent or <paramref name="stop"/> fires (both return normally), previewing on the way
-    /// and once more at the end when any step was taken; <paramref name="onStep"/> gets the session's step count after
-    /// each step. Returns the steps taken.
+    /// and once more at the end when any step was taken: <paramref name="onPreviews"/> gets all preview frames, or
+    /// while a repaint is recent only those it changed (keep the latest preview of each frame); <paramref name="onStep"/>
+    /// gets the session's step count after each step. Returns the steps taken.
     /// </summary>
     public long Run(Action<IReadOnlyList<StylizePreview>> onPreviews, Action<long>? onStep = null, CancellationToken stop = default)
     {
@@ -121,7 +133,9 @@ public sealed class StylizeLive : IDisposable
         var started = _clock.Elapsed.TotalSeconds;
         var start = session.Steps;
         var next = started + _options.FirstPreviewAfterSeconds;
+        var nextAll = next; // when all preview frames are due while a repaint is recent
         double? repainted = null;
+        IReadOnlyList<int>? repaintedFrames = null;
         while (!stop.IsCancellationRequested)
         {
             if (budget.Steps is long s && session.Steps - start >= s) break;
@@ -133,34 +147,45 @@ public sealed class StylizeLive : IDisposable
                 if (_repaintedAt is double r)
                 {
                     next = Math.Min(next, r + _options.RepaintPreviewAfterSeconds);
-                    repainted = r;
+                    (repainted, repaintedFrames) = (r, _repaintedFrames);
                 }
                 _repaintedAt = null;
             }
             var now = _clock.Elapsed.TotalSeconds;
             if (now < next) continue;
-            onPreviews(Previews());
+            // While a repaint is recent: the frames it changed (when known and among the previews), all of them every so often.
+            var following = repainted is double at && now - at < _options.RepaintFollowSeconds;
+            var some = following && now < nextAll && repaintedFrames is { Count: > 0 } f && f.Count < PreviewFrames.Count ? repaintedFrames : null;
+            onPreviews(Previews(some));
             // The next one on the schedule (sooner while a repaint is recent), but never before some training happened since this one.
-            var every = repainted is double at && now - at < _options.RepaintFollowSeconds ? _options.RepaintPreviewEverySeconds : _options.PreviewEverySeconds;
-            next = Math.Max(now + every, _clock.Elapsed.TotalSeconds + 0.25 * every);
+            var after = _clock.Elapsed.TotalSeconds;
+            if (some is null) nextAll = Math.Max(now + _options.RepaintPreviewAllEverySeconds, after + 0.25 * _options.RepaintPreviewAllEverySeconds);
+            var every = following ? _options.RepaintPreviewEverySeconds : _options.PreviewEverySeconds;
+            next = Math.Max(now + every, after + 0.25 * every);
         }
         if (session.Steps > start) onPreviews(Previews());
         return session.Steps - start;
     }
 
-    /// <summary>The preview frames stylized with the current weights (call it on the thread that trains, or while none does).</summary>
-    public IReadOnlyList<StylizePreview> Previews()
+    /// <summary>
+    /// The preview frames (or those of <paramref name="frames"/>, which must be among them) stylized with the current
+    /// weights (call it on the thread that trains, or while none does).
+    /// </summary>
+    public IReadOnlyList<StylizePreview> Previews(IReadOnlyList<int>? frames = null)
     {
+        frames ??= PreviewFrames;
+        foreach (var f in frames)
+            if (!PreviewFrames.Contains(f)) throw new ArgumentOutOfRangeException(nameof(frames), f, "not a preview frame");
         int revision;
         lock (_lock) revision = _revision;
         var steps = _job.Session.Steps;
         using var scope = NewDisposeScope();
-        var inputs = stack(PreviewFrames.Select(Input).ToArray());
+        var inputs = stack(frames.Select(Input).ToArray());
         using var stylized = _job.Session.Stylize(inputs);
         var bytes = CvImage.ToBytes(stylized.add(S(1), One) / S(2));
         var list = new List<StylizePreview>();
-        for (var i = 0; i < PreviewFrames.Count; i++)
-            list.Add(new StylizePreview(PreviewFrames[i], steps, revision, (int)bytes.shape[3], (int)bytes.shape[2], FittedClip.Png(bytes[i])));
+        for (var i = 0; i < frames.Count; i++)
+            list.Add(new StylizePreview(frames[i], steps, revision, (int)bytes.shape[3], (int)bytes.shape[2], FittedClip.Png(bytes[i])));
         return list;
     }
 

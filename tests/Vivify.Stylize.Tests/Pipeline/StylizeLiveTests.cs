@@ -81,6 +81,48 @@ public sealed class StylizeLiveTests : IDisposable
             Assert.Equal([10L, 20L], after); // the one the repaint brings forward, then the regular interval again
     }
 
+    [Theory]
+    [InlineData(1e6)]
+    [InlineData(1e-9)]
+    public void While_a_repaint_is_recent_only_the_repainted_preview_frames_render_and_all_of_them_every_so_often(double allEverySeconds)
+    {
+        using var clip = StylizeInputs.LoadClip(Enumerable.Range(0, TinyStylizeClip.Frames).Select(f => TinyStylizeClip.Frame(f)));
+        var second = Painting("p1.png", 60);
+        using var job = NewJob(clip, Painting("p0.png", 0));
+        using var live = new StylizeLive(job, new StylizeLiveOptions
+        {
+            PreviewFrames = [0, 2, 4], PreviewMaxWidth = 12, PreviewMaxHeight = 12, FirstPreviewAfterSeconds = 0, PreviewEverySeconds = 1e6,
+            RepaintPreviewAfterSeconds = 0, RepaintPreviewEverySeconds = 1e-9, RepaintFollowSeconds = 1e6, RepaintPreviewAllEverySeconds = allEverySeconds,
+            Budget = new TrainingBudget(20, null),
+        });
+        var batches = new List<(long Step, int Revision, int[] Frames)>();
+        live.Run(b => batches.Add((b[0].Step, b[0].Revision, b.Select(p => p.Frame).ToArray())),
+            step => { if (step == 10) live.Repaint([new KeyframeFile(0, second)]); });
+        Assert.Equal([0, 2, 4], batches[0].Frames); // before any repaint: all
+        var after = batches.Where(b => b.Revision == 1).ToList();
+        Assert.Equal(Enumerable.Range(10, 11).Select(i => (long)i), after.Select(b => b.Step).Distinct()); // after every step from the repaint on
+        if (allEverySeconds > 1)
+            Assert.All(after.SkipLast(1), b => Assert.Equal([0], b.Frames)); // only keyframe 0, the repainted one
+        else
+            Assert.All(after, b => Assert.Equal([0, 2, 4], b.Frames)); // all are always due
+        Assert.Equal([0, 2, 4], after[^1].Frames); // the last preview, at the end, shows them all
+    }
+
+    [Fact]
+    public void Replacing_keyframes_tells_which_frames_changed()
+    {
+        using var clip = StylizeInputs.LoadClip(Enumerable.Range(0, TinyStylizeClip.Frames).Select(f => TinyStylizeClip.Frame(f)));
+        var first = Painting("p0.png", 0);
+        var second = Painting("p1.png", 60);
+        using var job = NewJob(clip, first);
+        Assert.Null(job.ReplaceKeyframes([new KeyframeFile(0, second)])); // no repaint focus: not known
+        job.Session.RepaintFocus = new RepaintFocus();
+        Assert.Equal([0], job.ReplaceKeyframes([new KeyframeFile(0, first)])); // repainted
+        Assert.Empty(job.ReplaceKeyframes([new KeyframeFile(0, Painting("same.png", 0))])!); // the same pixels
+        Assert.Equal([3], job.ReplaceKeyframes([new KeyframeFile(0, first), new KeyframeFile(3, second)])); // a new keyframe
+        Assert.Null(job.ReplaceKeyframes([new KeyframeFile(2, second)])); // nothing in common with the previous set: not known
+    }
+
     /// <summary>The width and height a PNG's header gives.</summary>
     private static (int, int) PngSize(byte[] png)
     {
