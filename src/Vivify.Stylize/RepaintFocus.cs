@@ -40,10 +40,10 @@ public sealed record RepaintFocus
 
     /// <summary>
     /// Per new keyframe, where it differs from the previous keyframe of the same input frame: [H,W] booleans, painted
-    /// colour or mask changed; all true for a keyframe whose frame had none before; null when nothing changed, and
-    /// all null when no new keyframe matches a previous one (a new clip or guide: nothing to focus on).
+    /// colour or mask changed; all true for a keyframe whose frame had none before; null when nothing changed. Null
+    /// as a whole when no new keyframe matches a previous one (a new clip or guide: nothing to focus on, nothing known).
     /// </summary>
-    public static Tensor?[] Changed(IReadOnlyList<Keyframe> previous, IReadOnlyList<Keyframe> next)
+    public static Tensor?[]? Changed(IReadOnlyList<Keyframe> previous, IReadOnlyList<Keyframe> next)
     {
         var changed = new Tensor?[next.Count];
         var matched = false;
@@ -64,10 +64,10 @@ public sealed record RepaintFocus
         }
         if (matched) return changed;
         foreach (var c in changed) c?.Dispose();
-        return new Tensor?[next.Count];
+        return null;
     }
 
-    internal static bool SameFrame(Keyframe a, Keyframe b) =>
+    private static bool SameFrame(Keyframe a, Keyframe b) =>
         ReferenceEquals(a.Pre, b.Pre) || (a.Pre.shape.SequenceEqual(b.Pre.shape) && a.Pre.Equals(b.Pre));
 
     private static Tensor MaskOf(Keyframe k) => k.Mask is null ? ones(k.Post.shape[1], k.Post.shape[2]) : (k.Mask.to(ScalarType.Float32) >= S(0.4)).to(ScalarType.Float32);

@@ -124,7 +124,7 @@ public sealed class StylizeSession : IDisposable
     /// <summary>Focuses <paramref name="sampler"/> on what changed; returns the indices of the changed keyframes (null: none matched).</summary>
     private List<int>? Focus(RepaintFocus focus, PatchSampler sampler, IReadOnlyList<Keyframe> previous, IReadOnlyList<Keyframe> next)
     {
-        var changed = RepaintFocus.Changed(previous, next);
+        if (RepaintFocus.Changed(previous, next) is not { } changed) return null; // a new clip or guide: the sampler stays uniform
         try
         {
             sampler.Focus(changed, focus.Share, focus.Steps);
@@ -135,9 +135,7 @@ public sealed class StylizeSession : IDisposable
                 if (focus.RestartAverage) _restartAverage = true;
                 _boost = focus.LearningRateBoost != 1 && focus.BoostSteps > 0;
             }
-            // Changed gives all null when no new keyframe matches a previous one (nothing known), and also when they all
-            // match and none changed (known: nothing).
-            return indices.Count > 0 || next.Any(k => previous.Any(p => RepaintFocus.SameFrame(p, k))) ? indices : null;
+            return indices;
         }
         finally
         {

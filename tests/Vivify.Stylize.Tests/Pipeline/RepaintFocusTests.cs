@@ -62,10 +62,10 @@ public sealed class RepaintFocusTests : IDisposable
         using var b = a.clone();
         b[1, 2, 3] = 0.5f;
         var c = RepaintFocus.Changed([new Keyframe(pre, a)], [new Keyframe(pre, b)]);
-        Assert.Equal([(2L, 3L)], Indices(c[0]!));
-        Assert.Null(RepaintFocus.Changed([new Keyframe(pre, a)], [new Keyframe(pre, a.clone())])[0]);
+        Assert.Equal([(2L, 3L)], Indices(c![0]!));
+        Assert.Null(RepaintFocus.Changed([new Keyframe(pre, a)], [new Keyframe(pre, a.clone())])![0]);
         using var otherFrame = rand(3, 6, 6);
-        Assert.Null(RepaintFocus.Changed([new Keyframe(pre, a)], [new Keyframe(otherFrame, b)])[0]); // nothing matches: no focus
+        Assert.Null(RepaintFocus.Changed([new Keyframe(pre, a)], [new Keyframe(otherFrame, b)])); // nothing matches: no focus
     }
 
     private static List<(long, long)> Indices(Tensor mask)
