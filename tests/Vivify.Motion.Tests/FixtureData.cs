@@ -13,10 +13,18 @@ internal static class FixtureData
     /// <summary>fomm/train-case.pt (one training step) flattened the same way (e.g. "grads.generator.final.weight").</summary>
     public static Dictionary<string, Tensor> TrainCase() => Load("train-case.pt");
 
-    private static Dictionary<string, Tensor> Load(string name)
+    /// <summary>
+    /// tests/references/fomm/train-step-float64.pt: the same step taken by the published code in float64 (losses,
+    /// prediction, transformed_frame, grads), flattened the same way.
+    /// </summary>
+    public static Dictionary<string, Tensor> ExactTrainStep() => LoadFile(Fixtures.Reference("fomm", "train-step-float64.pt"));
+
+    private static Dictionary<string, Tensor> Load(string name) => LoadFile(Fixtures.Path("fomm", name));
+
+    private static Dictionary<string, Tensor> LoadFile(string path)
     {
         var result = new Dictionary<string, Tensor>();
-        Flatten(name, "", TorchFile.Load(Fixtures.Path("fomm", name)), result);
+        Flatten(Path.GetFileName(path), "", TorchFile.Load(path), result);
         return result;
     }
 

@@ -10,6 +10,12 @@ public static class Fixtures
 
     public static string Path(params string[] parts) => System.IO.Path.Combine([Root, .. parts]);
 
+    /// <summary>
+    /// A file of tests/references: exact (float64) results of the published code on a fixture's inputs, made by the
+    /// scripts there. They belong to this repository, not to the shared fixture set, so VIVIFY_FIXTURES does not move them.
+    /// </summary>
+    public static string Reference(params string[] parts) => System.IO.Path.Combine([RepoRoot, "tests", "references", .. parts]);
+
     /// <summary>The repository root (the folder holding Vivify.slnx).</summary>
     public static string RepoRoot { get; } = FindRepoRoot();
 

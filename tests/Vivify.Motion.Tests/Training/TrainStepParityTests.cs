@@ -89,10 +89,14 @@ public sealed class StepResult : IDisposable
     }
 }
 
-/// <summary>The step in float32 (as the fixture was made) and in float64 (the exact gradients, to judge float32 noise).</summary>
+/// <summary>
+/// The step in float32 (as the fixture was made) and in float64, with the fixture (the published step in float32 on
+/// its maker's machine) and the published step in float64 (tests/references/fomm, made by the script there).
+/// </summary>
 public sealed class TrainStep : IDisposable
 {
     public Dictionary<string, Tensor> Expected { get; } = FixtureData.TrainCase();
+    public Dictionary<string, Tensor> Exact { get; } = FixtureData.ExactTrainStep();
     public StepResult F32 { get; }
     public StepResult F64 { get; }
 
@@ -109,17 +113,39 @@ public sealed class TrainStep : IDisposable
     }
 }
 
+/// <summary>
+/// Parity of one training step with the published code. Where the step is computed exactly (float64), Vivify and the
+/// published code agree to rounding (measured 1.6e-12), and that is where parity is held tightly. In float32 this step's
+/// gradients are not reproducible beyond a few percent by any implementation, the published one included:
+/// <list type="bullet">
+/// <item>the exact (float64) gradients themselves move by up to 5.4 % in relative norm when the source image is
+/// multiplied by 1 + 1e-7·noise (below float32's resolution): the loss is nearly non-smooth at this point, so float32 rounding anywhere in the step
+/// lands on a visibly different gradient;</item>
+/// <item>the fixture's float32 gradients lie up to 5.7e-2 from the exact ones (kp_detector.predictor.encoder.down_blocks.0.norm.weight);</item>
+/// <item>the published code run in float32 on a 2-core AMD EPYC (AVX2) lies 3.8e-2 from the fixture, as Vivify does
+/// there, while on a Xeon with AVX-512 Vivify's float32 matched the fixture within 1e-3: which float32 answer a
+/// machine gives depends on its kernels' summation order.</item>
+/// </list>
+/// So float32 losses and outputs are held to the fixture at the usual tolerances, float32 gradients to the exact step
+/// within that float32 reach, and the gradients' parity to the published float64 step.
+/// </summary>
 [Trait("Category", "Parity")]
 public class TrainStepParityTests(TrainStep step) : IClassFixture<TrainStep>
 {
     private const double LossRtol = 1e-4;
-    private const double GradRtol = 1e-3;
     private const double Atol = 1e-4;
+
+    /// <summary>Float64 against float64: rounding (1e-16) amplified by the step's conditioning (about 1e6, above) stays far below this.</summary>
+    private const double ExactRtol = 1e-8;
+    private const double ExactAtol = 1e-9;
+
+    /// <summary>Float32 gradients against the exact ones: above the published code's own float32 distance (5.7e-2, see above).</summary>
+    private const double Float32GradRtol = 1e-1;
 
     /// <summary>
     /// A gradient that is zero in exact arithmetic (a convolution bias followed by batch or instance norm, the
-    /// keypoint bias under the spatial softmax) holds only float32 rounding, below 1e-5 of its layer's weight
-    /// gradient in the fixture; both sides must be that small.
+    /// keypoint bias under the spatial softmax) holds only rounding, below 1e-5 of its layer's weight gradient in the
+    /// fixture; both sides must be that small.
     /// </summary>
     private const double ZeroRatio = 1e-5;
 
@@ -142,47 +168,48 @@ public class TrainStepParityTests(TrainStep step) : IClassFixture<TrainStep>
     public void Loss_matches_the_published_step(string name) =>
         TensorAssert.CloseRel(step.Expected["losses." + name].item<float>(), step.F32.Losses[name], LossRtol, name);
 
+    /// <summary>
+    /// The prediction is held to the exact one: float32 leaves it about 1e-4 from exact on any machine (the fixture
+    /// 6.2e-5, Vivify 9.3e-5 on an AMD EPYC), so two float32 runs on different CPUs may lie twice that apart.
+    /// </summary>
     [Fact]
     public void Transformed_frame_and_prediction_match()
     {
         TensorAssert.AllCloseAbs(step.Expected["transformed_frame"], step.F32.TransformedFrame, Atol, "transformed_frame");
-        TensorAssert.AllCloseAbs(step.Expected["prediction"], step.F32.Prediction, Atol, "prediction");
+        TensorAssert.AllCloseAbs(step.Exact["prediction"], step.F32.Prediction, Atol, "prediction (against the exact step)");
+    }
+
+    /// <summary>The float64 reference is the fixture's step: its losses and outputs are the fixture's, to float32 accuracy.</summary>
+    [Fact]
+    public void The_float64_reference_is_the_fixtures_step()
+    {
+        foreach (var name in new[] { "perceptual", "gen_gan", "feature_matching", "equivariance_value", "equivariance_jacobian", "disc_gan" })
+            TensorAssert.CloseRel(step.Expected["losses." + name].item<float>(), step.Exact["losses." + name].item<double>(), LossRtol, name + " (reference)");
+        TensorAssert.AllCloseAbs(step.Expected["transformed_frame"], step.Exact["transformed_frame"], Atol, "transformed_frame (reference)");
+        TensorAssert.AllCloseAbs(step.Expected["prediction"], step.Exact["prediction"], Atol, "prediction (reference)");
+        Assert.Equal(Grads(step.Expected, "").Keys.ToHashSet(), Grads(step.Exact, "").Keys.ToHashSet());
+    }
+
+    [Fact]
+    public void The_float64_step_equals_the_published_float64_step()
+    {
+        foreach (var (name, value) in step.F64.Losses)
+            TensorAssert.CloseRel(step.Exact["losses." + name].item<double>(), value, ExactRtol, name + " (float64)");
+        TensorAssert.AllCloseAbs(step.Exact["transformed_frame"], step.F64.TransformedFrame, ExactAtol, "transformed_frame (float64)");
+        TensorAssert.AllCloseAbs(step.Exact["prediction"], step.F64.Prediction, ExactAtol, "prediction (float64)");
+        foreach (var module in new[] { "kp_detector.", "generator.", "discriminator." })
+            CompareGradients(module, Grads(step.Exact, module), step.F64.Grads, ExactRtol);
     }
 
     [Theory]
     [InlineData("kp_detector.")]
     [InlineData("generator.")]
-    public void Every_gradient_matches_the_published_step_in_relative_norm(string module) =>
-        CompareGradients(module, step.Expected.Where(kv => kv.Key.StartsWith("grads." + module, StringComparison.Ordinal))
-            .ToDictionary(kv => kv.Key["grads.".Length..], kv => kv.Value), step.F32.Grads, GradRtol);
+    [InlineData("discriminator.")]
+    public void Float32_gradients_are_within_float32_reach_of_the_exact_step(string module) =>
+        CompareGradients(module, Grads(step.Exact, module), step.F32.Grads, Float32GradRtol);
 
-    /// <summary>
-    /// The discriminator's gradients are badly conditioned in float32: the published code itself moves them by up to
-    /// 3.6e-3 in relative norm when only the convolution backend changes (torch.backends.mkldnn off), and the fixture
-    /// lies up to 6.3e-3 from the float64 gradients. Vivify's float32 gradients are held to 1e-3 of the exact
-    /// (float64) step here, spectral-norm power iterations included.
-    /// </summary>
-    [Fact]
-    public void Discriminator_gradients_match_the_exact_step_in_relative_norm() =>
-        CompareGradients("discriminator.", step.F64.Grads.Where(kv => kv.Key.StartsWith("discriminator.", StringComparison.Ordinal))
-            .ToDictionary(), step.F32.Grads, GradRtol);
-
-    /// <summary>The float64 step reproduces the published float32 losses: the exact reference is the published step.</summary>
-    [Fact]
-    public void Float64_step_has_the_published_losses()
-    {
-        foreach (var (name, value) in step.F64.Losses)
-            TensorAssert.CloseRel(step.Expected["losses." + name].item<float>(), value, LossRtol, name + " (float64)");
-    }
-
-    /// <summary>
-    /// Against the fixture itself the discriminator's gradients agree within the published code's own float32
-    /// spread (measured up to 6.3e-3, see above): 1e-2.
-    /// </summary>
-    [Fact]
-    public void Discriminator_gradients_agree_with_the_fixture_within_its_float32_spread() =>
-        CompareGradients("discriminator.", step.Expected.Where(kv => kv.Key.StartsWith("grads.discriminator.", StringComparison.Ordinal))
-            .ToDictionary(kv => kv.Key["grads.".Length..], kv => kv.Value), step.F32.Grads, 1e-2);
+    private static Dictionary<string, Tensor> Grads(Dictionary<string, Tensor> from, string module) =>
+        from.Where(kv => kv.Key.StartsWith("grads." + module, StringComparison.Ordinal)).ToDictionary(kv => kv.Key["grads.".Length..], kv => kv.Value);
 
     private static void CompareGradients(string module, Dictionary<string, Tensor> expected, Dictionary<string, Tensor> actual, double rtol)
     {
