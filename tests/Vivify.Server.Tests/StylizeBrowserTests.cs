@@ -118,10 +118,12 @@ public class StylizeBrowserTests(Xunit.Abstractions.ITestOutputHelper output)
             var coloured = clock.Elapsed.TotalSeconds;
             Assert.Equal(2, await page.Locator("#stylize-keys li[data-state='sent']").CountAsync()); // both trained on
             await WaitPreviewMagenta(page, 11);
+            // Frame 0's preview may have been refreshed meanwhile while its colour was still settling (seen once, under
+            // load): the screenshot below wants both previews coloured, so wait for frame 0's again.
+            await WaitPreviewMagenta(page, 0);
             var step = await page.GetAttributeAsync("#stylize-preview-0 img", "data-step");
             output.WriteLine($"first preview {first:0.0} s after Train; painted colour in the preview after {coloured:0.0} s (step {step})");
             Assert.True(long.Parse(step!, System.Globalization.CultureInfo.InvariantCulture) > 0);
-            Assert.True(Magenta(await Pixel(page, "#stylize-preview-0 img", 0.5, 0.25)));
             output.WriteLine($"preview pixels: painted half {string.Join(",", await Pixel(page, "#stylize-preview-0 img", 0.5, 0.25))}, unpainted half {string.Join(",", await Pixel(page, "#stylize-preview-0 img", 0.5, 0.9))}");
             Directory.CreateDirectory(BrowserTests.Screenshots);
             await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserTests.Screenshots, "stylize-training.png"), FullPage = true });
