@@ -39,23 +39,47 @@ public static class SynchronizedBatchNorm
         foreach (var m in root.modules().Prepend(root).OfType<BatchNorm2d>()) Synced.Remove(m);
     }
 
-    /// <summary><paramref name="norm"/> applied to <paramref name="input"/> [N, C, H, W]: synchronised when converted and training.</summary>
+    /// <summary>
+    /// <paramref name="norm"/> applied to <paramref name="input"/> [N, C, H, W]: synchronised when converted and training.
+    /// In training it never runs TorchSharp's BatchNorm2d.forward, which counts the batch (num_batches_tracked += 1)
+    /// through a temporary Scalar that a finalizer may free while libtorch reads it (see <see cref="Scalars"/>; it once
+    /// ended a training run with "For integral input tensors, argument alpha must not be a floating point number"):
+    /// the same arithmetic with lasting Scalars instead.
+    /// </summary>
     public static Tensor forward(BatchNorm2d norm, Tensor input)
     {
-        if (!norm.training || !Synced.TryGetValue(norm, out var comm)) return norm.forward(input);
+        if (!norm.training) return norm.forward(input);
         if (input.ndim != 4) throw new ArgumentException($"expected 4D input, but got {input.ndim}D input.");
+        if (!Synced.TryGetValue(norm, out var comm)) return Local(norm, input);
         return Function.apply(input, norm.weight, norm.bias, norm, comm);
+    }
+
+    /// <summary>
+    /// PyTorch's _BatchNorm.forward in training mode (momentum null: the cumulative average), the count added with
+    /// lasting Scalars.
+    /// </summary>
+    private static Tensor Local(BatchNorm2d norm, Tensor input)
+    {
+        var factor = norm.momentum ?? 0.0;
+        if (norm.track_running_stats && norm.num_batches_tracked is { } count)
+        {
+            count.add_(S(1L), S(1L));
+            if (norm.momentum is null) factor = 1.0 / count.item<long>();
+        }
+        var stats = norm.track_running_stats;
+        return nn.functional.batch_norm(input, stats ? norm.running_mean : null, stats ? norm.running_var : null, norm.weight, norm.bias,
+            true, factor, norm.eps);
     }
 
     /// <summary>
     /// <paramref name="sequence"/> applied to <paramref name="input"/>, its BatchNorm2d children through
     /// <see cref="forward(BatchNorm2d, Tensor)"/> (for networks built of Sequential blocks); the Sequential's own forward
-    /// when none of them is synchronised or in eval mode.
+    /// in eval mode or when it holds no BatchNorm2d.
     /// </summary>
     public static Tensor forward(Sequential sequence, Tensor input)
     {
         var children = sequence.children().ToList();
-        if (!sequence.training || !children.OfType<BatchNorm2d>().Any(n => Synced.TryGetValue(n, out _))) return sequence.forward(input);
+        if (!sequence.training || !children.OfType<BatchNorm2d>().Any()) return sequence.forward(input);
         using var scope = NewDisposeScope();
         var x = input;
         foreach (var m in children)
