@@ -12,6 +12,7 @@ using Vivify.Bench;
 //   distributed  data-parallel motion training, 1 rank x 2 threads against mpirun -np 2 x 1 thread; all-reduce bandwidth (FOMM_CODE for vox-256)
 //   animate-ops  each operation of vox-256 inference alone, fp32 and bf16, contiguous and channels last
 //   stylize-inference  inference frames/s alone, on frames of Megamind.avi and vtest.avi, fp32 and bf16, beside the published generator
+//   repaint-steps  training steps until a repaint shows in a stylize preview, with and without the generator's Adam reset (--seeds N --threads T)
 //   live     the Live tab's round trip (vivify serve + a WebSocket client), vox-256 256x256, fp32 and bf16: frames/s, p50/p95, profile
 if (args.Length > 0)
 {
@@ -32,6 +33,7 @@ if (args.Length > 0)
             case "stylize-inference": return StylizeInferenceReport.Run(rest);
             case "animate-ops": return AnimateOpsReport.Run(rest);
             case "live": return LiveReport.Run(rest);
+            case "repaint-steps": return RepaintStepsReport.Run(rest);
         }
     }
     catch (Vivify.VivifyException e)

@@ -11,8 +11,8 @@ namespace Vivify.Stylize;
 /// inference starts its warm-up again (<see cref="GeneratorAverage.Restart"/>), so it follows the weights trained on
 /// the new painting instead of averaging them with those trained on the old one; and the generator's learning rate is
 /// multiplied by <see cref="LearningRateBoost"/> at first, falling linearly back to the configured rate over
-/// <see cref="BoostSteps"/> steps, so that its weights move to the new colours in fewer steps. Ordinary training has
-/// none of this.
+/// <see cref="BoostSteps"/> steps, so that its weights move to the new colours in fewer steps; and with
+/// <see cref="ResetGeneratorOptimizer"/> the generator's Adam starts afresh. Ordinary training has none of this.
 /// </summary>
 public sealed record RepaintFocus
 {
@@ -34,6 +34,15 @@ public sealed record RepaintFocus
 
     /// <summary>Restart the generator average's warm-up when a repaint changed any pixel.</summary>
     public bool RestartAverage { get; init; } = true;
+
+    /// <summary>
+    /// Clear the generator's Adam state when a repaint changed any pixel (<see cref="Vivify.Torch.Optim.Adam.ClearState"/>):
+    /// its moment estimates, the second one averaged over about a thousand steps, describe the gradients of the old
+    /// painting; afresh, Adam's first bias-corrected steps move each weight by about the learning rate. Without it
+    /// some repaints took hundreds of steps to show in a preview; with it a few dozen (bench/serve-stylize:
+    /// repaint-steps.md counts the steps, results.md times the studio).
+    /// </summary>
+    public bool ResetGeneratorOptimizer { get; init; } = true;
 
     /// <summary>A painted value differs when a channel moved by more than this (model space [-1,1]; about 2 of 255).</summary>
     public const double Tolerance = 4.0 / 255;

@@ -28,6 +28,7 @@ public sealed class StylizeSession : IDisposable
     private (int Start, int Count)? _shard;
     private bool _restartAverage;
     private bool _boost;       // a repaint changed pixels: the learning-rate boost starts at the next step
+    private bool _resetOptimizer; // a repaint changed pixels: the generator's Adam starts afresh at the next step
     private long? _boostFrom;  // the step the running boost started at
 
     /// <param name="average">Keep an average of the generator's weights for inference (<see cref="GeneratorAverage"/>); false is the published tool's behaviour.</param>
@@ -75,6 +76,9 @@ public sealed class StylizeSession : IDisposable
 
     /// <summary>The generator inference uses: the average when there is one, else the trained generator.</summary>
     public GeneratorJ InferenceGenerator => Average?.Model ?? Generator;
+
+    /// <summary>The trainer (its optimizers), for tests.</summary>
+    internal StylizeTrainer Trainer => _trainer;
 
     private PyDict _meta = new();
 
@@ -133,6 +137,7 @@ public sealed class StylizeSession : IDisposable
             if (indices.Count > 0)
             {
                 if (focus.RestartAverage) _restartAverage = true;
+                if (focus.ResetGeneratorOptimizer) _resetOptimizer = true;
                 _boost = focus.LearningRateBoost != 1 && focus.BoostSteps > 0;
             }
             return indices;
@@ -190,6 +195,8 @@ public sealed class StylizeSession : IDisposable
             (pre, post, already) = _sampler.Sample(Config.Trainer.BatchSize);
             if (_restartAverage) Average?.Restart();
             _restartAverage = false;
+            if (_resetOptimizer) _trainer.GeneratorOptimizer.ClearState();
+            _resetOptimizer = false;
             if (_boost) _boostFrom = Steps;
             _boost = false;
             boost = _boostFrom is long from && _repaintFocus is { } f ? f.BoostAt(Steps - from) : 1;

@@ -49,7 +49,11 @@ public sealed class Adam : IDisposable
         _state[p] = state;
     }
 
-    internal void ClearState()
+    /// <summary>
+    /// Forgets every parameter's state (PyTorch's <c>optimizer.state.clear()</c>): the next step is each parameter's
+    /// first again, with fresh moment estimates and bias correction.
+    /// </summary>
+    public void ClearState()
     {
         foreach (var s in _state.Values) s.Dispose();
         _state.Clear();

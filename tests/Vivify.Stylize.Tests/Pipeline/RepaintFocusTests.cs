@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 
 namespace Vivify.Stylize.Tests.Pipeline;
 
-/// <summary>Training's answer to a repaint (<see cref="RepaintFocus"/>): patches centred on what changed, the average restarted.</summary>
+/// <summary>Training's answer to a repaint (<see cref="RepaintFocus"/>): patches centred on what changed, the average restarted, the learning rate boosted, the generator's Adam afresh.</summary>
 public sealed class RepaintFocusTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("vivify-repaint").FullName;
@@ -88,6 +88,30 @@ public sealed class RepaintFocusTests : IDisposable
         job.ReplaceKeyframes([new KeyframeFile(0, GreenBlock())]);
         job.Session.Step();
         Assert.Equal(1, job.Session.Average.Updates); // β back to 0.1: the average follows the new training closely
+    }
+
+    [Fact]
+    public void A_repaint_starts_the_generators_Adam_afresh_at_the_next_step_and_an_unchanged_painting_does_not()
+    {
+        using var clip = StylizeInputs.LoadClip(Enumerable.Range(0, TinyStylizeClip.Frames).Select(f => TinyStylizeClip.Frame(f)));
+        var first = TinyStylizeClip.Painting(_dir, "p0.png", 0);
+        foreach (var reset in new[] { true, false })
+        {
+            using var job = NewJob(clip, first, average: false);
+            job.Session.RepaintFocus = new RepaintFocus { ResetGeneratorOptimizer = reset };
+            var adam = job.Session.Trainer.GeneratorOptimizer;
+            var weight = job.Session.Generator.parameters().First();
+            long Steps() => (long)adam.StateOf(weight)!.Step.item<float>();
+            for (var i = 0; i < 3; i++) job.Session.Step();
+            job.ReplaceKeyframes([new KeyframeFile(0, TinyStylizeClip.Painting(_dir, "same.png", 0))]);
+            job.Session.Step();
+            Assert.Equal(4, Steps());
+            var discriminatorSteps = (long)job.Session.Trainer.DiscriminatorOptimizer!.StateOf(job.Session.Discriminator.parameters().First())!.Step.item<float>();
+            job.ReplaceKeyframes([new KeyframeFile(0, GreenBlock())]);
+            job.Session.Step();
+            Assert.Equal(reset ? 1 : 5, Steps()); // its first step again: fresh moments, bias correction from the start
+            Assert.Equal(discriminatorSteps + 1, (long)job.Session.Trainer.DiscriminatorOptimizer!.StateOf(job.Session.Discriminator.parameters().First())!.Step.item<float>());
+        }
     }
 
     [Fact]
