@@ -1,3 +1,4 @@
+using Vivify.TestSupport;
 using Xunit;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
@@ -23,37 +24,14 @@ public class ScalarLifetimeStressTests
         var data = new byte[16 * 16 * 3];
         new Random(1).NextBytes(data);
         var frame = new RgbFrame(16, 16, data);
-        var stop = false;
-        long collections = 0;
-        var collector = new Thread(() =>
+        long wrong = 0;
+        var (rounds, collections) = FinalizerStress.Run(Budget, () =>
         {
-            while (!Volatile.Read(ref stop))
-            {
-                GC.Collect(0);
-                GC.WaitForPendingFinalizers();
-                collections++;
-            }
-        })
-        { IsBackground = true };
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        long rounds = 0, wrong = 0;
-        collector.Start();
-        try
-        {
-            while (clock.Elapsed < Budget)
-            {
-                using var scope = NewDisposeScope();
-                var back = RgbFrame.FromTensor(frame.ToTensor());
-                if (!back.Data.AsSpan().SequenceEqual(data)) wrong++;
-                rounds++;
-            }
-        }
-        finally
-        {
-            Volatile.Write(ref stop, true);
-            collector.Join();
-        }
-        _out.WriteLine($"{rounds} round trips, {collections} forced collections in {clock.Elapsed.TotalSeconds:F1} s");
+            using var scope = NewDisposeScope();
+            var back = RgbFrame.FromTensor(frame.ToTensor());
+            if (!back.Data.AsSpan().SequenceEqual(data)) wrong++;
+        });
+        _out.WriteLine($"{rounds} round trips, {collections} forced collections in {Budget.TotalSeconds:F0} s");
         Assert.Equal(0, wrong);
         Assert.True(collections > 100, $"only {collections} collections: the stress did not happen");
     }

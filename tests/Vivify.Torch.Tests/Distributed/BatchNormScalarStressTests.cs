@@ -26,37 +26,13 @@ public class BatchNormScalarStressTests(ITestOutputHelper output)
         using var seq = nn.Sequential(("norm", norm));
         norm.train();
         using var input = arange(16, dtype: ScalarType.Float32).view(2, 2, 2, 2);
-        var stop = false;
-        long collections = 0;
-        var collector = new Thread(() =>
+        var (rounds, collections) = FinalizerStress.Run(Budget, () =>
         {
-            while (!Volatile.Read(ref stop))
-            {
-                GC.Collect(0);
-                GC.WaitForPendingFinalizers();
-                collections++;
-            }
-        })
-        { IsBackground = true };
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        long rounds = 0;
-        collector.Start();
-        try
-        {
-            while (clock.Elapsed < Budget)
-            {
-                using var scope = NewDisposeScope();
-                SynchronizedBatchNorm.forward(norm, input);
-                SynchronizedBatchNorm.forward(seq, input);
-                rounds++;
-            }
-        }
-        finally
-        {
-            Volatile.Write(ref stop, true);
-            collector.Join();
-        }
-        output.WriteLine($"{rounds} rounds, {collections} forced collections in {clock.Elapsed.TotalSeconds:F1} s");
+            using var scope = NewDisposeScope();
+            SynchronizedBatchNorm.forward(norm, input);
+            SynchronizedBatchNorm.forward(seq, input);
+        });
+        output.WriteLine($"{rounds} rounds, {collections} forced collections in {Budget.TotalSeconds:F0} s");
         Assert.Equal(2 * rounds, norm.num_batches_tracked!.item<long>());
         Assert.True(collections > 100, $"only {collections} collections: the stress did not happen");
     }
