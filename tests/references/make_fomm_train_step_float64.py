@@ -49,6 +49,11 @@ def main():
     ap.add_argument("--fixtures", default=os.path.join(here, "..", "fixtures", "fomm"))
     ap.add_argument("--out", default=os.path.join(here, "fomm", "train-step-float64.pt"))
     args = ap.parse_args()
+    if not os.path.isfile(os.path.join(args.published, "modules", "keypoint_detector.py")):
+        sys.exit("%s: not a checkout of the published first-order-model (no modules/keypoint_detector.py): pass its folder with --published" % args.published)
+    for name in ("tiny.yaml", "checkpoint-legacy.pth.tar", "train-case.pt"):
+        if not os.path.isfile(os.path.join(args.fixtures, name)):
+            sys.exit("%s: missing %s: pass the fomm fixtures folder with --fixtures" % (args.fixtures, name))
 
     standins = tempfile.mkdtemp(prefix="fomm-standins-")
     for rel, text in STANDINS.items():
