@@ -26,9 +26,7 @@ public sealed class StylizeSession : IDisposable
     private readonly object _keyLock = new();
     private ICommunicator _comm = SingleProcess.Instance;
     private (int Start, int Count)? _shard;
-    private bool _restartAverage;
-    private bool _boost;       // a repaint changed pixels: the learning-rate boost starts at the next step
-    private bool _resetOptimizer; // a repaint changed pixels: the generator's Adam starts afresh at the next step
+    private RepaintFocus? _repainted; // a repaint changed pixels: what the next step starts (see RepaintFocus)
     private long? _boostFrom;  // the step the running boost started at
 
     /// <param name="average">Keep an average of the generator's weights for inference (<see cref="GeneratorAverage"/>); false is the published tool's behaviour.</param>
@@ -133,13 +131,8 @@ public sealed class StylizeSession : IDisposable
         {
             sampler.Focus(changed, focus.Share, focus.Steps);
             var indices = Enumerable.Range(0, changed.Length).Where(i => changed[i] is not null).ToList();
-            // The average is restarted on the training thread, at the next step.
-            if (indices.Count > 0)
-            {
-                if (focus.RestartAverage) _restartAverage = true;
-                if (focus.ResetGeneratorOptimizer) _resetOptimizer = true;
-                _boost = focus.LearningRateBoost != 1 && focus.BoostSteps > 0;
-            }
+            // The average, the generator's Adam and the boost answer it on the training thread, at the next step.
+            if (indices.Count > 0) _repainted = focus;
             return indices;
         }
         finally
@@ -193,12 +186,13 @@ public sealed class StylizeSession : IDisposable
         {
             if (_sampler is null) throw new InvalidOperationException("SetKeyframes first");
             (pre, post, already) = _sampler.Sample(Config.Trainer.BatchSize);
-            if (_restartAverage) Average?.Restart();
-            _restartAverage = false;
-            if (_resetOptimizer) _trainer.GeneratorOptimizer.ClearState();
-            _resetOptimizer = false;
-            if (_boost) _boostFrom = Steps;
-            _boost = false;
+            if (_repainted is { } repaint)
+            {
+                if (repaint.RestartAverage) Average?.Restart();
+                if (repaint.ResetGeneratorOptimizer) _trainer.GeneratorOptimizer.ClearState();
+                if (repaint.LearningRateBoost != 1 && repaint.BoostSteps > 0) _boostFrom = Steps;
+                _repainted = null;
+            }
             boost = _boostFrom is long from && _repaintFocus is { } f ? f.BoostAt(Steps - from) : 1;
             if (boost == 1) _boostFrom = null;
         }
