@@ -24,5 +24,10 @@ if [ "$src" -ne 0 ] && [ "$sf" -eq 0 ]; then sf=1; fi
 read -r ep ef < <(grep -E '^readme-examples: [0-9]+ passed, [0-9]+ failed' "$examples" | tail -1 | awk '{print $2, $4}' || true)
 ep=${ep:-0}; ef=${ef:-0}
 if [ "$erc" -ne 0 ] && [ "$ef" -eq 0 ]; then ef=1; fi
+# CI shows only the tail of this output: name every failed test and crashed test host again just above the last line.
+digest=$(awk 'after > 0 {print; after--; next}
+  /Test host process crashed|test running when the crash occurred/ {print; after = 1; next}
+  /\[FAIL\]$|^test: / {sub(/^\[xUnit.net [0-9:.]+\] +/, "Failed "); print}' "$tests" | head -20)
+if [ -n "$digest" ]; then echo "what failed (full messages above):"; echo "$digest" | cut -c1-300 | sed 's/^/  /'; fi
 echo "$((p + sp + ep)) passed, $((f + sf + ef + fmt)) failed, ${s:-0} skipped"
 [ "$rc" -eq 0 ] && [ "$src" -eq 0 ] && [ "$erc" -eq 0 ] && [ "$fmt" -eq 0 ]
