@@ -28,6 +28,18 @@ if [ "$erc" -ne 0 ] && [ "$ef" -eq 0 ]; then ef=1; fi
 digest=$(awk 'after > 0 {print; after--; next}
   /Test host process crashed|test running when the crash occurred/ {print; after = 1; next}
   /\[FAIL\]$|^test: / {sub(/^\[xUnit.net [0-9:.]+\] +/, "Failed "); print}' "$tests" | head -20)
-if [ -n "$digest" ]; then echo "what failed (full messages above):"; echo "$digest" | cut -c1-300 | sed 's/^/  /'; fi
+if [ -n "$digest" ]; then echo "what failed (full messages above):"; echo "$digest" | head -12 | cut -c1-300 | sed 's/^/  /'; fi
+# One line of every test project's counts; a project without them did not finish (its test host crashed).
+per=""
+for d in tests/*.Tests; do
+  name=$(basename "$d"); short=${name#Vivify.}; short=${short%.Tests}
+  line=$(grep -E -- "- $name\.dll" "$tests" | tail -1 || true)
+  if [ -z "$line" ]; then per+=" $short: NO RESULT;"; continue; fi
+  per+=" $short $(echo "$line" | grep -oE 'Passed: +[0-9]+' | grep -oE '[0-9]+')"
+  nf=$(echo "$line" | grep -oE 'Failed: +[0-9]+' | grep -oE '[0-9]+')
+  if [ "${nf:-0}" -ne 0 ]; then per+=" (+$nf failed)"; fi
+  per+=";"
+done
+echo "tests passed per project:${per%;}"
 echo "$((p + sp + ep)) passed, $((f + sf + ef + fmt)) failed, ${s:-0} skipped"
 [ "$rc" -eq 0 ] && [ "$src" -eq 0 ] && [ "$erc" -eq 0 ] && [ "$fmt" -eq 0 ]
