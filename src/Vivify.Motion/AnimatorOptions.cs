@@ -44,8 +44,12 @@ public sealed record AnimateOptions
     /// </summary>
     public long InitialFrame { get; init; }
 
-    /// <summary>Driving frames per batch through the networks (1 to 1024; default 4).</summary>
-    public int BatchSize { get; init; } = 4;
+    /// <summary>
+    /// Driving frames per batch through the networks (1 to 1024; default 2). Larger batches are a little faster and
+    /// hold more memory: on a 2-core CPU at 256×256, batch 4 ran 0 to 2.5 % faster than 2 and peaked 180 to 200 MB
+    /// higher (bench/animate/results.md).
+    /// </summary>
+    public int BatchSize { get; init; } = 2;
 
     /// <summary>Write source | driving | result panels with labels instead of the result alone.</summary>
     public bool SideBySide { get; init; }
