@@ -56,6 +56,20 @@ public class UploadTests
     }
 
     [Fact]
+    public async Task A_video_over_the_frame_or_duration_limit_is_400_even_a_webm_that_states_neither()
+    {
+        await using var h = await ServerHarness.Start(o => o with { MaxFrames = 20, MaxDurationSeconds = 2 }, tinyModel: true);
+        // 25 frames at 5/s, written as a browser's recorder writes webm: no frame count, no duration in the file.
+        var webm = Path.Combine(h.Root, "long.webm");
+        Vivify.TestSupport.FfmpegRunner.Run("-f", "lavfi", "-i", "testsrc=size=64x64:rate=5:duration=5", "-c:v", "libvpx", "-live", "1", webm);
+        await AssertRejected(h, await h.Animate(clientDriving: "long.webm", driving: await File.ReadAllBytesAsync(webm)), HttpStatusCode.BadRequest,
+            "driving: 25 frames is more than this server's 20 per job");
+        Vivify.TestSupport.FfmpegRunner.Run("-f", "lavfi", "-i", "testsrc=size=64x64:rate=5:duration=3", "-c:v", "libvpx", "-live", "1", webm);
+        await AssertRejected(h, await h.Animate(clientDriving: "long.webm", driving: await File.ReadAllBytesAsync(webm)), HttpStatusCode.BadRequest,
+            "driving: 3 s is longer than this server's 2 s per job");
+    }
+
+    [Fact]
     public async Task Wrong_fields_are_400()
     {
         await using var h = await ServerHarness.Start(tinyModel: true);

@@ -1,0 +1,82 @@
+using System.Globalization;
+using Xunit;
+
+namespace Vivify.Media.Tests;
+
+/// <summary>
+/// A webm timed like a live camera (MediaRecorder): no frame count, no default frame duration, frames spaced unevenly.
+/// ffprobe then finds no average rate and guesses its time base, 1000/1; read as the rate, 38 frames of a 2.5 s
+/// recording became a 0.04 s animation (the studio's camera test failed so under load).
+/// </summary>
+public class UnevenFrameRateTests
+{
+    /// <summary>38 frames over 2.5 s, each moved by up to 0.45 of a frame (at 15/s) from its even place.</summary>
+    private static string CameraLikeWebm(MediaScratch s)
+    {
+        var path = s.PathOf("camera.webm");
+        // settb keeps the moved times in milliseconds; -r 2000 is finer than the container's millisecond, so the muxer
+        // writes no default duration (as a browser does not); passthrough keeps every frame's own time; -live 1 leaves
+        // out the duration, as a browser's recording does.
+        MediaScratch.Ffmpeg("-f", "lavfi", "-i", "testsrc=size=64x48:rate=15:duration=2.5", "-vf", "settb=1/1000,setpts='(N+0.45*sin(N*2.1))/15/TB'",
+            "-fps_mode", "passthrough", "-r", "2000", "-c:v", "libvpx", "-b:v", "200k", "-live", "1", path);
+        return path;
+    }
+
+    [Fact]
+    public void An_unevenly_timed_webm_has_its_measured_average_rate_not_ffprobes_time_base()
+    {
+        using var s = new MediaScratch();
+        var path = CameraLikeWebm(s);
+        // The premise: what ffprobe itself says of this file.
+        var raw = Vivify.TestSupport.FfmpegRunner.Probe("-v", "error", "-select_streams", "v:0", "-show_entries", "stream=avg_frame_rate,r_frame_rate:format=duration",
+            "-of", "csv=p=0", path);
+        Assert.Equal("1000/1,0/0\nN/A", raw.Trim());
+
+        var info = MediaProbe.Probe(path);
+        Assert.Equal(38, info.FrameCount);
+        // First frame at 0, last at (37 + 0.45 sin(77.7)) / 15 = 2.4951 s: 37 intervals in that time.
+        var last = (37 + 0.45 * Math.Sin(37 * 2.1)) / 15;
+        Assert.Equal(37 / last, info.Fps, 0.01);
+        Assert.Equal(38 / info.Fps, info.DurationSeconds, 1e-9); // the file gives none: the frames at their average rate
+    }
+
+    [Fact]
+    public void Its_frames_written_at_the_probed_rate_last_as_long_as_the_recording()
+    {
+        using var s = new MediaScratch();
+        var video = VideoSource.Open(CameraLikeWebm(s));
+        var output = s.PathOf("out.mp4");
+        using (var writer = new VideoWriter(output, new VideoWriteOptions { FrameRate = video.Info.FrameRate }))
+        {
+            foreach (var frame in video.Frames()) writer.Write(frame);
+            writer.Complete();
+        }
+        var written = MediaProbe.Probe(output);
+        Assert.Equal(38, written.FrameCount);
+        Assert.InRange(written.DurationSeconds, 2.4, 2.7);
+    }
+
+    [Theory]
+    [InlineData("0/0", "1000/1", 15.0042, "15.004")] // no average, a guessed time base: the measured average
+    [InlineData("15/1", "1000/1", 15.0042, "15/1")] // an average that agrees with the timestamps is kept exactly
+    [InlineData("30000/1001", "30000/1001", 29.5, "30000/1001")]
+    [InlineData("60/1", "60/1", 15, "15")] // a header rate four times the frames' spacing: the frames win
+    [InlineData("25/1", "25/1", 0, "25/1")] // nothing measured (a container with a frame count): ffprobe's average
+    [InlineData("0/0", "24/1", 0, "24/1")] // nothing measured and no average: ffprobe's guess
+    [InlineData("0/0", "0/0", 0, "25/1")] // nothing at all: 25
+    public void The_rate_is_the_average_unless_the_timestamps_disagree(string average, string guessed, double measured, string expected) =>
+        Assert.Equal(expected, MediaProbe.FrameRate(average, guessed, measured));
+
+    [Fact]
+    public void A_single_frame_webm_has_no_measured_rate()
+    {
+        using var s = new MediaScratch();
+        var path = s.PathOf("one.webm");
+        MediaScratch.Ffmpeg("-f", "lavfi", "-i", "testsrc=size=64x48:rate=15", "-frames:v", "1", "-c:v", "libvpx", path);
+        var (packets, rate) = MediaProbe.PacketRate(path);
+        Assert.Equal(1, packets);
+        Assert.Equal(0, rate);
+        Assert.Equal(1, MediaProbe.Probe(path).FrameCount);
+        Assert.Equal(15.ToString(CultureInfo.InvariantCulture), MediaProbe.Probe(path).Fps.ToString(CultureInfo.InvariantCulture));
+    }
+}
