@@ -78,11 +78,30 @@ public static class TensorFiles
         }
     }
 
-    /// <summary>A fresh empty folder under the system temp folder for one test's exchange.</summary>
+    /// <summary>
+    /// A fresh empty folder under the system temp folder for one test's exchange, removed when the test process exits
+    /// (not when the test ends: a failing test's files stay for the rest of the run).
+    /// </summary>
     public static string TempDir(string prefix)
     {
         var dir = Path.Combine(Path.GetTempPath(), $"vivify-{prefix}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(dir);
+        lock (Made)
+        {
+            if (Made.Count == 0) AppDomain.CurrentDomain.ProcessExit += (_, _) => RemoveAll();
+            Made.Add(dir);
+        }
         return dir;
+    }
+
+    private static readonly List<string> Made = [];
+
+    private static void RemoveAll()
+    {
+        lock (Made)
+            foreach (var dir in Made)
+                try { Directory.Delete(dir, recursive: true); }
+                catch (IOException) { } // already gone, or busy: the system's temp cleaning takes it
+                catch (UnauthorizedAccessException) { }
     }
 }
