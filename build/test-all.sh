@@ -25,10 +25,13 @@ read -r ep ef < <(grep -E '^readme-examples: [0-9]+ passed, [0-9]+ failed' "$exa
 ep=${ep:-0}; ef=${ef:-0}
 if [ "$erc" -ne 0 ] && [ "$ef" -eq 0 ]; then ef=1; fi
 # CI shows only the tail of this output: name every failed test and crashed test host again just above the last line.
+# Each failure's first lines of its message come with it (an assertion's expected and actual values).
 digest=$(awk 'after > 0 {print; after--; next}
+  msg > 0 { if ($0 ~ /^ *Stack Trace:/ || $0 ~ /^ *$/) msg = 0; else { sub(/^ +/, ""); print "  " $0; msg-- }; next }
+  /^ +Error Message:/ {msg = 3; next}
   /Test host process crashed|test running when the crash occurred/ {print; after = 1; next}
-  /\[FAIL\]$|^test: / {sub(/^\[xUnit.net [0-9:.]+\] +/, "Failed "); print}' "$tests" | head -20)
-if [ -n "$digest" ]; then echo "what failed (full messages above):"; echo "$digest" | head -12 | cut -c1-300 | sed 's/^/  /'; fi
+  /\[FAIL\]$|^test: / {sub(/^\[xUnit.net [0-9:.]+\] +/, "Failed "); print}' "$tests" | head -24)
+if [ -n "$digest" ]; then echo "what failed (full messages above):"; echo "$digest" | head -16 | cut -c1-300 | sed 's/^/  /'; fi
 # One line of every test project's counts; a project without them did not finish (its test host crashed).
 per=""
 for d in tests/*.Tests; do
