@@ -28,8 +28,8 @@ public static class RepaintStepsReport
 
     public static int Run(string[] args)
     {
-        var seeds = Enumerable.Range(0, Option(args, "--seeds", 4)).ToArray();
-        var threads = Option(args, "--threads", 1);
+        var seeds = Enumerable.Range(0, BenchArgs.PositiveInt(args, "--seeds", 4)).ToArray();
+        var threads = BenchArgs.PositiveInt(args, "--threads", 1);
         set_num_threads(threads);
         var root = OpsReport.RepoRoot();
         var framePath = Path.Combine(Path.GetTempPath(), $"vivify-repaint-{Environment.ProcessId}.png");
@@ -109,14 +109,5 @@ public static class RepaintStepsReport
             cells.Add(string.Create(CultureInfo.InvariantCulture, $"{(visible is int v ? v.ToString(CultureInfo.InvariantCulture) : $">{MaxSteps}")} (L1 {l1:0.000})"));
         }
         return cells;
-    }
-
-    private static int Option(string[] args, string name, int fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        if (i < 0) return fallback;
-        if (i + 1 >= args.Length || !int.TryParse(args[i + 1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < 1)
-            throw new UsageException($"{name} needs a positive whole number");
-        return value;
     }
 }

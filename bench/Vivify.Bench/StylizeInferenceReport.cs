@@ -15,8 +15,9 @@ public static class StylizeInferenceReport
     {
         var root = OpsReport.RepoRoot();
         var quick = args.Contains("--quick");
-        var clips = Option(args, "--clips")?.Split(',') ?? ["Megamind.avi", "vtest.avi"];
-        var rounds = int.Parse(Option(args, "--rounds") ?? (quick ? "1" : "2"), CultureInfo.InvariantCulture);
+        var clips = BenchArgs.Value(args, "--clips")?.Split(',') ?? ["Megamind.avi", "vtest.avi"];
+        var rounds = BenchArgs.PositiveInt(args, "--rounds", quick ? 1 : 2);
+        var output = BenchArgs.Value(args, "--output") ?? Path.Combine(root, "bench", "stylize", "inference.md");
         var (width, height, batch, seconds) = quick ? (160, 120, 2, 1.0) : (640, 480, 4, 10.0);
         var threads = get_num_threads();
         var published = Environment.GetEnvironmentVariable("FSPBT_PUBLISHED_DIR");
@@ -62,11 +63,8 @@ public static class StylizeInferenceReport
         md.AppendLine(CultureInfo.InvariantCulture, $"Load average after: {OpsReport.LoadAverage()} ({Environment.ProcessorCount} cores; above about 2 the machine was shared with other work while measuring).");
         var text = md.ToString();
         Console.WriteLine(text);
-        var output = Option(args, "--output") ?? Path.Combine(root, "bench", "stylize", "inference.md");
         File.WriteAllText(output, text);
         Console.WriteLine($"written {output}");
         return 0;
     }
-
-    private static string? Option(string[] args, string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
 }
