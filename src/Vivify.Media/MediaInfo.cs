@@ -8,6 +8,20 @@ public sealed record MediaInfo(string Path, int Width, int Height, string FrameR
                                string Codec, AudioInfo? Audio)
 {
     public double Fps => Rational.Parse(FrameRate);
+
+    /// <summary>
+    /// The frames are spaced unevenly (a camera's recording with dropped frames, a variable-rate phone video):
+    /// <see cref="Fps"/> is their average rate, and a frame is found by its own time, not by its index over the rate.
+    /// </summary>
+    public bool VariableFrameRate => FrameTimes is not null;
+
+    /// <summary>When frame <paramref name="frame"/> is shown, from the first frame (by its own time where frames are spaced unevenly).</summary>
+    public TimeSpan TimeOf(long frame) => TimeSpan.FromSeconds(FrameTimes is { Count: > 0 } t && frame >= 0 && frame < t.Count
+        ? t[(int)frame] - t[0]
+        : frame / Fps);
+
+    /// <summary>For a variable frame rate: every frame's presentation time in seconds from the file's start, in order.</summary>
+    internal IReadOnlyList<double>? FrameTimes { get; init; }
 }
 
 public sealed record AudioInfo(string Codec, int SampleRate, int Channels);

@@ -13,13 +13,24 @@ internal sealed class VideoFileSource : VideoSource
         return MediaProbe.Probe(path);
     }
 
+    /// <summary>
+    /// Where to seek for frame <paramref name="start"/>: half a frame before it. ffmpeg's accurate input seek drops the
+    /// frames before that time, so frame `start` is the first kept. Frames spaced unevenly: halfway between that
+    /// frame's own time and the one before.
+    /// </summary>
+    private double SeekTime(long start)
+    {
+        if (Info.FrameTimes is { } times)
+            return start < times.Count ? (times[(int)start - 1] + times[(int)start]) / 2 : times[^1] + 1;
+        return (start - 0.5) / Info.Fps;
+    }
+
     public override IEnumerable<RgbFrame> Frames(long start = 0, long? count = null, CancellationToken cancel = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(start);
         if (count is <= 0) yield break;
         var args = new List<string> { "-nostdin", "-v", "error" };
-        // Seek half a frame early: ffmpeg's accurate input seek drops frames before that time, so frame `start` is the first kept.
-        if (start > 0) args.AddRange(["-ss", ((start - 0.5) / Info.Fps).ToString("0.######", CultureInfo.InvariantCulture)]);
+        if (start > 0) args.AddRange(["-ss", SeekTime(start).ToString("0.######", CultureInfo.InvariantCulture)]);
         args.AddRange(["-i", InputPath.ForFfmpeg(Info.Path), "-map", "0:v:0", "-an", "-sn", "-fps_mode", "passthrough"]);
         if (count is long c) args.AddRange(["-frames:v", c.ToString(CultureInfo.InvariantCulture)]);
         args.AddRange(["-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"]);

@@ -34,8 +34,20 @@ public abstract class VideoSource
     public IEnumerable<RgbFrame> FramesFrom(TimeSpan time, long? count = null, CancellationToken cancel = default) =>
         Frames(FrameAt(time), count, cancel);
 
-    /// <summary>The index of the frame shown at a time.</summary>
-    public long FrameAt(TimeSpan time) => Math.Max(0, (long)Math.Floor(time.TotalSeconds * Info.Fps + 1e-6));
+    /// <summary>The index of the frame shown at a time from the first frame (by the frames' own times where they are spaced unevenly).</summary>
+    public long FrameAt(TimeSpan time)
+    {
+        if (Info.FrameTimes is not { Count: > 0 } times) return Math.Max(0, (long)Math.Floor(time.TotalSeconds * Info.Fps + 1e-6));
+        if (time.TotalSeconds >= times[^1] - times[0] + 1 / Info.Fps) return times.Count; // after the last frame's time on screen
+        long shown = 0; // the last frame whose time has come
+        for (int lo = 0, hi = times.Count - 1; lo <= hi;)
+        {
+            var mid = (lo + hi) / 2;
+            if (times[mid] - times[0] <= time.TotalSeconds + 1e-6) { shown = mid; lo = mid + 1; }
+            else hi = mid - 1;
+        }
+        return shown;
+    }
 
     /// <summary>One frame by index (decodes from the nearest key frame before it).</summary>
     public RgbFrame ReadFrame(long index) =>

@@ -65,7 +65,7 @@ public class UnevenFrameRateTests
     [InlineData("0/0", "24/1", 0, "24/1")] // nothing measured and no average: ffprobe's guess
     [InlineData("0/0", "0/0", 0, "25/1")] // nothing at all: 25
     public void The_rate_is_the_average_unless_the_timestamps_disagree(string average, string guessed, double measured, string expected) =>
-        Assert.Equal(expected, MediaProbe.FrameRate(average, guessed, measured));
+        Assert.Equal(expected, FrameTiming.FrameRate(average, guessed, measured));
 
     [Fact]
     public void A_single_frame_webm_has_no_measured_rate()
@@ -73,10 +73,53 @@ public class UnevenFrameRateTests
         using var s = new MediaScratch();
         var path = s.PathOf("one.webm");
         MediaScratch.Ffmpeg("-f", "lavfi", "-i", "testsrc=size=64x48:rate=15", "-frames:v", "1", "-c:v", "libvpx", path);
-        var (packets, rate) = MediaProbe.PacketRate(path);
-        Assert.Equal(1, packets);
-        Assert.Equal(0, rate);
-        Assert.Equal(1, MediaProbe.Probe(path).FrameCount);
-        Assert.Equal(15.ToString(CultureInfo.InvariantCulture), MediaProbe.Probe(path).Fps.ToString(CultureInfo.InvariantCulture));
+        var timing = FrameTiming.Of(path);
+        Assert.Equal(1, timing.Packets);
+        Assert.Equal(0, timing.AverageRate);
+        Assert.False(timing.Uneven);
+        var info = MediaProbe.Probe(path);
+        Assert.Equal(1, info.FrameCount);
+        Assert.Equal(15, info.Fps);
+        Assert.False(info.VariableFrameRate);
+    }
+
+    /// <summary>
+    /// 38 frames at 15/s with a pause of 2.5 frames after frame 9 and frames 20 on closer together (a camera that
+    /// dropped frames, then sped up), in webm (no frame count) and in mp4 (a frame count, and an average rate unlike
+    /// ffprobe's guess).
+    /// </summary>
+    [Theory]
+    [InlineData("gaps.webm")]
+    [InlineData("gaps.mp4")]
+    public void Frames_spaced_unevenly_are_found_by_their_own_times(string name)
+    {
+        using var s = new MediaScratch();
+        var path = s.PathOf(name);
+        var codec = name.EndsWith(".mp4", StringComparison.Ordinal) ? new[] { "-c:v", "libx264", "-pix_fmt", "yuv420p" } : ["-c:v", "libvpx", "-b:v", "300k", "-live", "1"];
+        MediaScratch.Ffmpeg(["-f", "lavfi", "-i", "testsrc=size=64x48:rate=15:duration=2.5",
+            "-vf", "settb=1/1000,setpts='(N+if(gte(N\\,10)\\,2.5\\,0)+if(gte(N\\,20)\\,-0.2*N+4\\,0))/15/TB'",
+            "-fps_mode", "passthrough", "-r", "2000", .. codec, path]);
+        var video = VideoSource.Open(path);
+        Assert.True(video.Info.VariableFrameRate);
+        Assert.Equal(38, video.Info.FrameCount);
+        var all = video.Frames().ToList();
+        Assert.Equal(38, all.Count);
+        foreach (var k in new[] { 1, 9, 10, 11, 12, 19, 20, 21, 25, 30, 37 })
+            Assert.True(all[k].Data.AsSpan().SequenceEqual(video.ReadFrame(k).Data), $"frame {k} read on its own is not the {k}th frame of the stream");
+        Assert.Equal(5, video.Frames(33).Count());
+        Assert.Empty(video.Frames(38));
+        // By time: frame 10 is shown from (10 + 2.5) / 15 s, frame 9 until then.
+        Assert.Equal(9, video.FrameAt(TimeSpan.FromSeconds(12.4 / 15)));
+        Assert.Equal(10, video.FrameAt(TimeSpan.FromSeconds(12.6 / 15)));
+        Assert.Equal(38, video.FrameAt(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public void Frames_at_an_even_rate_are_not_timed_one_by_one()
+    {
+        using var s = new MediaScratch();
+        Assert.False(VideoSource.Open(s.TestClip("even.mp4", 20, 64, 48, 10)).Info.VariableFrameRate);
+        Assert.False(VideoSource.Open(s.TestClip("even.webm", 20, 64, 48, 10)).Info.VariableFrameRate);
+        Assert.False(MediaProbe.Probe(MediaScratch.Sample("Megamind.avi")).VariableFrameRate);
     }
 }

@@ -43,7 +43,7 @@ public static class MediaConvertCommand
             {
                 FrameRate = info.FrameRate,
                 AudioFrom = parse.GetValue(noAudio) || Directory.Exists(inPath) ? null : inPath,
-                AudioOffset = TimeSpan.FromSeconds(first / info.Fps),
+                AudioOffset = info.TimeOf(first),
             };
             var code = Progress.Run(parse, progress =>
             {

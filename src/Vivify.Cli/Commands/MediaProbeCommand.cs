@@ -27,7 +27,7 @@ public static class MediaProbeCommand
             o.WriteLine($"{"codec",-10} {info.Codec}");
             if (!still)
             {
-                o.WriteLine($"{"fps",-10} {info.Fps.ToString("0.###", inv)} ({info.FrameRate})");
+                o.WriteLine($"{"fps",-10} {info.Fps.ToString("0.###", inv)} ({info.FrameRate}){(info.VariableFrameRate ? ", the average: the frames are spaced unevenly" : "")}");
                 o.WriteLine($"{"frames",-10} {(isDir ? info.FrameCount.ToString(inv) : Frames(path, info.FrameCount, parse.GetValue(count)))}");
                 o.WriteLine($"{"duration",-10} {info.DurationSeconds.ToString("0.###", inv)} s");
                 o.WriteLine($"{"audio",-10} {(info.Audio is { } a ? $"{a.Codec}, {a.SampleRate} Hz, {a.Channels} channel{(a.Channels == 1 ? "" : "s")}" : "none")}");

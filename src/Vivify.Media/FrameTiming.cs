@@ -1,0 +1,72 @@
+using System.Globalization;
+
+namespace Vivify.Media;
+
+/// <summary>
+/// A video's frames timed from its packets (ffprobe demuxing, no decoding). Used where the container states no frame
+/// count (mkv, webm, gif), or where its average rate and ffprobe's guess of the rate disagree (a variable-rate video):
+/// the frames' count, their average rate, and whether they are spaced so unevenly that frame N cannot be found by time
+/// as N / rate.
+/// </summary>
+internal sealed class FrameTiming
+{
+    private FrameTiming(long packets, double[] times)
+    {
+        Packets = packets;
+        Times = times;
+        AverageRate = times.Length >= 2 && times[^1] > times[0] ? (times.Length - 1) / (times[^1] - times[0]) : 0;
+        Uneven = AverageRate > 0 && times.Select((t, k) => Math.Abs(t - times[0] - k / AverageRate)).Max() > 0.25 / AverageRate;
+    }
+
+    /// <summary>Video packets in the file (frames present).</summary>
+    public long Packets { get; }
+
+    /// <summary>The timed packets' presentation times in seconds, in ascending order (display order).</summary>
+    public double[] Times { get; }
+
+    /// <summary>Frames after the first over the time from the first to the last; 0 for fewer than two timed frames.</summary>
+    public double AverageRate { get; }
+
+    /// <summary>
+    /// Some frame is more than a quarter of a frame away from where the average rate puts it: a seek to frame N by the
+    /// time (N − ½) / rate could land on another frame (a camera's recording with dropped frames, a phone's video).
+    /// </summary>
+    public bool Uneven { get; }
+
+    public static FrameTiming Of(string path)
+    {
+        var text = MediaProbe.RunProbe(path, ["-select_streams", "v:0", "-show_entries", "packet=pts_time", "-of", "csv=p=0"], "count its frames");
+        long packets = 0;
+        var times = new List<double>();
+        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            packets++;
+            if (double.TryParse(line.Trim(','), NumberStyles.Float, CultureInfo.InvariantCulture, out var t) && double.IsFinite(t)) times.Add(t);
+        }
+        times.Sort();
+        return new FrameTiming(packets, [.. times]);
+    }
+
+    /// <summary>ffprobe's average rate and its guess disagree by more than 1 %: the frames may be spaced unevenly.</summary>
+    public static bool RatesDisagree(string? average, string? guessed)
+    {
+        double avg = Rational.Parse(average ?? "0"), r = Rational.Parse(guessed ?? "0");
+        return avg > 0 && r > 0 && Math.Abs(avg / r - 1) > 0.01;
+    }
+
+    /// <summary>
+    /// The stream's frame rate. A container without a frame count (mkv, webm) and without a default frame duration, as
+    /// a browser's MediaRecorder writes, gives ffprobe only the timestamps, which a live camera spaces unevenly: ffprobe
+    /// then has no average (0/0) and guesses the time base (1000/1) as the rate, which would make a 2.5 s recording
+    /// a 0.04 s animation. Where the packets were timed (<paramref name="measured"/> &gt; 0), a rate ffprobe does not
+    /// average, or one that is off from the measured one by more than half, gives way to the measured average.
+    /// </summary>
+    public static string FrameRate(string? average, string? guessed, double measured)
+    {
+        var avg = Rational.Parse(average ?? "0");
+        if (avg > 0 && (measured <= 0 || Math.Abs(avg / measured - 1) <= 0.5)) return average!;
+        if (measured > 0) return Rational.Format(Math.Round(measured, 3));
+        if (Rational.Parse(guessed ?? "0") > 0) return guessed!;
+        return "25/1";
+    }
+}
