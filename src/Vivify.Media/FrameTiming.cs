@@ -10,18 +10,24 @@ namespace Vivify.Media;
 /// </summary>
 internal sealed class FrameTiming
 {
-    private FrameTiming(long packets, double[] times)
+    /// <summary>Frames timed one by one at most (8 MB of times, over 9 hours at 30 frames/s); a longer video is only counted.</summary>
+    public const int MaxTimedFrames = 1_000_000;
+
+    private FrameTiming(long packets, long timed, double first, double last, double[] times)
     {
         Packets = packets;
         Times = times;
-        AverageRate = times.Length >= 2 && times[^1] > times[0] ? (times.Length - 1) / (times[^1] - times[0]) : 0;
-        Uneven = AverageRate > 0 && times.Select((t, k) => Math.Abs(t - times[0] - k / AverageRate)).Max() > 0.25 / AverageRate;
+        AverageRate = timed >= 2 && last > first ? (timed - 1) / (last - first) : 0;
+        Uneven = AverageRate > 0 && times.Length == timed && times.Select((t, k) => Math.Abs(t - first - k / AverageRate)).Max() > 0.25 / AverageRate;
     }
 
     /// <summary>Video packets in the file (frames present).</summary>
     public long Packets { get; }
 
-    /// <summary>The timed packets' presentation times in seconds, in ascending order (display order).</summary>
+    /// <summary>
+    /// The timed packets' presentation times in seconds, in ascending order (display order); empty for a video of
+    /// more than <see cref="MaxTimedFrames"/>.
+    /// </summary>
     public double[] Times { get; }
 
     /// <summary>Frames after the first over the time from the first to the last; 0 for fewer than two timed frames.</summary>
@@ -33,18 +39,23 @@ internal sealed class FrameTiming
     /// </summary>
     public bool Uneven { get; }
 
+    /// <summary>Reads the packets' times as ffprobe lists them, line by line (memory bounded by <see cref="MaxTimedFrames"/>).</summary>
     public static FrameTiming Of(string path)
     {
-        var text = MediaProbe.RunProbe(path, ["-select_streams", "v:0", "-show_entries", "packet=pts_time", "-of", "csv=p=0"], "count its frames");
-        long packets = 0;
+        long packets = 0, timed = 0;
+        double first = double.PositiveInfinity, last = double.NegativeInfinity;
         var times = new List<double>();
-        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        MediaProbe.ReadProbeLines(path, ["-select_streams", "v:0", "-show_entries", "packet=pts_time", "-of", "csv=p=0"], "count its frames", line =>
         {
             packets++;
-            if (double.TryParse(line.Trim(','), NumberStyles.Float, CultureInfo.InvariantCulture, out var t) && double.IsFinite(t)) times.Add(t);
-        }
+            if (!double.TryParse(line.Trim().Trim(','), NumberStyles.Float, CultureInfo.InvariantCulture, out var t) || !double.IsFinite(t)) return;
+            timed++;
+            (first, last) = (Math.Min(first, t), Math.Max(last, t));
+            if (timed <= MaxTimedFrames) times.Add(t);
+            else times.Clear();
+        });
         times.Sort();
-        return new FrameTiming(packets, [.. times]);
+        return new FrameTiming(packets, timed, first, last, timed <= MaxTimedFrames ? [.. times] : []);
     }
 
     /// <summary>ffprobe's average rate and its guess disagree by more than 1 %: the frames may be spaced unevenly.</summary>

@@ -65,7 +65,17 @@ public static class MediaProbe
         return long.TryParse(text.Trim().Split('\n')[0].Trim(','), out var n) ? n : 0;
     }
 
-    internal static string RunProbe(string path, string[] args, string doing)
+    /// <summary>Runs ffprobe on the file and hands its output to <paramref name="line"/> a line at a time.</summary>
+    internal static void ReadProbeLines(string path, string[] args, string doing, Action<string> line)
+    {
+        using var p = FfmpegProcess.Start(FfmpegTools.Ffprobe, ["-v", "error", .. args, InputPath.ForFfmpeg(path)], writeStdin: false);
+        using (var reader = new StreamReader(p.Stdout))
+            while (reader.ReadLine() is { } text)
+                if (text.Length > 0) line(text);
+        if (p.Finish() != 0) throw new InvalidInputException(path, $"{path}: cannot {doing} ({p.LastError()}); the video is corrupt, re-encode it");
+    }
+
+    private static string RunProbe(string path, string[] args, string doing)
     {
         var ffprobe = FfmpegTools.Ffprobe;
         try
