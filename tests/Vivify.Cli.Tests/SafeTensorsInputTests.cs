@@ -5,10 +5,22 @@ using static TorchSharp.torch;
 namespace Vivify.Cli.Tests;
 
 /// <summary>
+/// Tests that compare two in-process runs bit for bit run alone, after the parallel ones: the commands run inside the
+/// test process, where a test running beside them could draw from libtorch's global random generator between a seed
+/// and its use (heads evaluate's from-scratch model is initialised from it) or change the thread count (--threads).
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ExactComparisonCollection
+{
+    public const string Name = "exact comparisons of in-process runs";
+}
+
+/// <summary>
 /// Every command that takes a checkpoint reads the safetensors file `vivify checkpoint convert` writes from it, with
 /// the same result as the torch file (issue #18: `animate -c model.safetensors` was refused as "truncated or
 /// corrupt" because animate read only PyTorch's formats).
 /// </summary>
+[Collection(ExactComparisonCollection.Name)]
 public sealed class SafeTensorsInputTests : IDisposable
 {
     private readonly int _threads = get_num_threads();
