@@ -70,14 +70,19 @@ internal sealed class FrameTiming
     /// a browser's MediaRecorder writes, gives ffprobe only the timestamps, which a live camera spaces unevenly: ffprobe
     /// then has no average (0/0) and guesses the time base (1000/1) as the rate, which would make a 2.5 s recording
     /// a 0.04 s animation. Where the packets were timed (<paramref name="measured"/> &gt; 0), a rate ffprobe does not
-    /// average, or one that is off from the measured one by more than half, gives way to the measured average.
+    /// average, or one that is off from the measured one by more than half, gives way to the measured average. With
+    /// nothing measured (fewer than two frames), a guess that is the stream's clock of 240 ticks a second or finer
+    /// (<paramref name="timeBase"/>, such as a webm's 1/1000) is no frame rate: 25 is taken instead.
     /// </summary>
-    public static string FrameRate(string? average, string? guessed, double measured)
+    public static string FrameRate(string? average, string? guessed, double measured, string? timeBase = null)
     {
         var avg = Rational.Parse(average ?? "0");
         if (avg > 0 && (measured <= 0 || Math.Abs(avg / measured - 1) <= 0.5)) return average!;
         if (measured > 0) return Rational.Format(Math.Round(measured, 3));
-        if (Rational.Parse(guessed ?? "0") > 0) return guessed!;
+        var guess = Rational.Parse(guessed ?? "0");
+        var clock = Rational.Parse(timeBase ?? "0");
+        var isClock = clock > 0 && guess >= 240 && Math.Abs(guess * clock - 1) < 1e-9;
+        if (guess > 0 && !isClock) return guessed!;
         return "25/1";
     }
 }

@@ -39,7 +39,7 @@ public static class MediaProbe
         if (InputPath.IsStill(path)) frames = 1;
         else if (frames <= 0) frames = (timing = FrameTiming.Of(path)).Packets;
         else if (FrameTiming.RatesDisagree(average, guessed)) timing = FrameTiming.Of(path);
-        var rate = FrameTiming.FrameRate(average, guessed, timing?.AverageRate ?? 0);
+        var rate = FrameTiming.FrameRate(average, guessed, timing?.AverageRate ?? 0, Str(video, "time_base"));
         if (duration <= 0 && frames > 1) duration = frames / Rational.Parse(rate);
         var audioInfo = audio.ValueKind == JsonValueKind.Object
             ? new AudioInfo(Str(audio, "codec_name") ?? "?", Int(audio, "sample_rate"), Int(audio, "channels"))

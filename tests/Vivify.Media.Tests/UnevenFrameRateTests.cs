@@ -67,6 +67,13 @@ public class UnevenFrameRateTests
     public void The_rate_is_the_average_unless_the_timestamps_disagree(string average, string guessed, double measured, string expected) =>
         Assert.Equal(expected, FrameTiming.FrameRate(average, guessed, measured));
 
+    [Theory]
+    [InlineData("0/0", "1000/1", "1/1000", "25/1")] // a webm's millisecond clock, one frame: no rate
+    [InlineData("0/0", "2997/125", "125/2997", "2997/125")] // an avi's clock is its frame rate
+    [InlineData("0/0", "1000/1", "1/90000", "1000/1")] // not the clock: ffprobe's guess
+    public void With_nothing_measured_a_guess_that_is_the_streams_clock_is_no_rate(string average, string guessed, string timeBase, string expected) =>
+        Assert.Equal(expected, FrameTiming.FrameRate(average, guessed, 0, timeBase));
+
     [Fact]
     public void A_single_frame_webm_has_no_measured_rate()
     {
