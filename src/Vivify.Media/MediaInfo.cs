@@ -16,12 +16,12 @@ public sealed record MediaInfo(string Path, int Width, int Height, string FrameR
     public bool VariableFrameRate => FrameTimes is not null;
 
     /// <summary>When frame <paramref name="frame"/> is shown, from the first frame (by its own time where frames are spaced unevenly).</summary>
-    public TimeSpan TimeOf(long frame) => TimeSpan.FromSeconds(FrameTimes is { Count: > 0 } t && frame >= 0 && frame < t.Count
+    public TimeSpan TimeOf(long frame) => TimeSpan.FromSeconds(FrameTimes is { Length: > 0 } t && frame >= 0 && frame < t.Length
         ? t[(int)frame] - t[0]
         : frame / Fps);
 
     /// <summary>For a variable frame rate: every frame's presentation time in seconds from the file's start, in order.</summary>
-    internal IReadOnlyList<double>? FrameTimes { get; init; }
+    internal double[]? FrameTimes { get; init; }
 }
 
 public sealed record AudioInfo(string Codec, int SampleRate, int Channels);

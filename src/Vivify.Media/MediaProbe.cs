@@ -61,8 +61,9 @@ public static class MediaProbe
 
     private static long Count(string path, string flag, string entry, string doing)
     {
-        var text = RunProbe(path, ["-select_streams", "v:0", flag, "-show_entries", "stream=" + entry, "-of", "csv=p=0"], doing);
-        return long.TryParse(text.Trim().Split('\n')[0].Trim(','), out var n) ? n : 0;
+        string? first = null;
+        ReadProbeLines(path, ["-select_streams", "v:0", flag, "-show_entries", "stream=" + entry, "-of", "csv=p=0"], doing, line => first ??= line);
+        return long.TryParse(first?.Trim().Trim(','), out var n) ? n : 0;
     }
 
     /// <summary>Runs ffprobe on the file and hands its output to <paramref name="line"/> a line at a time.</summary>
@@ -73,20 +74,6 @@ public static class MediaProbe
             while (reader.ReadLine() is { } text)
                 if (text.Length > 0) line(text);
         if (p.Finish() != 0) throw new InvalidInputException(path, $"{path}: cannot {doing} ({p.LastError()}); the video is corrupt, re-encode it");
-    }
-
-    private static string RunProbe(string path, string[] args, string doing)
-    {
-        var ffprobe = FfmpegTools.Ffprobe;
-        try
-        {
-            return FfmpegProcess.RunText(ffprobe, ["-v", "error", .. args, InputPath.ForFfmpeg(path)],
-                err => $"{path}: cannot {doing} ({err}); the video is corrupt, re-encode it");
-        }
-        catch (VivifyException e) when (e.GetType() == typeof(VivifyException)) // ffprobe ran and refused the file
-        {
-            throw new InvalidInputException(path, e.Message, e);
-        }
     }
 
     private static int Rotation(JsonElement video)

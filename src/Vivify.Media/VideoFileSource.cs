@@ -21,7 +21,7 @@ internal sealed class VideoFileSource : VideoSource
     private double SeekTime(long start)
     {
         if (Info.FrameTimes is { } times)
-            return start < times.Count ? (times[(int)start - 1] + times[(int)start]) / 2 : times[^1] + 1;
+            return start < times.Length ? (times[start - 1] + times[start]) / 2 : times[^1] + 1;
         return (start - 0.5) / Info.Fps;
     }
 

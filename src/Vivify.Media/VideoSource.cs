@@ -37,16 +37,10 @@ public abstract class VideoSource
     /// <summary>The index of the frame shown at a time from the first frame (by the frames' own times where they are spaced unevenly).</summary>
     public long FrameAt(TimeSpan time)
     {
-        if (Info.FrameTimes is not { Count: > 0 } times) return Math.Max(0, (long)Math.Floor(time.TotalSeconds * Info.Fps + 1e-6));
-        if (time.TotalSeconds >= times[^1] - times[0] + 1 / Info.Fps) return times.Count; // after the last frame's time on screen
-        long shown = 0; // the last frame whose time has come
-        for (int lo = 0, hi = times.Count - 1; lo <= hi;)
-        {
-            var mid = (lo + hi) / 2;
-            if (times[mid] - times[0] <= time.TotalSeconds + 1e-6) { shown = mid; lo = mid + 1; }
-            else hi = mid - 1;
-        }
-        return shown;
+        if (Info.FrameTimes is not { Length: > 0 } times) return Math.Max(0, (long)Math.Floor(time.TotalSeconds * Info.Fps + 1e-6));
+        if (time.TotalSeconds >= times[^1] - times[0] + 1 / Info.Fps) return times.Length; // after the last frame's time on screen
+        var i = Array.BinarySearch(times, times[0] + time.TotalSeconds + 1e-6);
+        return Math.Max(0, i >= 0 ? i : ~i - 1); // the last frame whose time has come
     }
 
     /// <summary>One frame by index (decodes from the nearest key frame before it).</summary>
