@@ -94,7 +94,7 @@ public sealed class MotionModel : IDisposable
     {
         if (Directory.Exists(path)) throw new InvalidInputException(path, $"checkpoint {path} is a directory, not a file; give the checkpoint file");
         if (!File.Exists(path)) throw new InvalidInputException(path, $"checkpoint {path} not found: check the path");
-        return CheckpointIO.Load(path, new TorchLoadOptions { Sections = FommCheckpoint.InferenceSections });
+        return CheckpointIO.Load(path, new TorchLoadOptions { Sections = FommCheckpoint.InferenceSections, ConvWeightsChannelsLast = true });
     }
 
     private static FommConfig Checked(FommConfig config, string configPath, bool rgb)

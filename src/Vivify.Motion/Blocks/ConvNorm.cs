@@ -19,7 +19,7 @@ internal sealed class ConvNorm(Conv2d conv, BatchNorm2d norm, long padding, long
     public void Fold(ScalarType? dtype, bool release)
     {
         Folded?.Dispose();
-        Folded = FoldedConv.From(conv, norm, padding, groups, dtype);
+        Folded = FoldedConv.From(conv, norm, padding, groups, dtype, release: release);
         if (release) FoldedConv.Release(conv, norm);
     }
 

@@ -54,6 +54,7 @@ internal static class LegacyCheckpointReader
 
         var result = Next(PersistentLoad);
         tensors.Select(result, options.Sections);
+        if (options.ConvWeightsChannelsLast) tensors.PlanChannelsLast();
         if (Next() is not List<object?> keys) throw new PickleFormatException("storage key list is missing");
         var present = new HashSet<StorageRef>();
         foreach (var k in keys)

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -30,6 +31,8 @@ internal sealed class StorageRef
     /// <summary>Whether a tensor that the caller keeps uses these bytes (set on the <see cref="Base"/>).</summary>
     public bool Needed { get; set; }
     public bool Filled => Data is not null;
+    /// <summary>[out, in, kh, kw] when this storage's one tensor is read laid out channels last (<see cref="TensorFactory.PlanChannelsLast"/>).</summary>
+    public long[]? ChannelsLastShape { get; set; }
     public long ByteCount => Numel * ElementSize(DType);
 
     public static long ElementSize(ScalarType t) => TensorExtensionMethods.ElementSize(t);
@@ -165,6 +168,24 @@ internal sealed class TensorFactory
     }
 
     /// <summary>
+    /// Marks the needed float32 storages that hold one tensor only, a contiguous [out, in, kh, kw] one with in &gt; 1 and a
+    /// kernel larger than 1×1 that fills its storage (a convolution's weight), to be read laid out channels last.
+    /// </summary>
+    public void PlanChannelsLast()
+    {
+        var uses = new Dictionary<StorageRef, int>();
+        foreach (var p in _pending.Values) uses[p.Storage.Base] = uses.GetValueOrDefault(p.Storage.Base) + 1;
+        foreach (var p in _pending.Values)
+        {
+            var s = p.Storage;
+            if (!s.Needed || s.Root is not null || uses[s] != 1 || s.DType != ScalarType.Float32 || p.Offset != 0 || p.Shape.Length != 4) continue;
+            var (o, i, h, w) = (p.Shape[0], p.Shape[1], p.Shape[2], p.Shape[3]);
+            if (i > 1 && h * w > 1 && o * i * h * w == s.Numel && p.Strides.SequenceEqual([i * h * w, h * w, w, 1]))
+                s.ChannelsLastShape = p.Shape;
+        }
+    }
+
+    /// <summary>
     /// Makes every placeholder whose storage was read the view of it described in the pickle; the others
     /// stay empty (the caller drops what holds them).
     /// </summary>
@@ -174,7 +195,8 @@ internal sealed class TensorFactory
         foreach (var (t, p) in _pending)
         {
             if (p.Storage.Data is not { } data) continue;
-            using var view = data.as_strided(p.Shape, p.Strides, p.Storage.BaseOffset + p.Offset); // as_strided's offset counts from the root
+            var strides = p.Storage.ChannelsLastShape is [_, var i, var h, var w] ? [i * h * w, 1, w * i, i] : p.Strides;
+            using var view = data.as_strided(p.Shape, strides, p.Storage.BaseOffset + p.Offset); // as_strided's offset counts from the root
             t.set_(view);
             _results.Add(t);
         }
@@ -194,7 +216,8 @@ internal sealed class TensorFactory
         if (s.Root is not null || s.Filled) throw new InvalidOperationException($"storage '{s.Key}' is a view or already read");
         var span = s.Allocate().bytes;
         if (span.Length != s.ByteCount) throw new InvalidOperationException("storage tensor byte count mismatch");
-        source.ReadExactly(span);
+        if (s.ChannelsLastShape is { } shape) ChannelsLastReader.Read(source, MemoryMarshal.Cast<byte, float>(span), shape);
+        else source.ReadExactly(span);
         if (bigEndian && StorageRef.ElementSize(s.DType) > 1)
         {
             var elem = (int)StorageRef.ElementSize(s.DType);

@@ -30,6 +30,13 @@ public sealed class TorchLoadOptions
     /// </summary>
     public IReadOnlyCollection<string>? Sections { get; init; }
 
+    /// <summary>
+    /// Convolution weights are read laid out channels last (<see cref="Modules.ChannelsLast"/>), as inference feature maps
+    /// are: every float32 tensor of four dimensions with a kernel larger than 1×1 that is alone in its storage and fills it.
+    /// The values are the same; the layout is made while reading, so nothing is copied afterwards.
+    /// </summary>
+    public bool ConvWeightsChannelsLast { get; init; }
+
     internal bool AllowsClass(string fullName)
     {
         foreach (var pattern in AllowedClasses)

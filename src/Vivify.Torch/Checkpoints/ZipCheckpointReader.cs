@@ -65,6 +65,7 @@ internal static class ZipCheckpointReader
         var globals = new PickleGlobals(file, options, tensors, bytes.Length);
         var result = new Unpickler(new PickleInput(ms), globals, PersistentLoad).Load();
         tensors.Select(result, options.Sections);
+        if (options.ConvWeightsChannelsLast) tensors.PlanChannelsLast();
         TimingTrace.Mark("pickle read");
         foreach (var (s, entry) in records)
             if (s.Needed)
