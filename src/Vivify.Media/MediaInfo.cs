@@ -22,6 +22,12 @@ public sealed record MediaInfo(string Path, int Width, int Height, string FrameR
 
     /// <summary>For a variable frame rate: every frame's presentation time in seconds from the file's start, in order.</summary>
     internal double[]? FrameTimes { get; init; }
+
+    /// <summary>
+    /// <see cref="FrameCount"/> counts the video packets in the file (the container states no count: webm, mkv, gif), so
+    /// it is what <see cref="MediaProbe.CountPackets"/> would give, not what a header announces.
+    /// </summary>
+    public bool FrameCountFromPackets { get; init; }
 }
 
 public sealed record AudioInfo(string Codec, int SampleRate, int Channels);

@@ -36,8 +36,9 @@ public static class MediaProbe
         long frames = long.TryParse(Str(video, "nb_frames"), out var nf) ? nf : 0;
         string? average = Str(video, "avg_frame_rate"), guessed = Str(video, "r_frame_rate");
         FrameTiming? timing = null;
+        var counted = false;
         if (InputPath.IsStill(path)) frames = 1;
-        else if (frames <= 0) frames = (timing = FrameTiming.Of(path)).Packets;
+        else if (frames <= 0) (frames, counted) = ((timing = FrameTiming.Of(path)).Packets, true);
         else if (FrameTiming.RatesDisagree(average, guessed)) timing = FrameTiming.Of(path);
         var rate = FrameTiming.FrameRate(average, guessed, timing?.AverageRate ?? 0, Str(video, "time_base"));
         if (duration <= 0 && frames > 1) duration = frames / Rational.Parse(rate);
@@ -47,7 +48,11 @@ public static class MediaProbe
         // Frames spaced unevenly are found by their own times, counted from the file's start as ffmpeg's -ss counts.
         var start = format.ValueKind == JsonValueKind.Object ? Dbl(format, "start_time") : 0;
         var times = timing is { Uneven: true } t && t.Times.Length == frames ? t.Times.Select(x => x - start).ToArray() : null;
-        return new MediaInfo(path, w, h, rate, frames, duration, Str(video, "codec_name") ?? "?", audioInfo) { FrameTimes = times };
+        return new MediaInfo(path, w, h, rate, frames, duration, Str(video, "codec_name") ?? "?", audioInfo)
+        {
+            FrameTimes = times,
+            FrameCountFromPackets = counted,
+        };
     }
 
     /// <summary>

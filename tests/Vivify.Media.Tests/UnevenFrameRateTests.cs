@@ -109,6 +109,8 @@ public class UnevenFrameRateTests
         var video = VideoSource.Open(path);
         Assert.True(video.Info.VariableFrameRate);
         Assert.Equal(38, video.Info.FrameCount);
+        Assert.Equal(name.EndsWith(".webm", StringComparison.Ordinal), video.Info.FrameCountFromPackets); // webm states no count
+        Assert.Equal(38, MediaProbe.CountPackets(path));
         var all = video.Frames().ToList();
         Assert.Equal(38, all.Count);
         foreach (var k in new[] { 1, 9, 10, 11, 12, 19, 20, 21, 25, 30, 37 })

@@ -28,7 +28,7 @@ public static class MediaProbeCommand
             if (!still)
             {
                 o.WriteLine($"{"fps",-10} {info.Fps.ToString("0.###", inv)} ({info.FrameRate}){(info.VariableFrameRate ? ", the average: the frames are spaced unevenly" : "")}");
-                o.WriteLine($"{"frames",-10} {(isDir ? info.FrameCount.ToString(inv) : Frames(path, info.FrameCount, parse.GetValue(count)))}");
+                o.WriteLine($"{"frames",-10} {(isDir ? info.FrameCount.ToString(inv) : Frames(info, parse.GetValue(count)))}");
                 o.WriteLine($"{"duration",-10} {info.DurationSeconds.ToString("0.###", inv)} s");
                 o.WriteLine($"{"audio",-10} {(info.Audio is { } a ? $"{a.Codec}, {a.SampleRate} Hz, {a.Channels} channel{(a.Channels == 1 ? "" : "s")}" : "none")}");
             }
@@ -39,10 +39,12 @@ public static class MediaProbeCommand
 
     /// <summary>
     /// The frame count, checked against the file: a video cut short announces more frames than it holds. Packets are
-    /// counted (demuxing only); with <paramref name="decode"/>, frames are decoded and counted.
+    /// counted (demuxing only; already done where the container announces no count); with <paramref name="decode"/>,
+    /// frames are decoded and counted.
     /// </summary>
-    private static string Frames(string path, long announced, bool decode)
+    private static string Frames(MediaInfo info, bool decode)
     {
+        var (path, announced) = (info.Path, info.FrameCount);
         var inv = CultureInfo.InvariantCulture;
         if (decode)
         {
@@ -51,6 +53,7 @@ public static class MediaProbeCommand
                 ? string.Create(inv, $"{decodable} decodable, of the {announced} the container announces (truncated or damaged)")
                 : string.Create(inv, $"{decodable} decodable");
         }
+        if (info.FrameCountFromPackets) return announced.ToString(inv);
         var present = MediaProbe.CountPackets(path);
         return present < announced
             ? string.Create(inv, $"{announced} announced, only {present} in the file (truncated or damaged; --count-frames counts those that decode)")
