@@ -12,11 +12,14 @@ internal static class ChannelsLastReader
 {
     private const int BufferFloats = 1 << 18; // 1 MiB
 
+    /// <summary>The largest output channel (in·kh·kw elements) read this way: 4 MiB, far above a real convolution's (2048·3·3).</summary>
+    public const long MaxBlock = 1 << 20;
+
     public static void Read(Stream source, Span<float> destination, long[] shape)
     {
         var (outs, ins, taps) = (shape[0], shape[1], shape[2] * shape[3]);
         var block = checked((int)(ins * taps)); // one output channel
-        if (destination.Length != outs * block) throw new InvalidOperationException("channels-last read of a wrong size");
+        if (block > MaxBlock || destination.Length != outs * block) throw new InvalidOperationException("channels-last read of a wrong size");
         var perRead = Math.Max(1, BufferFloats / block);
         var buffer = ArrayPool<float>.Shared.Rent(perRead * block);
         try

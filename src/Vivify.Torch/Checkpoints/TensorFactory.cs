@@ -169,7 +169,8 @@ internal sealed class TensorFactory
 
     /// <summary>
     /// Marks the needed float32 storages that hold one tensor only, a contiguous [out, in, kh, kw] one with in &gt; 1 and a
-    /// kernel larger than 1×1 that fills its storage (a convolution's weight), to be read laid out channels last.
+    /// kernel larger than 1×1 that fills its storage (a convolution's weight), to be read laid out channels last; an
+    /// output channel larger than <see cref="ChannelsLastReader.MaxBlock"/> elements (no real convolution's) is read as it is.
     /// </summary>
     public void PlanChannelsLast()
     {
@@ -180,7 +181,7 @@ internal sealed class TensorFactory
             var s = p.Storage;
             if (!s.Needed || s.Root is not null || uses[s] != 1 || s.DType != ScalarType.Float32 || p.Offset != 0 || p.Shape.Length != 4) continue;
             var (o, i, h, w) = (p.Shape[0], p.Shape[1], p.Shape[2], p.Shape[3]);
-            if (i > 1 && h * w > 1 && o * i * h * w == s.Numel && p.Strides.SequenceEqual([i * h * w, h * w, w, 1]))
+            if (i > 1 && h * w > 1 && i * h * w <= ChannelsLastReader.MaxBlock && o * i * h * w == s.Numel && p.Strides.SequenceEqual([i * h * w, h * w, w, 1]))
                 s.ChannelsLastShape = p.Shape;
         }
     }

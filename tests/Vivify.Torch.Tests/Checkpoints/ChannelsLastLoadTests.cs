@@ -63,4 +63,20 @@ public class ChannelsLastLoadTests
         TensorAssert.Equal(arange(4 * 3 * 3 * 3f).reshape(4, 3, 3, 3).mul(0.5f), (Tensor)laid["alone"]!, "alone");
         Assert.Equal([9L, 36, 3, 1], ((Tensor)laid["transposed"]!).stride());
     }
+
+    [Fact]
+    public void An_output_channel_larger_than_any_convolutions_is_read_as_it_is()
+    {
+        using var scope = NewDisposeScope();
+        var path = Path.Combine(TensorFiles.TempDir("channels-last"), "wide.pt");
+        var wide = arange(2 * 2 * 2 * ((ChannelsLastReader.MaxBlock / 4) + 1), dtype: ScalarType.Float32).reshape(2, 2, 2, -1);
+        var conv = randn(3, 2, 3, 3);
+        TorchSave.Save(new PyDict { ["wide"] = wide, ["conv"] = conv }, path);
+        var loaded = Assert.IsType<PyDict>(TorchFile.Load(path, new TorchLoadOptions { ConvWeightsChannelsLast = true }));
+        TensorAssert.Equal(wide, (Tensor)loaded["wide"]!, "wide");
+        Assert.True(((Tensor)loaded["wide"]!).is_contiguous(), "an output channel of more than MaxBlock elements keeps its layout");
+        TensorAssert.Equal(conv, (Tensor)loaded["conv"]!, "conv");
+        Assert.True(ChannelsLast.Is((Tensor)loaded["conv"]!));
+        Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
+    }
 }
