@@ -49,6 +49,7 @@ public sealed class HeadsAnimator(HeadsPerson person, FaceAnalyzer analyzer, Fac
                 FrameRate = video.Info.FrameRate,
                 AudioFrom = options.Audio && File.Exists(drivingPath) ? drivingPath : null,
                 AudioFromInfo = video.Info,
+                TimingFrom = video.Info,
             };
             using var writer = new VideoWriter(output, writeOptions);
             using var paste = options.PasteInto is { } into ? new PasteBack(into.Picture, [into.Box]) : null;

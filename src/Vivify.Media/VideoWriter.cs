@@ -64,13 +64,30 @@ public sealed class VideoWriter : IDisposable
         if (_ffmpeg is null) Start(frame.Width, frame.Height);
         else if (frame.Width != _width || frame.Height != _height)
             throw new ArgumentException($"frame {FramesWritten} is {frame.Width}x{frame.Height}, the video is {_width}x{_height}");
-        try { _ffmpeg!.Stdin.Write(frame.Data); }
+        var copies = Copies(FramesWritten);
+        try { for (var i = 0; i < copies; i++) _ffmpeg!.Stdin.Write(frame.Data); }
         catch (IOException)
         {
             _ffmpeg!.Finish();
             throw new InvalidOutputException(_path, $"{_path}: ffmpeg stopped while writing ({_ffmpeg.LastError()}); check the output path and free disk space");
         }
         FramesWritten++;
+    }
+
+    /// <summary>
+    /// How many frames of the output frame <paramref name="k"/> fills: one, or under <see cref="VideoWriteOptions.TimingFrom"/>
+    /// with unevenly spaced frames, the slots of the output's constant rate between its time and the next frame's
+    /// (rounded, so that the output's total stays the source's length); a pause is held for at most a minute.
+    /// </summary>
+    private int Copies(long k)
+    {
+        if (_kind == Kind.PngSequence || _options.TimingFrom is not { VariableFrameRate: true } source) return 1;
+        var at = _options.TimingFromFrame + k;
+        if (at + 1 >= source.FrameCount) return 1; // the last frame: one frame's time
+        var rate = Rational.Parse(_options.FrameRate);
+        var origin = source.TimeOf(_options.TimingFromFrame).TotalSeconds;
+        long Slot(long frame) => (long)Math.Round((source.TimeOf(frame).TotalSeconds - origin) * rate, MidpointRounding.AwayFromZero);
+        return (int)Math.Clamp(Slot(at + 1) - Slot(at), 0, Math.Ceiling(60 * rate));
     }
 
     /// <summary>Finishes encoding and moves the output into place.</summary>

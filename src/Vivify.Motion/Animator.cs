@@ -104,6 +104,7 @@ public sealed class Animator : IDisposable
             FrameRate = driving.Info.FrameRate,
             AudioFrom = audio && !Directory.Exists(driving.Info.Path) ? driving.Info.Path : null,
             AudioFromInfo = driving.Info,
+            TimingFrom = driving.Info,
         };
         return Animate(source, driving, new VideoWriter(outputPath, write), options, progress, cancel);
     }

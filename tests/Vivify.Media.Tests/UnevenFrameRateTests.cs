@@ -101,11 +101,7 @@ public class UnevenFrameRateTests
     public void Frames_spaced_unevenly_are_found_by_their_own_times(string name)
     {
         using var s = new MediaScratch();
-        var path = s.PathOf(name);
-        var codec = name.EndsWith(".mp4", StringComparison.Ordinal) ? new[] { "-c:v", "libx264", "-pix_fmt", "yuv420p" } : ["-c:v", "libvpx", "-b:v", "300k", "-live", "1"];
-        MediaScratch.Ffmpeg(["-f", "lavfi", "-i", "testsrc=size=64x48:rate=15:duration=2.5",
-            "-vf", "settb=1/1000,setpts='(N+if(gte(N\\,10)\\,2.5\\,0)+if(gte(N\\,20)\\,-0.2*N+4\\,0))/15/TB'",
-            "-fps_mode", "passthrough", "-r", "2000", .. codec, path]);
+        var path = Gaps(s, name);
         var video = VideoSource.Open(path);
         Assert.True(video.Info.VariableFrameRate);
         Assert.Equal(38, video.Info.FrameCount);
@@ -121,6 +117,65 @@ public class UnevenFrameRateTests
         Assert.Equal(9, video.FrameAt(TimeSpan.FromSeconds(12.4 / 15)));
         Assert.Equal(10, video.FrameAt(TimeSpan.FromSeconds(12.6 / 15)));
         Assert.Equal(38, video.FrameAt(TimeSpan.FromSeconds(10)));
+    }
+
+    /// <summary>
+    /// 38 frames of testsrc at 15 frames/s, with a pause of 2.5 frames before frame 10 and frames from 20 on coming
+    /// closer together (0.8 of a frame apart, then less).
+    /// </summary>
+    private static string Gaps(MediaScratch s, string name)
+    {
+        var path = s.PathOf(name);
+        var codec = name.EndsWith(".mp4", StringComparison.Ordinal) ? new[] { "-c:v", "libx264", "-pix_fmt", "yuv420p" } : ["-c:v", "libvpx", "-b:v", "300k", "-live", "1"];
+        MediaScratch.Ffmpeg(["-f", "lavfi", "-i", "testsrc=size=64x48:rate=15:duration=2.5",
+            "-vf", "settb=1/1000,setpts='(N+if(gte(N\\,10)\\,2.5\\,0)+if(gte(N\\,20)\\,-0.2*N+4\\,0))/15/TB'",
+            "-fps_mode", "passthrough", "-r", "2000", .. codec, path]);
+        return path;
+    }
+
+    /// <summary>
+    /// Written with the timing of unevenly spaced frames (VideoWriteOptions.TimingFrom), an output at a constant rate
+    /// shows at each of its frames' times the source frame shown then: held through the pause, thinned where frames
+    /// come faster, as long as the source.
+    /// </summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(5)]
+    public void An_output_with_the_timing_of_unevenly_spaced_frames_shows_each_for_its_time(int first)
+    {
+        using var s = new MediaScratch();
+        var info = VideoSource.Open(Gaps(s, "gaps.webm")).Info;
+        var source = VideoSource.Open(info.Path).Frames(first).ToList();
+        var outPath = s.PathOf("timed.mkv");
+        using (var writer = new VideoWriter(outPath, new VideoWriteOptions { FrameRate = info.FrameRate, TimingFrom = info, TimingFromFrame = first, Crf = 0 }))
+        {
+            foreach (var frame in source) writer.Write(frame);
+            writer.Complete();
+        }
+        var written = VideoSource.Open(outPath).Frames().ToList();
+        var rate = info.Fps;
+        double Time(int k) => (info.TimeOf(first + k) - info.TimeOf(first)).TotalSeconds;
+        var span = Time(source.Count - 1);
+        Assert.InRange(written.Count, Math.Round(span * rate), Math.Round(span * rate) + 1); // as long as the source
+        var held = 0;
+        for (var j = 0; j < written.Count; j++)
+        {
+            // The source frame shown at the output frame's time (to the nearest output frame).
+            var k = Enumerable.Range(0, source.Count).Last(i => i == 0 || Math.Round(Time(i) * rate, MidpointRounding.AwayFromZero) <= j);
+            var nearest = Enumerable.Range(Math.Max(0, k - 2), Math.Min(source.Count, k + 3) - Math.Max(0, k - 2))
+                .MinBy(i => Difference(written[j], source[i]));
+            Assert.True(nearest == k, $"output frame {j} ({j / rate:F3} s) shows source frame {first + nearest}, not {first + k}");
+            if (first + k == 9) held++;
+        }
+        if (first == 0) Assert.InRange(held, 3, 4); // frame 9 held through the pause of 2.5 frames
+        Assert.True(written.Count < source.Count + 3, "frames coming faster are thinned, not all kept");
+    }
+
+    private static double Difference(RgbFrame a, RgbFrame b)
+    {
+        long sum = 0;
+        for (var i = 0; i < a.Data.Length; i++) sum += Math.Abs(a.Data[i] - b.Data[i]);
+        return (double)sum / a.Data.Length;
     }
 
     [Fact]

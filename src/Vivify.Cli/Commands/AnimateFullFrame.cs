@@ -86,6 +86,7 @@ internal static class AnimateFullFrame
             FrameRate = video.Info.FrameRate,
             AudioFrom = r.Audio && !Directory.Exists(r.Driving) ? r.Driving : null,
             AudioFromInfo = video.Info,
+            TimingFrom = video.Info,
         };
         // Frames waiting for the encoder: two batches, fewer for a large picture (at most about 256 MB of them).
         var frameBytes = mode == FrameMode.Paste ? 3L * source.Width * source.Height : 3L * model.FrameSize.Height * model.FrameSize.Width;

@@ -75,7 +75,7 @@ public static class FacesCommand
             else
             {
                 var info = src.Video.Info;
-                var options = new VideoWriteOptions { FrameRate = info.FrameRate, AudioFrom = src.HasAudio ? inPath : null, AudioFromInfo = info };
+                var options = new VideoWriteOptions { FrameRate = info.FrameRate, AudioFrom = src.HasAudio ? inPath : null, AudioFromInfo = info, TimingFrom = info };
                 total = Progress.Run(parse, progress =>
                 {
                     using var writer = new VideoWriter(outPath, options);

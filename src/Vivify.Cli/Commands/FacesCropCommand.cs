@@ -58,7 +58,7 @@ public static class FacesCropCommand
                 var s = segments[i];
                 var target = segments.Count == 1 ? outPath
                     : Path.Combine(Path.GetDirectoryName(outPath) ?? "", $"{Path.GetFileNameWithoutExtension(outPath)}_{i + 1}{Path.GetExtension(outPath)}");
-                var options = new VideoWriteOptions { FrameRate = info.FrameRate, AudioFrom = src.HasAudio ? inPath : null, AudioOffset = info.TimeOf(s.Start) };
+                var options = new VideoWriteOptions { FrameRate = info.FrameRate, AudioFrom = src.HasAudio ? inPath : null, AudioOffset = info.TimeOf(s.Start), TimingFrom = info, TimingFromFrame = s.Start };
                 Progress.Run(parse, progress =>
                 {
                     using var writer = new VideoWriter(target, options);

@@ -44,6 +44,8 @@ public static class MediaConvertCommand
                 FrameRate = info.FrameRate,
                 AudioFrom = parse.GetValue(noAudio) || Directory.Exists(inPath) ? null : inPath,
                 AudioOffset = info.TimeOf(first),
+                TimingFrom = info,
+                TimingFromFrame = first,
             };
             var code = Progress.Run(parse, progress =>
             {

@@ -22,7 +22,7 @@ internal sealed class AnimatorRunner(AnimatorCache animators) : IAnimateRunner
         var driving = VideoSource.Open(work.Driving);
         var options = new AnimateOptions { Mode = work.Relative ? MotionMode.Relative : MotionMode.Absolute, InitialFrame = work.DrivingStart };
         var (height, width) = animator.FrameSize;
-        var write = new VideoWriteOptions { FrameRate = driving.Info.FrameRate, AudioFrom = driving.Info.Path, AudioFromInfo = driving.Info };
+        var write = new VideoWriteOptions { FrameRate = driving.Info.FrameRate, AudioFrom = driving.Info.Path, AudioFromInfo = driving.Info, TimingFrom = driving.Info };
         using var writer = new BackgroundVideoWriter(new VideoWriter(work.Output, write), capacity: 2 * options.BatchSize, size: (width, height));
         animator.Animate(source, driving, frame =>
         {
