@@ -87,7 +87,8 @@ public sealed class VideoWriter : IDisposable
         var rate = Rational.Parse(_options.FrameRate);
         var origin = source.TimeOf(_options.TimingFromFrame).TotalSeconds;
         long Slot(long frame) => (long)Math.Round((source.TimeOf(frame).TotalSeconds - origin) * rate, MidpointRounding.AwayFromZero);
-        return (int)Math.Clamp(Slot(at + 1) - Slot(at), 0, Math.Ceiling(60 * rate));
+        // The first frame is always written, so that a video cut to frames shown only briefly is not empty.
+        return (int)Math.Clamp(Slot(at + 1) - Slot(at), k == 0 ? 1 : 0, Math.Ceiling(60 * rate));
     }
 
     /// <summary>Finishes encoding and moves the output into place.</summary>

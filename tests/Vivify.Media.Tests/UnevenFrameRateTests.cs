@@ -171,6 +171,29 @@ public class UnevenFrameRateTests
         Assert.True(written.Count < source.Count + 3, "frames coming faster are thinned, not all kept");
     }
 
+    [Fact]
+    public void A_single_frame_shown_only_briefly_still_makes_a_video()
+    {
+        using var s = new MediaScratch();
+        var path = s.PathOf("burst.webm"); // 20 frames at 15 frames/s, then 18 in a burst 0.3 of a frame apart
+        MediaScratch.Ffmpeg(["-f", "lavfi", "-i", "testsrc=size=64x48:rate=15:duration=2.5",
+            "-vf", "settb=1/1000,setpts='(N-if(gte(N\\,20)\\,0.7*(N-20)\\,0))/15/TB'",
+            "-fps_mode", "passthrough", "-r", "2000", "-c:v", "libvpx", "-b:v", "300k", "-live", "1", path]);
+        var info = VideoSource.Open(path).Info;
+        Assert.True(info.VariableFrameRate);
+        var video = VideoSource.Open(path);
+        foreach (var first in new[] { 22, 30 }) // in the burst: shown for less than half a frame of the average rate
+        {
+            var outPath = s.PathOf($"one-{first}.mp4");
+            using (var writer = new VideoWriter(outPath, new VideoWriteOptions { FrameRate = info.FrameRate, TimingFrom = info, TimingFromFrame = first }))
+            {
+                writer.Write(video.ReadFrame(first));
+                writer.Complete();
+            }
+            Assert.Equal(1, MediaProbe.Probe(outPath).FrameCount);
+        }
+    }
+
     private static double Difference(RgbFrame a, RgbFrame b)
     {
         long sum = 0;
