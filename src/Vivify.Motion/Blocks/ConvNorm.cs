@@ -20,7 +20,6 @@ internal sealed class ConvNorm(Conv2d conv, BatchNorm2d norm, long padding, long
     {
         Folded?.Dispose();
         Folded = FoldedConv.From(conv, norm, padding, groups, dtype, release: release);
-        if (release) FoldedConv.Release(conv, norm);
     }
 
     /// <summary>norm(conv(x)), folded in eval mode once folded; in training, batch statistics (synchronised across ranks).</summary>

@@ -32,7 +32,10 @@ public sealed class FoldedConv : IDisposable
     public const double Eps = 1e-5;
 
     /// <param name="dtype">The dtype the folded weights are kept in; default the convolution's.</param>
-    /// <param name="release">The caller releases the convolution's weights after the fold (<see cref="Release"/>): a weight laid out channels last is then folded in place.</param>
+    /// <param name="release">
+    /// Free the weights the fold replaces (<see cref="Release"/>): the block can then only run folded. A convolution weight
+    /// already laid out channels last is then scaled in place, as the convolution no longer holds it.
+    /// </param>
     public static FoldedConv From(Conv2d conv, BatchNorm2d norm, long padding, long groups, ScalarType? dtype = null, long stride = 1, bool release = false)
     {
         using var _ = no_grad();
@@ -43,11 +46,13 @@ public sealed class FoldedConv : IDisposable
         // layout at every call. The copy to that layout is the only new tensor: the scale multiplies it in place (the
         // same products as Fold's W·scale, in one pass over the weights instead of two).
         // With release, a weight already laid out so (read that way: TorchLoadOptions.ConvWeightsChannelsLast) is scaled in
-        // place: the convolution gives it up, so no copy is needed.
+        // place: the convolution gives it up below, so no copy is needed.
         var source = conv.weight!.to(scale.dtype);
         var w = release && source.dtype == conv.weight.dtype && ChannelsLast.Is(source) ? source.detach() : ChannelsLast.CopyOf(source);
         w.mul_(scale.view(-1, 1, 1, 1));
-        return new FoldedConv(w.to(dtype.Value).detach().MoveToOuterDisposeScope(), b.to(dtype.Value).detach().MoveToOuterDisposeScope(), padding, groups, stride).DetachAll();
+        var folded = new FoldedConv(w.to(dtype.Value).detach().MoveToOuterDisposeScope(), b.to(dtype.Value).detach().MoveToOuterDisposeScope(), padding, groups, stride).DetachAll();
+        if (release) Release(conv, norm);
+        return folded;
     }
 
     /// <summary>

@@ -8,13 +8,12 @@ namespace Vivify.Torch.Tests.Modules;
 
 public class FoldedConvTests
 {
-    [Fact]
-    public void A_released_channels_last_weight_is_folded_in_place_with_the_values_of_a_copy()
+    /// <summary>A convolution holding <paramref name="weight"/> and the same batch norm each time.</summary>
+    private static (TorchSharp.Modules.Conv2d conv, TorchSharp.Modules.BatchNorm2d norm) Block(Tensor weight)
     {
-        using var scope = NewDisposeScope();
         random.manual_seed(3);
-        using var conv = nn.Conv2d(6, 5, 3, padding: 1);
-        using var norm = nn.BatchNorm2d(5);
+        var conv = nn.Conv2d(6, 5, 3, padding: 1);
+        var norm = nn.BatchNorm2d(5);
         using (no_grad())
         {
             norm.running_var!.uniform_(0.5, 2);
@@ -22,20 +21,38 @@ public class FoldedConvTests
             norm.weight!.uniform_(0.5, 1.5);
             norm.bias!.uniform_(-0.2, 0.2);
         }
-        var original = conv.weight!.detach().clone();
-        using var copied = FoldedConv.From(conv, norm, padding: 1, groups: 1, release: true); // contiguous: copied
-        TensorAssert.Equal(original, conv.weight!.detach(), "a contiguous weight is left as it was");
+        conv.weight = new TorchSharp.Modules.Parameter(weight.clone(), requires_grad: false);
+        return (conv, norm);
+    }
 
-        conv.weight = new TorchSharp.Modules.Parameter(ChannelsLast.Of(original), requires_grad: false); // as a channels-last read gives it
-        using var kept = FoldedConv.From(conv, norm, padding: 1, groups: 1); // without release: a copy, the weight untouched
-        TensorAssert.Equal(original, conv.weight.detach(), "a weight the convolution keeps is not scaled");
-        using var inPlace = FoldedConv.From(conv, norm, padding: 1, groups: 1, release: true);
-        TensorAssert.Equal(inPlace.weight, conv.weight.detach(), "the released weight's own memory holds the fold");
+    [Fact]
+    public void A_released_channels_last_weight_is_folded_in_place_with_the_values_of_a_copy()
+    {
+        using var scope = NewDisposeScope();
+        random.manual_seed(3);
+        var original = randn(5, 6, 3, 3);
+
+        var (conv1, norm1) = Block(original);
+        var held1 = conv1.weight!.detach(); // the weight's memory, kept past the release
+        using var copied = FoldedConv.From(conv1, norm1, padding: 1, groups: 1, release: true); // contiguous: copied
+        TensorAssert.Equal(original, held1, "a contiguous weight is left as it was");
+        Assert.Equal(DeviceType.META, conv1.weight!.device_type); // released by the fold
+        Assert.Equal(DeviceType.META, norm1.running_var!.device_type);
+
+        var (conv2, norm2) = Block(ChannelsLast.Of(original)); // as a channels-last read gives it
+        using var kept = FoldedConv.From(conv2, norm2, padding: 1, groups: 1); // without release: a copy, the weight untouched
+        TensorAssert.Equal(original, conv2.weight!.detach(), "a weight the convolution keeps is not scaled");
+
+        var (conv3, norm3) = Block(ChannelsLast.Of(original));
+        var held3 = conv3.weight!.detach();
+        using var inPlace = FoldedConv.From(conv3, norm3, padding: 1, groups: 1, release: true);
+        TensorAssert.Equal(inPlace.weight, held3, "the released weight's own memory holds the fold");
         Assert.True(ChannelsLast.Is(inPlace.weight));
         TensorAssert.Equal(copied.weight, inPlace.weight, "folded weight");
         TensorAssert.Equal(kept.weight, inPlace.weight, "folded weight");
         TensorAssert.Equal(copied.bias, inPlace.bias, "folded bias");
         var x = ChannelsLast.Of(randn(1, 6, 7, 7));
         TensorAssert.Equal(copied.forward(x), inPlace.forward(x), "folded convolution");
+        foreach (var m in new nn.Module[] { conv1, norm1, conv2, norm2, conv3, norm3 }) m.Dispose();
     }
 }
