@@ -34,4 +34,20 @@ public static class ChannelsLast
         using var nhwc = t.permute(0, 2, 3, 1).contiguous();
         return nhwc.permute(0, 3, 1, 2);
     }
+
+    /// <summary>
+    /// <paramref name="x"/> [N, C, H, W] (any layout) copied into zeros [N, <paramref name="height"/>, <paramref name="width"/>, C]
+    /// (N, H, W, C in memory) at row 1 and column 1: padded by 1 before and the rest after, as a 3×3 convolution with
+    /// padding 1 reads it.
+    /// </summary>
+    public static Tensor ZeroPadded(Tensor x, long height, long width)
+    {
+        long h = x.shape[2], w = x.shape[3];
+        if (height < h + 2 || width < w + 2) throw new ArgumentException($"a [{height}, {width}] frame cannot hold a padded [{h}, {w}] image", nameof(height));
+        var padded = zeros([x.shape[0], height, width, x.shape[1]], dtype: x.dtype, device: x.device);
+        using var inner = padded.narrow(1, 1, h).narrow(2, 1, w);
+        using var nhwc = x.permute(0, 2, 3, 1);
+        inner.copy_(nhwc);
+        return padded;
+    }
 }

@@ -19,7 +19,13 @@ public sealed class FoldedConv : IDisposable
         this.padding = padding;
         this.groups = groups;
         this.stride = stride;
+        // Fixed for the fold's life: only the input's size is left to each call (ByPatches).
+        widePatches = weight.shape[1] >= PatchesMinInputs && weight.shape[2] == 3 && weight.shape[3] == 3 && padding == 1 && groups == 1
+            && stride == 1 && ChannelsLast.Is(weight);
     }
+
+    /// <summary>A wide 3×3 convolution whose weight is laid out channels last (see <see cref="PatchesMinInputs"/>).</summary>
+    private readonly bool widePatches;
 
     /// <summary>The folded weight [out, in/groups, kh, kw] and bias [out].</summary>
     public Tensor weight { get; }
@@ -27,6 +33,22 @@ public sealed class FoldedConv : IDisposable
     public long padding { get; }
     public long groups { get; }
     public long stride { get; }
+
+    /// <summary>
+    /// The fewest input channels of a 3×3 convolution (padding 1, stride 1, one group) whose small inputs
+    /// (<see cref="PatchesMaxPositions"/>) are computed as one matrix product of their 3×3 patches with the weight, read
+    /// as the matrix [out, 9·in] it is laid out as (channels last). oneDNN lays the weights of every convolution out anew
+    /// at each call; for the hourglasses' widest layers (1024 and 2048 input channels at 4×4 and 8×8) that takes longer
+    /// than the convolution: the dense motion network took 146–170 ms a batch of 2 that way, 103–121 ms this way
+    /// (bench/animate/results.md).
+    /// </summary>
+    public const long PatchesMinInputs = 1024;
+
+    /// <summary>The most output positions (batch × height × width) computed as patches times the weight matrix; above, libtorch's convolution.</summary>
+    public const long PatchesMaxPositions = 128;
+
+    /// <summary>Whether <paramref name="x"/> is computed as its patches times the weight matrix (<see cref="PatchesMinInputs"/>).</summary>
+    public bool ByPatches(Tensor x) => widePatches && x.shape[0] * x.shape[2] * x.shape[3] <= PatchesMaxPositions;
 
     /// <summary>Batch norm epsilon of the published models (SynchronizedBatchNorm2d's default).</summary>
     public const double Eps = 1e-5;
@@ -97,7 +119,18 @@ public sealed class FoldedConv : IDisposable
         return this;
     }
 
-    public Tensor forward(Tensor x) => nn.functional.conv2d(x, weight, bias, strides: [stride, stride], padding: [padding, padding], groups: groups);
+    public Tensor forward(Tensor x)
+    {
+        if (!ByPatches(x)) return nn.functional.conv2d(x, weight, bias, strides: [stride, stride], padding: [padding, padding], groups: groups);
+        using var scope = NewDisposeScope();
+        long n = x.shape[0], h = x.shape[2], w = x.shape[3], c = x.shape[1], o = weight.shape[0];
+        var padded = ChannelsLast.ZeroPadded(x, h + 2, w + 2);
+        // patches[(n, y, x), (ky, kx, ch)] = padded[n, y + ky, x + kx, ch]: the order of the weight's channels-last taps.
+        var patches = padded.as_strided([n, h, w, 3, 3, c], [(h + 2) * (w + 2) * c, (w + 2) * c, c, (w + 2) * c, c, 1]).reshape(n * h * w, 9 * c);
+        var matrix = weight.permute(0, 2, 3, 1).reshape(o, 9 * c); // a view: [out, ky, kx, in] in memory
+        var y = addmm(bias, patches, matrix.t(), 1, 1); // [N·H·W, out]
+        return y.view(n, h, w, o).permute(0, 3, 1, 2).MoveToOuterDisposeScope(); // channels last, as oneDNN's output
+    }
 
     public void Dispose()
     {

@@ -8,19 +8,23 @@ namespace Vivify.Torch.Tests.Modules;
 
 public class FoldedConvTests
 {
+    /// <summary>Running statistics and affine parameters away from the identity, so that a fold changes the weights.</summary>
+    private static void RandomStatistics(TorchSharp.Modules.BatchNorm2d norm)
+    {
+        using var _ = no_grad();
+        norm.running_var!.uniform_(0.5, 2);
+        norm.running_mean!.uniform_(-0.3, 0.3);
+        norm.weight!.uniform_(0.5, 1.5);
+        norm.bias!.uniform_(-0.2, 0.2);
+    }
+
     /// <summary>A convolution holding <paramref name="weight"/> and the same batch norm each time.</summary>
     private static (TorchSharp.Modules.Conv2d conv, TorchSharp.Modules.BatchNorm2d norm) Block(Tensor weight)
     {
         random.manual_seed(3);
         var conv = nn.Conv2d(6, 5, 3, padding: 1);
         var norm = nn.BatchNorm2d(5);
-        using (no_grad())
-        {
-            norm.running_var!.uniform_(0.5, 2);
-            norm.running_mean!.uniform_(-0.3, 0.3);
-            norm.weight!.uniform_(0.5, 1.5);
-            norm.bias!.uniform_(-0.2, 0.2);
-        }
+        RandomStatistics(norm);
         conv.weight = new TorchSharp.Modules.Parameter(weight.clone(), requires_grad: false);
         return (conv, norm);
     }
@@ -54,5 +58,43 @@ public class FoldedConvTests
         var x = ChannelsLast.Of(randn(1, 6, 7, 7));
         TensorAssert.Equal(copied.forward(x), inPlace.forward(x), "folded convolution");
         foreach (var m in new nn.Module[] { conv1, norm1, conv2, norm2, conv3, norm3 }) m.Dispose();
+    }
+
+    /// <summary>
+    /// A folded convolution of at least 1024 input channels computes small inputs as their 3×3 patches times its weight
+    /// read as a matrix, larger ones by libtorch's convolution; both equal the convolution followed by the batch norm.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 4, 4, true)]    // 16 positions: patches times the matrix
+    [InlineData(2, 8, 8, true)]    // 128 positions: still
+    [InlineData(2, 12, 12, false)] // 288 positions: the convolution
+    [InlineData(1, 3, 5, true)]    // not square
+    public void A_wide_convolution_computes_small_inputs_as_one_matrix_product(long n, long h, long w, bool byPatches)
+    {
+        using var scope = NewDisposeScope();
+        random.manual_seed(9);
+        using var conv = nn.Conv2d(FoldedConv.PatchesMinInputs, 8, 3, padding: 1);
+        using var norm = nn.BatchNorm2d(8);
+        RandomStatistics(norm);
+        using (no_grad()) conv.weight!.normal_(0, Math.Sqrt(2.0 / (FoldedConv.PatchesMinInputs * 9)));
+        conv.eval();
+        norm.eval();
+        var x = randn(n, FoldedConv.PatchesMinInputs, h, w, generator: new Generator(2));
+        Tensor expected;
+        using (no_grad()) expected = norm.forward(conv.forward(x)); // libtorch's convolution, then the norm
+        using var folded = FoldedConv.From(conv, norm, padding: 1, groups: 1);
+        Assert.Equal(byPatches, folded.ByPatches(x));
+        using var _ = no_grad();
+        foreach (var input in new[] { x, ChannelsLast.Of(x) })
+        {
+            var actual = folded.forward(input);
+            Assert.Equal([n, 8, h, w], actual.shape);
+            Assert.True(ChannelsLast.Is(actual), "channels last, as the convolution's output");
+            Assert.True(expected.abs().max().item<float>() > 1, "non-trivial output");
+            TensorAssert.AllCloseAbs(expected, actual, 1e-4, "folded wide convolution");
+        }
+        using var narrow = nn.Conv2d(512, 8, 3, padding: 1);
+        using var narrowFolded = FoldedConv.From(narrow, norm, padding: 1, groups: 1);
+        Assert.False(narrowFolded.ByPatches(randn(1, 512, 4, 4)), "narrower: libtorch's convolution");
     }
 }
