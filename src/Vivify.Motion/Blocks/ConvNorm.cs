@@ -22,6 +22,13 @@ internal sealed class ConvNorm(Conv2d conv, BatchNorm2d norm, long padding, long
         Folded = FoldedConv.From(conv, norm, padding, groups, dtype, release: release);
     }
 
+    /// <summary>Frees the folded convolution of a released block whose owner computes it another way (its weights are gone).</summary>
+    public void ReleaseFolded()
+    {
+        Folded?.Dispose();
+        Folded = null;
+    }
+
     /// <summary>norm(conv(x)), folded in eval mode once folded; in training, batch statistics (synchronised across ranks).</summary>
     public Tensor forward(Tensor x, bool training) =>
         Folded is not null && !training ? Folded.forward(x) : SynchronizedBatchNorm.forward(norm, conv.forward(x));

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using Vivify.Torch.Distributed;
+using Vivify.Torch.Modules;
 using static TorchSharp.torch;
 using static Vivify.Torch.Scalars;
 
@@ -14,6 +15,8 @@ public sealed class ResBlock2d : nn.Module<Tensor, Tensor>, IBatchNormFoldable
     internal readonly BatchNorm2d norm1;
     internal readonly BatchNorm2d norm2;
     private readonly ConvNorm convNorm1; // conv1 then norm2: norm1 precedes conv1 and is not folded
+    /// <summary>Both convolutions by Winograd's algorithm, once folded for inference only where that is faster (<see cref="WinogradConv"/>).</summary>
+    private (WinogradConv conv1, WinogradConv conv2)? winograd;
 
     public ResBlock2d(long in_features, long kernel_size, long padding, Device? device = null) : base(nameof(ResBlock2d))
     {
@@ -25,18 +28,53 @@ public sealed class ResBlock2d : nn.Module<Tensor, Tensor>, IBatchNormFoldable
         RegisterComponents();
     }
 
-    /// <summary>Folds norm2 into conv1 (norm1 precedes its convolution and stays).</summary>
-    public void FoldBatchNorm(ScalarType? dtype = null, bool release = false) => convNorm1.Fold(dtype, release);
+    /// <summary>
+    /// Folds norm2 into conv1 (norm1 precedes its convolution and stays). With <paramref name="release"/> (inference
+    /// only), float32 on the CPU and at least <see cref="WinogradConv.MinChannels"/> channels, both convolutions are
+    /// then computed by <see cref="WinogradConv"/>, whose weights replace theirs.
+    /// </summary>
+    public void FoldBatchNorm(ScalarType? dtype = null, bool release = false)
+    {
+        DisposeWinograd();
+        convNorm1.Fold(dtype, release);
+        // conv2 is made as conv1 is (kernel, padding, stride, groups): only its weight's dtype and device can differ.
+        if (!release || convNorm1.Folded is not { } folded || conv2.in_channels < WinogradConv.MinChannels
+            || !WinogradConv.Fits(folded.weight, folded.padding, folded.groups, folded.stride)
+            || !WinogradConv.Fits(conv2.weight!, folded.padding, folded.groups, folded.stride)) return;
+        winograd = (WinogradConv.From(folded.weight, folded.bias), WinogradConv.From(conv2.weight!, conv2.bias));
+        convNorm1.ReleaseFolded();
+        using var _ = no_grad();
+        conv2.weight = new Parameter(empty(conv2.weight!.shape, conv2.weight.dtype, META), requires_grad: false);
+        if (conv2.bias is { } b) conv2.bias = new Parameter(empty(b.shape, b.dtype, META), requires_grad: false);
+    }
+
+    /// <summary>Whether inference computes the convolutions by <see cref="WinogradConv"/>.</summary>
+    internal bool UsesWinograd => winograd is not null;
 
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
         var @out = SynchronizedBatchNorm.forward(norm1, x);
         @out = Fresh.Relu(@out);
-        @out = convNorm1.forward(@out, training);
+        var fast = training ? null : winograd;
+        @out = fast is { } f1 ? f1.conv1.forward(@out) : convNorm1.forward(@out, training);
         @out = Fresh.Relu(@out);
-        @out = conv2.forward(@out);
+        @out = fast is { } f2 ? f2.conv2.forward(@out) : conv2.forward(@out);
         @out = Fresh.Add(@out, x);
         return @out.MoveToOuterDisposeScope();
+    }
+
+    private void DisposeWinograd()
+    {
+        if (winograd is not { } w) return;
+        w.conv1.Dispose();
+        w.conv2.Dispose();
+        winograd = null;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) DisposeWinograd();
+        base.Dispose(disposing);
     }
 }
