@@ -237,26 +237,40 @@ internal sealed class JobQueue : IHostedService, IDisposable
         try
         {
             work.Run(job.Progress, frame => job.LatestFrame = frame, job.Cancel.Token);
-            job.MoveTo(JobState.Done);
+            Finish(job, JobState.Done);
         }
         catch (Exception) when (job.Cancel.IsCancellationRequested)
         {
-            job.MoveTo(JobState.Cancelled);
+            Finish(job, JobState.Cancelled);
         }
         catch (VivifyException e)
         {
             var names = new Dictionary<string, string>(work.Names) { [job.Folder] = "job" };
-            job.MoveTo(JobState.Failed, JsonErrors.OneLine(e.Message, names));
+            Finish(job, JobState.Failed, JsonErrors.OneLine(e.Message, names));
         }
         catch (Exception e)
         {
             lock (_log) _log.WriteLine($"vivify serve: job {job.Id}: {e}");
-            job.MoveTo(JobState.Failed, "internal error; the server's log has the details");
+            Finish(job, JobState.Failed, "internal error; the server's log has the details");
         }
         finally
         {
             foreach (var input in work.Inputs) TryDelete(input);
             if (job.State != JobState.Done) RemoveFolder(job.Folder);
+        }
+    }
+
+    /// <summary>
+    /// The job's final state and the device given up in one step: a client that sees the job finished can open a live
+    /// session at once (before, the device stayed held until the job's thread had ended: a 409 for a moment).
+    /// </summary>
+    private void Finish(Job job, JobState state, string? error = null)
+    {
+        lock (_lock)
+        {
+            job.MoveTo(state, error);
+            if (_running == job) _running = null;
+            Monitor.PulseAll(_lock);
         }
     }
 
