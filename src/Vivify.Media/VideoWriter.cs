@@ -16,6 +16,8 @@ public sealed class VideoWriter : IDisposable
     private readonly string _path;
     private readonly Kind _kind;
     private readonly VideoWriteOptions _options;
+    /// <summary>The output's frames a second (<see cref="VideoWriteOptions.FrameRate"/>).</summary>
+    private readonly double _rate;
     private AtomicOutput? _output;
     private FfmpegProcess? _ffmpeg;
     private int _width, _height;
@@ -25,7 +27,8 @@ public sealed class VideoWriter : IDisposable
         _path = path;
         _options = options ?? new VideoWriteOptions();
         _kind = KindOf(path);
-        if (!(Rational.Parse(_options.FrameRate) > 0)) throw new InvalidOptionException(nameof(VideoWriteOptions.FrameRate), $"frame rate '{_options.FrameRate}' must be a positive number");
+        _rate = Rational.Parse(_options.FrameRate);
+        if (!(_rate > 0)) throw new InvalidOptionException(nameof(VideoWriteOptions.FrameRate), $"frame rate '{_options.FrameRate}' must be a positive number");
         _output = _kind == Kind.PngSequence ? AtomicOutput.ForDirectory(path) : AtomicOutput.ForFile(path);
     }
 
@@ -84,11 +87,10 @@ public sealed class VideoWriter : IDisposable
         if (_kind == Kind.PngSequence || _options.TimingFrom is not { VariableFrameRate: true } source) return 1;
         var at = _options.TimingFromFrame + k;
         if (at + 1 >= source.FrameCount) return 1; // the last frame: one frame's time
-        var rate = Rational.Parse(_options.FrameRate);
         var origin = source.TimeOf(_options.TimingFromFrame).TotalSeconds;
-        long Slot(long frame) => (long)Math.Round((source.TimeOf(frame).TotalSeconds - origin) * rate, MidpointRounding.AwayFromZero);
+        long Slot(long frame) => (long)Math.Round((source.TimeOf(frame).TotalSeconds - origin) * _rate, MidpointRounding.AwayFromZero);
         // The first frame is always written, so that a video cut to frames shown only briefly is not empty.
-        return (int)Math.Clamp(Slot(at + 1) - Slot(at), k == 0 ? 1 : 0, Math.Ceiling(60 * rate));
+        return (int)Math.Clamp(Slot(at + 1) - Slot(at), k == 0 ? 1 : 0, Math.Ceiling(60 * _rate));
     }
 
     /// <summary>Finishes encoding and moves the output into place.</summary>
