@@ -9,10 +9,11 @@ namespace Vivify.Torch.Modules;
 /// of outputs comes from a 6×6 tile of the input as 36 products per input and output channel instead of 144, that is
 /// 4× fewer multiply-adds. The tiles are transformed (V = Bᵀ·d·B), multiplied by the transformed weights
 /// (U = G·g·Gᵀ, made once) as 36 matrix products [tiles, in] × [in, out], and transformed back (Y = Aᵀ·M·A).
-/// libtorch's own convolution (oneDNN) has no Winograd kernel for AVX2 CPUs; on a 2-core AMD EPYC this takes 19 ms
-/// against its 26 ms for vox-256's bottleneck convolution (256 → 256 channels at 64×64; bench/animate/results.md).
-/// Same values as the direct convolution up to float32 rounding, which is a few times larger here (the transforms
-/// add and scale; about 4e-5 against 1e-5 on outputs of magnitude 7). Float32 only. The transformed weights are
+/// libtorch's own convolution (oneDNN) uses no Winograd kernel on the CPU; for vox-256's bottleneck convolution
+/// (256 → 256 channels at 64×64, one image, 2 threads) this takes 19 ms against its 26 ms on a 2-core AMD EPYC with
+/// AVX2, and 14–18 ms against 21 ms on one with AVX-512 (Zen 4) (bench/animate/results.md). Same values as the direct
+/// convolution up to float32 rounding, which is up to a few times larger here (the transforms add and scale).
+/// Float32 only. The transformed weights are
 /// 4× the size of the 3×3 weights; held apart from any module's parameters, like <see cref="FoldedConv"/>.
 /// </summary>
 public sealed class WinogradConv : IDisposable
@@ -20,20 +21,24 @@ public sealed class WinogradConv : IDisposable
     /// <summary>Output tile size m and input tile size m + 2 of F(m×m, 3×3).</summary>
     private const int M = 4, Tile = M + 2;
 
-    // Lavin and Gray's F(4, 3) matrices, at the points 0, ±1, ±2 and ∞.
+    // F(4, 3) at the points 0, 1, −1, 1/2, −2 and ∞ (Toom–Cook: Bᵀ the transposed inverse of the points' Vandermonde
+    // matrix, G their powers, Aᵀ their powers transposed; Lavin and Gray's scaling, 1/Π(pᵢ − pⱼ), in G). Lavin and
+    // Gray's points 0, ±1, ±2 round 2 to 3 times worse at the largest errors: the asymmetric pair keeps the transforms'
+    // entries small (Barabasz et al., "Error analysis and improving the accuracy of Winograd convolution for deep
+    // neural networks", 2020). Measured on 256-channel tiles: largest error 2.2e-5 to 2.6e-5 against 6.0e-5 to 6.6e-5.
     private static readonly double[,] BT =
     {
-        { 4, 0, -5, 0, 1, 0 }, { 0, -4, -4, 1, 1, 0 }, { 0, 4, -4, -1, 1, 0 },
-        { 0, -2, -1, 2, 1, 0 }, { 0, 2, -1, -2, 1, 0 }, { 0, 4, 0, -5, 0, 1 },
+        { 1, -3 / 2.0, -2, 3 / 2.0, 1, 0 }, { 0, -1, 1 / 2.0, 5 / 2.0, 1, 0 }, { 0, 1, -5 / 2.0, 1 / 2.0, 1, 0 },
+        { 0, -2, -1, 2, 1, 0 }, { 0, 1 / 2.0, -1, -1 / 2.0, 1, 0 }, { 0, 1, -3 / 2.0, -2, 3 / 2.0, 1 },
     };
     private static readonly double[,] G =
     {
-        { 1 / 4.0, 0, 0 }, { -1 / 6.0, -1 / 6.0, -1 / 6.0 }, { -1 / 6.0, 1 / 6.0, -1 / 6.0 },
-        { 1 / 24.0, 1 / 12.0, 1 / 6.0 }, { 1 / 24.0, -1 / 12.0, 1 / 6.0 }, { 0, 0, 1 },
+        { 1, 0, 0 }, { 1 / 3.0, 1 / 3.0, 1 / 3.0 }, { -1 / 3.0, 1 / 3.0, -1 / 3.0 },
+        { -16 / 15.0, -8 / 15.0, -4 / 15.0 }, { 1 / 15.0, -2 / 15.0, 4 / 15.0 }, { 0, 0, 1 },
     };
     private static readonly double[,] AT =
     {
-        { 1, 1, 1, 1, 1, 0 }, { 0, 1, -1, 2, -2, 0 }, { 0, 1, 1, 4, 4, 0 }, { 0, 1, -1, 8, -8, 1 },
+        { 1, 1, 1, 1, 1, 0 }, { 0, 1, -1, 1 / 2.0, -2, 0 }, { 0, 1, 1, 1 / 4.0, 4, 0 }, { 0, 1, -1, 1 / 8.0, -8, 1 },
     };
 
     /// <summary>[36, out, in] (a view of [out, 36, in]): the weights transformed, tile position by tile position.</summary>
