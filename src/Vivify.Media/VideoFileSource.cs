@@ -57,8 +57,20 @@ internal sealed class VideoFileSource : VideoSource
             throw new InvalidInputException(Info.Path, $"{Info.Path}: the video is corrupt or unreadable after {produced} frames ({p.LastError()}); re-encode it or pick another file");
         if (produced == 0 && start == 0)
             throw new InvalidInputException(Info.Path, $"{Info.Path}: no frame could be decoded; the video is corrupt, re-encode it or pick another file");
-        // The stream ended early and ffmpeg said why (e.g. "partial file"): the frames read are used, and that is said.
-        if (start + produced < Info.FrameCount && (count is null || produced < count) && p.LastError().Length > 0)
+        // The stream ended early and ffmpeg said why (e.g. "partial file"), or the file holds fewer packets than its header
+        // announces (a cut avi ends without a word from ffmpeg): the frames read are used, and that is said.
+        if (start + produced < Info.FrameCount && (count is null || produced < count) && (p.LastError().Length > 0 || FewerPacketsThanAnnounced()))
             MediaWarnings.Warn($"{Info.Path}: the video is truncated or damaged: {start + produced} frames could be read of the {Info.FrameCount} its container announces; only those are used");
+    }
+
+    /// <summary>
+    /// Whether the file holds fewer video packets than the count its header announces (a demuxing pass, no decoding; only
+    /// after a short read): a count made from the packets, or one ffprobe cannot make, says nothing.
+    /// </summary>
+    private bool FewerPacketsThanAnnounced()
+    {
+        if (Info.FrameCountFromPackets) return false;
+        try { return MediaProbe.CountPackets(Info.Path) is > 0 and var packets && packets < Info.FrameCount; }
+        catch (VivifyException) { return false; }
     }
 }

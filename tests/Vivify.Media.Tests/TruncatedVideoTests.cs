@@ -45,6 +45,42 @@ public class TruncatedVideoTests
         Assert.Empty(warnings);
     }
 
+    /// <summary>
+    /// An avi cut short between two frames: ffmpeg stops at the cut without a word, so the short read is known by the
+    /// packets left against the header's count (Megamind.avi's first half with head -c: 128 of 270 frames, used silently before).
+    /// </summary>
+    [Fact]
+    public void AnAviCutShortWarnsThoughFfmpegSaysNothing()
+    {
+        using var s = new MediaScratch();
+        var full = s.PathOf("full.avi");
+        MediaScratch.Ffmpeg("-f", "lavfi", "-i", "testsrc=size=64x48:rate=10:duration=6", "-c:v", "mpeg4", "-q:v", "5", full);
+        // Cut right after the 30th packet: no frame is cut in two, so the decoder has nothing to complain of.
+        var half = s.PathOf("half.avi");
+        var cut = $"ffprobe -v error -select_streams v:0 -show_entries packet=pos,size -of csv=p=0 '{full}' | sed -n 30p | awk -F, '{{print $1 + $2}}'";
+        var psi = new ProcessStartInfo("bash", ["-c", $"head -c $({cut}) '{full}' > '{half}' && ffmpeg -nostdin -v error -i '{half}' -f null - 2>&1"])
+        {
+            RedirectStandardOutput = true,
+        };
+        using (var p = Process.Start(psi)!)
+        {
+            Assert.Equal("", p.StandardOutput.ReadToEnd()); // ffmpeg reads it without a word
+            p.WaitForExit();
+            Assert.Equal(0, p.ExitCode);
+        }
+        var video = VideoSource.Open(half);
+        Assert.Equal(60, video.Info.FrameCount); // the header's count
+        var warnings = new List<string>();
+        int read;
+        using (MediaWarnings.To(warnings.Add)) read = video.Frames().Count();
+        Assert.Equal(30, read);
+        Assert.Contains($"{half}: the video is truncated or damaged: 30 frames could be read of the 60", Assert.Single(warnings));
+
+        warnings.Clear();
+        using (MediaWarnings.To(warnings.Add)) Assert.Equal(60, VideoSource.Open(full).Frames().Count());
+        Assert.Empty(warnings);
+    }
+
     [Fact]
     public void PacketsAndDecodableFramesCountWhatIsThere()
     {
