@@ -61,6 +61,14 @@ public static class MediaProbe
     /// </summary>
     public static long CountPackets(string path) => Count(path, "-count_packets", "nb_read_packets", "count its frames");
 
+    /// <summary>
+    /// The video packets in <paramref name="info"/>'s file where they are fewer than its header announces (a file cut
+    /// short), else null; also null where the count is already the packets' (<see cref="MediaInfo.FrameCountFromPackets"/>).
+    /// A demuxing pass (<see cref="CountPackets"/>).
+    /// </summary>
+    public static long? PacketsShortOfHeader(MediaInfo info) =>
+        info.FrameCountFromPackets ? null : CountPackets(info.Path) is var present && present < info.FrameCount ? present : null;
+
     /// <summary>Decodes every frame of the video stream to count those that decode (slow: a whole decoding pass).</summary>
     public static long CountDecodableFrames(string path) => Count(path, "-count_frames", "nb_read_frames", "decode its frames");
 

@@ -64,13 +64,12 @@ internal sealed class VideoFileSource : VideoSource
     }
 
     /// <summary>
-    /// Whether the file holds fewer video packets than the count its header announces (a demuxing pass, no decoding; only
-    /// after a short read): a count made from the packets, or one ffprobe cannot make, says nothing.
+    /// Whether the file holds fewer video packets than the count its header announces (only after a short read): a count
+    /// ffprobe cannot make (none, or an error) says nothing.
     /// </summary>
     private bool FewerPacketsThanAnnounced()
     {
-        if (Info.FrameCountFromPackets) return false;
-        try { return MediaProbe.CountPackets(Info.Path) is > 0 and var packets && packets < Info.FrameCount; }
+        try { return MediaProbe.PacketsShortOfHeader(Info) is > 0; }
         catch (VivifyException) { return false; }
     }
 }

@@ -53,9 +53,7 @@ public static class MediaProbeCommand
                 ? string.Create(inv, $"{decodable} decodable, of the {announced} the container announces (truncated or damaged)")
                 : string.Create(inv, $"{decodable} decodable");
         }
-        if (info.FrameCountFromPackets) return announced.ToString(inv);
-        var present = MediaProbe.CountPackets(path);
-        return present < announced
+        return MediaProbe.PacketsShortOfHeader(info) is { } present
             ? string.Create(inv, $"{announced} announced, only {present} in the file (truncated or damaged; --count-frames counts those that decode)")
             : announced.ToString(inv);
     }

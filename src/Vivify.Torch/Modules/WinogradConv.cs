@@ -22,11 +22,11 @@ public sealed class WinogradConv : IDisposable
     private const int M = 4, Tile = M + 2;
 
     // F(4, 3) at the points 0, 1, −1, 1/2, −2 and ∞ (Toom–Cook: Bᵀ the transposed inverse of the points' Vandermonde
-    // matrix, G their powers, Aᵀ their powers transposed; Lavin and Gray's scaling: 1/Π(pᵢ − pⱼ) in G, its inverse in Bᵀ). Lavin and
-    // Gray's points 0, ±1, ±2 round 2 to 3 times worse at the largest errors: the asymmetric pair keeps the transforms'
-    // entries small (Barabasz et al., "Error analysis and improving the accuracy of Winograd convolution for deep
-    // neural networks", 2020). Measured in a float32 simulation of one output channel (256 input channels, 2048 tiles,
-    // He-scaled weights): largest error 2.2e-5 to 2.6e-5 against 6.0e-5 to 6.6e-5.
+    // matrix, G their powers, Aᵀ their powers transposed; Lavin and Gray's scaling: 1/Π(pᵢ − pⱼ) in G, its inverse in
+    // Bᵀ). Lavin and Gray's points 0, ±1, ±2 round 2 to 3 times worse at the largest errors: the asymmetric pair keeps
+    // the transforms' entries small (Barabasz et al., "Error analysis and improving the accuracy of Winograd
+    // convolution for deep neural networks", 2020). Measured in a float32 simulation of one output channel (256 input
+    // channels, 2048 tiles, He-scaled weights): largest error 2.2e-5 to 2.6e-5 against 6.0e-5 to 6.6e-5.
     private static readonly double[,] BT =
     {
         { 1, -3 / 2.0, -2, 3 / 2.0, 1, 0 }, { 0, -1, 1 / 2.0, 5 / 2.0, 1, 0 }, { 0, 1, -5 / 2.0, 1 / 2.0, 1, 0 },
