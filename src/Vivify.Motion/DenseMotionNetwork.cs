@@ -37,6 +37,8 @@ public sealed class DenseMotionNetwork : nn.Module
     private readonly long num_kp;
     private readonly double scale_factor;
     private readonly double kp_variance;
+    /// <summary>The mask and occlusion convolutions as one, once <see cref="PrepareForInference"/> made it.</summary>
+    private MergedConv? maskAndOcclusion;
 
     public DenseMotionNetwork(long block_expansion, int num_blocks, long max_features, long num_kp, long num_channels,
         bool estimate_occlusion_map = false, double scale_factor = 1, double kp_variance = 0.01, Device? device = null) : base(nameof(DenseMotionNetwork))
@@ -49,6 +51,23 @@ public sealed class DenseMotionNetwork : nn.Module
         this.kp_variance = kp_variance;
         if (scale_factor != 1) down = new AntiAliasInterpolation2d(num_channels, scale_factor, device);
         RegisterComponents();
+    }
+
+    /// <summary>For fixed weights (inference only): the mask and occlusion convolutions as one (<see cref="MergedConv"/>).</summary>
+    internal void PrepareForInference()
+    {
+        maskAndOcclusion?.Dispose();
+        maskAndOcclusion = occlusion is null ? null : MergedConv.From(mask, occlusion);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            maskAndOcclusion?.Dispose();
+            maskAndOcclusion = null;
+        }
+        base.Dispose(disposing);
     }
 
     /// <summary>grid_sample geometry: false reproduces the published code under PyTorch ≥ 1.3, true PyTorch 1.0 (where the checkpoints were trained).</summary>
@@ -112,10 +131,16 @@ public sealed class DenseMotionNetwork : nn.Module
         return sparse_deformed.view(bs, num_kp + 1, -1, h, w).MoveToOuterDisposeScope();
     }
 
-    public DenseMotion forward(Tensor source_image, Keypoints kp_driving, Keypoints kp_source)
+    public DenseMotion forward(Tensor source_image, Keypoints kp_driving, Keypoints kp_source) =>
+        forward_downscaled(downscale(source_image), kp_driving, kp_source);
+
+    /// <summary>The source as this network reads it: anti-aliased and downscaled by scale_factor (itself at 1); the caller disposes it.</summary>
+    public Tensor downscale(Tensor source_image) => down is null ? source_image.alias() : down.forward(source_image);
+
+    /// <summary><see cref="forward"/> from the source already <see cref="downscale"/>d: the same for every driving frame of one source.</summary>
+    public DenseMotion forward_downscaled(Tensor source_image, Keypoints kp_driving, Keypoints kp_source)
     {
         using var scope = NewDisposeScope();
-        if (down is not null) source_image = down.forward(source_image);
         // A single source against a batch of driving keypoints: downscale once, then expand.
         var bs = kp_driving.value.shape[0];
         if (source_image.shape[0] != bs) source_image = source_image.expand(bs, -1, -1, -1);
@@ -134,7 +159,14 @@ public sealed class DenseMotionNetwork : nn.Module
 
         var prediction = hourglass.forward(input);
 
-        var m = mask.forward(prediction);
+        Tensor m;
+        Tensor? occlusion_logits;
+        if (!training && maskAndOcclusion is { } merged)
+        {
+            var both = merged.forward(prediction);
+            (m, occlusion_logits) = (both[0], both[1]);
+        }
+        else (m, occlusion_logits) = (mask.forward(prediction), occlusion?.forward(prediction));
         m = nn.functional.softmax(m, dim: 1);
         var mask_out = m;
         var mu = m.unsqueeze(2);
@@ -142,7 +174,7 @@ public sealed class DenseMotionNetwork : nn.Module
         var deformation = (sm * mu.to(sm.dtype)).sum(1);
         deformation = deformation.permute(0, 2, 3, 1);
 
-        Tensor? occlusion_map = occlusion is null ? null : sigmoid(occlusion.forward(prediction));
+        Tensor? occlusion_map = occlusion is null ? null : sigmoid(occlusion_logits!);
 
         var result = new DenseMotion
         {

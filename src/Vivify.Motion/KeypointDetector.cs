@@ -62,6 +62,26 @@ public sealed class KeypointDetector : nn.Module<Tensor, Keypoints>
         return (h * grid).sum([2, 3]).MoveToOuterDisposeScope();
     }
 
+    /// <summary>The keypoint and Jacobian convolutions as one, once <see cref="PrepareForInference"/> made it.</summary>
+    private MergedConv? heads;
+
+    /// <summary>For fixed weights (inference only): the keypoint and Jacobian convolutions as one (<see cref="MergedConv"/>).</summary>
+    internal void PrepareForInference()
+    {
+        heads?.Dispose();
+        heads = jacobian is null ? null : MergedConv.From(kp, jacobian);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            heads?.Dispose();
+            heads = null;
+        }
+        base.Dispose(disposing);
+    }
+
     public override Keypoints forward(Tensor x)
     {
         using var scope = NewDisposeScope();
@@ -69,8 +89,10 @@ public sealed class KeypointDetector : nn.Module<Tensor, Keypoints>
         if (!training) x = ChannelsLast.Of(x); // inference: no layout reorders around the convolutions
 
         var feature_map = predictor.forward(x);
+        var (keypoint_maps, jacobian_maps) = !training && heads is { } merged && merged.forward(feature_map) is [var keypointPart, var jacobianPart]
+            ? (keypointPart, jacobianPart) : (kp.forward(feature_map), (Tensor?)null);
         // Heatmap softmax and keypoint/Jacobian sums run in float32 even for a bf16 model: they sum thousands of terms.
-        var prediction = Precision.Accumulating(kp.forward(feature_map));
+        var prediction = Precision.Accumulating(keypoint_maps);
 
         var final_shape = prediction.shape;
         var heatmap = prediction.reshape(final_shape[0], final_shape[1], -1);
@@ -81,7 +103,7 @@ public sealed class KeypointDetector : nn.Module<Tensor, Keypoints>
         Tensor? jac = null;
         if (jacobian is not null)
         {
-            var jacobian_map = Precision.Accumulating(jacobian.forward(feature_map));
+            var jacobian_map = Precision.Accumulating(jacobian_maps ?? jacobian.forward(feature_map));
             jacobian_map = jacobian_map.reshape(final_shape[0], num_jacobian_maps, 4, final_shape[2], final_shape[3]);
             var hm = heatmap.unsqueeze(2);
             var j = hm * jacobian_map;

@@ -25,12 +25,8 @@ public sealed class MotionCropAnimator(MotionTransfer transfer, (int Height, int
         for (var f = 0; f < sources.shape[0]; f++)
         {
             using var scope = NewDisposeScope();
-            var prepared = transfer.Prepare(sources.narrow(0, f, 1).to(_device));
             // Held until Dispose, not by this scope.
-            prepared.Image.DetachFromDisposeScope();
-            prepared.Keypoints.DetachFromDisposeScope();
-            prepared.Encoded.DetachFromDisposeScope();
-            _sources.Add(prepared);
+            _sources.Add(transfer.Prepare(sources.narrow(0, f, 1).to(_device)).DetachFromDisposeScope());
         }
     }
 

@@ -12,16 +12,20 @@ public sealed record AnimationOptions(bool Relative = true, bool AdaptScale = fa
 /// <summary>A source image prepared once for every driving frame: its keypoints and encoded features.</summary>
 public sealed class PreparedSource : IDisposable
 {
-    internal PreparedSource(Tensor image, Keypoints keypoints, Tensor encoded)
+    internal PreparedSource(Tensor image, Keypoints keypoints, Tensor encoded, Tensor? motionSource = null)
     {
         Image = image;
         Keypoints = keypoints;
         Encoded = encoded;
+        MotionSource = motionSource;
     }
 
     public Tensor Image { get; }
     public Keypoints Keypoints { get; }
     public Tensor Encoded { get; }
+
+    /// <summary>The image as the dense motion network reads it (downscaled), when the generator has one.</summary>
+    internal Tensor? MotionSource { get; }
 
     /// <summary>Takes the tensors out of every dispose scope: the owner disposes them.</summary>
     internal PreparedSource DetachFromDisposeScope()
@@ -29,6 +33,7 @@ public sealed class PreparedSource : IDisposable
         Image.DetachFromDisposeScope();
         Keypoints.DetachFromDisposeScope();
         Encoded.DetachFromDisposeScope();
+        MotionSource?.DetachFromDisposeScope();
         return this;
     }
 
@@ -37,6 +42,7 @@ public sealed class PreparedSource : IDisposable
         Image.Dispose();
         Keypoints.Dispose();
         Encoded.Dispose();
+        MotionSource?.Dispose();
     }
 }
 
@@ -93,6 +99,8 @@ public sealed class MotionTransfer
         {
             ChannelsLastWeights(kp_detector);
             ChannelsLastWeights(generator);
+            kp_detector.PrepareForInference();
+            generator.PrepareForInference();
         }
         TimingTrace.Mark($"models folded, computing in {precision}");
     }
@@ -120,8 +128,10 @@ public sealed class MotionTransfer
         source = source.to(precision);
         var kp = kp_detector.forward(source);
         var encoded = generator.encode(source);
+        var motionSource = generator.dense_motion_network?.downscale(source);
         TimingTrace.Mark("source prepared");
-        return new PreparedSource(source.alias().MoveToOuterDisposeScope(), kp.MoveToOuterDisposeScope(), encoded.MoveToOuterDisposeScope());
+        return new PreparedSource(source.alias().MoveToOuterDisposeScope(), kp.MoveToOuterDisposeScope(), encoded.MoveToOuterDisposeScope(),
+            motionSource?.MoveToOuterDisposeScope());
     }
 
     /// <summary>Keypoints of driving frames [N, C, H, W] (the initial frame's, for relative mode).</summary>
@@ -147,7 +157,7 @@ public sealed class MotionTransfer
         kp_driving ??= kp_detector.forward(driving_frames.to(precision));
         var kp_norm = NormalizeKp.normalize_kp(source.Keypoints, kp_driving, kp_driving_initial,
             adapt_movement_scale: options.AdaptScale, use_relative_movement: options.Relative, use_relative_jacobian: options.Relative);
-        var output = generator.forward_encoded(source.Image, source.Encoded, kp_norm, source.Keypoints, withDeformed: false);
+        var output = generator.forward_encoded(source.Image, source.Encoded, kp_norm, source.Keypoints, withDeformed: false, motion_source: source.MotionSource);
         TimingTrace.Mark($"{Counted.Of(driving_frames.shape[0], "frame")} animated");
         return output.prediction.to(ScalarType.Float32).MoveToOuterDisposeScope(); // the other outputs die with this scope
     }

@@ -40,6 +40,8 @@ public sealed class OcclusionAwareGenerator : nn.Module
     internal readonly Sequential bottleneck;
     internal readonly Conv2d final;
     private bool _alignCorners;
+    /// <summary>The final convolution computed on 2×2 blocks (<see cref="SpaceToDepthConv"/>), once <see cref="PrepareForInference"/> made it.</summary>
+    private SpaceToDepthConv? finalBlocks;
 
     public OcclusionAwareGenerator(long num_channels, long num_kp, long block_expansion, long max_features, int num_down_blocks,
         int num_bottleneck_blocks, bool estimate_occlusion_map = false, DenseMotionParams? dense_motion_params = null,
@@ -97,19 +99,47 @@ public sealed class OcclusionAwareGenerator : nn.Module
         }
     }
 
+    /// <summary>
+    /// For a model whose weights are fixed from now on (inference only, as <see cref="MotionTransfer"/> makes it): the
+    /// final convolution by <see cref="SpaceToDepthConv"/> and the dense motion network's mask and occlusion
+    /// convolutions as one. Call after the weights have their dtype; eval mode uses them.
+    /// </summary>
+    internal void PrepareForInference()
+    {
+        finalBlocks?.Dispose();
+        finalBlocks = SpaceToDepthConv.Fits(final) ? SpaceToDepthConv.From(final) : null;
+        dense_motion_network?.PrepareForInference();
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            finalBlocks?.Dispose();
+            finalBlocks = null;
+        }
+        base.Dispose(disposing);
+    }
+
     public Tensor deform_input(Tensor inp, Tensor deformation)
     {
         using var scope = NewDisposeScope();
-        long h_old = deformation.shape[1], w_old = deformation.shape[2];
-        long h = inp.shape[2], w = inp.shape[3];
-        if (h_old != h || w_old != w)
-        {
-            deformation = deformation.permute(0, 3, 1, 2);
-            deformation = nn.functional.interpolate(deformation, size: [h, w], mode: InterpolationMode.Bilinear, align_corners: false);
-            deformation = deformation.permute(0, 2, 3, 1);
-        }
-        return Sample(inp, deformation, _alignCorners).MoveToOuterDisposeScope();
+        return Sample(inp, Resized(deformation, inp), _alignCorners).MoveToOuterDisposeScope();
     }
+
+    /// <summary>The deformation [N, h, w, 2] bilinearly resized to <paramref name="inp"/>'s height and width, as deform_input does; itself when they agree.</summary>
+    private static Tensor Resized(Tensor deformation, Tensor inp)
+    {
+        long h = inp.shape[2], w = inp.shape[3];
+        if (deformation.shape[1] == h && deformation.shape[2] == w) return deformation;
+        var grid = nn.functional.interpolate(deformation.permute(0, 3, 1, 2), size: [h, w], mode: InterpolationMode.Bilinear, align_corners: false);
+        return grid.permute(0, 2, 3, 1);
+    }
+
+    /// <summary>The occlusion map [N, 1, h', w'] bilinearly resized to <paramref name="height"/> × <paramref name="width"/>; itself when they agree.</summary>
+    private static Tensor Resized(Tensor occlusion, long height, long width) =>
+        occlusion.shape[2] == height && occlusion.shape[3] == width ? occlusion
+            : nn.functional.interpolate(occlusion, size: [height, width], mode: InterpolationMode.Bilinear, align_corners: false);
 
     /// <summary>
     /// grid_sample of <paramref name="inp"/> at <paramref name="grid"/>, in the input's dtype. bf16/fp16 inputs are
@@ -146,8 +176,10 @@ public sealed class OcclusionAwareGenerator : nn.Module
     /// The generator after the encoder, from features <paramref name="encoded"/> = <see cref="encode"/>(source_image).
     /// Source, its features and kp_source may have batch 1 against a batch of driving keypoints: they are expanded.
     /// </summary>
+    /// <param name="motion_source">The source as the dense motion network reads it (<see cref="DenseMotionNetwork.downscale"/>), when already computed.</param>
     /// <param name="withDeformed">Whether to compute <see cref="GeneratorOutput.deformed"/> (the source warped at full resolution, for visualisation and training): inference needs only the prediction.</param>
-    public GeneratorOutput forward_encoded(Tensor source_image, Tensor encoded, Keypoints kp_driving, Keypoints kp_source, bool withDeformed = true)
+    public GeneratorOutput forward_encoded(Tensor source_image, Tensor encoded, Keypoints kp_driving, Keypoints kp_source, bool withDeformed = true,
+        Tensor? motion_source = null)
     {
         using var scope = NewDisposeScope();
         var bs = kp_driving.value.shape[0];
@@ -166,27 +198,26 @@ public sealed class OcclusionAwareGenerator : nn.Module
         Tensor? mask = null, sparse_deformed = null, occlusion_map = null, deformation = null, deformed = null;
         if (dense_motion_network is not null)
         {
-            var dense_motion = dense_motion_network.forward(source_image, kp_driving, kp_source);
+            var dense_motion = motion_source is null ? dense_motion_network.forward(source_image, kp_driving, kp_source)
+                : dense_motion_network.forward_downscaled(motion_source, kp_driving, kp_source);
             mask = dense_motion.mask;
             sparse_deformed = dense_motion.sparse_deformed;
             occlusion_map = dense_motion.occlusion_map;
             deformation = dense_motion.deformation;
-            @out = Next(@out, deform_input(@out, deformation));
-            if (!training) @out = Next(@out, ChannelsLast.Of(@out));
-
-            if (occlusion_map is not null)
+            var occ = occlusion_map is null ? null : Resized(occlusion_map, @out.shape[2], @out.shape[3]);
+            if (training)
             {
-                var occ = occlusion_map;
-                if (@out.shape[2] != occ.shape[2] || @out.shape[3] != occ.shape[3])
-                    occ = nn.functional.interpolate(occ, size: [@out.shape[2], @out.shape[3]], mode: InterpolationMode.Bilinear, align_corners: false);
-                @out = Next(@out, @out * occ);
+                @out = Next(@out, deform_input(@out, deformation));
+                if (occ is not null) @out = Next(@out, @out * occ);
             }
+            else // inference: warped and masked in one pass, laid out channels last for the bottleneck's convolutions
+                @out = Next(@out, ChannelsLastGridSample.Bilinear(@out, Resized(deformation, @out), _alignCorners, occ));
             if (withDeformed) deformed = deform_input(source_image.shape[0] == bs ? source_image : source_image.expand(bs, -1, -1, -1), deformation);
         }
 
         @out = Next(@out, bottleneck.forward(@out));
         foreach (var up_block in up_blocks) @out = Next(@out, up_block.forward(@out));
-        @out = Next(@out, final.forward(@out));
+        @out = Next(@out, !training && finalBlocks is { } blocks && SpaceToDepthConv.Pays(@out) ? blocks.forward(@out) : final.forward(@out));
         @out = Blocks.Fresh.Sigmoid(@out);
         if (!@out.is_contiguous()) @out = Next(@out, @out.contiguous());
 

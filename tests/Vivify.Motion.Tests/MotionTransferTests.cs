@@ -209,7 +209,10 @@ public class MotionTransferMemoryTests
         }
         var kept = Run(false, out var keptBytes);
         var freed = Run(true, out var freedBytes);
-        TensorAssert.Equal(kept, freed, "predictions");
+        // The same sums of the same products, some added in another order: the inference-only generator computes its
+        // final convolution on 2×2 blocks (SpaceToDepthConv) and the mask and occlusion convolutions as one. Float32
+        // rounding: within 1e-6 of values in [0, 1]; bf16 rounds both to the same values here.
+        TensorAssert.AllCloseAbs(kept, freed, 1e-6, "predictions");
         // What stays: the unfolded convolutions (res blocks' second ones, heads, final) and the norms before convolutions;
         // tiny.yaml's are a third of its weights (vox-256's a sixth).
         Assert.True(freedBytes < keptBytes / 2, $"{freedBytes} bytes of weights left of {keptBytes}");
