@@ -216,8 +216,23 @@ public sealed class OcclusionAwareGenerator : nn.Module
         }
 
         @out = Next(@out, bottleneck.forward(@out));
-        foreach (var up_block in up_blocks) @out = Next(@out, up_block.forward(@out));
-        @out = Next(@out, !training && finalBlocks is { } blocks && SpaceToDepthConv.Pays(@out) ? blocks.forward(@out) : final.forward(@out));
+        for (var i = 0; i < up_blocks.Count - 1; i++) @out = Next(@out, up_blocks[i].forward(@out));
+        // Inference computes the final convolution on 2×2 blocks (SpaceToDepthConv), which the last up block gives as
+        // it computes them where it can (UpBlock2d.forward_blocks): its output is then never laid out pixel by pixel.
+        var last = up_blocks.Count > 0 ? up_blocks[up_blocks.Count - 1] : null;
+        var fast = training ? null : finalBlocks;
+        var blocks = fast is { TakesShiftedBlocks: true } && last is not null && SpaceToDepthConv.Pays(@out.shape[0], 2 * @out.shape[2], 2 * @out.shape[3])
+            ? last.forward_blocks(@out) : null;
+        if (blocks is not null)
+        {
+            @out = Next(@out, blocks);
+            @out = Next(@out, fast!.forward_blocks(@out));
+        }
+        else
+        {
+            if (last is not null) @out = Next(@out, last.forward(@out));
+            @out = Next(@out, fast is not null && SpaceToDepthConv.Pays(@out) ? fast.forward(@out) : final.forward(@out));
+        }
         @out = Blocks.Fresh.Sigmoid(@out);
         if (!@out.is_contiguous()) @out = Next(@out, @out.contiguous());
 

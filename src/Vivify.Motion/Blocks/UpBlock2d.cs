@@ -28,6 +28,19 @@ public sealed class UpBlock2d : nn.Module<Tensor, Tensor>, IBatchNormFoldable
         convNorm.Fold(dtype, release);
     }
 
+    /// <summary>
+    /// Inference: the output as the shifted 2×2 blocks a following <see cref="SpaceToDepthConv"/> reads
+    /// (<see cref="UpsampledConv.forward_blocks"/>), ReLU applied; null where this block does not compute by
+    /// <see cref="UpsampledConv"/> (training, unfolded, small inputs), and the caller takes <see cref="forward"/>.
+    /// </summary>
+    public Tensor? forward_blocks(Tensor x)
+    {
+        if (training || convNorm.Folded is not { } folded || !UpsampledConv.Pays(x) || !UpsampledConv.Fits(folded)) return null;
+        using var scope = NewDisposeScope();
+        var blocks = (upsampled ??= UpsampledConv.From(folded)).forward_blocks(x);
+        return Fresh.Relu(blocks).MoveToOuterDisposeScope();
+    }
+
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();

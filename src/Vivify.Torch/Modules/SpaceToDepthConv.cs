@@ -53,7 +53,13 @@ public sealed class SpaceToDepthConv : IDisposable
     }
 
     /// <summary>Whether <paramref name="x"/> [N, C, H, W] is computed this way: even height and width, at least <see cref="MinPositions"/> pixels.</summary>
-    public static bool Pays(Tensor x) => x.shape[2] % 2 == 0 && x.shape[3] % 2 == 0 && x.shape[0] * x.shape[2] * x.shape[3] >= MinPositions;
+    public static bool Pays(Tensor x) => Pays(x.shape[0], x.shape[2], x.shape[3]);
+
+    /// <summary>Whether an input of <paramref name="batch"/> × <paramref name="height"/> × <paramref name="width"/> is computed this way.</summary>
+    public static bool Pays(long batch, long height, long width) => height % 2 == 0 && width % 2 == 0 && batch * height * width >= MinPositions;
+
+    /// <summary>Whether <see cref="forward_blocks"/> reads shifted blocks (<see cref="UpsampledConv.forward_blocks"/>): kernels of 3, 7, 11….</summary>
+    public bool TakesShiftedBlocks => shift == 1;
 
     /// <summary>From <paramref name="conv"/> (see <see cref="Fits"/>), in its weights' dtype and device; its taps are copied, not summed.</summary>
     public static SpaceToDepthConv From(Conv2d conv)
@@ -102,8 +108,27 @@ public sealed class SpaceToDepthConv : IDisposable
         using var scope = NewDisposeScope();
         long n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3];
         if (h % 2 != 0 || w % 2 != 0) throw new ArgumentException($"the height and width must be even, got {h}×{w}", nameof(x));
-        var blocks = Blocks(x, shift);
+        return Convolve(Blocks(x, shift)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The convolution of an input already cut into shifted blocks [N, (j, j', in), H/2 + 1, W/2 + 1], block (a, b)
+    /// holding input pixel (2a+j−1, 2b+j'−1) and zero outside the input, as <see cref="UpsampledConv.forward_blocks"/>
+    /// gives them (only where <see cref="TakesShiftedBlocks"/>): [N, out, H, W], contiguous.
+    /// </summary>
+    public Tensor forward_blocks(Tensor blocks)
+    {
+        if (shift != 1) throw new InvalidOperationException($"this {weight.shape[2]}×{weight.shape[3]}-tap rewrite reads blocks aligned with the output, not shifted ones");
+        if (blocks.shape[1] != weight.shape[1]) throw new ArgumentException($"blocks of {blocks.shape[1]} channels, expected {weight.shape[1]}", nameof(blocks));
+        return Convolve(blocks);
+    }
+
+    /// <summary>The blocks' convolution, rearranged into the output [N, out, H, W] (H/2 × W/2 blocks out).</summary>
+    private Tensor Convolve(Tensor blocks)
+    {
+        using var scope = NewDisposeScope();
         var y = nn.functional.conv2d(blocks, weight, bias, padding: [padding, padding]); // [N, (iy, ix, out), H/2, W/2]
+        long n = y.shape[0], h = 2 * y.shape[2], w = 2 * y.shape[3];
         var @out = y.view(n, 2, 2, outputs, h / 2, w / 2).permute(0, 3, 4, 1, 5, 2).reshape(n, outputs, h, w);
         return @out.MoveToOuterDisposeScope();
     }

@@ -19,6 +19,8 @@ public sealed class UpsampledConv : IDisposable
     private readonly Tensor weight;
     private readonly Tensor bias;
     private readonly long out_features;
+    /// <summary>The phases in the opposite order, (1,1) first: made at first use by <see cref="forward_blocks"/>.</summary>
+    private Tensor? reversedWeight, reversedBias;
 
     private UpsampledConv(Tensor weight, Tensor bias, long out_features)
     {
@@ -69,6 +71,34 @@ public sealed class UpsampledConv : IDisposable
     }
 
     /// <summary>
+    /// The same output as the shifted 2×2 blocks that <see cref="SpaceToDepthConv.forward_blocks"/> reads: [N, (j, j', out),
+    /// H+1, W+1], block (a, b) holding output pixel (2a+j−1, 2b+j'−1), zero where that falls outside the 2H × 2W output.
+    /// Those are the phases as the convolution computes them, in the opposite order (pixel 2a−1 is phase 1 at position a,
+    /// pixel 2a phase 0 at a): no interleaving copy, and none to cut the output into blocks again.
+    /// </summary>
+    public Tensor forward_blocks(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        if (reversedWeight is null)
+            using (no_grad())
+            {
+                reversedWeight = ChannelsLast.Of(weight.view(4, out_features, weight.shape[1], 2, 2).flip(0).reshape(weight.shape)).detach();
+                reversedBias = bias.view(4, out_features).flip(0).reshape(-1).detach();
+                reversedWeight.DetachFromDisposeScope();
+                reversedBias.DetachFromDisposeScope();
+            }
+        long n = x.shape[0], h = x.shape[2], w = x.shape[3], c = out_features;
+        var blocks = nn.functional.conv2d(x, reversedWeight, reversedBias, padding: [1, 1]);
+        // Outside: pixel row −1 (block row 0, j = 0) and row 2H (last block row, j = 1); the same for columns.
+        var grid = blocks.permute(0, 2, 3, 1).view(n, h + 1, w + 1, 2, 2, c); // a view when channels last, as oneDNN gives it
+        grid.select(1, 0).select(2, 0).zero_();
+        grid.select(1, h).select(2, 1).zero_();
+        grid.select(2, 0).select(3, 0).zero_();
+        grid.select(2, w).select(3, 1).zero_();
+        return blocks.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
     /// conv(interpolate(x, scale_factor: 2)) with the folded batch norm: [N, in, H, W] → [N, out, 2H, 2W], laid out
     /// channels last when <paramref name="x"/> is (<see cref="ChannelsLast"/>).
     /// </summary>
@@ -107,5 +137,7 @@ public sealed class UpsampledConv : IDisposable
     {
         weight.Dispose();
         bias.Dispose();
+        reversedWeight?.Dispose();
+        reversedBias?.Dispose();
     }
 }

@@ -56,6 +56,38 @@ public class InferenceBlockTests
     }
 
     /// <summary>
+    /// The generator's last up block hands the final convolution its output as the 2×2 blocks it computes (no pixel
+    /// layout in between): the same as the up block, then the 7×7 convolution, within float32 rounding of the sums.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 32, 32)]
+    [InlineData(2, 16, 24)]
+    public void Up_block_blocks_into_the_final_convolution_equal_up_block_then_convolution(long n, long h, long w)
+    {
+        random.manual_seed(19);
+        using var block = new UpBlock2d(12, 8, kernel_size: 3, padding: 1);
+        using var final = nn.Conv2d(8, 3, 7, padding: 3);
+        RandomNorm(block);
+        block.eval();
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var x = ChannelsLast.Of(randn(n, 12, h, w, generator: new Generator(4)));
+        var expected = final.forward(block.forward(x));
+        Assert.Null(block.forward_blocks(x)); // not folded yet: no blocks, the caller takes forward
+        block.FoldBatchNorm();
+        using var blocks = SpaceToDepthConv.From(final);
+        Assert.True(blocks.TakesShiftedBlocks);
+        var given = block.forward_blocks(x);
+        Assert.NotNull(given);
+        Assert.Equal([n, 4 * 8, h + 1, w + 1], given.shape);
+        var actual = blocks.forward_blocks(given);
+        Assert.Equal([n, 3, 2 * h, 2 * w], actual.shape);
+        TensorAssert.AllCloseAbs(expected, actual, 1e-5, "final output from blocks");
+        Assert.True(expected.abs().max().item<float>() > 0.5f, "non-trivial output");
+        TensorAssert.AllCloseAbs(expected, blocks.forward(block.forward(x)), 1e-5, "final output from pixels");
+    }
+
+    /// <summary>
     /// A released (inference-only) float32 block with at least 128 channels computes both convolutions by Winograd's
     /// algorithm; an unreleased one, or a narrower one, keeps libtorch's. Same output as the published formulation.
     /// </summary>
