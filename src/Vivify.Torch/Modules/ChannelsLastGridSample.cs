@@ -57,7 +57,7 @@ public static class ChannelsLastGridSample
             var index = yi.masked_fill(outside, S(0.0)).to(ScalarType.Int64).mul_(S(w))
                 .add_(xi.masked_fill(outside, S(0.0)).to(ScalarType.Int64)).add_(batchOffset).view(-1);
             var weights = weight.masked_fill_(outside.logical_and_(weight.isnan().logical_not_()), S(0.0)).view(-1, 1);
-            var gathered = rows.index_select(0, index);
+            using var gathered = rows.index_select(0, index); // freed at once: four of them would be the largest memory here
             if (result is null) result = gathered.to(ScalarType.Float32).mul_(weights);
             else result.addcmul_(gathered, weights, One);
         }
