@@ -101,13 +101,14 @@ public sealed class OcclusionAwareGenerator : nn.Module
 
     /// <summary>
     /// For a model whose weights are fixed from now on (inference only, as <see cref="MotionTransfer"/> makes it): the
-    /// final convolution by <see cref="SpaceToDepthConv"/> and the dense motion network's mask and occlusion
-    /// convolutions as one. Call after the weights have their dtype; eval mode uses them.
+    /// final convolution by <see cref="SpaceToDepthConv"/> (on the CPU) and the dense motion network's mask and occlusion
+    /// convolutions as one. Call after the weights have their dtype and device; eval mode uses them.
     /// </summary>
     internal void PrepareForInference()
     {
         finalBlocks?.Dispose();
-        finalBlocks = SpaceToDepthConv.Fits(final) ? SpaceToDepthConv.From(final) : null;
+        // On the CPU only, where it was measured (as WinogradConv): cuDNN's kernels are another matter.
+        finalBlocks = final.weight!.device_type == DeviceType.CPU && SpaceToDepthConv.Fits(final) ? SpaceToDepthConv.From(final) : null;
         dense_motion_network?.PrepareForInference();
     }
 
@@ -205,13 +206,14 @@ public sealed class OcclusionAwareGenerator : nn.Module
             occlusion_map = dense_motion.occlusion_map;
             deformation = dense_motion.deformation;
             var occ = occlusion_map is null ? null : Resized(occlusion_map, @out.shape[2], @out.shape[3]);
-            if (training)
+            if (!training && @out.device_type == DeviceType.CPU) // warped and masked in one pass, laid out channels last for the bottleneck
+                @out = Next(@out, ChannelsLastGridSample.Bilinear(@out, Resized(deformation, @out), _alignCorners, occ));
+            else
             {
                 @out = Next(@out, deform_input(@out, deformation));
+                if (!training) @out = Next(@out, ChannelsLast.Of(@out));
                 if (occ is not null) @out = Next(@out, @out * occ);
             }
-            else // inference: warped and masked in one pass, laid out channels last for the bottleneck's convolutions
-                @out = Next(@out, ChannelsLastGridSample.Bilinear(@out, Resized(deformation, @out), _alignCorners, occ));
             if (withDeformed) deformed = deform_input(source_image.shape[0] == bs ? source_image : source_image.expand(bs, -1, -1, -1), deformation);
         }
 

@@ -39,23 +39,23 @@ public static class ChannelsLastGridSample
         var (x0, y0) = (ix.floor(), iy.floor());
         var east = ix - x0; // distance to the west column
         var south = iy - y0;
-        var west = east.neg().add_(S(1.0));
-        var north = south.neg().add_(S(1.0));
+        var west = east.neg().add_(S(1.0), One);
+        var north = south.neg().add_(S(1.0), One);
         var batchOffset = shared ? zeros(n, 1, 1, dtype: ScalarType.Int64, device: input.device)
-            : arange(n, dtype: ScalarType.Int64, device: input.device).mul_(S(h * w)).view(n, 1, 1);
+            : arange(S(0L), S(n), One, dtype: ScalarType.Int64, device: input.device).mul_(S(h * w)).view(n, 1, 1);
 
         Tensor? result = null;
         // Neighbours in libtorch's order of summation: north-west, north-east, south-west, south-east.
         foreach (var (dx, dy, weight) in new[] { (0, 0, north * west), (1, 0, north * east), (0, 1, south * west), (1, 1, south * east) })
         {
-            var xi = dx == 0 ? x0 : x0 + S(1.0);
-            var yi = dy == 0 ? y0 : y0 + S(1.0);
+            var xi = dx == 0 ? x0 : x0.add(S(1.0), One);
+            var yi = dy == 0 ? y0 : y0.add(S(1.0), One);
             // Zero padding: a neighbour outside the map weighs nothing. Its row is read from index 0 instead; a NaN or
             // infinite coordinate keeps its NaN weight, so that the output is NaN there, as libtorch's is.
             var inside = xi.ge(S(0.0)).logical_and_(xi.le(S(w - 1.0))).logical_and_(yi.ge(S(0.0))).logical_and_(yi.le(S(h - 1.0)));
             var outside = inside.logical_not();
             var index = yi.masked_fill(outside, S(0.0)).to(ScalarType.Int64).mul_(S(w))
-                .add_(xi.masked_fill(outside, S(0.0)).to(ScalarType.Int64)).add_(batchOffset).view(-1);
+                .add_(xi.masked_fill(outside, S(0.0)).to(ScalarType.Int64), One).add_(batchOffset, One).view(-1);
             var weights = weight.masked_fill_(outside.logical_and_(weight.isnan().logical_not_()), S(0.0)).view(-1, 1);
             using var gathered = rows.index_select(0, index); // freed at once: four of them would be the largest memory here
             if (result is null) result = gathered.to(ScalarType.Float32).mul_(weights);
@@ -67,6 +67,6 @@ public static class ChannelsLastGridSample
     }
 
     private static Tensor Unnormalized(Tensor v, long size, bool align_corners) => align_corners
-        ? v.add(S(1.0)).mul_(S((size - 1) / 2.0))
-        : full_like(v, -0.5).addcmul_(v.add(S(1.0)), full_like(v, size / 2.0), One);
+        ? v.add(S(1.0), One).mul_(S((size - 1) / 2.0))
+        : full_like(v, S(-0.5)).addcmul_(v.add(S(1.0), One), full_like(v, S(size / 2.0)), One);
 }
