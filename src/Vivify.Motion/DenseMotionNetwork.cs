@@ -131,8 +131,12 @@ public sealed class DenseMotionNetwork : nn.Module
         return sparse_deformed.view(bs, num_kp + 1, -1, h, w).MoveToOuterDisposeScope();
     }
 
-    public DenseMotion forward(Tensor source_image, Keypoints kp_driving, Keypoints kp_source) =>
-        forward_downscaled(downscale(source_image), kp_driving, kp_source);
+    public DenseMotion forward(Tensor source_image, Keypoints kp_driving, Keypoints kp_source)
+    {
+        if (down is null) return forward_downscaled(source_image, kp_driving, kp_source);
+        using var downscaled = down.forward(source_image);
+        return forward_downscaled(downscaled, kp_driving, kp_source);
+    }
 
     /// <summary>The source as this network reads it: anti-aliased and downscaled by scale_factor (itself at 1); the caller disposes it.</summary>
     public Tensor downscale(Tensor source_image) => down is null ? source_image.alias() : down.forward(source_image);

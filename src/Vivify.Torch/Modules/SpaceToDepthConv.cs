@@ -149,11 +149,7 @@ public sealed class SpaceToDepthConv : IDisposable
         {
             long bh = h / 2 + 1, bw = w / 2 + 1;
             var grid = empty([n, bh, bw, 2, 2, c], dtype: x.dtype, device: x.device); // [N, block row, block column, j, j', C]
-            // Outside the input: pixel row −1 (block row 0, j = 0) and row H (last block row, j = 1); the same for columns.
-            grid.select(1, 0).select(2, 0).zero_();
-            grid.select(1, bh - 1).select(2, 1).zero_();
-            grid.select(2, 0).select(3, 0).zero_();
-            grid.select(2, bw - 1).select(3, 1).zero_();
+            ZeroOutside(grid);
             var pairs = pixels.view(n, h / 2, 2, w / 2, 2, c); // row 2r + q
             for (var jy = 0; jy < 2; jy++)
                 for (var jx = 0; jx < 2; jx++) // position j holds row 2·(block row) + j − 1: j = 0 odd rows from block row 1, j = 1 even rows from 0
@@ -161,6 +157,19 @@ public sealed class SpaceToDepthConv : IDisposable
             blocks = grid.view(n, bh, bw, 4 * c);
         }
         return blocks.permute(0, 3, 1, 2).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Zeroes the places of shifted blocks [N, block row, block column, j, j', C] that fall outside the picture: pixel row
+    /// −1 (block row 0, j = 0) and row H (the last block row, j = 1), and the same for columns.
+    /// </summary>
+    internal static void ZeroOutside(Tensor grid)
+    {
+        long rows = grid.shape[1], columns = grid.shape[2];
+        using (var top = grid.select(1, 0).select(2, 0)) top.zero_();
+        using (var bottom = grid.select(1, rows - 1).select(2, 1)) bottom.zero_();
+        using (var left = grid.select(2, 0).select(3, 0)) left.zero_();
+        using (var right = grid.select(2, columns - 1).select(3, 1)) right.zero_();
     }
 
     public void Dispose()

@@ -89,12 +89,7 @@ public sealed class UpsampledConv : IDisposable
             }
         long n = x.shape[0], h = x.shape[2], w = x.shape[3], c = out_features;
         var blocks = nn.functional.conv2d(x, reversedWeight, reversedBias, padding: [1, 1]);
-        // Outside: pixel row −1 (block row 0, j = 0) and row 2H (last block row, j = 1); the same for columns.
-        var grid = blocks.permute(0, 2, 3, 1).view(n, h + 1, w + 1, 2, 2, c); // a view: only the channels are split
-        grid.select(1, 0).select(2, 0).zero_();
-        grid.select(1, h).select(2, 1).zero_();
-        grid.select(2, 0).select(3, 0).zero_();
-        grid.select(2, w).select(3, 1).zero_();
+        SpaceToDepthConv.ZeroOutside(blocks.permute(0, 2, 3, 1).view(n, h + 1, w + 1, 2, 2, c)); // a view: only the channels are split
         return blocks.MoveToOuterDisposeScope();
     }
 
