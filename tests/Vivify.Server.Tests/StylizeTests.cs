@@ -218,11 +218,23 @@ public class StylizeTests
             Assert.False(Directory.Exists(folder));
             Assert.Equal(HttpStatusCode.NotFound, (await h.Client.GetAsync($"/api/stylize/{id}")).StatusCode);
 
-            var kept = (await Upload(h, 2)).GetProperty("id").GetString()!;
-            Assert.True(Directory.Exists(Path.Combine(StylizeFolder(h), kept)));
-            await h.Server.DisposeAsync();
-            Assert.Empty(h.DataFiles());
         }
-        finally { try { Directory.Delete(h.Root, recursive: true); } catch (IOException) { } }
+        finally
+        {
+            await h.Server.DisposeAsync();
+            try { Directory.Delete(h.Root, recursive: true); } catch (IOException) { }
+        }
+
+        // At shutdown: a server whose time to live cannot pass during the test (with 500 ms, a loaded machine's sweep
+        // could remove the project between its upload's answer and the check that it is there).
+        var s = await ServerHarness.Start(o => o with { JobTimeToLive = TimeSpan.FromHours(1), SweepInterval = TimeSpan.FromMilliseconds(100) });
+        try
+        {
+            var kept = (await Upload(s, 2)).GetProperty("id").GetString()!;
+            Assert.True(Directory.Exists(Path.Combine(StylizeFolder(s), kept)));
+            await s.Server.DisposeAsync();
+            Assert.Empty(s.DataFiles());
+        }
+        finally { try { Directory.Delete(s.Root, recursive: true); } catch (IOException) { } }
     }
 }
