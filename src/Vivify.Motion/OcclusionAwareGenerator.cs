@@ -101,8 +101,9 @@ public sealed class OcclusionAwareGenerator : nn.Module
 
     /// <summary>
     /// For a model whose weights are fixed from now on (inference only, as <see cref="MotionTransfer"/> makes it): the
-    /// final convolution by <see cref="SpaceToDepthConv"/> (on the CPU) and the dense motion network's mask and occlusion
-    /// convolutions as one. Call after the weights have their dtype and device; eval mode uses them.
+    /// final convolution by <see cref="SpaceToDepthConv"/> (on the CPU), the dense motion network's mask and occlusion
+    /// convolutions as one, and the bottleneck's weights laid out for oneDNN (<see cref="ResBlock2d.PrepareForInference"/>).
+    /// Call after the weights have their dtype and device; eval mode uses them.
     /// </summary>
     internal void PrepareForInference()
     {
@@ -110,6 +111,7 @@ public sealed class OcclusionAwareGenerator : nn.Module
         // On the CPU only, where it was measured (as WinogradConv): cuDNN's kernels are another matter.
         finalBlocks = final.weight!.device_type == DeviceType.CPU && SpaceToDepthConv.Fits(final) ? SpaceToDepthConv.From(final) : null;
         dense_motion_network?.PrepareForInference();
+        foreach (var block in bottleneck.children().OfType<ResBlock2d>()) block.PrepareForInference();
     }
 
     protected override void Dispose(bool disposing)

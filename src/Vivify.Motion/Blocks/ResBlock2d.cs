@@ -17,6 +17,8 @@ public sealed class ResBlock2d : nn.Module<Tensor, Tensor>, IBatchNormFoldable
     private readonly ConvNorm convNorm1; // conv1 then norm2: norm1 precedes conv1 and is not folded
     /// <summary>Both convolutions by Winograd's algorithm, once folded for inference only where that is faster (<see cref="WinogradConv"/>).</summary>
     private (WinogradConv conv1, WinogradConv conv2)? winograd;
+    /// <summary>conv2's weight laid out once for oneDNN (bf16 on the CPU), once <see cref="PrepareForInference"/> made it.</summary>
+    private PrepackedWeight? conv2Packed;
 
     public ResBlock2d(long in_features, long kernel_size, long padding, Device? device = null) : base(nameof(ResBlock2d))
     {
@@ -48,6 +50,18 @@ public sealed class ResBlock2d : nn.Module<Tensor, Tensor>, IBatchNormFoldable
         if (conv2.bias is { } b) conv2.bias = new Parameter(empty(b.shape, b.dtype, META), requires_grad: false);
     }
 
+    /// <summary>
+    /// For a model whose weights are fixed from now on (inference only, as <see cref="MotionTransfer"/> makes it): conv2's
+    /// weight laid out once for oneDNN where that serves (<see cref="PrepackedWeight"/>: bf16 on the CPU; conv1 is a
+    /// <see cref="FoldedConv"/>, which does so itself). Call after the weights have their dtype, device and layout.
+    /// </summary>
+    internal void PrepareForInference()
+    {
+        conv2Packed?.Dispose();
+        conv2Packed = winograd is null && conv2.weight is { } w && w.device_type != DeviceType.META
+            ? new PrepackedWeight(w, conv2.padding!, conv2.stride, conv2.groups) : null;
+    }
+
     /// <summary>Whether inference computes the convolutions by <see cref="WinogradConv"/>.</summary>
     internal bool UsesWinograd => winograd is not null;
 
@@ -59,13 +73,15 @@ public sealed class ResBlock2d : nn.Module<Tensor, Tensor>, IBatchNormFoldable
         var fast = training ? null : winograd;
         @out = fast is { } f1 ? f1.conv1.forward(@out) : convNorm1.forward(@out, training);
         @out = Fresh.Relu(@out);
-        @out = fast is { } f2 ? f2.conv2.forward(@out) : conv2.forward(@out);
+        @out = fast is { } f2 ? f2.conv2.forward(@out) : !training && conv2Packed is { } p2 ? p2.conv2d(@out, conv2.bias) : conv2.forward(@out);
         @out = Fresh.Add(@out, x);
         return @out.MoveToOuterDisposeScope();
     }
 
     private void DisposeWinograd()
     {
+        conv2Packed?.Dispose();
+        conv2Packed = null;
         if (winograd is not { } w) return;
         w.conv1.Dispose();
         w.conv2.Dispose();

@@ -19,10 +19,14 @@ public sealed class FoldedConv : IDisposable
         this.padding = padding;
         this.groups = groups;
         this.stride = stride;
+        packed = new PrepackedWeight(weight, padding, stride, groups);
         // Fixed for the fold's life: only the input's size is left to each call (ByPatches).
         widePatches = weight.shape[1] >= PatchesMinInputs && weight.shape[2] == 3 && weight.shape[3] == 3 && padding == 1 && groups == 1
             && stride == 1 && ChannelsLast.Is(weight);
     }
+
+    /// <summary>The weight laid out once for oneDNN, where that serves (bf16 on the CPU).</summary>
+    private readonly PrepackedWeight packed;
 
     /// <summary>A wide 3×3 convolution whose weight is laid out channels last (see <see cref="PatchesMinInputs"/>).</summary>
     private readonly bool widePatches;
@@ -40,7 +44,8 @@ public sealed class FoldedConv : IDisposable
     /// as the matrix [out, 9·in] it is laid out as (channels last). oneDNN lays the weights of every convolution out anew
     /// at each call; for the hourglasses' widest layers (1024 and 2048 input channels at 4×4 and 8×8) that takes longer
     /// than the convolution: the dense motion network took 146–170 ms a batch of 2 that way, 103–121 ms this way
-    /// (bench/animate/results.md).
+    /// (bench/animate/results.md). Where the weight is laid out once instead (<see cref="PrepackedWeight"/>: bf16 on the
+    /// CPU), the convolution is the faster again: a bf16 vox-256 frame took 190–196 ms so against 197–205 ms by patches.
     /// </summary>
     public const long PatchesMinInputs = 1024;
 
@@ -48,7 +53,8 @@ public sealed class FoldedConv : IDisposable
     public const long PatchesMaxPositions = 128;
 
     /// <summary>Whether <paramref name="x"/> is computed as its patches times the weight matrix (<see cref="PatchesMinInputs"/>).</summary>
-    public bool ByPatches(Tensor x) => widePatches && x.shape[0] * x.shape[2] * x.shape[3] <= PatchesMaxPositions;
+    public bool ByPatches(Tensor x) =>
+        widePatches && x.shape[0] * x.shape[2] * x.shape[3] <= PatchesMaxPositions && !OneDnnOps.Serves(x, weight);
 
     /// <summary>Batch norm epsilon of the published models (SynchronizedBatchNorm2d's default).</summary>
     public const double Eps = 1e-5;
@@ -121,7 +127,7 @@ public sealed class FoldedConv : IDisposable
 
     public Tensor forward(Tensor x)
     {
-        if (!ByPatches(x)) return nn.functional.conv2d(x, weight, bias, strides: [stride, stride], padding: [padding, padding], groups: groups);
+        if (!ByPatches(x)) return packed.conv2d(x, bias);
         using var scope = NewDisposeScope();
         long n = x.shape[0], h = x.shape[2], w = x.shape[3], c = x.shape[1], o = weight.shape[0];
         var padded = ChannelsLast.ZeroPadded(x, h + 2, w + 2);
@@ -134,6 +140,7 @@ public sealed class FoldedConv : IDisposable
 
     public void Dispose()
     {
+        packed.Dispose();
         weight.Dispose();
         bias.Dispose();
     }

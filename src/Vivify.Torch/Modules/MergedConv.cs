@@ -27,7 +27,11 @@ public sealed class MergedConv : IDisposable
         this.outputs = outputs;
         this.padding = padding;
         this.stride = stride;
+        packed = new PrepackedWeight(weight, padding, stride);
     }
+
+    /// <summary>The weight laid out once for oneDNN, where that serves (bf16 on the CPU).</summary>
+    private readonly PrepackedWeight packed;
 
     /// <summary>
     /// The convolutions as one, or null where they do not fit together: weights on the meta device or of other dtypes,
@@ -56,7 +60,7 @@ public sealed class MergedConv : IDisposable
     public Tensor[] forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var all = nn.functional.conv2d(x, weight, bias, strides: stride, padding: padding);
+        var all = packed.conv2d(x, bias);
         var parts = new Tensor[outputs.Length];
         for (long i = 0, start = 0; i < outputs.Length; start += outputs[i], i++)
             parts[i] = all.narrow(1, start, outputs[i]).MoveToOuterDisposeScope();
@@ -65,6 +69,7 @@ public sealed class MergedConv : IDisposable
 
     public void Dispose()
     {
+        packed.Dispose();
         weight.Dispose();
         bias.Dispose();
     }

@@ -40,7 +40,11 @@ public sealed class SpaceToDepthConv : IDisposable
         this.outputs = outputs;
         this.padding = padding;
         this.shift = shift;
+        packed = new PrepackedWeight(weight, padding);
     }
+
+    /// <summary>The weight laid out once for oneDNN, where that serves (bf16 on the CPU).</summary>
+    private readonly PrepackedWeight packed;
 
     /// <summary>Whether <paramref name="conv"/> is one this rewrites: one group, stride and dilation 1, an odd square kernel with "same" padding, at most <see cref="MaxOutputs"/> outputs.</summary>
     public static bool Fits(Conv2d conv)
@@ -127,7 +131,7 @@ public sealed class SpaceToDepthConv : IDisposable
     private Tensor Convolve(Tensor blocks)
     {
         using var scope = NewDisposeScope();
-        var y = nn.functional.conv2d(blocks, weight, bias, padding: [padding, padding]); // [N, (iy, ix, out), H/2, W/2]
+        var y = packed.conv2d(blocks, bias); // [N, (iy, ix, out), H/2, W/2]
         long n = y.shape[0], h = 2 * y.shape[2], w = 2 * y.shape[3];
         var @out = y.view(n, 2, 2, outputs, h / 2, w / 2).permute(0, 3, 4, 1, 5, 2).reshape(n, outputs, h, w);
         return @out.MoveToOuterDisposeScope();
@@ -174,6 +178,7 @@ public sealed class SpaceToDepthConv : IDisposable
 
     public void Dispose()
     {
+        packed.Dispose();
         weight.Dispose();
         bias?.Dispose();
     }

@@ -21,10 +21,14 @@ public sealed class UpsampledConv : IDisposable
     private readonly long out_features;
     /// <summary>The phases in the opposite order, (1,1) first: made at first use by <see cref="forward_blocks"/>.</summary>
     private Tensor? reversedWeight, reversedBias;
+    /// <summary>Both weights laid out once for oneDNN, where that serves (bf16 on the CPU).</summary>
+    private readonly PrepackedWeight packed;
+    private PrepackedWeight? reversedPacked;
 
     private UpsampledConv(Tensor weight, Tensor bias, long out_features)
     {
         this.weight = weight;
+        packed = new PrepackedWeight(weight, 1);
         this.bias = bias;
         this.out_features = out_features;
     }
@@ -86,9 +90,10 @@ public sealed class UpsampledConv : IDisposable
                 reversedBias = bias.view(4, out_features).flip(0).reshape(-1).detach();
                 reversedWeight.DetachFromDisposeScope();
                 reversedBias.DetachFromDisposeScope();
+                reversedPacked = new PrepackedWeight(reversedWeight, 1);
             }
         long n = x.shape[0], h = x.shape[2], w = x.shape[3], c = out_features;
-        var blocks = nn.functional.conv2d(x, reversedWeight, reversedBias, padding: [1, 1]);
+        var blocks = reversedPacked!.conv2d(x, reversedBias);
         SpaceToDepthConv.ZeroOutside(blocks.permute(0, 2, 3, 1).view(n, h + 1, w + 1, 2, 2, c)); // a view: only the channels are split
         return blocks.MoveToOuterDisposeScope();
     }
@@ -102,7 +107,7 @@ public sealed class UpsampledConv : IDisposable
         using var scope = NewDisposeScope();
         long n = x.shape[0], h = x.shape[2], w = x.shape[3], c = out_features;
         // Padded by 1 all round, a 2×2 convolution gives (H+1)×(W+1) outputs; phase (py, px) takes those from (py, px) on.
-        var all = nn.functional.conv2d(x, weight, bias, padding: [1, 1]);
+        var all = packed.conv2d(x, bias);
         Tensor @out;
         if (ChannelsLast.Is(all))
         {
@@ -130,6 +135,8 @@ public sealed class UpsampledConv : IDisposable
 
     public void Dispose()
     {
+        packed.Dispose();
+        reversedPacked?.Dispose();
         weight.Dispose();
         bias.Dispose();
         reversedWeight?.Dispose();

@@ -93,6 +93,15 @@ public class FoldedConvTests
             Assert.True(expected.abs().max().item<float>() > 1, "non-trivial output");
             TensorAssert.AllCloseAbs(expected, actual, 1e-4, "folded wide convolution");
         }
+        // In bf16 on the CPU the weight is laid out once for oneDNN (PrepackedWeight), and the convolution is the faster.
+        using (var folded16 = FoldedConv.From(conv, norm, padding: 1, groups: 1, dtype: ScalarType.BFloat16))
+        using (no_grad())
+        {
+            var x16 = ChannelsLast.Of(x.to(ScalarType.BFloat16));
+            Assert.Equal(!OneDnnOps.Available && byPatches, folded16.ByPatches(x16));
+            var expected16 = nn.functional.conv2d(x16, folded16.weight, folded16.bias, padding: [1, 1]);
+            Assert.True(expected16.equal(folded16.forward(x16)).all().item<bool>(), "bf16: libtorch's convolution, bit for bit");
+        }
         using var narrow = nn.Conv2d(512, 8, 3, padding: 1);
         using var narrowFolded = FoldedConv.From(narrow, norm, padding: 1, groups: 1);
         Assert.False(narrowFolded.ByPatches(randn(1, 512, 4, 4)), "narrower: libtorch's convolution");
