@@ -29,8 +29,7 @@ public static class LiveReport
         var quick = args.Contains("--quick");
         var seconds = quick ? 8 : 30;
         var root = OpsReport.RepoRoot();
-        var vivify = Path.Combine(root, "src", "Vivify.Cli", "bin", "Release", "net10.0", "vivify.dll");
-        if (!File.Exists(vivify)) throw new VivifyException($"{vivify} is missing: build the CLI first (dotnet build src/Vivify.Cli -c Release)");
+        ServeProcess.Cli();
         var configPath = Path.Combine(root, "configs", "vox-256.yaml");
         var work = Directory.CreateTempSubdirectory("vivify-bench-live-").FullName;
         try
@@ -43,7 +42,7 @@ public static class LiveReport
             var results = new List<Result>();
             foreach (var precision in new[] { "fp32", "bf16" })
             {
-                var r = Measure(vivify, models, Path.Combine(work, "data"), precision, frames, seconds).GetAwaiter().GetResult();
+                var r = Measure(models, Path.Combine(work, "data"), precision, frames, seconds).GetAwaiter().GetResult();
                 Console.WriteLine($"{precision}: {r.Frames / r.Seconds:F2} frames/s, round trip p50 {r.P50:F0} ms, p95 {r.P95:F0} ms, server {r.ServerMs:F0} ms a frame");
                 results.Add(r);
             }
@@ -82,86 +81,60 @@ public static class LiveReport
         return frames;
     }
 
-    private static async Task<Result> Measure(string vivify, string models, string data, string precision, List<byte[]> frames, int seconds)
+    private static async Task<Result> Measure(string models, string data, string precision, List<byte[]> frames, int seconds)
     {
-        const string token = "bench-live-token-0123";
-        var port = FreePort();
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { vivify, "serve", "--port", port.ToString(CultureInfo.InvariantCulture), "--token", token, "--models", models, "--data", data })
-            start.ArgumentList.Add(a);
-        start.Environment["VIVIFY_TRACE"] = "1";
-        using var server = Process.Start(start)!;
-        var trace = new List<string>();
-        server.ErrorDataReceived += (_, e) => { if (e.Data is { } line) lock (trace) trace.Add(line); };
-        server.OutputDataReceived += (_, _) => { };
-        server.BeginErrorReadLine();
-        server.BeginOutputReadLine();
-        try
+        await using var serve = await ServeProcess.Start(models, data);
+        var http = serve.Http;
+        const string token = ServeProcess.Token;
+        var port = serve.Port;
+        using var form = new MultipartFormDataContent
         {
-            var address = $"http://127.0.0.1:{port}";
-            using var http = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromMinutes(5) };
-            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            for (var tries = 0; ; tries++)
-            {
-                try { if ((await http.GetAsync("/api/health")).IsSuccessStatusCode) break; }
-                catch (HttpRequestException) when (tries < 600) { }
-                await Task.Delay(100);
-            }
-            using var form = new MultipartFormDataContent
-            {
-                { new ByteArrayContent(File.ReadAllBytes(Path.Combine(OpsReport.RepoRoot(), "data", "samples", "sample1.jpg"))), "source", "sample1.jpg" },
-                { new StringContent("vox"), "model" },
-                { new StringContent(precision), "precision" },
-            };
-            var created = await http.PostAsync("/api/live", form);
-            var body = await created.Content.ReadAsStringAsync();
-            if (created.StatusCode != HttpStatusCode.Created) throw new VivifyException($"POST /api/live: {(int)created.StatusCode} {body}");
-            var id = JsonDocument.Parse(body).RootElement.GetProperty("id").GetString();
-            using var socket = new ClientWebSocket();
-            socket.Options.SetRequestHeader("Authorization", "Bearer " + token);
-            await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/api/live/{id}"), CancellationToken.None);
-            var buffer = new byte[12 + 256 * 256 * 4 + 1024];
-            var ready = Encoding.UTF8.GetString(buffer, 0, await ReceiveAsync(socket, buffer));
-            if (!ready.Contains("\"ready\"", StringComparison.Ordinal)) throw new VivifyException("the live session did not start: " + ready);
+            { new ByteArrayContent(File.ReadAllBytes(Path.Combine(OpsReport.RepoRoot(), "data", "samples", "sample1.jpg"))), "source", "sample1.jpg" },
+            { new StringContent("vox"), "model" },
+            { new StringContent(precision), "precision" },
+        };
+        var created = await http.PostAsync("/api/live", form);
+        var body = await created.Content.ReadAsStringAsync();
+        if (created.StatusCode != HttpStatusCode.Created) throw new VivifyException($"POST /api/live: {(int)created.StatusCode} {body}");
+        var id = JsonDocument.Parse(body).RootElement.GetProperty("id").GetString();
+        using var socket = new ClientWebSocket();
+        socket.Options.SetRequestHeader("Authorization", "Bearer " + token);
+        await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/api/live/{id}"), CancellationToken.None);
+        var buffer = new byte[12 + 256 * 256 * 4 + 1024];
+        var ready = Encoding.UTF8.GetString(buffer, 0, await ReceiveAsync(socket, buffer));
+        if (!ready.Contains("\"ready\"", StringComparison.Ordinal)) throw new VivifyException("the live session did not start: " + ready);
 
-            var roundTrips = new List<double>();
-            var serverMs = new List<double>();
-            var watch = new Stopwatch();
-            int sequence = 0, warmup = 3;
-            lock (trace) trace.Clear();
-            while (true)
-            {
-                if (sequence == warmup)
-                {
-                    watch.Start();
-                    lock (trace) trace.Clear();
-                }
-                if (watch.IsRunning && watch.Elapsed.TotalSeconds >= seconds) break;
-                var message = frames[sequence % frames.Count];
-                BinaryPrimitives.WriteUInt32LittleEndian(message, (uint)sequence);
-                var sent = Stopwatch.GetTimestamp();
-                await socket.SendAsync(new ArraySegment<byte>(message), WebSocketMessageType.Binary, true, CancellationToken.None);
-                var got = await ReceiveAsync(socket, buffer);
-                if (got != 12 + 256 * 256 * 4) throw new VivifyException("unexpected answer: " + Encoding.UTF8.GetString(buffer, 0, Math.Min(got, 300)));
-                if (sequence >= warmup)
-                {
-                    roundTrips.Add(Stopwatch.GetElapsedTime(sent).TotalMilliseconds);
-                    serverMs.Add(BinaryPrimitives.ReadSingleLittleEndian(buffer.AsSpan(8)));
-                }
-                sequence++;
-            }
-            var elapsed = watch.Elapsed.TotalSeconds;
-            await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
-            roundTrips.Sort();
-            string profile;
-            lock (trace) profile = Profile(trace);
-            return new Result(precision, roundTrips.Count, elapsed, Percentile(roundTrips, 0.5), Percentile(roundTrips, 0.95), serverMs.Average(), profile);
-        }
-        finally
+        var roundTrips = new List<double>();
+        var serverMs = new List<double>();
+        var watch = new Stopwatch();
+        int sequence = 0, warmup = 3;
+        serve.ClearTrace();
+        while (true)
         {
-            if (!server.HasExited) server.Kill(entireProcessTree: true);
-            await server.WaitForExitAsync();
+            if (sequence == warmup)
+            {
+                watch.Start();
+                serve.ClearTrace();
+            }
+            if (watch.IsRunning && watch.Elapsed.TotalSeconds >= seconds) break;
+            var message = frames[sequence % frames.Count];
+            BinaryPrimitives.WriteUInt32LittleEndian(message, (uint)sequence);
+            var sent = Stopwatch.GetTimestamp();
+            await socket.SendAsync(new ArraySegment<byte>(message), WebSocketMessageType.Binary, true, CancellationToken.None);
+            var got = await ReceiveAsync(socket, buffer);
+            if (got != 12 + 256 * 256 * 4) throw new VivifyException("unexpected answer: " + Encoding.UTF8.GetString(buffer, 0, Math.Min(got, 300)));
+            if (sequence >= warmup)
+            {
+                roundTrips.Add(Stopwatch.GetElapsedTime(sent).TotalMilliseconds);
+                serverMs.Add(BinaryPrimitives.ReadSingleLittleEndian(buffer.AsSpan(8)));
+            }
+            sequence++;
         }
+        var elapsed = watch.Elapsed.TotalSeconds;
+        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
+        roundTrips.Sort();
+        var profile = Profile(serve.Trace());
+        return new Result(precision, roundTrips.Count, elapsed, Percentile(roundTrips, 0.5), Percentile(roundTrips, 0.95), serverMs.Average(), profile);
     }
 
     private static async Task<int> ReceiveAsync(ClientWebSocket socket, byte[] buffer)
@@ -178,15 +151,8 @@ public static class LiveReport
 
     private static double Percentile(List<double> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)(p * sorted.Count))];
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     /// <summary>Mean milliseconds between the server's trace marks of one frame: taken → keypoints → animated → sent.</summary>
-    private static string Profile(List<string> trace)
+    internal static string Profile(List<string> trace)
     {
         var steps = new Dictionary<string, List<double>>();
         double? previous = null;
@@ -198,6 +164,7 @@ public static class LiveReport
             if (parts.Length != 2 || !parts[0].StartsWith("vivify-trace:", StringComparison.Ordinal)) continue;
             var ms = double.Parse(parts[0]["vivify-trace:".Length..].Trim(), CultureInfo.InvariantCulture);
             var label = parts[1][..parts[1].LastIndexOf(" [", StringComparison.Ordinal)];
+            if (previousLabel is null && label != "live frame taken") continue; // a frame begun before the window
             if (label != "live frame taken" && previous is double p && previousLabel is not null)
             {
                 var key = $"{previousLabel} → {label}";
@@ -219,7 +186,7 @@ public static class LiveReport
         md.AppendLine("`dotnet run -c Release --project bench/Vivify.Bench -- live` (CLI built first): `vivify serve` as its own process with");
         md.AppendLine("VIVIFY_TRACE=1, a .NET client on loopback speaking the Live tab's protocol (one frame in flight, raw RGBA 256×256 both");
         md.AppendLine(CultureInfo.InvariantCulture, $"ways), Megamind.avi's centre squares as the camera, vox-256 (configs/vox-256.yaml) with random weights, relative mode;");
-        md.AppendLine(CultureInfo.InvariantCulture, $"3 warm-up frames, then {seconds} s timed. The browser's canvas work (about a millisecond or two) is not included.");
+        md.AppendLine(CultureInfo.InvariantCulture, $"3 warm-up frames, then {seconds} s timed. The browser's own work is not in it: [browser-results.md](browser-results.md) measures the page in chromium.");
         md.AppendLine();
         md.AppendLine("| precision | frames | frames/s | round trip p50 | round trip p95 | server time a frame | target (≥ 5 frames/s, p95 ≤ 400 ms) |");
         md.AppendLine("| --- | --- | --- | --- | --- | --- | --- |");

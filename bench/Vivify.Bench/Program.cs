@@ -14,6 +14,7 @@ using Vivify.Bench;
 //   stylize-inference  inference frames/s alone, on frames of Megamind.avi and vtest.avi, fp32 and bf16, beside the published generator
 //   repaint-steps  training steps until a repaint shows in a stylize preview, with and without the generator's Adam reset (--seeds N --threads T)
 //   live     the Live tab's round trip (vivify serve + a WebSocket client), vox-256 256x256, fp32 and bf16: frames/s, p50/p95, profile
+//   live-browser  the same in the studio page in Debian's chromium (Playwright, fake camera): the page's frames/s, p50/p95
 if (args.Length > 0)
 {
     var rest = args.Skip(1).ToArray();
@@ -33,6 +34,7 @@ if (args.Length > 0)
             case "stylize-inference": return StylizeInferenceReport.Run(rest);
             case "animate-ops": return AnimateOpsReport.Run(rest);
             case "live": return LiveReport.Run(rest);
+            case "live-browser": return LiveBrowserReport.Run(rest);
             case "repaint-steps": return RepaintStepsReport.Run(rest);
         }
     }
