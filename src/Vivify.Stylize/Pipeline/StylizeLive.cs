@@ -26,7 +26,7 @@ public sealed record StylizeLiveOptions
     public double RepaintPreviewAfterSeconds { get; init; } = 1;
 
     /// <summary>Seconds from one preview to the next while a repaint is recent (see <see cref="RepaintFollowSeconds"/>): the new colours show as soon as they are learnt.</summary>
-    public double RepaintPreviewEverySeconds { get; init; } = 1;
+    public double RepaintPreviewEverySeconds { get; init; } = 0.5;
 
     /// <summary>For how many seconds after a repaint previews come every <see cref="RepaintPreviewEverySeconds"/>.</summary>
     public double RepaintFollowSeconds { get; init; } = 6;
