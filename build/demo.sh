@@ -10,6 +10,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./vivify info
 out=out/demo
+# The demo's own folder, made afresh: a second `make demo` replaces the first one's results (vivify itself never
+# overwrites a model without --overwrite).
+rm -rf "$out"
 mkdir -p "$out"
 start=$(date +%s)
 ./vivify media convert data/samples/Megamind.avi --start 72 --frames 48 --size 192x140 --no-audio -o "$out/clip.mp4" -q

@@ -72,6 +72,7 @@ public static class OneDnnOps
         if (Environment.GetEnvironmentVariable("VIVIFY_ONEDNN_PREPACK") is "0" or "false")
         {
             Unavailable = "turned off by VIVIFY_ONEDNN_PREPACK=0";
+            TimingTrace.Mark($"oneDNN prepacked convolutions off: {Unavailable}");
             return null;
         }
         jit.ScriptModule? module = null;
