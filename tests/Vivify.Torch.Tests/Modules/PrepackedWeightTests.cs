@@ -54,6 +54,42 @@ public class PrepackedWeightTests
         }
     }
 
+    /// <summary>
+    /// Threads share the one TorchScript module (a live session and a stylize preview may run at once): convolutions
+    /// from two threads at a time, each with its own weights and inputs, give libtorch's results every time.
+    /// </summary>
+    [Fact]
+    public void Threads_share_the_ops()
+    {
+        var failures = 0;
+        var errors = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
+        var threads = Enumerable.Range(0, 2).Select(t => new Thread(() =>
+        {
+            try { Convolve(t); }
+            catch (Exception e) { errors.Enqueue(e); }
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+        Assert.Empty(errors);
+        Assert.Equal(0, failures);
+
+        void Convolve(int t)
+        {
+            using var scope = NewDisposeScope();
+            using var gen = new Generator(30 + (ulong)t);
+            var weight = ChannelsLast.Of(Bf16(randn(16 + 8 * t, 12, 3, 3, generator: gen).mul_(S(0.1))));
+            var bias = Bf16(randn(16 + 8 * t, generator: gen));
+            using var packed = new PrepackedWeight(weight, 1);
+            using var _ = no_grad();
+            for (var i = 0; i < 40; i++)
+            {
+                using var step = NewDisposeScope();
+                var x = ChannelsLast.Of(Bf16(randn(1, 12, 20, 20, generator: gen)));
+                if (!Same(nn.functional.conv2d(x, weight, bias, padding: [1, 1]), packed.conv2d(x, bias))) Interlocked.Increment(ref failures);
+            }
+        }
+    }
+
     /// <summary>Where the ops do not serve (float32, or a gradient to record), libtorch's convolution computes, with its gradient.</summary>
     [Fact]
     public void Float32_and_gradients_keep_libtorchs_convolution()
