@@ -37,7 +37,7 @@ public sealed class ResBlock2d : nn.Module<Tensor, Tensor>, IBatchNormFoldable
     /// </summary>
     public void FoldBatchNorm(ScalarType? dtype = null, bool release = false)
     {
-        DisposeWinograd();
+        DisposeInferenceForms();
         convNorm1.Fold(dtype, release);
         // conv2 is made as conv1 is (kernel, padding, stride, groups): only its weight's dtype and device can differ.
         if (!release || convNorm1.Folded is not { } folded || conv2.in_channels < WinogradConv.MinChannels
@@ -78,7 +78,8 @@ public sealed class ResBlock2d : nn.Module<Tensor, Tensor>, IBatchNormFoldable
         return @out.MoveToOuterDisposeScope();
     }
 
-    private void DisposeWinograd()
+    /// <summary>Frees what inference computes with instead of the module's own convolutions (Winograd's weights, conv2's laid-out weight).</summary>
+    private void DisposeInferenceForms()
     {
         conv2Packed?.Dispose();
         conv2Packed = null;
@@ -90,7 +91,7 @@ public sealed class ResBlock2d : nn.Module<Tensor, Tensor>, IBatchNormFoldable
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing) DisposeWinograd();
+        if (disposing) DisposeInferenceForms();
         base.Dispose(disposing);
     }
 }

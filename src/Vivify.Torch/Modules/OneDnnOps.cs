@@ -113,8 +113,8 @@ public static class OneDnnOps
     /// gradient to record (the ops have none), four dimensions; and the ops are available.
     /// </summary>
     public static bool Serves(Tensor x, Tensor weight) =>
-        x.dtype == ScalarType.BFloat16 && weight.dtype == ScalarType.BFloat16 && x.device.type == DeviceType.CPU
-        && weight.device.type == DeviceType.CPU && x.dim() == 4 && weight.dim() == 4
+        x.dtype == ScalarType.BFloat16 && weight.dtype == ScalarType.BFloat16 && x.device_type == DeviceType.CPU
+        && weight.device_type == DeviceType.CPU && x.dim() == 4 && weight.dim() == 4
         && !(is_grad_enabled() && (x.requires_grad || weight.requires_grad)) && Available;
 
     /// <summary>
