@@ -15,6 +15,7 @@ public sealed class ResBlock2d : nn.Module<Tensor, Tensor>, IBatchNormFoldable
     internal readonly BatchNorm2d norm1;
     internal readonly BatchNorm2d norm2;
     private readonly ConvNorm convNorm1; // conv1 then norm2: norm1 precedes conv1 and is not folded
+    private readonly long padding;
     /// <summary>Both convolutions by Winograd's algorithm, once folded for inference only where that is faster (<see cref="WinogradConv"/>).</summary>
     private (WinogradConv conv1, WinogradConv conv2)? winograd;
     /// <summary>conv2's weight laid out once for oneDNN (bf16 on the CPU), once <see cref="PrepareForInference"/> made it.</summary>
@@ -27,28 +28,47 @@ public sealed class ResBlock2d : nn.Module<Tensor, Tensor>, IBatchNormFoldable
         norm1 = nn.BatchNorm2d(in_features, affine: true, device: device);
         norm2 = nn.BatchNorm2d(in_features, affine: true, device: device);
         convNorm1 = new ConvNorm(conv1, norm2, padding);
+        this.padding = padding;
         RegisterComponents();
     }
 
     /// <summary>
     /// Folds norm2 into conv1 (norm1 precedes its convolution and stays). With <paramref name="release"/> (inference
-    /// only), float32 on the CPU and at least <see cref="WinogradConv.MinChannels"/> channels, both convolutions are
-    /// then computed by <see cref="WinogradConv"/>, whose weights replace theirs.
+    /// only), on the CPU, float32 or bf16 and at least <see cref="WinogradConv.MinChannels"/> channels, both
+    /// convolutions are then computed by <see cref="WinogradConv"/>, whose weights replace theirs (transformed from the
+    /// float32 weights, folded in float32).
     /// </summary>
     public void FoldBatchNorm(ScalarType? dtype = null, bool release = false)
     {
         DisposeInferenceForms();
-        convNorm1.Fold(dtype, release);
+        var compute = dtype ?? conv1.weight!.dtype;
         // conv2 is made as conv1 is (kernel, padding, stride, groups): only its weight's dtype and device can differ.
-        if (!release || convNorm1.Folded is not { } folded || conv2.in_channels < WinogradConv.MinChannels
-            || !WinogradConv.Fits(folded.weight, folded.padding, folded.groups, folded.stride)
-            || !WinogradConv.Fits(conv2.weight!, folded.padding, folded.groups, folded.stride)) return;
-        winograd = (WinogradConv.From(folded.weight, folded.bias), WinogradConv.From(conv2.weight!, conv2.bias));
-        convNorm1.ReleaseFolded();
+        if (!release || conv2.in_channels < WinogradConv.MinChannels || !WinogradConvIn(compute)
+            || !WinogradConv.Fits(conv1.weight!, padding, 1, 1) || !WinogradConv.Fits(conv2.weight!, padding, 1, 1))
+        {
+            convNorm1.Fold(dtype, release);
+            return;
+        }
         using var _ = no_grad();
+        using (var scope = NewDisposeScope())
+        {
+            var (w1, b1) = FoldedConv.Fold(conv1, norm2);
+            winograd = (WinogradConv.From(w1, b1, compute), WinogradConv.From(conv2.weight!, conv2.bias, compute));
+        }
+        convNorm1.ReleaseFolded(); // an earlier fold's
+        FoldedConv.Release(conv1, norm2);
         conv2.weight = new Parameter(empty(conv2.weight!.shape, conv2.weight.dtype, META), requires_grad: false);
         if (conv2.bias is { } b) conv2.bias = new Parameter(empty(b.shape, b.dtype, META), requires_grad: false);
     }
+
+    /// <summary>
+    /// Whether Winograd's algorithm computes a block in <paramref name="dtype"/>: float32, and bf16 unless
+    /// VIVIFY_WINOGRAD_BF16=0 (for side-by-side measurements: bf16 then computes oneDNN's direct convolution, 1.9× slower
+    /// at vox-256's bottleneck with about a seventh of the error; see <see cref="WinogradConv"/>).
+    /// </summary>
+    internal static bool WinogradConvIn(ScalarType dtype) =>
+        dtype == ScalarType.Float32
+        || (dtype == ScalarType.BFloat16 && Environment.GetEnvironmentVariable("VIVIFY_WINOGRAD_BF16") is not ("0" or "false"));
 
     /// <summary>
     /// For a model whose weights are fixed from now on (inference only, as <see cref="MotionTransfer"/> makes it): conv2's
