@@ -62,6 +62,20 @@ public sealed class KeypointDetector : nn.Module<Tensor, Keypoints>
         return (h * grid).sum([2, 3]).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// For inference in bf16 (<see cref="MotionTransfer"/>): the hourglass and the downscale computed in
+    /// <paramref name="dtype"/>, the keypoint and Jacobian heads kept float32, their input converted to it. The heatmaps'
+    /// softmax divides the keypoint head's output by the temperature (0.1), which magnifies that output's bf16 rounding
+    /// tenfold: with bf16 heads, keypoints of a vox-256 moved by up to 5.6 pixels from float32's, and the frames were
+    /// 35.6–41 dB from float32's; with float32 heads, 44–46 dB (bench/animate/results.md). The heads are a small part of the
+    /// detector's arithmetic.
+    /// </summary>
+    internal void ToInferenceDtype(ScalarType dtype)
+    {
+        predictor.to(dtype);
+        down?.to(dtype);
+    }
+
     /// <summary>The keypoint and Jacobian convolutions as one, once <see cref="PrepareForInference"/> made it.</summary>
     private MergedConv? heads;
 
@@ -89,6 +103,7 @@ public sealed class KeypointDetector : nn.Module<Tensor, Keypoints>
         if (!training) x = ChannelsLast.Of(x); // inference: no layout reorders around the convolutions
 
         var feature_map = predictor.forward(x);
+        if (feature_map.dtype != kp.weight!.dtype) feature_map = feature_map.to(kp.weight.dtype); // float32 heads (ToInferenceDtype)
         var (keypoint_maps, jacobian_maps) = !training && heads is { } merged && merged.forward(feature_map) is [var keypointPart, var jacobianPart]
             ? (keypointPart, jacobianPart) : (kp.forward(feature_map), (Tensor?)null);
         // Heatmap softmax and keypoint/Jacobian sums run in float32 even for a bf16 model: they sum thousands of terms.

@@ -92,7 +92,7 @@ public sealed class MotionTransfer
         }
         if (precision != ScalarType.Float32)
         {
-            kp_detector.to(precision);
+            kp_detector.ToInferenceDtype(precision); // its keypoint heads stay float32
             generator.to(precision);
         }
         if (inferenceOnly)

@@ -114,6 +114,33 @@ public class MotionTransferPrecisionTests(Xunit.Abstractions.ITestOutputHelper l
         Assert.True(mse > 0, "bf16 really ran in bf16");
     }
 
+    /// <summary>
+    /// A bf16 transfer computes the keypoint detector's hourglass in bf16 and its keypoint and Jacobian heads in
+    /// float32 (the heatmap temperature magnifies the heads' rounding tenfold): the heads' weights keep their float32
+    /// values, and the hourglass computes in bf16.
+    /// </summary>
+    [Fact]
+    public void Bf16_keeps_the_keypoint_heads_in_float32()
+    {
+        var config = FommConfig.Load(Fixtures.Path("fomm", "tiny.yaml"));
+        random.manual_seed(3);
+        using var kp = KeypointDetector.FromConfig(config.model_params);
+        using var gen = OcclusionAwareGenerator.FromConfig(config.model_params);
+        kp.eval();
+        gen.eval();
+        using var scope = NewDisposeScope();
+        var heads = kp.kp.weight!.clone();
+        var transfer = new MotionTransfer(kp, gen, precision: ScalarType.BFloat16, inferenceOnly: true, nativeBf16: true);
+        Assert.Equal(ScalarType.Float32, kp.kp.weight!.dtype);
+        Assert.Equal(ScalarType.Float32, kp.jacobian!.weight!.dtype);
+        TensorAssert.AllCloseAbs(heads, kp.kp.weight, 0, "the keypoint head's weights, not rounded to bf16");
+        using (no_grad())
+            Assert.Equal(ScalarType.BFloat16, kp.predictor.forward(rand(1, 3, 16, 16).to(ScalarType.BFloat16)).dtype); // its weights, folded, are bf16
+        var keypoints = transfer.DetectKeypoints(rand(2, 3, 64, 64, generator: new Generator(5)));
+        Assert.Equal(ScalarType.Float32, keypoints.value.dtype);
+        Assert.Equal([2L, 10, 2], keypoints.value.shape);
+    }
+
     [Fact]
     public void Bf16_computed_in_float32_predicts_what_fp32_predicts()
     {
