@@ -107,7 +107,7 @@ public static class LiveBrowserReport
         md.AppendLine(CultureInfo.InvariantCulture, $"Machine: {OpsReport.Machine()}; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.");
         md.AppendLine("`dotnet bench/Vivify.Bench/bin/Release/net10.0/Vivify.Bench.dll live-browser` (CLI built first): the studio page's Live tab in");
         md.AppendLine("Debian's chromium (Playwright, headless), its camera chromium's fake device playing Megamind.avi at 640×480, `vivify serve`");
-        md.AppendLine("as its own process, vox-256 (configs/vox-256.yaml) with random weights, relative mode. After 8 frames of warm-up,");
+        md.AppendLine("as its own process, vox-256 (configs/vox-256.yaml) with random weights (batch norms holding sample frames' statistics), relative mode. After 8 frames of warm-up,");
         md.AppendLine(CultureInfo.InvariantCulture, $"{seconds} s timed: frames/s from the page's frame count over the window; p50 and p95 are the page's own, over its last 200 round trips.");
         md.AppendLine();
         md.AppendLine("| precision | frames | frames/s | round trip p50 | round trip p95 | the page's line at the end | target (≥ 5 frames/s, p95 ≤ 400 ms) |");

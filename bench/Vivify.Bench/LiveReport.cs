@@ -185,7 +185,7 @@ public static class LiveReport
         md.AppendLine(CultureInfo.InvariantCulture, $"Machine: {OpsReport.Machine()}; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.");
         md.AppendLine("`dotnet run -c Release --project bench/Vivify.Bench -- live` (CLI built first): `vivify serve` as its own process with");
         md.AppendLine("VIVIFY_TRACE=1, a .NET client on loopback speaking the Live tab's protocol (one frame in flight, raw RGBA 256×256 both");
-        md.AppendLine(CultureInfo.InvariantCulture, $"ways), Megamind.avi's centre squares as the camera, vox-256 (configs/vox-256.yaml) with random weights, relative mode;");
+        md.AppendLine(CultureInfo.InvariantCulture, $"ways), Megamind.avi's centre squares as the camera, vox-256 (configs/vox-256.yaml) with random weights (batch norms holding sample frames' statistics), relative mode;");
         md.AppendLine(CultureInfo.InvariantCulture, $"3 warm-up frames, then {seconds} s timed. The browser's own work is not in it: [browser-results.md](browser-results.md) measures the page in chromium.");
         md.AppendLine();
         md.AppendLine("| precision | frames | frames/s | round trip p50 | round trip p95 | server time a frame | target (≥ 5 frames/s, p95 ≤ 400 ms) |");

@@ -5,7 +5,7 @@ public enum ModelPrecision
 {
     /// <summary>float32, as the published code.</summary>
     Float32,
-    /// <summary>bfloat16: faster on CPUs with bf16 instructions; within 40 dB PSNR of float32. Reductions and keypoint geometry stay float32.</summary>
+    /// <summary>bfloat16: faster on CPUs with bf16 instructions; frames about 40 dB PSNR from float32's, depending on the model (docs/motion.md). The keypoint heads, reductions and keypoint geometry stay float32.</summary>
     BFloat16,
 }
 

@@ -22,7 +22,7 @@ public static class AnimateCommand
         var adapt = new Option<bool>("--adapt-scale") { Description = "Scale the movement by the ratio of the keypoints' convex-hull areas (source / initial driving frame); relative mode only" };
         var start = new Option<long>("--driving-start") { Description = "The driving frame treated as the initial one (whose pose is the source's); every frame is still animated, as the published --best_frame does (under --frame paste|crop: for the scene it is in; the others start at their first frame)" };
         var sideBySide = new Option<bool>("--side-by-side") { Description = "Write source | driving | result panels with labels instead of the result alone" };
-        var precision = new Option<string>("--precision") { Description = "fp32, or bf16 (faster on CPUs with fast bf16 arithmetic, AMX or AMD's AVX512-BF16, and computed in fp32 on others; within 40 dB PSNR of fp32)", DefaultValueFactory = _ => "fp32" };
+        var precision = new Option<string>("--precision") { Description = "fp32, or bf16 (faster on CPUs with fast bf16 arithmetic, AMX or AMD's AVX512-BF16, and computed in fp32 on others; frames about 40 dB PSNR from fp32's, depending on the model)", DefaultValueFactory = _ => "fp32" };
         var batch = new Option<int>("--batch") { Description = "Driving frames per batch through the networks (more: a little faster, more memory)", DefaultValueFactory = _ => new AnimateOptions().BatchSize };
         var fps = new Option<double>("--fps") { Description = "Frame rate of a driving directory of frames (videos keep theirs)", DefaultValueFactory = _ => 25 };
         var noAudio = new Option<bool>("--no-audio") { Description = "Leave out the driving video's audio" };
