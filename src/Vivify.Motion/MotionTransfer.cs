@@ -64,8 +64,9 @@ public sealed class MotionTransfer
     /// <param name="foldBatchNorm">Fold batch norms into the convolutions before them (<see cref="Blocks.BatchNormFolding"/>); do it after loading weights.</param>
     /// <param name="precision">
     /// Float32, or BFloat16: the models are converted to it and their batch norms are always folded (the fold
-    /// is computed in float32 from the float32 weights, saving a bf16 rounding per layer); heatmap reductions,
-    /// keypoint geometry and 2×2 inverses stay float32. Predictions are float32.
+    /// is computed in float32 from the float32 weights, saving a bf16 rounding per layer); the keypoint detector's
+    /// keypoint and Jacobian heads, heatmap reductions, keypoint geometry and 2×2 inverses stay float32. Predictions are
+    /// float32.
     /// </param>
     /// <param name="nativeBf16">
     /// For BFloat16: null (default) computes in bf16 where this CPU does it faster than float32 and in float32 where

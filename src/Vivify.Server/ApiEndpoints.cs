@@ -22,6 +22,8 @@ internal static class ApiEndpoints
         var stopping = app.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
         app.MapGet("/api/health", () => Results.Json(new { status = "ok" }, Json));
         app.MapGet("/api/models", () => Results.Json(models.List().Select(m => new { name = m.Name }), Json));
+        // What the page picks its defaults by: bf16 where this CPU computes it faster than fp32 (the Live tab's default).
+        app.MapGet("/api/device", () => Results.Json(new { device = "cpu", bf16Fast = BFloat16Compute.FastOnThisCpu }, Json));
         // (HttpRequest, CancellationToken) handlers, not bare HttpContext ones: those would be RequestDelegates, whose IResult is discarded.
         app.MapPost("/api/animate", (HttpRequest request, CancellationToken cancel) => Animate(request, cancel, options, queue, models));
         app.MapGet("/api/jobs/{id}", (string id) => Results.Json(queue.View(Find(queue, id)), Json));

@@ -20,6 +20,7 @@ public class AccessTests
     [InlineData("GET", "/")]
     [InlineData("GET", "/static/studio.js")]
     [InlineData("GET", "/api/models")]
+    [InlineData("GET", "/api/device")]
     [InlineData("GET", "/api/jobs/0123456789abcdef0123456789abcdef")]
     [InlineData("POST", "/api/animate")]
     [InlineData("POST", "/api/faces")]

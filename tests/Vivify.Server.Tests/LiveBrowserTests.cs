@@ -34,6 +34,10 @@ public class LiveBrowserTests(Xunit.Abstractions.ITestOutputHelper output)
             await page.ClickAsync("#tab-live");
             Assert.True(await page.IsVisibleAsync("#panel-live"));
             await page.WaitForSelectorAsync("#live-model option[value='tiny']", new() { State = WaitForSelectorState.Attached });
+            // bf16 by default where this CPU computes it faster than fp32, fp32 elsewhere.
+            var precision = BFloat16Compute.FastOnThisCpu ? "bf16" : "fp32";
+            await page.WaitForFunctionAsync($"() => document.getElementById('live-precision').value === '{precision}' && document.querySelector('#live-precision option[value=bf16]').textContent.includes('here')",
+                null, new() { Timeout = 10_000 });
             await page.SetInputFilesAsync("#live-source", TinyMotionModel.Sample("sample1.jpg"));
             await page.ClickAsync("#live-start");
             await page.WaitForFunctionAsync("() => Number(document.getElementById('live-stats').dataset.frames || 0) >= 10 && Number(document.getElementById('live-stats').dataset.fps) > 0",

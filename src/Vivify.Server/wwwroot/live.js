@@ -20,6 +20,19 @@
   }
   loadModels();
 
+  // bf16 by default where this server's CPU computes it faster than fp32 (AVX512-BF16, AMX): about twice the frames.
+  let precisionChosen = false;
+  $("live-precision").addEventListener("change", () => { precisionChosen = true; });
+  async function pickPrecision() {
+    try {
+      const device = await api("/api/device");
+      const bf16 = $("live-precision").querySelector("option[value='bf16']");
+      bf16.textContent = device.bf16Fast ? "bf16 (fast here)" : "bf16 (computed in fp32 here)";
+      if (device.bf16Fast && !precisionChosen) $("live-precision").value = "bf16";
+    } catch (e) { showError(error, e); }
+  }
+  pickPrecision();
+
   async function startCamera() {
     if (stream) return;
     if (!navigator.mediaDevices) throw new Error("this page cannot use a camera here (it needs http://127.0.0.1 or https)");

@@ -17,8 +17,9 @@ namespace Vivify.Torch.Modules;
 /// oneDNN's 10.3 ms on the Zen 4 EPYC (AVX512-BF16), and vox-256's whole bottleneck 59–73 ms against 129 ms in a live
 /// frame. In bf16 the tiles, the transformed weights and the 36 products are rounded to bf16 (the products' sums are
 /// float32; the transforms' entries are exact in bf16). Each of the three roundings adds about 4× the error of bf16's
-/// direct convolution, about 7× in all: a mean error of 1.3 % of the output's root mean square at 256 channels against
-/// 0.18 % (bench/animate/results.md, where this costs 0.5 dB of a vox-256 video's PSNR against float32).
+/// direct convolution, about 7× in all: a mean error of 1.24–1.26 % of the output's root mean square at 128 and 256
+/// channels against 0.18 % (bench/animate/results.md, where this costs 0.8 dB of a vox-256 video's mean PSNR against
+/// float32).
 /// The transformed weights are 4× the size of the 3×3 weights; held apart from any module's parameters, like
 /// <see cref="FoldedConv"/>.
 /// </summary>
