@@ -43,6 +43,18 @@ public static class TensorAssert
             throw new XunitException($"{what}: relative error {num / den:G6} > rtol {rtol:G3} (‖diff‖ {num:G6}, ‖expected‖ {den:G6})");
     }
 
+    /// <summary>
+    /// mean |actual − expected| / √mean(expected²), in float64: a reduced precision's error relative to the size of the
+    /// values (not an assertion; bf16 tests compare it with bounds and with another path's).
+    /// </summary>
+    public static double MeanErrorOfRms(Tensor expected, Tensor actual)
+    {
+        SameShape(expected, actual, "tensor");
+        using var scope = NewDisposeScope();
+        var e = expected.detach().to(float64, CPU);
+        return (actual.detach().to(float64, CPU) - e).abs().mean().item<double>() / e.pow(2).mean().sqrt().item<double>();
+    }
+
     /// <summary>|actual - expected| &lt;= rtol·|expected| for scalars (losses).</summary>
     public static void CloseRel(double expected, double actual, double rtol, string what = "value")
     {

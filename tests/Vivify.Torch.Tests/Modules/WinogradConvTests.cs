@@ -67,8 +67,7 @@ public class WinogradConvTests
         Assert.True(ChannelsLast.Is(actual), "the output is laid out channels last");
         Assert.Equal(expected.shape, actual.shape);
         var rms = expected.pow(2).mean().sqrt().item<double>();
-        double MeanError(Tensor t) => (t.to(float64) - expected).abs().mean().item<double>() / rms;
-        var (winograd, oneDnn) = (MeanError(actual), MeanError(direct));
+        var (winograd, oneDnn) = (TensorAssert.MeanErrorOfRms(expected, actual), TensorAssert.MeanErrorOfRms(expected, direct));
         var why = $"mean error {winograd:P2} of the output's RMS {rms:G3}; bf16's direct convolution {oneDnn:P2}";
         Assert.True(rms > 0.5, why);
         Assert.True(winograd <= 0.016, why);
