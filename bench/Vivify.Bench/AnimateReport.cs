@@ -93,21 +93,16 @@ public static class AnimateReport
     /// <summary>
     /// The random models' batch norms given the statistics of real frames (data-dependent initialisation): sample1.jpg
     /// as the source and Megamind.avi's first eight frames driving, one training-mode pass with momentum 1. Every layer's
-    /// activations are then normalised as in a trained network, so the random model draws the source's edges with
-    /// contrast instead of a flat grey (screenshots show a picture, and the precisions' differences show).
-    /// The arithmetic, and so the speed, is the same.
+    /// activations are then normalised as in a trained network, so the random model's output has contrast instead of
+    /// being a flat grey (screenshots show a texture, and the precisions' differences show). The arithmetic, and so the
+    /// speed, is the same. The models are only saved afterwards: their momentum and mode are left as the pass set them.
     /// </summary>
     private static void CalibrateBatchNorms(KeypointDetector kp, OcclusionAwareGenerator generator, int height, int width)
     {
         var samples = Path.Combine(OpsReport.RepoRoot(), "data", "samples");
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        Tensor Square(Tensor image)
-        {
-            var side = Math.Min(image.shape[1], image.shape[2]);
-            var square = image.narrow(1, (image.shape[1] - side) / 2, side).narrow(2, (image.shape[2] - side) / 2, side);
-            return Geometry.Resize(square, height, width);
-        }
+        Tensor Square(Tensor image) => Geometry.Resize(Geometry.CenterSquare(image), height, width);
         var driving = stack(VideoSource.Open(Path.Combine(samples, "Megamind.avi")).Frames(0, 8).Select(f => Square(f.ToTensor())).ToArray());
         var n = driving.shape[0];
         var source = Square(ImageIO.Read(Path.Combine(samples, "sample1.jpg"))).unsqueeze(0).expand(n, -1, -1, -1).contiguous();
@@ -120,11 +115,6 @@ public static class AnimateReport
         using var kpSource = new Keypoints(both.value.narrow(0, 0, n), both.jacobian?.narrow(0, 0, n));
         using var kpDriving = new Keypoints(both.value.narrow(0, n, n), both.jacobian?.narrow(0, n, n));
         using var output = generator.forward(source, kpDriving, kpSource);
-        foreach (var model in new nn.Module[] { kp, generator })
-            foreach (var (_, m) in model.named_modules())
-                if (m is TorchSharp.Modules.BatchNorm2d norm) norm.momentum = 0.1;
-        kp.eval();
-        generator.eval();
     }
 
     /// <summary>Models loaded fresh (batch-norm folding and bf16 conversion change them), one warm-up batch, then the timed run.</summary>

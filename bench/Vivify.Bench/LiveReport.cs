@@ -65,9 +65,7 @@ public static class LiveReport
         foreach (var f in VideoSource.Open(Path.Combine(OpsReport.RepoRoot(), "data", "samples", "Megamind.avi")).Frames(0, count))
         {
             using var scope = NewDisposeScope();
-            var side = Math.Min(f.Width, f.Height);
-            var square = f.ToTensor().narrow(1, (f.Height - side) / 2, side).narrow(2, (f.Width - side) / 2, side);
-            var rgb = RgbFrame.FromTensor(Geometry.Resize(square, 256, 256)).Data;
+            var rgb = RgbFrame.FromTensor(Geometry.Resize(Geometry.CenterSquare(f.ToTensor()), 256, 256)).Data;
             var message = new byte[4 + 256 * 256 * 4];
             for (int p = 4, q = 0; q < rgb.Length; p += 4, q += 3)
             {
